@@ -1,0 +1,277 @@
+"""What the dialogue needs from the hospital's systems (HIS scheduling, patient index,
+LIS lab, RIS/PACS imaging), as one interface. The SQLAlchemy mock in `sql.py` is one
+implementation; a real integration implements the same methods.
+
+Every method that touches a patient's record takes the card number of a patient the
+caller has already verified; implementations still check that the record belongs to
+that card, and audit every read of a record.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+PERIODS = ("上午", "下午", "夜间")
+NUMBER_TYPES = ("普通号", "专家号", "特需号")
+TITLES = ("主任医师", "副主任医师", "主治医师")
+
+
+class HospitalError(Exception):
+    """Base of every error the hospital systems raise. `code` is stable for dialogue
+    code to branch on; `message` is a polite Chinese sentence a patient may read."""
+
+    code = "error"
+
+    def __init__(self, message: str, code: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class SystemUnavailable(HospitalError):
+    """The backing system (database) failed: nothing was changed."""
+
+    code = "unavailable"
+
+
+class NotFound(HospitalError):
+    code = "not_found"
+
+
+class BookingRejected(HospitalError):
+    """codes: no_slots, duplicate, one_per_department_day, session_closed, past,
+    not_cancellable"""
+
+    code = "rejected"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str  # e.g. 心血管内科
+    category: str  # 内科 / 外科 / 妇儿 / 五官 / 医技 / 其他 ...
+    building: str  # e.g. 门诊楼
+    floor: str  # e.g. 3楼B区
+    description: str
+    aliases: Tuple[str, ...] = ()  # e.g. 心内科
+
+    @property
+    def location(self) -> str:
+        return f"{self.building}{self.floor}"
+
+
+@dataclass(frozen=True)
+class Doctor:
+    id: int
+    name: str
+    title: str  # one of TITLES
+    department: str  # Department.name
+    specialties: str
+    bio: str
+
+
+@dataclass(frozen=True)
+class ClinicSession:
+    id: int
+    doctor_id: int
+    doctor_name: str
+    doctor_title: str
+    department: str
+    date: dt.date
+    period: str  # one of PERIODS
+    number_type: str  # one of NUMBER_TYPES
+    fee: float  # yuan
+    capacity: int
+    booked: int
+    location: str
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+@dataclass(frozen=True)
+class Patient:
+    card_no: str
+    name: str
+    sex: str  # 男 / 女
+    birth_date: dt.date
+
+    def age_on(self, day: dt.date) -> float:
+        return (day - self.birth_date).days / 365.25
+
+
+@dataclass(frozen=True)
+class Appointment:
+    number: str  # appointment number shown to the patient
+    card_no: str
+    session: ClinicSession
+    status: str  # booked / cancelled / rescheduled / attended
+    created_at: dt.datetime
+    queue_no: int
+    precheck: dict = field(default_factory=dict)  # pre-consultation summary from triage
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    ok: bool
+    reason: str  # ok / wrong / locked / unknown_card / no_code
+    attempts_left: int = 0
+    locked_until: Optional[dt.datetime] = None
+
+
+@dataclass(frozen=True)
+class LabResult:
+    code: str  # analyte code, e.g. WBC
+    name: str  # e.g. 白细胞计数
+    value: float
+    unit: str
+    ref_low: Optional[float]
+    ref_high: Optional[float]
+    flag: str  # "↑", "↓" or ""
+    critical: bool
+
+
+@dataclass(frozen=True)
+class LabOrder:
+    id: str
+    panel: str  # e.g. 血常规
+    department: str  # ordering department
+    ordered_at: dt.datetime
+    status: str  # pending / ready
+    expected_at: Optional[dt.datetime]
+    reported_at: Optional[dt.datetime]
+    results: Tuple[LabResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImagingExam:
+    id: str
+    modality: str  # CT / MRI / 超声 / X线 / 胃镜 ...
+    body_part: str
+    scheduled_at: dt.datetime
+    location: str
+    preparation: str
+    status: str  # scheduled / pending_report / ready
+    expected_at: Optional[dt.datetime]
+    conclusion: Optional[str]
+
+
+@dataclass(frozen=True)
+class HandoffTicket:
+    id: int
+    conversation_id: str
+    reason: str
+    summary: str
+    status: str  # open / closed
+    created_at: dt.datetime
+
+
+class HospitalSystems(abc.ABC):
+    # --- catalogue -------------------------------------------------------------
+    @abc.abstractmethod
+    def departments(self) -> List[Department]: ...
+
+    @abc.abstractmethod
+    def find_department(self, text: str) -> Optional[Department]:
+        """By exact name or alias (心内科 → 心血管内科); None when unknown."""
+
+    @abc.abstractmethod
+    def doctors(self, department: Optional[str] = None) -> List[Doctor]: ...
+
+    @abc.abstractmethod
+    def find_doctors(self, text: str) -> List[Doctor]:
+        """By full name, or by surname ("李医生", "李") giving every match."""
+
+    # --- schedule ---------------------------------------------------------------
+    @abc.abstractmethod
+    def schedule_window(self) -> Tuple[dt.date, dt.date]:
+        """First and last day that can be booked (today .. today+13)."""
+
+    @abc.abstractmethod
+    def closed_reason(self, day: dt.date) -> Optional[str]:
+        """Name of the public holiday when outpatients are closed that day, else None."""
+
+    @abc.abstractmethod
+    def sessions(
+        self,
+        department: Optional[str] = None,
+        doctor_id: Optional[int] = None,
+        start: Optional[dt.date] = None,
+        end: Optional[dt.date] = None,
+        period: Optional[str] = None,
+        number_type: Optional[str] = None,
+        only_available: bool = False,
+    ) -> List[ClinicSession]:
+        """Sessions inside the window, ordered by date, period, number type, doctor."""
+
+    @abc.abstractmethod
+    def session(self, session_id: int) -> ClinicSession: ...
+
+    @abc.abstractmethod
+    def fees(self) -> dict:
+        """Number type → fee in yuan."""
+
+    @abc.abstractmethod
+    def expert_release_policy(self) -> str:
+        """Plain Chinese sentence, e.g. 专家号提前7天15:00放号."""
+
+    # --- patients and identity -------------------------------------------------------
+    @abc.abstractmethod
+    def card_exists(self, card_no: str) -> bool: ...
+
+    @abc.abstractmethod
+    def send_otp(self, card_no: str) -> str:
+        """Send a one-time code to the registered phone; returns the masked phone."""
+
+    @abc.abstractmethod
+    def verify(self, card_no: str, method: str, secret: str) -> VerificationResult:
+        """method "phone4" (last 4 digits of the registered phone) or "otp".
+        5 failures lock verification of that card for 15 minutes."""
+
+    @abc.abstractmethod
+    def patient(self, card_no: str) -> Patient: ...
+
+    # --- appointments ------------------------------------------------------------------
+    @abc.abstractmethod
+    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None) -> Appointment: ...
+
+    @abc.abstractmethod
+    def cancel(self, card_no: str, appointment_no: str) -> Appointment: ...
+
+    @abc.abstractmethod
+    def reschedule(self, card_no: str, appointment_no: str, session_id: int) -> Appointment: ...
+
+    @abc.abstractmethod
+    def appointments(self, card_no: str, upcoming_only: bool = True) -> List[Appointment]: ...
+
+    # --- reports -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def lab_orders(self, card_no: str) -> List[LabOrder]: ...
+
+    @abc.abstractmethod
+    def lab_order(self, card_no: str, order_id: str) -> LabOrder: ...
+
+    @abc.abstractmethod
+    def imaging_exams(self, card_no: str) -> List[ImagingExam]: ...
+
+    @abc.abstractmethod
+    def imaging_exam(self, card_no: str, exam_id: str) -> ImagingExam: ...
+
+    # --- handoff to staff ----------------------------------------------------------------
+    @abc.abstractmethod
+    def create_handoff(self, conversation_id: str, reason: str, summary: str) -> HandoffTicket: ...
+
+    @abc.abstractmethod
+    def handoff_tickets(self, status: Optional[str] = None) -> List[HandoffTicket]: ...
+
+    @abc.abstractmethod
+    def close_handoff(self, ticket_id: int) -> HandoffTicket: ...
+
+    # --- audit ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def audit_entries(self, card_no: Optional[str] = None) -> Sequence[dict]:
+        """Audit trail of record access: actor, action, target, at."""
