@@ -1,0 +1,83 @@
+"""Small things every capability's actions share: the hospital systems, today's date,
+reading the latest message, finding catalogue names in free text, and turning a
+hospital error into a polite reply."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.hospital.interface import Department, Doctor, HospitalError, HospitalSystems
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 500  # longer messages are read only this far
+
+HOTLINE = "0000-88881200（每天 8:00-20:00）"
+
+
+def hospital() -> HospitalSystems:
+    from actions.hospital import get_hospital  # the factory builds the engine lazily
+
+    return get_hospital()
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()[:MAX_MESSAGE_CHARS]
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def entity_value(tracker: Tracker, name: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def say_hospital_error(dispatcher: CollectingDispatcher, error: HospitalError) -> None:
+    logger.warning("hospital system error: %s", error.code)
+    dispatcher.utter_message(text=error.message)
+
+
+def find_department_in_text(text: str) -> Optional[Department]:
+    """The department a patient names anywhere in a sentence (name or alias);
+    the longest name wins, so 心血管内科 is not read as some other 内科."""
+    names = [
+        (name, department)
+        for department in hospital().departments()
+        for name in (department.name, *department.aliases)
+        if name and name in text
+    ]
+    return max(names, key=lambda pair: len(pair[0]))[1] if names else None
+
+
+_SURNAME_TITLE = re.compile(r"([\u4e00-\u9fa5]{1,2}?)(?:医生|大夫|主任|教授|医师|老师)")
+
+
+def find_doctors_in_text(text: str, department: Optional[str] = None) -> List[Doctor]:
+    """Doctors named in a sentence: a full name wins; otherwise "李医生" gives every
+    doctor surnamed 李 (narrowed to `department` when that is known)."""
+    system = hospital()
+    doctors = system.doctors(department) if department else system.doctors()
+    full = [doctor for doctor in doctors if doctor.name in text]
+    if full:
+        return full
+    match = _SURNAME_TITLE.search(text)
+    if not match:
+        return []
+    surname = match.group(1)
+    return [doctor for doctor in doctors if doctor.name.startswith(surname)]
+
+
+def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:
+    """[(title, payload)] → Rasa buttons. Payloads are plain Chinese text wherever
+    possible, so a button press reads exactly like a typed answer."""
+    return [{"title": title, "payload": payload} for title, payload in pairs]

@@ -1,0 +1,123 @@
+"""Chinese date and half-day expressions relative to a reference day.
+
+jionlp finds and resolves the expression ("下周三上午", "礼拜三", "下个月5号"); this
+module adds what the booking dialogue needs around it: the half-day (上午/下午/夜间),
+and a clear verdict on impossible dates such as 2月30日, which jionlp would otherwise
+silently read as "the 30th of this month".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+logger = logging.getLogger(__name__)
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_NUM = r"[0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3}"
+_MONTH_DAY = re.compile(rf"(?:(\d{{4}})年)?({_NUM})月({_NUM})[日号]?")
+
+_PERIOD_WORDS = (
+    ("夜间", ("晚上", "夜间", "夜里", "傍晚", "夜门诊", "夜诊")),
+    ("上午", ("上午", "早上", "早晨", "清早", "上半天")),
+    ("下午", ("下午", "午后", "下半天")),
+)
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    date: Optional[dt.date] = None
+    period: Optional[str] = None  # 上午 / 下午 / 夜间
+    text: str = ""  # the expression as the patient wrote it
+    invalid: bool = False  # a date that does not exist, e.g. 2月30日
+
+    @property
+    def found(self) -> bool:
+        return self.date is not None or self.invalid
+
+
+def cn_number(text: str) -> Optional[int]:
+    """'12' / '１２' / '十二' / '二十一' → int (1..99)."""
+    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10
+        return value + (_CN_DIGITS.get(units, 0) if units else 0)
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    return None
+
+
+def parse_period(text: str) -> Optional[str]:
+    for period, words in _PERIOD_WORDS:
+        if any(word in text for word in words):
+            return period
+    return None
+
+
+def _period_from_hour(hour: int) -> Optional[str]:
+    if 6 <= hour < 12:
+        return "上午"
+    if 12 <= hour < 18:
+        return "下午"
+    if hour >= 18:
+        return "夜间"
+    return None
+
+
+def _impossible_month_day(text: str, today: dt.date) -> Optional[str]:
+    for match in _MONTH_DAY.finditer(text):
+        year = int(match.group(1)) if match.group(1) else today.year
+        month, day = cn_number(match.group(2)), cn_number(match.group(3))
+        if month is None or day is None:
+            continue
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return match.group(0)
+    return None
+
+
+def parse_date(text: str, today: dt.date) -> ParsedDate:
+    """The first date expression in `text`, resolved against `today`."""
+    period = parse_period(text)
+    impossible = _impossible_month_day(text, today)
+    if impossible:
+        return ParsedDate(text=impossible, invalid=True, period=period)
+
+    import jionlp  # slow first import (~1 s): only when a date is really parsed
+
+    base = dt.datetime.combine(today, dt.time(hour=9))
+    try:
+        found = jionlp.ner.extract_time(text, time_base=base, with_parsing=True)
+    except Exception:  # jionlp raises plain exceptions on odd input
+        logger.debug("jionlp could not parse a time expression", exc_info=True)
+        return ParsedDate(period=period)
+    for item in found:
+        times = item.get("detail", {}).get("time")
+        if not times or not isinstance(times, list) or not isinstance(times[0], str):
+            continue  # periodic or delta expressions ("每周三") name no single day
+        start = dt.datetime.fromisoformat(times[0])
+        end = dt.datetime.fromisoformat(times[1])
+        if (end - start) > dt.timedelta(days=1):
+            continue  # a span such as 下周 or 12月: not one day
+        if period is None and (start.hour, start.minute) != (0, 0):
+            period = _period_from_hour(start.hour)
+        return ParsedDate(date=start.date(), period=period, text=item["text"])
+    return ParsedDate(period=period)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def describe(day: dt.date, today: dt.date) -> str:
+    """'11月26日（周四，后天）' — how the assistant writes a day back to a patient."""
+    relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - today).days)
+    weekday = f"周{WEEKDAYS[day.weekday()]}"
+    inner = f"{weekday}，{relative}" if relative else weekday
+    return f"{day.month}月{day.day}日（{inner}）"
