@@ -1,0 +1,7 @@
+.PHONY: run test
+# Run the assistant: set up, train if needed, start every server, serve the web page.
+run:
+	bash scripts/run.sh
+# Run every test and evaluation gate.
+test:
+	bash scripts/test.sh

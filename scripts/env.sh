@@ -1,0 +1,64 @@
+# Sourced by run.sh and test.sh: a Python 3.10 virtual environment with the pinned
+# requirements, the web page built, the hospital database seeded.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
+export PYTHONWARNINGS="ignore::DeprecationWarning"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+find_python310() {
+  for candidate in python3 python3.10 "$(pyenv root 2>/dev/null)/versions/3.10"*/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.10 is required (Rasa 3.6 does not support 3.11); install it, e.g. 'pyenv install 3.10'." >&2
+  return 1
+}
+
+ensure_python_env() {
+  if [ ! -x .venv/bin/python ]; then
+    step "Creating the virtual environment (.venv, Python 3.10)"
+    "$(find_python310)" -m venv .venv
+    .venv/bin/pip install -q "pip<24.1" setuptools wheel
+  fi
+  local want have
+  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  have=$(cat .venv/.requirements.sha 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    step "Installing pinned Python packages (first time: about 3 minutes)"
+    .venv/bin/pip install -q -r requirements.txt
+    echo "$want" > .venv/.requirements.sha
+  fi
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+}
+
+ensure_web_page() {
+  [ -f web/package.json ] || return 0
+  local want have
+  want=$(cat web/package-lock.json web/package.json | sha256sum | cut -d' ' -f1)
+  have=$(cat web/node_modules/.lock.sha 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    step "Installing the web page's npm packages"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > web/node_modules/.lock.sha
+  fi
+  step "Building the web page"
+  (cd web && npm run --silent build)
+}
+
+ensure_database() {
+  step "Hospital database (mock HIS/LIS): create and seed if needed"
+  python -m actions.hospital.seed
+}
+
+latest_model() { ls -t models/*.tar.gz 2>/dev/null | head -n 1; }
+
+train_if_needed() {
+  step "Training (skipped by Rasa when data, domain and config are unchanged)"
+  rasa train --fixed-model-name xiaoan --out models
+}

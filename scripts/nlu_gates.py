@@ -1,0 +1,35 @@
+"""Reads the reports `rasa test nlu` wrote and fails below the quality gates."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+GATES = {
+    "intent_report.json": ("intent weighted F1", 0.95),
+    "DIETClassifier_report.json": ("entity weighted F1", 0.90),
+    "response_selection_report.json": ("FAQ answer weighted F1", 0.90),
+}
+
+
+def weighted_f1(report: dict) -> float:
+    return report["weighted avg"]["f1-score"]
+
+
+def main(results: str) -> int:
+    failed = False
+    for file_name, (label, gate) in GATES.items():
+        path = Path(results) / file_name
+        if not path.exists():
+            print(f"FAIL {label}: {path} was not written")
+            failed = True
+            continue
+        score = weighted_f1(json.loads(path.read_text(encoding="utf-8")))
+        verdict = "ok  " if score >= gate else "FAIL"
+        failed |= score < gate
+        print(f"{verdict} {label}: {score:.3f} (gate {gate:.2f})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "results/nlu"))

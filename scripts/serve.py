@@ -1,0 +1,200 @@
+"""Start and stop the assistant's servers: the action server, the Rasa server
+(REST and socketio channels, HTTP API on loopback behind a token) and the web page.
+
+`python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
+`Assistant` to start the same servers on free ports against a throw-away database.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+logger = logging.getLogger("serve")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def latest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("No trained model in models/: run `make run` or `make test` first.")
+    return models[-1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
+
+
+@dataclass
+class Assistant:
+    """The running servers. Use as a context manager: everything stops on exit."""
+
+    rasa_port: int
+    action_port: int
+    web_port: Optional[int]
+    database_url: str
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    model: Optional[Path] = None
+    log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> Optional[str]:
+        return f"http://127.0.0.1:{self.web_port}/" if self.web_port else None
+
+    def _spawn(self, name: str, command: List[str], env: Dict[str, str]) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "wb")
+        # A session of its own, so stopping it also stops anything it spawned.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes[name] = process
+        return process
+
+    def start(self, timeout: float = 240) -> "Assistant":
+        env = {**os.environ, "HOSPITAL_DB_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
+        endpoints = self.log_dir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n',
+            encoding="utf-8",
+        )
+        bin_dir = Path(sys.executable).parent
+        actions = self._spawn(
+            "actions",
+            [str(bin_dir / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
+            env,
+        )
+        rasa = self._spawn(
+            "rasa",
+            [
+                str(bin_dir / "rasa"), "run", "--model", str(self.model or latest_model()),
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--enable-api", "--auth-token", self.token, "--cors", "*",
+                "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+            ],
+            env,
+        )
+        try:
+            _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, "action server", timeout)
+            _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
+            if self.web_port:
+                self._start_web(env, timeout)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def _start_web(self, env: Dict[str, str], timeout: float) -> None:
+        dist = ROOT / "web" / "dist"
+        if not (dist / "index.html").exists():
+            raise RuntimeError("web/dist is not built: run `cd web && npm ci && npm run build`")
+        (dist / "config.js").write_text(
+            "window.XIAOAN_CONFIG = " + '{"serverUrl": "http://" + location.hostname + ":'
+            + str(self.rasa_port) + '"};\n',
+            encoding="utf-8",
+        )
+        web = self._spawn(
+            "web",
+            [sys.executable, "-m", "http.server", str(self.web_port), "--bind", "127.0.0.1", "--directory", str(dist)],
+            env,
+        )
+        _wait_until_up(self.web_url, web, "web page server", timeout)
+
+    def stop(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def log(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+    def __enter__(self) -> "Assistant":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run 小安 (stop with Ctrl-C).")
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--web-port", type=int, default=8080)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    token = os.environ.get("XIAOAN_API_TOKEN") or secrets.token_urlsafe(24)
+    token_file = ROOT / ".data" / "api_token"
+    token_file.parent.mkdir(exist_ok=True)
+    token_file.write_text(token, encoding="utf-8")
+    token_file.chmod(0o600)
+    from actions.hospital.config import database_url
+
+    assistant = Assistant(
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+        web_port=args.web_port,
+        database_url=database_url(),
+        token=token,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with assistant:
+        logger.info(
+            "\n小安 is running.\n"
+            "  Web page:     %s\n"
+            "  REST channel: %s/webhooks/rest/webhook\n"
+            "  HTTP API:     %s (token in .data/api_token)\n"
+            "  Logs:         %s\n"
+            "Press Ctrl-C to stop.",
+            assistant.web_url, assistant.rasa_url, assistant.rasa_url, assistant.log_dir,
+        )
+        try:
+            while all(p.poll() is None for p in assistant.processes.values()):
+                time.sleep(1)
+            logger.error("A server stopped unexpectedly; see the logs in %s", assistant.log_dir)
+        except KeyboardInterrupt:
+            logger.info("Stopping…")
+
+
+if __name__ == "__main__":
+    main()
