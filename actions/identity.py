@@ -45,7 +45,14 @@ class IdentityFormValidation(FormValidationAction):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         self._ending = False
-        events = await super().run(dispatcher, tracker, domain)
+        events: List[EventType] = []
+        named = _CARD.search(latest_text(tracker))
+        verified = tracker.get_slot("verified_card")
+        if named and verified and named.group(1) != verified:
+            # Another card's records need that card's own verification.
+            tracker.slots["verified_card"] = None
+            events.append(SlotSet("verified_card", None))
+        events += await super().run(dispatcher, tracker, domain)
         if self._ending:
             # Stop asking: the patient was told why and what to do instead.
             events += [SlotSet("requested_slot", None), ActiveLoop(None)]
@@ -154,6 +161,8 @@ class ValidateVerifyForm(IdentityFormValidation):
 # The task each gated intent asked for, run once the patient is verified.
 GATED_TASKS = {
     "list_appointments": ("actions.booking", "ListAppointments"),
+    "check_report": ("actions.reports", "ShowReports"),
+    "open_report": ("actions.reports", "ShowReport"),
 }
 
 

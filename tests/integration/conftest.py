@@ -1,0 +1,58 @@
+"""End-to-end tests talk to the real servers. One set of servers is started for the
+whole session on free loopback ports, against a throw-away hospital database, and
+stopped afterwards — nothing outlives the tests."""
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+
+from scripts.serve import Assistant, free_port, latest_model
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory) -> Assistant:
+    database = tmp_path_factory.mktemp("hospital") / "hospital.db"
+    servers = Assistant(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        database_url=f"sqlite:///{database}",
+        model=latest_model(),
+    )
+    with servers:
+        yield servers
+
+
+class RestChat:
+    """A patient talking through the REST channel."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.assistant.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": self.sender, "message": text}).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def tracker(self) -> Dict[str, Any]:
+        url = f"{self.assistant.rasa_url}/conversations/{self.sender}/tracker?token={self.assistant.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+
+def texts(replies: List[Dict[str, Any]]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+@pytest.fixture
+def chat(assistant) -> RestChat:
+    return RestChat(assistant)

@@ -1,0 +1,59 @@
+"""The channels patients and integrations use: REST, socketio (the web page) and the
+token-protected HTTP API."""
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import socketio
+
+from tests.integration.conftest import texts
+
+
+def test_rest_answers_a_chinese_greeting(chat):
+    replies = chat.say("你好")
+    assert "小安" in texts(replies)
+
+
+async def test_socketio_answers_and_keeps_the_session(assistant):
+    """With session persistence on, python-socketio >= 5.10 silently drops every bot
+    reply in Rasa 3.6 (RasaHQ/rasa#13027); this proves replies arrive."""
+    session_id = uuid.uuid4().hex
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+    await client.connect(assistant.rasa_url, transports=["websocket"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        assert await asyncio.wait_for(confirmed.get(), 10) in (session_id, {"session_id": session_id})
+        await client.emit("user_uttered", {"message": "你好", "session_id": session_id})
+        reply = await asyncio.wait_for(replies.get(), 30)
+        assert "小安" in reply.get("text", "")
+    finally:
+        await client.disconnect()
+
+
+def test_http_api_needs_the_token(assistant):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{assistant.rasa_url}/status", timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{assistant.rasa_url}/status?token={assistant.token}", timeout=10) as ok:
+        assert ok.status == 200
+
+
+def test_api_listens_on_loopback_only(assistant):
+    assert assistant.rasa_url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("message", ["", "   ", "啊" * 5000, "<img src=x onerror=alert(1)>", "🙂🙂🙂"])
+def test_odd_messages_get_a_polite_answer(chat, message):
+    replies = chat.say(message)
+    if message.strip():
+        assert texts(replies).strip(), f"no reply to {message[:20]!r}"
+    # An empty message may get no reply, but must not break the conversation.
+    assert "小安" in texts(chat.say("你好"))
