@@ -1,0 +1,24 @@
+"""转人工: a ticket is opened, the assistant stops answering, and staff hand the
+conversation back."""
+from __future__ import annotations
+
+from actions.hospital import create_hospital
+from scripts.handoff import resume_conversation
+from tests.integration.conftest import texts
+
+
+def test_handoff_pauses_until_staff_resume(assistant, chat):
+    chat.say("你好")
+    handed = texts(chat.say("转人工"))
+    assert "人工" in handed and "0000-88881200" in handed
+
+    assert chat.say("还有人吗") == []  # paused: no automatic answer
+
+    hospital = create_hospital(assistant.database_url, seed=False)
+    ticket = next(t for t in hospital.handoff_tickets(status="open") if t.conversation_id == chat.sender)
+    assert ticket.reason == "患者要求人工服务"
+    assert "转人工" in ticket.summary
+
+    resume_conversation(assistant.rasa_url, assistant.token, chat.sender)
+    hospital.close_handoff(ticket.id)
+    assert "小安" in texts(chat.say("你好"))
