@@ -81,3 +81,10 @@ def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:
     """[(title, payload)] → Rasa buttons. Payloads are plain Chinese text wherever
     possible, so a button press reads exactly like a typed answer."""
     return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+def custom_payload(**payload: Any) -> Dict[Text, Any]:
+    """A machine-readable message for the web page and integrations. Rasa 3.6's
+    socketio channel emits custom JSON as keyword arguments of `sio.emit`, so it
+    must sit under `data` (REST shows it as `{"custom": {"data": …}}`)."""
+    return {"data": payload}

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons, hospital, latest_text, say_hospital_error
+from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from actions.hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
 from actions.hospital.knowledge import find_analyte, find_exam, load_lab_tests
 
@@ -180,14 +180,14 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
     )
     dispatcher.utter_message(
         text=f"{order.panel}（{_when(order.reported_at)} 报告，{order.department}开单）\n{table}",
-        json_message={
-            "lab_report": {
+        json_message=custom_payload(
+            lab_report={
                 "title": order.panel,
                 "status": order.status,
                 "reported_at": _when(order.reported_at),
                 "results": rows,
             }
-        },
+        ),
     )
     critical = [r for r in order.results if r.critical]
     if critical:
@@ -198,7 +198,9 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
         )
         dispatcher.utter_message(
             text=message,
-            json_message={"emergency": {"title": "危急值提醒", "message": message, "phone": EMERGENCY_PHONE}},
+            json_message=custom_payload(
+                emergency={"title": "危急值提醒", "message": message, "phone": EMERGENCY_PHONE}
+            ),
         )
     elif notes:
         dispatcher.utter_message(

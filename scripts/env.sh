@@ -62,3 +62,14 @@ train_if_needed() {
   step "Training (skipped by Rasa when data, domain and config are unchanged)"
   rasa train --fixed-model-name xiaoan --out models
 }
+
+ensure_browser() {
+  # The browser tests drive Debian's Chromium (Playwright's own download cannot work
+  # offline); CJK fonts make Chinese readable in the screenshots.
+  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    step "Installing Chromium and CJK fonts for the browser tests (Debian packages)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  fi
+}

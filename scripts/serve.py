@@ -116,17 +116,15 @@ class Assistant:
         return self
 
     def _start_web(self, env: Dict[str, str], timeout: float) -> None:
-        dist = ROOT / "web" / "dist"
-        if not (dist / "index.html").exists():
+        if not (ROOT / "web" / "dist" / "index.html").exists():
             raise RuntimeError("web/dist is not built: run `cd web && npm ci && npm run build`")
-        (dist / "config.js").write_text(
-            "window.XIAOAN_CONFIG = " + '{"serverUrl": "http://" + location.hostname + ":'
-            + str(self.rasa_port) + '"};\n',
-            encoding="utf-8",
-        )
         web = self._spawn(
             "web",
-            [sys.executable, "-m", "http.server", str(self.web_port), "--bind", "127.0.0.1", "--directory", str(dist)],
+            [
+                sys.executable, str(ROOT / "scripts" / "serve_web.py"),
+                "--host", "127.0.0.1", "--port", str(self.web_port),
+                "--server-url", self.rasa_url,
+            ],
             env,
         )
         _wait_until_up(self.web_url, web, "web page server", timeout)

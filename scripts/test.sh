@@ -34,7 +34,8 @@ rm -rf results/core
 rasa test core --stories tests --model "$MODEL" --out results/core --fail-on-prediction-errors --no-plot
 
 step "End-to-end tests against running servers (REST, socketio, triage, browser)"
-run_pytest tests/integration -q
+ensure_browser
+XIAOAN_REQUIRE_BROWSER=1 run_pytest tests/integration tests/browser -q
 
 echo
 echo "All tests passed in $(( $(date +%s) - started )) s. Reports are in results/."

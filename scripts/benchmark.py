@@ -1,0 +1,77 @@
+"""Speed and memory of the running assistant: start-up time, reply latency per kind
+of message through REST (p50/p95/max), and resident memory of each server.
+
+    python -m scripts.benchmark [--rounds 5]
+
+Starts its own servers on free ports against a throw-away database and stops them.
+Prints figures; asserts nothing (goals live here, not in timed tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from scripts.serve import Assistant, free_port, latest_model
+
+CONVERSATIONS = {
+    "greeting": ["你好"],
+    "faq": ["医保卡丢了怎么办"],
+    "schedule": ["后天心内科还有号吗"],
+    "booking": ["帮我约下周三上午呼吸内科的专家号", "1000001"],
+    "triage": ["我头晕，手脚发麻两天了"],
+    "red flag": ["我爸突然说话不清楚，嘴歪了"],
+    "long message": ["我" * 5000],
+}
+
+
+def say(url: str, sender: str, text: str) -> float:
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return kb / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"
+    started = time.perf_counter()
+    with Assistant(
+        rasa_port=free_port(), action_port=free_port(), web_port=None,
+        database_url=f"sqlite:///{database}", model=latest_model(),
+    ) as assistant:
+        print(f"start-up (action server + Rasa server with model): {time.perf_counter() - started:.1f} s")
+        say(assistant.rasa_url, "warm-up", "你好")
+        print(f"{'message kind':<14}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+        for kind, messages in CONVERSATIONS.items():
+            timings = []
+            for _ in range(args.rounds):
+                sender = f"bench-{uuid.uuid4().hex[:8]}"
+                timings += [say(assistant.rasa_url, sender, text) for text in messages]
+            timings.sort()
+            p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+            print(f"{kind:<14}{statistics.median(timings):>9.0f}{p95:>9.0f}{max(timings):>9.0f}")
+        for name, process in assistant.processes.items():
+            print(f"memory {name}: {rss_mb(process.pid):.0f} MB resident")
+
+
+if __name__ == "__main__":
+    main()
