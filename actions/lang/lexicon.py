@@ -37,12 +37,21 @@ def catalogue_words(root: Path = PROJECT_ROOT) -> List[str]:
     words += _names(_load(root / "data/knowledge/lab_tests.yml").get("analytes"))
     words += list((_load(root / "data/knowledge/lab_tests.yml").get("panels") or {}).keys())
     words += _names(_load(root / "data/knowledge/exams.yml").get("exams"))
-    from actions.hospital.seed import doctor_names
-
     words += doctor_names()
     # Single characters and ASCII codes need no dictionary entry; keep the rest once.
     unique = {w.strip() for w in words if w and len(w.strip()) > 1 and not w.isascii()}
     return sorted(unique)
+
+
+def doctor_names() -> List[str]:
+    """Doctor names as the deterministic seed generates them (an in-memory hospital)."""
+    from actions.hospital import create_hospital
+
+    hospital = create_hospital("sqlite://")
+    try:
+        return [doctor.name for doctor in hospital.doctors()]
+    finally:
+        hospital.dispose()
 
 
 def render(words: List[str]) -> str:

@@ -1,0 +1,39 @@
+"""The hospital's systems behind one interface (`interface.HospitalSystems`).
+
+Dialogue code calls `get_hospital()`; tests call `create_hospital(url, today=...)`.
+Both are imported lazily so importing this package creates no engine and reads no file.
+"""
+from .interface import (  # noqa: F401
+    Appointment,
+    BookingRejected,
+    ClinicSession,
+    Department,
+    Doctor,
+    HandoffTicket,
+    HospitalError,
+    HospitalSystems,
+    ImagingExam,
+    LabOrder,
+    LabResult,
+    NotFound,
+    Patient,
+    SystemUnavailable,
+    VerificationResult,
+)
+
+_LAZY = {
+    "create_hospital": "sql",
+    "get_hospital": "sql",
+    "reset_hospital_cache": "sql",
+    "SqlHospital": "sql",
+    "DEMO_PATIENTS": "seed",
+    "ManualClock": "config",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(name)

@@ -1,0 +1,435 @@
+"""The curated knowledge tables conversation designers edit: lab analytes
+(data/knowledge/lab_tests.yml) and examinations (data/knowledge/exams.yml).
+
+    find_analyte("血红蛋白偏低说明什么")  → the HGB analyte; .when_low, .next_step
+    analyte.evaluate(value, sex, age)   → reference range, flag ↑/↓, critical
+    find_exam("增强CT要准备什么")         → the CT_ENHANCED exam; .preparation
+
+Files are read and validated on first use; a broken file raises KnowledgeError listing
+every problem, so a designer's typo fails the tests instead of a conversation.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from .config import KNOWLEDGE_DIR
+from .reference import load_departments, load_facts, read_yaml
+
+SEXES = ("男", "女")
+LAB_PANELS = ("血常规", "尿常规", "肝功能", "肾功能", "血脂", "血糖/糖化", "甲功", "电解质", "凝血", "炎症指标", "肿瘤标志物")
+EXAM_MODALITIES = ("检验", "超声", "CT", "MRI", "X线", "胃镜", "肠镜", "心电图", "核酸", "骨密度")
+# Ages (years) every analyte must have a reference band for.
+COVERAGE_AGES = (0.5, 1, 3, 6, 10, 15, 30, 50, 70, 95)
+
+LAB_TESTS_PATH = KNOWLEDGE_DIR / "lab_tests.yml"
+EXAMS_PATH = KNOWLEDGE_DIR / "exams.yml"
+
+
+class KnowledgeError(ValueError):
+    def __init__(self, source: str, problems: List[str]):
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+# --- lab analytes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefBand:
+    low: Optional[float]
+    high: Optional[float]
+    sex: Optional[str] = None
+    age_min: float = 0.0
+    age_max: Optional[float] = None
+
+    def matches(self, sex: str, age: float) -> bool:
+        return (
+            (self.sex is None or self.sex == sex)
+            and age >= self.age_min
+            and (self.age_max is None or age < self.age_max)
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    ref_low: Optional[float]
+    ref_high: Optional[float]
+    flag: str  # "↑", "↓" or ""
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Analyte:
+    code: str
+    name: str
+    aliases: Tuple[str, ...]
+    panel: str
+    unit: str
+    decimals: int
+    reference: Tuple[RefBand, ...]
+    department: str
+    next_step: str
+    when_high: Optional[str] = None
+    when_low: Optional[str] = None
+    critical_low: Optional[float] = None
+    critical_high: Optional[float] = None
+    sexes: Tuple[str, ...] = SEXES
+    typical: Optional[Tuple[float, float]] = None  # usual healthy values, for the mock LIS
+
+    def applies_to(self, sex: str) -> bool:
+        return sex in self.sexes
+
+    def reference_for(self, sex: str, age: float) -> Tuple[Optional[float], Optional[float]]:
+        for band in self.reference:
+            if band.matches(sex, age):
+                return band.low, band.high
+        raise LookupError(f"{self.code}: no reference range for {sex}, {age:.1f} years")
+
+    def evaluate(self, value: float, sex: str, age: float) -> Evaluation:
+        low, high = self.reference_for(sex, age)
+        flag = "↑" if high is not None and value > high else "↓" if low is not None and value < low else ""
+        critical = (self.critical_high is not None and value >= self.critical_high) or (
+            self.critical_low is not None and value <= self.critical_low
+        )
+        return Evaluation(low, high, flag, critical)
+
+    def meaning(self, flag: str) -> Optional[str]:
+        """Plain-language explanation for a ↑ or ↓ result (None when there is none)."""
+        return {"↑": self.when_high, "↓": self.when_low}.get(flag)
+
+    def reference_text(self, sex: str, age: float) -> str:
+        low, high = self.reference_for(sex, age)
+        unit = f" {self.unit}" if self.unit else ""
+        if low is not None and high is not None:
+            return f"{_fmt(low)}-{_fmt(high)}{unit}"
+        return f"≤{_fmt(high)}{unit}" if high is not None else f"≥{_fmt(low)}{unit}"
+
+    @property
+    def keys(self) -> Tuple[str, ...]:
+        return (self.code, self.name) + self.aliases
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    specimen: str
+    fasting: bool
+    turnaround_hours: float
+    ordered_by: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabCatalogue:
+    """Iterates over analytes; also gives panels and lookups by code or panel."""
+
+    panels: Dict[str, Panel]
+    analytes: Tuple[Analyte, ...]
+
+    def __iter__(self) -> Iterator[Analyte]:
+        return iter(self.analytes)
+
+    def __len__(self) -> int:
+        return len(self.analytes)
+
+    def get(self, code: str) -> Analyte:
+        for a in self.analytes:
+            if a.code == code:
+                return a
+        raise KeyError(code)
+
+    def in_panel(self, panel: str, sex: Optional[str] = None) -> List[Analyte]:
+        return [a for a in self.analytes if a.panel == panel and (sex is None or a.applies_to(sex))]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _num(x) -> Optional[float]:
+    return None if x is None else float(x)
+
+
+def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -> List[str]:
+    """Every problem in a lab_tests.yml document (empty list when valid)."""
+    problems: List[str] = []
+    departments = set(departments) if departments is not None else None
+    panels = raw.get("panels") or {}
+    for name in LAB_PANELS:
+        if name not in panels:
+            problems.append(f"panel {name} missing")
+    for name, p in panels.items():
+        if name not in LAB_PANELS:
+            problems.append(f"unknown panel {name}")
+        p = p or {}
+        if not p.get("specimen") or not isinstance(p.get("fasting"), bool):
+            problems.append(f"panel {name}: specimen and fasting (true/false) are required")
+        if not p.get("turnaround_hours") or float(p["turnaround_hours"]) <= 0:
+            problems.append(f"panel {name}: turnaround_hours must be > 0")
+        for dept in p.get("ordered_by") or ["<none>"]:
+            if departments is not None and dept not in departments:
+                problems.append(f"panel {name}: ordered_by {dept} is not a department")
+
+    owners: Dict[str, str] = {}
+    used_panels = set()
+    for i, a in enumerate(raw.get("analytes") or []):
+        code = a.get("code") or f"#{i}"
+        for key in ("code", "name", "panel", "reference", "department", "next_step"):
+            if not a.get(key):
+                problems.append(f"{code}: missing {key}")
+        if "unit" not in a or not isinstance(a.get("unit"), str):
+            problems.append(f"{code}: unit must be a string (\"\" when unitless)")
+        if not isinstance(a.get("decimals"), int) or not 0 <= a["decimals"] <= 3:
+            problems.append(f"{code}: decimals must be an integer 0-3")
+        if a.get("panel") and a["panel"] not in panels:
+            problems.append(f"{code}: panel {a['panel']} is not declared")
+        used_panels.add(a.get("panel"))
+        if departments is not None and a.get("department") and a["department"] not in departments:
+            problems.append(f"{code}: department {a['department']} is not a department")
+        sexes = a.get("sexes") or list(SEXES)
+        if any(s not in SEXES for s in sexes):
+            problems.append(f"{code}: sexes must be 男/女")
+        for key in [a.get("code"), a.get("name")] + list(a.get("aliases") or []):
+            norm = _normalize(str(key or "")).lower()
+            if norm in owners and owners[norm] != code:
+                problems.append(f"{code}: alias {key} already used by {owners[norm]}")
+            owners[norm] = code
+
+        bands = a.get("reference") or []
+        any_low = any_high = False
+        lows, highs = [], []
+        for band in bands:
+            low, high = _num(band.get("low")), _num(band.get("high"))
+            if low is None and high is None:
+                problems.append(f"{code}: a reference band needs low or high")
+            if low is not None and high is not None and low >= high:
+                problems.append(f"{code}: reference low {low} >= high {high}")
+            if band.get("sex") is not None and band["sex"] not in SEXES:
+                problems.append(f"{code}: band sex must be 男/女")
+            age_min, age_max = float(band.get("age_min", 0)), band.get("age_max")
+            if age_max is not None and age_min >= float(age_max):
+                problems.append(f"{code}: band age_min {age_min} >= age_max {age_max}")
+            any_low |= low is not None and low > 0
+            any_high |= high is not None
+            lows += [low] if low is not None else []
+            highs += [high] if high is not None else []
+        if any_high and not a.get("when_high"):
+            problems.append(f"{code}: has an upper limit but no when_high")
+        if any_low and not a.get("when_low"):
+            problems.append(f"{code}: has a lower limit but no when_low")
+        typical = a.get("typical")
+        if typical is not None and (len(typical) != 2 or float(typical[0]) >= float(typical[1])):
+            problems.append(f"{code}: typical must be [low, high]")
+        crit = a.get("critical") or {}
+        c_low, c_high = _num(crit.get("low")), _num(crit.get("high"))
+        if c_low is not None and any(c_low >= x for x in lows + highs):
+            problems.append(f"{code}: critical low {c_low} must be below the reference range")
+        if c_high is not None and any(c_high <= x for x in lows + highs):
+            problems.append(f"{code}: critical high {c_high} must be above the reference range")
+        if bands:
+            parsed = [RefBand(_num(b.get("low")), _num(b.get("high")), b.get("sex"),
+                              float(b.get("age_min", 0)), _num(b.get("age_max"))) for b in bands]
+            for sex in sexes:
+                for age in COVERAGE_AGES:
+                    if not any(b.matches(sex, age) for b in parsed):
+                        problems.append(f"{code}: no reference band for {sex}, {age} years")
+    for name in panels:
+        if name not in used_panels:
+            problems.append(f"panel {name} has no analytes")
+    return problems
+
+
+def _analyte(a: dict) -> Analyte:
+    crit = a.get("critical") or {}
+    bands = tuple(
+        RefBand(_num(b.get("low")), _num(b.get("high")), b.get("sex"), float(b.get("age_min", 0)), _num(b.get("age_max")))
+        for b in a["reference"]
+    )
+    return Analyte(
+        code=a["code"],
+        name=a["name"],
+        aliases=tuple(str(x) for x in a.get("aliases") or ()),
+        panel=a["panel"],
+        unit=a["unit"],
+        decimals=int(a["decimals"]),
+        reference=bands,
+        department=a["department"],
+        next_step=a["next_step"],
+        when_high=a.get("when_high"),
+        when_low=a.get("when_low"),
+        critical_low=_num(crit.get("low")),
+        critical_high=_num(crit.get("high")),
+        sexes=tuple(a.get("sexes") or SEXES),
+        typical=tuple(float(x) for x in a["typical"]) if a.get("typical") else None,
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def load_lab_tests(path: Path = LAB_TESTS_PATH) -> LabCatalogue:
+    raw = read_yaml(path)
+    problems = validate_lab_tests(raw, [d.name for d in load_departments()])
+    if problems:
+        raise KnowledgeError(str(path), problems)
+    panels = {
+        name: Panel(name, p["specimen"], p["fasting"], float(p["turnaround_hours"]), tuple(p["ordered_by"]))
+        for name, p in raw["panels"].items()
+    }
+    return LabCatalogue(panels, tuple(_analyte(a) for a in raw["analytes"]))
+
+
+def find_analyte(text: str) -> Optional[Analyte]:
+    """The analyte a patient's text names (code, name or alias; the longest mention
+    wins, so 糖化血红蛋白 is not mistaken for 血红蛋白). None when nothing matches."""
+    return _best_match(text, [(a, a.keys) for a in load_lab_tests()])
+
+
+# --- exams ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExamReport:
+    body_part: str
+    normal: str
+    abnormal: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exam:
+    code: str
+    name: str
+    aliases: Tuple[str, ...]
+    modality: str
+    building: str
+    floor: str
+    place: str
+    fasting: bool
+    preparation: Tuple[str, ...]
+    duration: str
+    turnaround: str
+    reports: Tuple[ExamReport, ...] = ()
+    report_hours: Optional[float] = None
+    sexes: Tuple[str, ...] = SEXES
+
+    @property
+    def location(self) -> str:
+        return f"{self.building}{self.floor}{self.place}"
+
+    @property
+    def keys(self) -> Tuple[str, ...]:
+        return (self.code, self.name) + self.aliases
+
+
+def validate_exams(raw: dict, buildings: Optional[Iterable[str]] = None) -> List[str]:
+    problems: List[str] = []
+    buildings = set(buildings) if buildings is not None else None
+    owners: Dict[str, str] = {}
+    for i, e in enumerate(raw.get("exams") or []):
+        code = e.get("code") or f"#{i}"
+        for key in ("code", "name", "modality", "building", "floor", "place", "preparation", "duration", "turnaround"):
+            if not e.get(key):
+                problems.append(f"{code}: missing {key}")
+        if not isinstance(e.get("fasting"), bool):
+            problems.append(f"{code}: fasting must be true/false")
+        if e.get("modality") and e["modality"] not in EXAM_MODALITIES:
+            problems.append(f"{code}: unknown modality {e['modality']}")
+        if buildings is not None and e.get("building") and e["building"] not in buildings:
+            problems.append(f"{code}: building {e['building']} not in facts.yml")
+        prep = e.get("preparation")
+        if prep and (not isinstance(prep, list) or not all(isinstance(p, str) and p for p in prep)):
+            problems.append(f"{code}: preparation must be a list of sentences")
+        for r in e.get("reports") or []:
+            if not r.get("body_part") or not r.get("normal") or not r.get("abnormal"):
+                problems.append(f"{code}: a report needs body_part, normal and abnormal")
+        if e.get("reports") and not (isinstance(e.get("report_hours"), (int, float)) and e["report_hours"] > 0):
+            problems.append(f"{code}: exams with reports need report_hours > 0")
+        if any(s not in SEXES for s in e.get("sexes") or SEXES):
+            problems.append(f"{code}: sexes must be 男/女")
+        for key in [e.get("code"), e.get("name")] + list(e.get("aliases") or []):
+            norm = _normalize(str(key or "")).lower()
+            if norm in owners and owners[norm] != code:
+                problems.append(f"{code}: alias {key} already used by {owners[norm]}")
+            owners[norm] = code
+    if not raw.get("exams"):
+        problems.append("no exams")
+    return problems
+
+
+@functools.lru_cache(maxsize=None)
+def load_exams(path: Path = EXAMS_PATH) -> Tuple[Exam, ...]:
+    raw = read_yaml(path)
+    problems = validate_exams(raw, load_facts().get("buildings", {}))
+    if problems:
+        raise KnowledgeError(str(path), problems)
+    return tuple(
+        Exam(
+            code=e["code"],
+            name=e["name"],
+            aliases=tuple(str(x) for x in e.get("aliases") or ()),
+            modality=e["modality"],
+            building=e["building"],
+            floor=e["floor"],
+            place=e["place"],
+            fasting=e["fasting"],
+            preparation=tuple(e["preparation"]),
+            duration=e["duration"],
+            turnaround=e["turnaround"],
+            reports=tuple(ExamReport(r["body_part"], r["normal"], tuple(r["abnormal"])) for r in e.get("reports") or ()),
+            report_hours=_num(e.get("report_hours")),
+            sexes=tuple(e.get("sexes") or SEXES),
+        )
+        for e in raw["exams"]
+    )
+
+
+def get_exam(code: str) -> Exam:
+    for e in load_exams():
+        if e.code == code:
+            return e
+    raise KeyError(code)
+
+
+def find_exam(text: str) -> Optional[Exam]:
+    """The exam a patient's text names (longest mention wins: 增强CT over CT)."""
+    return _best_match(text, [(e, e.keys) for e in load_exams()])
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+
+def _normalize(text: str) -> str:
+    # NFKC folds full-width letters (ＣＴ) typed on Chinese keyboards.
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _is_ascii(key: str) -> bool:
+    return all(ord(c) < 128 for c in key)
+
+
+def _mentions(text: str, key: str) -> bool:
+    key = _normalize(key)
+    if not key:
+        return False
+    if not _is_ascii(key):
+        return key in text
+    # Latin codes need word boundaries (PT must not match inside APTT) but may be
+    # followed by a value ("K6.8"); very short ones are case-sensitive so 血钾 K is not
+    # found in every "k".
+    flags = 0 if len(key) <= 2 else re.IGNORECASE
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![A-Za-z])", text, flags) is not None
+
+
+def _best_match(text: str, candidates: Sequence[Tuple[object, Tuple[str, ...]]]):
+    text = _normalize(text)
+    if not text:
+        return None
+    best, best_len = None, 0
+    for item, keys in candidates:
+        for key in keys:
+            n = len(_normalize(key))
+            if n > best_len and _mentions(text, key):
+                best, best_len = item, n
+    return best

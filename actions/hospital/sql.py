@@ -1,0 +1,810 @@
+"""The mock hospital systems on SQLAlchemy (SQLite file by default, PostgreSQL works
+too). One implementation of `HospitalSystems`; dialogue code only sees the interface.
+
+    hospital = get_hospital()                       # process-wide, from HOSPITAL_DB_URL
+    hospital = create_hospital("sqlite://", today=date(2026, 11, 24))   # tests
+
+Every database failure surfaces as `SystemUnavailable` after the transaction was
+rolled back, so a patient is never told something happened that did not.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import secrets
+import threading
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from . import models as m
+from .config import Clock, ManualClock, database_url, system_clock
+from .interface import (
+    NUMBER_TYPES,
+    PERIODS,
+    TITLES,
+    Appointment,
+    BookingRejected,
+    ClinicSession,
+    Department,
+    Doctor,
+    HandoffTicket,
+    HospitalError,
+    HospitalSystems,
+    ImagingExam,
+    LabOrder,
+    LabResult,
+    NotFound,
+    Patient,
+    SystemUnavailable,
+    VerificationResult,
+)
+from .reference import department_candidates, fees, load_facts, load_holidays, normalize_department_text, release_policy
+from .schedule import WINDOW_DAYS, appointment_number, period_end, period_start
+from .security import hash_code, log_ref, mask_phone, same_secret
+
+logger = logging.getLogger(__name__)
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+OTP_MINUTES = 5
+STATUS_TEXT = {"cancelled": "已取消", "rescheduled": "已改约", "attended": "已就诊"}
+DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
+
+
+def _unavailable_message() -> str:
+    hotline = load_facts()["hospital"]["hotline"]
+    return f"系统暂时无法连接医院信息系统，本次没有办理成功，请稍后再试，或拨打咨询电话 {hotline}。"
+
+
+class _SlotConflict(Exception):
+    """The database refused a second active appointment (a race the Python checks missed)."""
+
+
+# --- engine and factories -------------------------------------------------------------------
+
+
+def make_engine(url: str) -> Engine:
+    """An engine suited to the URL: in-memory SQLite shares one connection (StaticPool)
+    so every thread sees the same database; file SQLite waits for the write lock
+    instead of failing; PostgreSQL checks connections before use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=20, pool_timeout=60)
+    memory = parsed.database in (None, "", ":memory:") or "mode=memory" in (parsed.database or "")
+    if memory:
+        engine = create_engine(url, future=True, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=20, pool_timeout=60,
+                               connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine
+
+
+def create_hospital(url: str, today: Optional[dt.date] = None, seed: bool = True,
+                    clock: Optional[Clock] = None) -> "SqlHospital":
+    """Create the schema if needed and (with seed) fill or bring up to date the demo
+    data for `today`. Without a clock, a given `today` gets a manual clock at 9:00 so
+    tests are deterministic; otherwise the system clock is used."""
+    if clock is None:
+        clock = ManualClock(dt.datetime.combine(today, dt.time(9, 0))) if today else system_clock
+    today = today or clock().date()
+    try:
+        engine = make_engine(url)
+        m.Base.metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        logger.error("hospital database unreachable (%s)", type(exc).__name__)
+        raise SystemUnavailable(_unavailable_message()) from exc
+    hospital = SqlHospital(engine, clock=clock)
+    if seed:
+        hospital.ensure_seeded(today)
+    return hospital
+
+
+_cached: Optional["SqlHospital"] = None
+_cache_lock = threading.Lock()
+
+
+def get_hospital() -> HospitalSystems:
+    """The process-wide hospital (HOSPITAL_DB_URL or .data/hospital.db), created and
+    seeded on first use. A failed start is not cached, so the next call retries."""
+    global _cached
+    with _cache_lock:
+        if _cached is None:
+            _cached = create_hospital(database_url())
+        return _cached
+
+
+def reset_hospital_cache() -> None:
+    global _cached
+    with _cache_lock:
+        if _cached is not None:
+            _cached.engine.dispose()
+        _cached = None
+
+
+def clone_in_memory(source: "SqlHospital", clock: Optional[Clock] = None) -> "SqlHospital":
+    """A fresh, independent in-memory copy of an in-memory hospital (SQLite backup
+    API): how tests get a newly seeded database each without paying for the seed."""
+    import sqlite3
+
+    with source._lock:
+        raw = source.engine.raw_connection()
+        try:
+            target = sqlite3.connect(":memory:", check_same_thread=False)
+            raw.driver_connection.backup(target)
+        finally:
+            raw.close()
+    target.execute("PRAGMA foreign_keys=ON")
+    engine = create_engine("sqlite://", future=True, creator=lambda: target, poolclass=StaticPool)
+    hospital = SqlHospital(engine, clock=clock or source.clock)
+    hospital._current_for = source._current_for
+    return hospital
+
+
+def drop_schema(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        m.Base.metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def table_counts(engine: Engine) -> Dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in m.Base.metadata.sorted_tables}
+
+
+# --- the implementation -----------------------------------------------------------------------------
+
+
+class SqlHospital(HospitalSystems):
+    def __init__(self, engine: Engine, clock: Clock = system_clock, actor: str = "小安"):
+        self.engine = engine
+        self.clock = clock
+        self.actor = actor
+        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+        # One shared in-memory connection must not interleave transactions of threads.
+        shared = isinstance(engine.pool, StaticPool)
+        self._lock = threading.RLock() if shared else contextlib.nullcontext()
+        self._current_for: Optional[dt.date] = None
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._lock:
+            try:
+                with self._sessions.begin() as session:
+                    yield session
+            except SQLAlchemyError as exc:
+                # Only the class: messages may carry parameters with personal data.
+                logger.error("hospital database error (%s); transaction rolled back", type(exc).__name__)
+                raise SystemUnavailable(_unavailable_message()) from exc
+
+    def ensure_seeded(self, today: Optional[dt.date] = None) -> None:
+        """Seed an empty database, or extend an earlier seed to `today` (idempotent)."""
+        self._bring_current(today or self.today, allow_seed=True)
+
+    def _keep_current(self) -> None:
+        """A long-running server rolls its 14-day window forward as days pass."""
+        if self._current_for != self.today:
+            self._bring_current(self.today, allow_seed=False)
+
+    def _bring_current(self, today: dt.date, allow_seed: bool) -> None:
+        from .seed import bring_up_to_date, is_seeded, seed
+
+        def run(s: Session) -> None:
+            if is_seeded(s):
+                bring_up_to_date(s, today, self.clock())
+            elif allow_seed:
+                # A fixed "now" so the same day always seeds exactly the same rows.
+                seed(s, today, dt.datetime.combine(today, dt.time(7, 0)))
+
+        try:
+            with self._tx() as s:
+                run(s)
+        except SystemUnavailable as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            with self._tx() as s:  # another process seeded or extended at the same moment
+                run(s)
+        self._current_for = today
+
+    def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok") -> None:
+        s.add(m.AuditLog(at=self.clock(), actor=self.actor, action=action, target=target,
+                         patient_id=patient.id if patient else None, outcome=outcome))
+
+    @staticmethod
+    def _patient_row(s: Session, card_no: str) -> Optional[m.PatientRow]:
+        card_no = (card_no or "").strip()
+        return s.execute(select(m.PatientRow).where(m.PatientRow.card_no == card_no)).scalar_one_or_none()
+
+    def _require_patient(self, s: Session, card_no: str) -> m.PatientRow:
+        patient = self._patient_row(s, card_no)
+        if patient is None:
+            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+        return patient
+
+    # --- catalogue ------------------------------------------------------------------------------------
+
+    def departments(self) -> List[Department]:
+        with self._tx() as s:
+            return self._departments(s)
+
+    def _departments(self, s: Session, where=None) -> List[Department]:
+        query = select(m.DepartmentRow).order_by(m.DepartmentRow.sort_order)
+        if where is not None:
+            query = query.where(where)
+        rows = s.execute(query).scalars().all()
+        aliases: Dict[int, List[str]] = {}
+        for dept_id, alias in s.execute(select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias)
+                                        .order_by(m.DepartmentAlias.id)):
+            aliases.setdefault(dept_id, []).append(alias)
+        return [Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
+                for r in rows]
+
+    def find_department(self, text: str) -> Optional[Department]:
+        candidates = department_candidates(text)
+        if not candidates:
+            return None
+        with self._tx() as s:
+            return self._find_department(s, candidates)
+
+    def _find_department(self, s: Session, candidates: Sequence[str]) -> Optional[Department]:
+        for candidate in candidates:
+            dept_id = s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.name == candidate)).scalar_one_or_none()
+            if dept_id is None:
+                dept_id = s.execute(select(m.DepartmentAlias.department_id)
+                                    .where(m.DepartmentAlias.alias == candidate)).scalar_one_or_none()
+            if dept_id is not None:
+                return self._departments(s, m.DepartmentRow.id == dept_id)[0]
+        return None
+
+    def _department_id(self, s: Session, text: str) -> Optional[int]:
+        dept = self._find_department(s, department_candidates(text))
+        if dept is None:
+            return None
+        return s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.code == dept.code)).scalar_one()
+
+    def doctors(self, department: Optional[str] = None) -> List[Doctor]:
+        with self._tx() as s:
+            query = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            if department:
+                dept_id = self._department_id(s, department)
+                if dept_id is None:
+                    return []
+                query = query.where(m.DoctorRow.department_id == dept_id)
+            return self._doctor_list(s.execute(query).all())
+
+    def find_doctors(self, text: str) -> List[Doctor]:
+        key = normalize_department_text(text)
+        stripped = True
+        while stripped:
+            stripped = False
+            for suffix in DOCTOR_SUFFIXES:
+                if key.endswith(suffix) and len(key) > len(suffix):
+                    key, stripped = key[: -len(suffix)], True
+                    break
+        if not key:
+            return []
+        with self._tx() as s:
+            base = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            rows = s.execute(base.where(m.DoctorRow.name == key)).all()
+            if not rows and len(key) <= 2:
+                rows = s.execute(base.where(m.DoctorRow.surname == key)).all()
+            return self._doctor_list(rows)
+
+    @staticmethod
+    def _doctor_list(rows) -> List[Doctor]:
+        rows = sorted(rows, key=lambda r: (r[1].sort_order, TITLES.index(r[0].title), r[0].code))
+        return [Doctor(d.id, d.name, d.title, dept.name, d.specialties, d.bio) for d, dept in rows]
+
+    # --- schedule ---------------------------------------------------------------------------------------
+
+    def schedule_window(self) -> Tuple[dt.date, dt.date]:
+        self._keep_current()
+        today = self.today
+        return today, today + dt.timedelta(days=WINDOW_DAYS - 1)
+
+    def closed_reason(self, day: dt.date) -> Optional[str]:
+        return load_holidays().closed_reason(day)
+
+    @staticmethod
+    def _session_select():
+        return (select(m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
+                .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
+                .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id))
+
+    @staticmethod
+    def _session_dc(row: m.ClinicSessionRow, doctor: m.DoctorRow, dept: m.DepartmentRow) -> ClinicSession:
+        return ClinicSession(
+            id=row.id, doctor_id=doctor.id, doctor_name=doctor.name, doctor_title=doctor.title, department=dept.name,
+            date=row.day, period=row.period, number_type=row.number_type, fee=float(row.fee),
+            capacity=row.capacity, booked=row.booked, location=f"{dept.building}{dept.floor}",
+        )
+
+    def sessions(self, department: Optional[str] = None, doctor_id: Optional[int] = None,
+                 start: Optional[dt.date] = None, end: Optional[dt.date] = None, period: Optional[str] = None,
+                 number_type: Optional[str] = None, only_available: bool = False) -> List[ClinicSession]:
+        first, last = self.schedule_window()
+        start, end = max(start or first, first), min(end or last, last)
+        if start > end:
+            return []
+        now = self.clock()
+        with self._tx() as s:
+            query = self._session_select().where(m.ClinicSessionRow.day >= start, m.ClinicSessionRow.day <= end,
+                                                 m.ClinicSessionRow.status == "open")
+            if department:
+                dept_id = self._department_id(s, department)
+                if dept_id is None:
+                    return []
+                query = query.where(m.ClinicSessionRow.department_id == dept_id)
+            if doctor_id is not None:
+                query = query.where(m.ClinicSessionRow.doctor_id == doctor_id)
+            if period:
+                query = query.where(m.ClinicSessionRow.period == period)
+            if number_type:
+                query = query.where(m.ClinicSessionRow.number_type == number_type)
+            if only_available:
+                query = query.where(m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
+            rows = s.execute(query).all()
+        if only_available:
+            rows = [r for r in rows if period_end(r[0].day, r[0].period) > now]
+        rows.sort(key=lambda r: (r[0].day, PERIODS.index(r[0].period), NUMBER_TYPES.index(r[0].number_type), r[1].id))
+        return [self._session_dc(*r) for r in rows]
+
+    def session(self, session_id: int) -> ClinicSession:
+        with self._tx() as s:
+            row = s.execute(self._session_select().where(m.ClinicSessionRow.id == session_id)).one_or_none()
+            if row is None:
+                raise NotFound("没有找到这个出诊时段，请重新选择。")
+            return self._session_dc(*row)
+
+    def fees(self) -> dict:
+        return fees()
+
+    def expert_release_policy(self) -> str:
+        return release_policy()
+
+    # --- identity ------------------------------------------------------------------------------------------
+
+    def card_exists(self, card_no: str) -> bool:
+        with self._tx() as s:
+            return self._patient_row(s, card_no) is not None
+
+    def send_otp(self, card_no: str) -> str:
+        now = self.clock()
+        with self._tx() as s:
+            patient = self._require_patient(s, card_no)
+            state = s.get(m.VerificationState, patient.id)
+            if state is not None and state.locked_until and state.locked_until > now:
+                raise HospitalError(f"验证失败次数过多，已暂时锁定，请在 {state.locked_until:%H:%M} 后再试。", code="locked")
+            self._revoke_codes(s, patient.id)
+            code = f"{secrets.randbelow(10 ** 6):06d}"
+            s.add(m.OtpCode(patient_id=patient.id, code_hash=hash_code(patient.id, code), created_at=now,
+                            expires_at=now + dt.timedelta(minutes=OTP_MINUTES)))
+            hospital = load_facts()["hospital"]["short_name"]
+            s.add(m.SmsOutbox(patient_id=patient.id, phone=patient.phone, code=code, sent_at=now,
+                              body=f"【{hospital}】您的验证码是{code}，{OTP_MINUTES}分钟内有效。如非本人操作请忽略。"))
+            masked = mask_phone(patient.phone)
+        logger.info("sent a verification code for %s", log_ref(card_no))
+        return masked
+
+    @staticmethod
+    def _revoke_codes(s: Session, patient_id: int) -> None:
+        s.execute(update(m.OtpCode).where(m.OtpCode.patient_id == patient_id, m.OtpCode.used_at.is_(None))
+                  .values(revoked=True).execution_options(synchronize_session=False))
+
+    def verify(self, card_no: str, method: str, secret: str) -> VerificationResult:
+        if method not in ("phone4", "otp"):
+            raise ValueError(f"unknown verification method {method!r}")
+        now = self.clock()
+        secret = "".join((secret or "").split())
+        with self._tx() as s:
+            patient = self._patient_row(s, card_no)
+            if patient is None:
+                return VerificationResult(False, "unknown_card")
+            state = s.get(m.VerificationState, patient.id)
+            if state is None:
+                state = m.VerificationState(patient_id=patient.id, failures=0)
+                s.add(state)
+            if state.locked_until and state.locked_until > now:
+                result = VerificationResult(False, "locked", 0, state.locked_until)
+            else:
+                state.locked_until = None
+                result = self._check_secret(s, patient, method, secret, state, now)
+            s.add(m.VerificationAttempt(patient_id=patient.id, method=method, reason=result.reason, at=now))
+        logger.info("verification %s for %s: %s", method, log_ref(card_no), result.reason)
+        return result
+
+    def _check_secret(self, s: Session, patient: m.PatientRow, method: str, secret: str,
+                      state: m.VerificationState, now: dt.datetime) -> VerificationResult:
+        if method == "phone4":
+            ok = len(secret) == 4 and same_secret(secret, patient.phone[-4:])
+        else:
+            code = s.execute(
+                select(m.OtpCode).where(m.OtpCode.patient_id == patient.id, m.OtpCode.used_at.is_(None),
+                                        m.OtpCode.revoked.is_(False), m.OtpCode.expires_at > now)
+                .order_by(m.OtpCode.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            if code is None:  # nothing to guess against: not counted as a failure
+                return VerificationResult(False, "no_code", MAX_FAILURES - state.failures)
+            ok = same_secret(hash_code(patient.id, secret), code.code_hash)
+            if ok:
+                code.used_at = now
+        if ok:
+            state.failures = 0
+            return VerificationResult(True, "ok", MAX_FAILURES)
+        state.failures += 1
+        if state.failures >= MAX_FAILURES:
+            state.failures = 0
+            state.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+            self._revoke_codes(s, patient.id)
+            return VerificationResult(False, "locked", 0, state.locked_until)
+        return VerificationResult(False, "wrong", MAX_FAILURES - state.failures)
+
+    def patient(self, card_no: str) -> Patient:
+        with self._tx() as s:
+            row = self._patient_row(s, card_no)
+            self._audit(s, "read_patient", "patient", row, "ok" if row else "not_found")
+            result = Patient(row.card_no, row.name, row.sex, row.birth_date) if row else None
+        if result is None:
+            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+        return result
+
+    # --- appointments ----------------------------------------------------------------------------------------
+
+    def _check_bookable(self, row: m.ClinicSessionRow, now: dt.datetime) -> None:
+        last = now.date() + dt.timedelta(days=WINDOW_DAYS - 1)
+        if row.status != "open":
+            raise BookingRejected("很抱歉，这位医生该时段已停诊，请选择其他时段或其他医生。", "session_closed")
+        if now >= period_end(row.day, row.period):
+            raise BookingRejected("这个时段已经结束了，请选择之后的时段。", "past")
+        if row.day > last:
+            raise BookingRejected("这个时段还没有开放预约，目前可以预约两周内的号源。", "session_closed")
+
+    def _active_same_day(self, s: Session, patient_id: int, row: m.ClinicSessionRow, exclude_id: Optional[int] = None):
+        query = select(m.AppointmentRow).where(
+            m.AppointmentRow.patient_id == patient_id, m.AppointmentRow.status == m.ACTIVE,
+            m.AppointmentRow.department_id == row.department_id, m.AppointmentRow.visit_date == row.day)
+        if exclude_id is not None:
+            query = query.where(m.AppointmentRow.id != exclude_id)
+        return s.execute(query).scalars().all()
+
+    @staticmethod
+    def _reject_existing(existing, row: m.ClinicSessionRow) -> None:
+        if any(a.session_id == row.id for a in existing):
+            raise BookingRejected("您已经预约过这个时段了，不需要重复预约。", "duplicate")
+        if existing:
+            raise BookingRejected("同一科室同一天只能预约一个号，您当天在这个科室已经有预约了；如需调整，可以改约原来的预约。",
+                                  "one_per_department_day")
+
+    def _take_slot(self, s: Session, patient: m.PatientRow, row: m.ClinicSessionRow, precheck: dict,
+                   now: dt.datetime, note: Optional[str] = None) -> m.AppointmentRow:
+        """The atomic part: the conditional UPDATE wins or loses the slot in the
+        database, so concurrent requests can never overbook."""
+        taken = s.execute(
+            update(m.ClinicSessionRow)
+            .where(m.ClinicSessionRow.id == row.id, m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
+            .values(booked=m.ClinicSessionRow.booked + 1, next_queue=m.ClinicSessionRow.next_queue + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            raise BookingRejected("很抱歉，这个时段的号已经约满了，可以看看其他时间或其他医生。", "no_slots")
+        queue = s.execute(select(m.ClinicSessionRow.next_queue).where(m.ClinicSessionRow.id == row.id)).scalar_one()
+        appt = m.AppointmentRow(patient_id=patient.id, session_id=row.id, department_id=row.department_id,
+                                visit_date=row.day, status=m.ACTIVE, queue_no=queue, precheck=dict(precheck or {}),
+                                created_at=now, updated_at=now)
+        s.add(appt)
+        try:
+            s.flush()
+        except IntegrityError as exc:
+            raise _SlotConflict() from exc
+        appt.number = appointment_number(row.day, appt.id)
+        s.add(m.AppointmentHistory(appointment_id=appt.id, from_status=None, to_status=m.ACTIVE, at=now,
+                                   actor=self.actor, note=note))
+        return appt
+
+    def _release_slot(self, s: Session, session_id: int) -> None:
+        s.execute(update(m.ClinicSessionRow)
+                  .where(m.ClinicSessionRow.id == session_id, m.ClinicSessionRow.booked > 0)
+                  .values(booked=m.ClinicSessionRow.booked - 1).execution_options(synchronize_session=False))
+
+    def _classify_conflict(self, card_no: str, session_id: int) -> BookingRejected:
+        with self._tx() as s:
+            patient = self._require_patient(s, card_no)
+            row = s.get(m.ClinicSessionRow, session_id)
+            try:
+                self._reject_existing(self._active_same_day(s, patient.id, row), row)
+            except BookingRejected as exc:
+                return exc
+        return BookingRejected("您已经预约过这个时段了，不需要重复预约。", "duplicate")
+
+    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None) -> Appointment:
+        self._keep_current()
+        now = self.clock()
+        try:
+            with self._tx() as s:
+                patient = self._require_patient(s, card_no)
+                row = s.get(m.ClinicSessionRow, session_id)
+                if row is None:
+                    raise NotFound("没有找到这个出诊时段，请重新选择。")
+                self._check_bookable(row, now)
+                self._reject_existing(self._active_same_day(s, patient.id, row), row)
+                appt = self._take_slot(s, patient, row, precheck or {}, now)
+                self._audit(s, "book_appointment", f"appointment:{appt.number}", patient)
+                result = self._appointment_dc(s, appt, patient.card_no)
+        except _SlotConflict:
+            raise self._classify_conflict(card_no, session_id) from None
+        logger.info("booked %s (session %s) for %s", result.number, session_id, log_ref(card_no))
+        return result
+
+    def _own_appointment(self, s: Session, patient: m.PatientRow, appointment_no: str) -> m.AppointmentRow:
+        appt = s.execute(select(m.AppointmentRow).where(m.AppointmentRow.number == (appointment_no or "").strip(),
+                                                        m.AppointmentRow.patient_id == patient.id)).scalar_one_or_none()
+        if appt is None:
+            raise NotFound("没有找到这个预约，请核对预约号。")
+        return appt
+
+    def _check_changeable(self, s: Session, appt: m.AppointmentRow, now: dt.datetime) -> m.ClinicSessionRow:
+        if appt.status != m.ACTIVE:
+            raise BookingRejected(f"这个预约{STATUS_TEXT.get(appt.status, '已失效')}，不能再取消或改约。", "not_cancellable")
+        row = s.get(m.ClinicSessionRow, appt.session_id)
+        if now >= period_start(row.day, row.period):
+            raise BookingRejected("这个预约的就诊时段已经开始，无法在线取消或改约，请到门诊楼 1 楼挂号窗口办理。", "not_cancellable")
+        return row
+
+    def _set_status(self, s: Session, appt: m.AppointmentRow, status: str, now: dt.datetime, note: Optional[str] = None) -> None:
+        s.add(m.AppointmentHistory(appointment_id=appt.id, from_status=appt.status, to_status=status, at=now,
+                                   actor=self.actor, note=note))
+        appt.status = status
+        appt.updated_at = now
+
+    def cancel(self, card_no: str, appointment_no: str) -> Appointment:
+        now = self.clock()
+        with self._tx() as s:
+            patient = self._require_patient(s, card_no)
+            appt = self._own_appointment(s, patient, appointment_no)
+            self._check_changeable(s, appt, now)
+            self._set_status(s, appt, "cancelled", now)
+            s.flush()
+            self._release_slot(s, appt.session_id)
+            self._audit(s, "cancel_appointment", f"appointment:{appt.number}", patient)
+            result = self._appointment_dc(s, appt, patient.card_no)
+        logger.info("cancelled %s for %s", result.number, log_ref(card_no))
+        return result
+
+    def reschedule(self, card_no: str, appointment_no: str, session_id: int) -> Appointment:
+        self._keep_current()
+        now = self.clock()
+        try:
+            with self._tx() as s:
+                patient = self._require_patient(s, card_no)
+                old = self._own_appointment(s, patient, appointment_no)
+                self._check_changeable(s, old, now)
+                new_row = s.get(m.ClinicSessionRow, session_id)
+                if new_row is None:
+                    raise NotFound("没有找到这个出诊时段，请重新选择。")
+                if new_row.id == old.session_id:
+                    raise BookingRejected("新选的时段和原来的预约相同，不需要改约。", "duplicate")
+                self._check_bookable(new_row, now)
+                self._reject_existing(self._active_same_day(s, patient.id, new_row, exclude_id=old.id), new_row)
+                # Old released and new taken in this one transaction: either both or neither.
+                old.status, old.updated_at = "rescheduled", now
+                s.flush()  # frees the partial unique index before the new row goes in
+                self._release_slot(s, old.session_id)
+                new = self._take_slot(s, patient, new_row, old.precheck or {}, now, note=f"由 {old.number} 改约")
+                s.add(m.AppointmentHistory(appointment_id=old.id, from_status=m.ACTIVE, to_status="rescheduled",
+                                           at=now, actor=self.actor, note=f"改约至 {new.number}"))
+                self._audit(s, "reschedule_appointment", f"appointment:{old.number}->{new.number}", patient)
+                result = self._appointment_dc(s, new, patient.card_no)
+        except _SlotConflict:
+            raise self._classify_conflict(card_no, session_id) from None
+        logger.info("rescheduled %s to %s for %s", appointment_no, result.number, log_ref(card_no))
+        return result
+
+    def appointments(self, card_no: str, upcoming_only: bool = True) -> List[Appointment]:
+        self._keep_current()
+        now = self.clock()
+        with self._tx() as s:
+            patient = self._patient_row(s, card_no)
+            self._audit(s, "read_appointments", "appointments", patient, "ok" if patient else "not_found")
+            if patient is None:
+                result = None
+            else:
+                query = (select(m.AppointmentRow, m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
+                         .join(m.ClinicSessionRow, m.AppointmentRow.session_id == m.ClinicSessionRow.id)
+                         .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
+                         .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id)
+                         .where(m.AppointmentRow.patient_id == patient.id))
+                if upcoming_only:
+                    query = query.where(m.AppointmentRow.status == m.ACTIVE, m.AppointmentRow.visit_date >= now.date())
+                rows = s.execute(query).all()
+                if upcoming_only:
+                    rows = [r for r in rows if period_end(r[1].day, r[1].period) > now]
+                rows.sort(key=lambda r: (r[1].day, PERIODS.index(r[1].period), r[0].id))
+                result = [self._appointment_from(a, patient.card_no, self._session_dc(row, doc, dept))
+                          for a, row, doc, dept in rows]
+        if result is None:
+            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+        return result
+
+    def _appointment_dc(self, s: Session, appt: m.AppointmentRow, card_no: str) -> Appointment:
+        # populate_existing: the slot counters were changed by UPDATE statements the
+        # identity map has not seen.
+        row = s.execute(self._session_select().where(m.ClinicSessionRow.id == appt.session_id)
+                        .execution_options(populate_existing=True)).one()
+        return self._appointment_from(appt, card_no, self._session_dc(*row))
+
+    @staticmethod
+    def _appointment_from(appt: m.AppointmentRow, card_no: str, session: ClinicSession) -> Appointment:
+        return Appointment(number=appt.number, card_no=card_no, session=session, status=appt.status,
+                           created_at=appt.created_at, queue_no=appt.queue_no, precheck=dict(appt.precheck or {}))
+
+    # --- reports -----------------------------------------------------------------------------------------------
+
+    def _read_records(self, card_no: str, action: str, target: str, load):
+        """Audit, then load, inside one transaction; a refused or unknown record is
+        audited too and reported as NotFound (never "it belongs to someone else")."""
+        with self._tx() as s:
+            patient = self._patient_row(s, card_no)
+            result = load(s, patient) if patient is not None else None
+            outcome = "ok" if result is not None else ("not_found" if patient is None else "denied")
+            self._audit(s, action, target, patient, outcome)
+        return result
+
+    def lab_orders(self, card_no: str) -> List[LabOrder]:
+        def load(s, patient):
+            orders = s.execute(select(m.LabOrderRow).where(m.LabOrderRow.patient_id == patient.id)
+                               .order_by(m.LabOrderRow.ordered_at.desc(), m.LabOrderRow.id.desc())).scalars().all()
+            return self._lab_dcs(s, orders)
+
+        result = self._read_records(card_no, "read_lab_orders", "lab_orders", load)
+        if result is None:
+            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+        return result
+
+    def lab_order(self, card_no: str, order_id: str) -> LabOrder:
+        def load(s, patient):
+            order = s.get(m.LabOrderRow, (order_id or "").strip())
+            return self._lab_dcs(s, [order])[0] if order is not None and order.patient_id == patient.id else None
+
+        result = self._read_records(card_no, "read_lab_order", f"lab_order:{order_id}", load)
+        if result is None:
+            raise NotFound("没有找到这份检验报告，请核对报告单号。")
+        return result
+
+    def _lab_dcs(self, s: Session, orders: Sequence[m.LabOrderRow]) -> List[LabOrder]:
+        ids = [o.id for o in orders if o.status == "ready"]
+        results: Dict[str, List[LabResult]] = {}
+        if ids:
+            for r in s.execute(select(m.LabResultRow).where(m.LabResultRow.order_id.in_(ids))
+                               .order_by(m.LabResultRow.order_id, m.LabResultRow.seq)).scalars():
+                results.setdefault(r.order_id, []).append(
+                    LabResult(r.code, r.name, r.value, r.unit, r.ref_low, r.ref_high, r.flag, r.critical))
+        names = dict(s.execute(select(m.DepartmentRow.id, m.DepartmentRow.name)).all())
+        return [LabOrder(o.id, o.panel, names[o.department_id], o.ordered_at, o.status, o.expected_at, o.reported_at,
+                         tuple(results.get(o.id, ()))) for o in orders]
+
+    def imaging_exams(self, card_no: str) -> List[ImagingExam]:
+        def load(s, patient):
+            rows = s.execute(select(m.ImagingExamRow).where(m.ImagingExamRow.patient_id == patient.id)
+                             .order_by(m.ImagingExamRow.scheduled_at.desc(), m.ImagingExamRow.id.desc())).scalars().all()
+            return [self._exam_dc(r) for r in rows]
+
+        result = self._read_records(card_no, "read_imaging_exams", "imaging_exams", load)
+        if result is None:
+            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+        return result
+
+    def imaging_exam(self, card_no: str, exam_id: str) -> ImagingExam:
+        def load(s, patient):
+            row = s.get(m.ImagingExamRow, (exam_id or "").strip())
+            return self._exam_dc(row) if row is not None and row.patient_id == patient.id else None
+
+        result = self._read_records(card_no, "read_imaging_exam", f"imaging_exam:{exam_id}", load)
+        if result is None:
+            raise NotFound("没有找到这项检查，请核对检查单号。")
+        return result
+
+    @staticmethod
+    def _exam_dc(r: m.ImagingExamRow) -> ImagingExam:
+        return ImagingExam(r.id, r.modality, r.body_part, r.scheduled_at, r.location, r.preparation, r.status,
+                           r.expected_at, r.conclusion if r.status == "ready" else None)
+
+    # --- handoff -------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _ticket_dc(r: m.HandoffTicketRow) -> HandoffTicket:
+        return HandoffTicket(r.id, r.conversation_id, r.reason, r.summary, r.status, r.created_at)
+
+    def create_handoff(self, conversation_id: str, reason: str, summary: str) -> HandoffTicket:
+        with self._tx() as s:
+            row = m.HandoffTicketRow(conversation_id=conversation_id, reason=reason, summary=summary, status="open",
+                                     created_at=self.clock())
+            s.add(row)
+            s.flush()
+            ticket = self._ticket_dc(row)
+        logger.info("handoff ticket %s opened (%s)", ticket.id, reason)
+        return ticket
+
+    def handoff_tickets(self, status: Optional[str] = None) -> List[HandoffTicket]:
+        with self._tx() as s:
+            query = select(m.HandoffTicketRow).order_by(m.HandoffTicketRow.id)
+            if status:
+                query = query.where(m.HandoffTicketRow.status == status)
+            return [self._ticket_dc(r) for r in s.execute(query).scalars()]
+
+    def close_handoff(self, ticket_id: int) -> HandoffTicket:
+        with self._tx() as s:
+            row = s.get(m.HandoffTicketRow, ticket_id)
+            if row is None:
+                raise NotFound("没有找到这张转人工工单。")
+            row.status, row.closed_at = "closed", self.clock()
+            return self._ticket_dc(row)
+
+    # --- audit ----------------------------------------------------------------------------------------------------
+
+    def audit_entries(self, card_no: Optional[str] = None) -> Sequence[dict]:
+        with self._tx() as s:
+            query = (select(m.AuditLog, m.PatientRow.card_no)
+                     .join(m.PatientRow, m.AuditLog.patient_id == m.PatientRow.id, isouter=True)
+                     .order_by(m.AuditLog.id))
+            if card_no is not None:
+                query = query.where(m.PatientRow.card_no == card_no.strip())
+            return [dict(actor=a.actor, action=a.action, target=a.target, at=a.at, outcome=a.outcome, card_no=card)
+                    for a, card in s.execute(query)]
+
+    # --- mock-only helpers (not part of HospitalSystems) ------------------------------------------------------------
+
+    def sms_outbox(self, card_no: str) -> List[dict]:
+        """Messages the mock SMS gateway "sent" to the card's phone, oldest first."""
+        with self._tx() as s:
+            patient = self._require_patient(s, card_no)
+            rows = s.execute(select(m.SmsOutbox).where(m.SmsOutbox.patient_id == patient.id)
+                             .order_by(m.SmsOutbox.id)).scalars().all()
+            return [dict(phone=mask_phone(r.phone), body=r.body, code=r.code, sent_at=r.sent_at) for r in rows]
+
+    def stop_session(self, session_id: int, note: str = "医生临时停诊") -> None:
+        """Simulate a doctor cancelling a clinic (停诊): the session can no longer be booked."""
+        with self._tx() as s:
+            row = s.get(m.ClinicSessionRow, session_id)
+            if row is None:
+                raise NotFound("没有找到这个出诊时段。")
+            row.status, row.note = "stopped", note
+
+    def set_session_load(self, session_id: int, booked: Optional[int] = None, capacity: Optional[int] = None) -> ClinicSession:
+        """Make a session full, nearly full or empty for a demo or a test."""
+        with self._tx() as s:
+            row = s.get(m.ClinicSessionRow, session_id)
+            if row is None:
+                raise NotFound("没有找到这个出诊时段。")
+            if capacity is not None:
+                row.capacity = capacity
+            if booked is not None:
+                row.booked = booked
+                row.next_queue = max(row.next_queue, booked)
+            s.flush()
+        return self.session(session_id)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

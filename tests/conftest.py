@@ -1,0 +1,42 @@
+"""Shared fixtures. The hospital is seeded once per test session for the reference day
+and each test gets its own in-memory copy (SQLite backup, ~1 ms), so every test
+starts from exactly the freshly seeded state without paying for the seed each time."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from actions.hospital.config import ManualClock
+from actions.hospital.seed import DEMO_PATIENTS, DemoPatient
+from actions.hospital.sql import SqlHospital, clone_in_memory, create_hospital
+
+# A Tuesday with no public holiday in the following 14 days.
+REFERENCE_DAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(scope="session")
+def today() -> dt.date:
+    return REFERENCE_DAY
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(today) -> SqlHospital:
+    template = create_hospital("sqlite://", today=today)
+    yield template
+    template.dispose()
+
+
+@pytest.fixture
+def hospital(_seeded_template, today) -> SqlHospital:
+    """A freshly seeded in-memory hospital for `today`; its clock is a ManualClock at
+    09:00 (`hospital.clock.advance(minutes=15)`)."""
+    h = clone_in_memory(_seeded_template, clock=ManualClock(dt.datetime.combine(today, dt.time(9, 0))))
+    yield h
+    h.dispose()
+
+
+@pytest.fixture
+def demo_patient() -> DemoPatient:
+    """The first demo patient: `.card_no` and `.phone_last4` (verification "phone4")."""
+    return DEMO_PATIENTS[0]

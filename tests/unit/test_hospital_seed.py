@@ -1,0 +1,80 @@
+import re
+
+from sqlalchemy import select
+
+from actions.hospital import models as m
+from actions.hospital.seed import DEMO_PATIENTS, main
+from actions.hospital.sql import create_hospital, get_hospital, reset_hospital_cache
+
+
+def dump(hospital):
+    with hospital.engine.connect() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in m.Base.metadata.sorted_tables}
+
+
+def test_same_day_same_data(hospital, today):
+    again = create_hospital("sqlite://", today=today)
+    try:
+        assert dump(again) == dump(hospital)
+    finally:
+        again.dispose()
+
+
+def test_demo_patients_match_the_constant(hospital, today):
+    assert [d.card_no for d in DEMO_PATIENTS[:4]] == ["1000001", "1000002", "1000003", "1000004"]
+    ages = {int(hospital.patient(d.card_no).age_on(today)) for d in DEMO_PATIENTS}
+    assert {45, 30, 6} <= ages and any(a >= 75 for a in ages)
+    for d in DEMO_PATIENTS:
+        p = hospital.patient(d.card_no)
+        assert (p.name, p.sex, int(p.age_on(today))) == (d.name, d.sex, d.age)
+        assert hospital.verify(d.card_no, "phone4", d.phone_last4).ok
+    child = next(d for d in DEMO_PATIENTS if d.age < 14)
+    assert child.guardian
+
+
+def test_patients_and_their_history(hospital):
+    with hospital.engine.connect() as conn:
+        patients = conn.execute(select(m.PatientRow)).all()
+    assert len(patients) >= 60
+    assert sum(1 for p in patients if p.guardian_name) >= 3
+    pending = abnormal = critical = 0
+    for p in patients:
+        orders = hospital.lab_orders(p.card_no)
+        assert orders, p.card_no
+        pending += sum(o.status == "pending" for o in orders)
+        results = [r for o in orders for r in o.results]
+        abnormal += sum(bool(r.flag) for r in results)
+        critical += sum(r.critical for r in results)
+    assert pending >= 5 and abnormal >= 30 and critical >= 2
+    statuses = {e.status for p in patients for e in hospital.imaging_exams(p.card_no)}
+    assert statuses == {"scheduled", "pending_report", "ready"}
+
+
+def test_national_id_is_only_stored_hashed(hospital):
+    with hospital.engine.connect() as conn:
+        rows = conn.execute(select(m.PatientRow)).all()
+    for row in rows:
+        assert re.fullmatch(r"[0-9a-f]{64}", row.id_number_hash)
+        assert not any(re.fullmatch(r"\d{17}[\dX]", str(v)) for v in row)
+
+
+def test_cli_builds_and_summarises(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["--url", url, "--today", "2026-11-24"]) == 0
+    assert main(["--url", url, "--reset", "--today", "2026-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert "科室 29" in out and "1000001" in out and DEMO_PATIENTS[0].phone_last4 in out
+    assert DEMO_PATIENTS[0].phone not in out
+
+
+def test_get_hospital_is_cached_and_uses_the_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOSPITAL_DB_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    reset_hospital_cache()
+    try:
+        first = get_hospital()
+        assert get_hospital() is first
+        assert (tmp_path / "env.db").exists()
+        assert first.card_exists("1000001")
+    finally:
+        reset_hospital_cache()
