@@ -1,0 +1,104 @@
+"""Hospital questions (咨询): answers chosen by the ResponseSelector, the navigation
+menu, and "您是不是想问…" instead of a confident wrong answer.
+
+The answers themselves live with their questions in data/nlu/faq/*.yml; categories and
+hot questions in data/knowledge/faq_categories.yml (see actions/faq_catalog.py).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import faq_catalog
+from actions.common import buttons, custom_payload, latest_text
+
+logger = logging.getLogger(__name__)
+
+# Below this ResponseSelector confidence an answer is offered as a suggestion only.
+CONFIDENT = 0.6
+HANDOFF_BUTTON = ("转人工", "转人工")
+MENU_BUTTON = ("看看菜单", "菜单")
+
+
+def selection(tracker: Tracker) -> Dict[str, Any]:
+    return (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+
+
+def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3)
+    return buttons([(entry.question, entry.question) for entry in suggestions])
+
+
+class AnswerFaq(Action):
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = latest_text(tracker)
+        chosen = selection(tracker)
+        response = chosen.get("response") or {}
+        key = response.get("intent_response_key")
+        confidence = response.get("confidence") or 0.0
+        if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
+            dispatcher.utter_message(response=f"utter_{key}")
+            return [SlotSet("fallback_count", 0)]
+        options = suggestion_buttons(text, chosen.get("ranking") or [])
+        if not options:
+            return await DidYouMean().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(text="您是不是想问：", buttons=options + buttons([HANDOFF_BUTTON]))
+        return []
+
+
+class DidYouMean(Action):
+    """Low confidence: suggest likely questions; misunderstood twice in a row: offer
+    a person."""
+
+    def name(self) -> Text:
+        return "action_did_you_mean"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        misses = int(tracker.get_slot("fallback_count") or 0) + 1
+        if misses >= 2:
+            dispatcher.utter_message(
+                text="抱歉，小安还是没能理解您的意思。要不要请人工客服帮您？也可以拨打服务热线 0000-88881200（每天 8:00-20:00）。",
+                buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
+            )
+            return [SlotSet("fallback_count", 0)]
+        options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
+        if options:
+            dispatcher.utter_message(
+                text="抱歉，我不太确定您的意思。您是不是想问：",
+                buttons=options + buttons([MENU_BUTTON]),
+            )
+        else:
+            dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
+        return [SlotSet("fallback_count", misses)]
+
+
+class ShowMenu(Action):
+    """What 小安 can do, and the hot hospital questions by category, as buttons."""
+
+    def name(self) -> Text:
+        return "action_show_menu"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        menu = faq_catalog.menu()
+        services = [("我要挂号", "我要挂号"), ("查报告", "查报告"), ("按症状找科室", "不知道挂什么科"), ("我的预约", "我的预约")]
+        categories = [
+            {
+                "title": category["title"],
+                "questions": [{"title": q["question"], "payload": q["question"]} for q in category["hot"]],
+            }
+            for category in menu
+        ]
+        lines = "\n".join(f"· {c['title']}：{c['description']}" for c in menu)
+        dispatcher.utter_message(
+            text=f"小安可以帮您挂号、查报告、按症状推荐科室，也能回答这些问题：\n{lines}\n直接打字提问就可以，点下面的按钮也行。",
+            buttons=buttons(services),
+        )
+        # The web page shows this as the category menu; REST clients get it as `custom`.
+        dispatcher.utter_message(json_message=custom_payload(menu={"categories": categories}))
+        return []

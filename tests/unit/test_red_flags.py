@@ -1,0 +1,161 @@
+"""Red flags: every danger sign fires from raw text; negations, resolved past events and
+look-alikes do not."""
+import pytest
+
+from actions.knowledge_files import hospital_facts
+from actions.lang import red_flags as rf
+
+POSITIVES = [
+    # stroke
+    ("我爸突然嘴歪了，说话也不清楚", "stroke"),
+    ("我妈口角歪斜", "stroke"),
+    ("右边胳膊突然没劲了", "stroke"),
+    ("一侧肢体无力", "stroke"),
+    ("说话口齿不清", "stroke"),
+    ("是不是中风了，嘴有点歪", "stroke"),
+    ("刚才左眼突然看不见了，几分钟后又好了", "stroke"),
+    # heart
+    ("胸口像压了块大石头，出了一身冷汗", "chest_pain_acs"),
+    ("胸痛出冷汗", "chest_pain_acs"),
+    ("胸口压榨样疼", "chest_pain_acs"),
+    ("胸口疼，疼到左胳膊", "chest_pain_acs"),
+    # breathing
+    ("喘不上气，嘴唇发紫", "breathing_difficulty"),
+    ("孩子嘴唇发紫", "breathing_difficulty"),
+    ("呼吸困难", "breathing_difficulty"),
+    ("哮喘犯了，喷了药也不管用", "breathing_difficulty"),
+    # bleeding
+    ("大出血", "heavy_bleeding"),
+    ("伤口血止不住", "heavy_bleeding"),
+    ("我爸吐血了", "heavy_bleeding"),
+    ("便血很多", "heavy_bleeding"),
+    ("一个小时就湿透一片卫生巾", "heavy_bleeding"),
+    # anaphylaxis
+    ("吃了芒果后全身起疹子，喉咙发紧", "anaphylaxis"),
+    ("打完针全身起风团，头晕心慌", "anaphylaxis"),
+    ("被马蜂蛰了，嗓子发紧", "anaphylaxis"),
+    # poisoning / overdose
+    ("吃了一整瓶安眠药", "poisoning"),
+    ("我爷爷喝了农药", "poisoning"),
+    ("把敌敌畏当成药喝了一口", "poisoning"),
+    ("孩子误喝了消毒液", "poisoning"),
+    ("孩子吃了大人的降压药", "poisoning"),
+    ("家里烧着炭火，一家人都头晕恶心", "poisoning"),
+    # unconscious / seizure
+    ("晕倒叫不醒", "unconscious"),
+    ("怎么叫都没反应", "unconscious"),
+    ("孩子抽搐了", "seizure"),
+    ("突然抽起来了，两眼往上翻", "seizure"),
+    # swallowed battery
+    ("孩子把纽扣电池吞下去了", "swallowed_battery"),
+    ("小孩把一颗磁力珠吞了", "swallowed_battery"),
+    # suicide
+    ("我不想活了", "suicide_risk"),
+    ("想自杀", "suicide_risk"),
+    ("活着真没意思，想一了百了", "suicide_risk"),
+    # infants
+    ("宝宝两个月，发烧38度", "infant_fever"),
+    ("宝宝出生45天，发烧37度9", "infant_fever"),
+    ("新生儿黄疸，不吃奶，老是睡", "newborn_jaundice_unwell"),
+    ("孩子刚满月，黄疸越来越重，不怎么吃奶了", "newborn_jaundice_unwell"),
+    # combinations
+    ("我有高血压，突然头晕，手脚发麻", "hypertensive_sudden_dizziness"),
+    ("突然头痛，这辈子没这么疼过", "thunderclap_headache"),
+    ("肚子硬得像木板", "acute_abdomen"),
+    ("怀孕两个月，肚子突然疼得厉害，下面出血，人有点晕", "acute_abdomen"),
+    ("孕36周，破水了", "pregnancy_emergency"),
+    ("孩子头撞到桌角，之后吐了三次", "head_injury_danger"),
+    ("从梯子上摔下来了", "major_trauma"),
+    ("被蛇咬了", "major_trauma"),
+    ("十五岁男孩，睾丸突然剧痛", "testicular_torsion"),
+]
+
+LOOK_ALIKES = [
+    "急诊在哪",
+    "急诊科晚上有没有儿科医生",
+    "安眠药可以长期吃吗",
+    "拉肚子三天了，没有血",
+    "孩子5岁发烧39度",
+    "跑完步胸口闷，歇了一会就好了",
+    "不胸痛",
+    "没有呼吸困难",
+    "没有想自杀的念头",
+    "我没有不舒服，也没想过自杀",
+    "上个月晕倒过一次，现在好了",
+    "去年中过风现在复查",
+    "以前得过心梗放了支架",
+    "农药残留怎么洗干净",
+    "农药喷多了手上皮肤有点红痒",
+    "腿抽筋了",
+    "如果出现胸痛怎么办",
+    "对青霉素过敏，最近头晕",
+    "吃了海鲜身上起了几个疙瘩，有点痒",
+    "大便带一点血丝",
+    "刷牙出血",
+    "痰里有血丝",
+    "头晕手麻，血压不高",
+    "腰疼，不想活动",
+    "吃了好多药也不见好",
+    "喝了一瓶啤酒就头疼",
+    "流了很多鼻涕",
+    "站起来眼前发黑差点晕倒",
+    "累死了",
+    "脸像触电一样疼",
+    "被狗咬了一口",
+    "宝宝8个月，发烧38度",
+    "我爸有癫痫，想开药",
+    "去年出过车祸现在复查",
+]
+
+
+@pytest.mark.parametrize("text, flag_id", POSITIVES)
+def test_red_flag_fires(text, flag_id):
+    assert flag_id in [f.id for f in rf.detect_all(text)], text
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alike_does_not_fire(text):
+    assert rf.detect(text) is None, [f.id for f in rf.detect_all(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "没有胸痛", "不胸痛也不出冷汗", "没有呼吸困难", "嘴唇不紫", "没有抽搐", "没有想自杀的念头",
+    "没有便血", "没有吐血",
+])
+def test_negated_signs_do_not_fire(text):
+    assert rf.detect(text) is None
+
+
+def test_detect_returns_most_urgent_single_flag():
+    flag = rf.detect("吃了一整瓶安眠药，不想活了")
+    assert flag.id == "poisoning"
+    assert {f.id for f in rf.detect_all("吃了一整瓶安眠药，不想活了")} == {"poisoning", "suicide_risk"}
+
+
+def test_context_from_caller():
+    assert rf.detect("发烧了") is None
+    assert rf.detect("发烧了", {"age_months": 2}).id == "infant_fever"
+    assert rf.detect("发烧了", rf.RedFlagContext(age_months=4)) is None
+    assert rf.detect("突然头晕，手脚发麻") is None
+    assert rf.detect("突然头晕，手脚发麻", {"hypertension": True}).id == "hypertensive_sudden_dizziness"
+
+
+def test_messages_are_calm_and_point_to_emergency():
+    facts = hospital_facts()
+    for rule_id in rf.rule_ids():
+        flag = rf.red_flag(rule_id)
+        assert "{" not in flag.message, rule_id  # placeholders filled
+        assert "急诊" in flag.message, rule_id
+        assert flag.first_aid, rule_id
+    suicide = rf.red_flag("suicide_risk")
+    assert suicide.crisis and facts["hospital"]["crisis_hotline"] in suicide.message
+    assert suicide.crisis_hotline == facts["hospital"]["crisis_hotline"]
+    assert facts["hospital"]["emergency_phone"] in rf.red_flag("stroke").message
+
+
+def test_facts_rules():
+    assert [f.id for f in rf.detect_from_facts({"fever"}, {"age_months": 1})] == ["infant_fever"]
+    assert rf.detect_from_facts({"fever"}, {"age_months": 5}) == []
+    combo = rf.detect_from_facts({"dizziness", "limb_numbness"}, {"hypertension": True, "sudden": True})
+    assert [f.id for f in combo] == ["hypertensive_sudden_dizziness"]
+    assert rf.detect_from_facts({"dizziness", "limb_numbness"}, {"hypertension": True, "sudden": False}) == []

@@ -1,0 +1,197 @@
+"""The designer-owned knowledge (data/knowledge/*.yml) is consistent, and the jieba
+dictionary generated from it is committed in sync."""
+import re
+from collections import Counter
+
+import pytest
+
+from actions import triage_engine as te
+from actions.knowledge_files import knowledge
+from actions.lang import red_flags as rf
+from actions.lang import symptoms as sx
+
+SYMPTOMS = knowledge("symptoms")
+QUESTIONS = knowledge("triage_questions")
+RED_FLAGS = knowledge("red_flags")
+SYMPTOM_IDS = {s["id"] for s in SYMPTOMS["symptoms"]}
+QUESTION_IDS = {q["id"] for q in QUESTIONS["questions"]}
+RED_FLAG_IDS = {r["id"] for r in RED_FLAGS["red_flags"]}
+VALID_DEPARTMENTS = set(te.DEPARTMENTS)
+
+
+def test_the_hospital_departments():
+    assert len(te.DEPARTMENTS) == 29 == len(VALID_DEPARTMENTS)
+
+
+def test_enough_symptoms_with_unique_ids():
+    ids = [s["id"] for s in SYMPTOMS["symptoms"]]
+    assert len(ids) >= 150
+    assert len(ids) == len(set(ids))
+
+
+def test_every_symptom_is_complete():
+    for s in SYMPTOMS["symptoms"]:
+        assert s["name"] and s["synonyms"] and s["departments"], s["id"]
+        assert s.get("urgency", "routine") in ("routine", "today"), s["id"]  # emergencies come from red flags
+        assert s.get("severe_urgency", "today") in ("routine", "today"), s["id"]
+        assert all(isinstance(w, (int, float)) and w > 0 for w in s["departments"].values()), s["id"]
+        if s.get("self_care_days"):
+            assert s.get("return_if"), f"{s['id']}: self care needs return_if"
+
+
+def test_every_department_name_is_valid():
+    used = []
+    for s in SYMPTOMS["symptoms"]:
+        used += list(s["departments"])
+    for q in QUESTIONS["questions"]:
+        for effect in (q.get("effects") or {}).values():
+            used += list((effect or {}).get("boost", {}))
+    for combo in SYMPTOMS["combinations"]:
+        used += list(combo.get("boost", {}))
+    demo = SYMPTOMS["demographics"]
+    used += demo["child_remap"] + demo["pregnancy_remap"] + demo["female_only"]
+    assert set(used) <= VALID_DEPARTMENTS, set(used) - VALID_DEPARTMENTS
+
+
+def test_no_synonym_belongs_to_two_symptoms():
+    owners = Counter()
+    for s in SYMPTOMS["symptoms"]:
+        for word in set(s["synonyms"]):
+            owners[word] += 1
+    owners.update(set(SYMPTOMS.get("ignore", [])))
+    assert [w for w, n in owners.items() if n > 1] == []
+
+
+def test_every_referenced_question_exists():
+    for s in SYMPTOMS["symptoms"]:
+        assert set(s.get("questions", [])) <= QUESTION_IDS, s["id"]
+    assert set(QUESTIONS["general"]) <= QUESTION_IDS
+    assert len(QUESTION_IDS) == len(QUESTIONS["questions"])
+
+
+def test_every_question_is_used_and_well_formed():
+    referenced = set(QUESTIONS["general"])
+    for s in SYMPTOMS["symptoms"]:
+        referenced |= set(s.get("questions", []))
+    assert QUESTION_IDS <= referenced, QUESTION_IDS - referenced
+    for q in te.load_knowledge().questions.values():
+        assert q.text.endswith(("？", "。")) and len(q.text) <= 60, q.id
+        assert q.why.startswith("问这个是因为") and q.why.endswith("。"), q.id
+        values = [o.value for o in q.options]
+        assert len(values) == len(set(values)) and len(values) >= 2, q.id
+
+
+def test_every_answer_option_maps_somewhere():
+    kb = te.load_knowledge()
+    for q in kb.questions.values():
+        values = {o.value for o in q.options}
+        assert set(q.effects) <= values, q.id
+        assert set(q.understands) <= values and set(q.mentions) <= values, q.id
+        for option in q.options:
+            if option.value == te.UNKNOWN:
+                continue
+            linked = q.symptom or q.fact
+            assert linked or option.value in q.effects, f"{q.id}: {option.value} goes nowhere"
+        assert q.symptom is None or q.symptom in SYMPTOM_IDS, q.id
+        assert q.fact is None or q.fact in te.FACT_KEYS, q.id
+        for effect in q.effects.values():
+            assert set(effect) <= {"boost", "urgency", "red_flag", "because"}, q.id
+            assert effect.get("urgency") in (None, "routine", "today"), q.id
+            assert effect.get("red_flag") in (None, *RED_FLAG_IDS), q.id
+        if q.fact in ("age_months", "duration_days"):
+            assert all(o.range for o in q.options if o.value != te.UNKNOWN), q.id
+        assert set(q.requires) <= {"present", "sex", "sex_not", "child_hint", "adult_female"}, q.id
+
+
+def test_composites_and_combinations_name_real_symptoms():
+    for comp in SYMPTOMS["composites"]:
+        assert comp["symptom"] in SYMPTOM_IDS
+        assert comp.get("gap") in (None, "any")
+    tags = {t for s in SYMPTOMS["symptoms"] for t in s.get("tags", [])}
+    fact_keys = set(te.FACT_KEYS) | {"infant"}
+    for combo in SYMPTOMS["combinations"]:
+        assert set(combo.get("any", [])) | set(combo.get("all", [])) <= SYMPTOM_IDS, combo["id"]
+        for group in combo.get("any_of_each", []):
+            assert (group["tag"] in tags) if isinstance(group, dict) else set(group) <= SYMPTOM_IDS
+        assert set(combo.get("facts", {})) <= fact_keys, combo["id"]
+        assert combo.get("urgency") in (None, "routine", "today"), combo["id"]
+
+
+def test_red_flags_are_complete_and_compile():
+    ids = [r["id"] for r in RED_FLAGS["red_flags"]]
+    assert len(ids) == len(set(ids)) >= 12
+    for r in RED_FLAGS["red_flags"]:
+        assert r["title"] and r["message"] and r.get("first_aid"), r["id"]
+        assert r.get("phrases") or r.get("combos"), r["id"]
+        for pattern in r.get("phrases", []) + r.get("unless", []):
+            re.compile(pattern)
+        for combo in r.get("combos", []):
+            for pattern in combo["all"]:
+                re.compile(pattern)
+            assert set(combo.get("context") or {}) <= {
+                "max_age_months", "max_age_days", "newborn", "young_infant", "hypertension", "pregnant"}
+        facts = r.get("facts") or {}
+        assert set(facts.get("present", [])) | set(facts.get("present_any", [])) <= SYMPTOM_IDS, r["id"]
+    assert set(rf.rule_ids()) == set(ids)
+
+
+def test_knowledge_questions_patterns_compile():
+    for q in QUESTIONS["questions"]:
+        for block in ("understands", "mentions"):
+            for patterns in (q.get(block) or {}).values():
+                for pattern in patterns:
+                    re.compile(pattern)
+
+
+def test_typo_fixes_keep_the_length():
+    for slip, fix in SYMPTOMS["typos"].items():
+        assert len(slip) == len(fix) and slip != fix, slip
+    assert sx.normalize("头运，手脚发嘛") == "头晕，手脚发麻"
+
+
+# ── The jieba dictionary ──────────────────────────────────────────────────────
+
+
+def test_lexicon_file_is_in_sync():
+    """data/lexicon/symptoms.txt is generated from symptoms.yml (minus phrases that would
+    hide another dictionary's words); regenerate with
+    `python -m actions.lang.symptoms --write-lexicon`."""
+    assert sx.USER_DICT_PATH.read_text(encoding="utf-8") == sx.generate_user_dict()
+
+
+def test_lexicon_file_format():
+    lines = [l for l in sx.USER_DICT_PATH.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
+    words = [l.split()[0] for l in lines]
+    assert len(words) == len(set(words)) > 500
+    assert all(re.fullmatch(r"\S+ \d+", l) for l in lines)
+    assert "嗓子疼" in words and "手脚发麻" in words
+
+
+def test_lexicon_file_is_in_sync_with_the_other_dictionaries():
+    """A phrase that contains a word of another dictionary (a lab test, a department)
+    is left out, so that word still comes out as its own token for the NLU entities.
+    If another dictionary changes, regenerate ours."""
+    others = set(sx.other_lexicon_words())
+    for word in sx.dictionary_words():
+        assert not any(o != word and len(o) >= 2 and o in word for o in others), word
+
+
+def test_generator_covers_every_synonym():
+    words = set(sx.dictionary_words())
+    others = {o for o in sx.other_lexicon_words() if len(o) >= 2}
+    for s in SYMPTOMS["symptoms"]:
+        for w in s["synonyms"]:
+            if len(w) >= 2:
+                assert w in words or any(o in w for o in others), (s["id"], w)
+
+
+def test_generator_leaves_out_phrases_that_swallow_other_words():
+    lexicon = sx.load_lexicon()
+    assert "血糖偏高" in sx.dictionary_words(lexicon, others=[])
+    assert "血糖偏高" not in sx.dictionary_words(lexicon, others=["血糖"])
+    assert "嗓子疼" in sx.dictionary_words(lexicon, others=["血糖"])
+
+
+@pytest.mark.parametrize("word", ["嗓子疼", "拉肚子", "心慌", "头晕"])
+def test_synonym_lookup(word):
+    assert sx.load_lexicon().synonym_to_id[word] in SYMPTOM_IDS

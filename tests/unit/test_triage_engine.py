@@ -1,0 +1,262 @@
+"""Triage decisions: routing, follow-up questions, red flags, summary, state."""
+import json
+
+import pytest
+
+from actions import triage_engine as te
+
+
+def play(text, answers=None, default="no"):
+    """Run a conversation; returns (final state, outcome, asked question ids)."""
+    answers = answers or {}
+    state = te.update(te.start(), text)
+    asked = []
+    for _ in range(12):
+        state, step = te.advance(state)
+        json.dumps(state)  # the state must fit in a Rasa slot
+        if isinstance(step, te.Outcome):
+            return state, step, asked
+        asked.append(step.id)
+        state = te.answer(state, step.id, answers.get(step.id, default))
+    raise AssertionError(f"no outcome after {asked}")
+
+
+# ── Routing examples from the brief ───────────────────────────────────────────
+
+
+def test_sore_throat_cough_fever_goes_to_fever_clinic():
+    _, outcome, asked = play("嗓子疼，咳嗽，发烧38度5")
+    assert outcome.department == "发热门诊" and outcome.urgency == "today"
+    assert asked == []  # nothing left to ask that could change that
+    assert "东门" in outcome.advice
+
+
+@pytest.mark.parametrize("reply", ["yes", "是，咽东西疼", "对"])
+def test_sore_throat_with_trouble_swallowing_goes_to_ent(reply):
+    _, outcome, asked = play("嗓子疼两天了", {"q_swallow": reply})
+    assert "q_swallow" in asked
+    assert outcome.department == "耳鼻喉科"
+
+
+def test_sore_throat_and_cough_without_fever_goes_to_respiratory():
+    _, outcome, _ = play("嗓子疼，还咳嗽，没发烧", {"q_duration": "一周左右"})
+    assert outcome.department == "呼吸内科"
+
+
+def test_dizziness_numbness_asks_about_blood_pressure():
+    _, outcome, asked = play("头晕，手脚发麻", {"q_hypertension": "血压有点高", "q_sudden": "不是"})
+    assert asked[0] == "q_hypertension"
+    assert outcome.department == "心血管内科"
+
+
+def test_dizziness_numbness_late_nights_goes_to_neurology():
+    _, outcome, asked = play("头晕，手脚发麻", {"q_hypertension": "没有", "q_late_nights": "经常熬夜"})
+    assert "q_hypertension" in asked
+    assert outcome.department == "神经内科"
+
+
+def test_dizziness_numbness_sudden_in_hypertensive_is_emergency():
+    _, outcome, asked = play("头晕，手脚发麻", {"q_hypertension": "有", "q_sudden": "是，突然的"})
+    assert asked == ["q_hypertension", "q_sudden"]
+    assert (outcome.department, outcome.urgency) == ("急诊科", "emergency")
+
+
+def test_stomach_ache_question_is_resolved_by_questions_not_a_guess():
+    state = te.update(te.start(), "胃疼该挂消化内科还是普外科?")
+    step = te.next_step(state)
+    assert isinstance(step, te.Question)  # asks before answering
+    _, outcome, asked = play("胃疼该挂消化内科还是普外科?")
+    assert outcome.department == "消化内科"
+    _, outcome, asked = play("胃疼该挂消化内科还是普外科?", {"q_pain_rlq": "yes"})
+    assert "q_pain_rlq" in asked
+    assert (outcome.department, outcome.urgency) == ("普通外科", "today")
+    _, outcome, _ = play("胃疼该挂消化内科还是普外科?", {"q_pain_fatty": "是的，吃完油腻的就疼"})
+    assert outcome.department == "普通外科"
+
+
+def test_acid_reflux_is_not_asked_when_it_cannot_change_anything():
+    _, _, asked = play("胃疼")
+    assert "q_heartburn" not in asked
+
+
+@pytest.mark.parametrize("text, department", [
+    ("孩子5岁，发烧38度，咳嗽", "儿科"),
+    ("宝宝出生20天，黄疸一直没退，吃奶还可以", "新生儿科"),
+    ("孕28周，肚子有点疼", "产科"),
+    ("白带发黄有异味", "妇科"),
+    ("孩子7岁，崴了脚，脚踝肿了", "骨科"),  # bones stay with 骨科
+])
+def test_age_pregnancy_and_sex_route(text, department):
+    _, outcome, _ = play(text)
+    assert outcome.department == department
+
+
+def test_men_are_not_sent_to_gynaecology():
+    _, outcome, _ = play("小肚子疼", {"q_sex": "男"})
+    assert outcome.department not in ("妇科", "产科")
+    _, outcome, _ = play("小肚子疼", {"q_sex": "女", "q_period": "是，快来月经了"})
+    assert outcome.department == "妇科"
+
+
+def test_child_of_unknown_age_is_asked_for_age():
+    _, outcome, asked = play("孩子发烧了", {"q_age": "28天到3个月"})
+    assert asked == ["q_age"]
+    assert outcome.urgency == "emergency"
+    _, outcome, _ = play("孩子发烧了", {"q_age": "6岁"})
+    assert outcome.department == "儿科"
+
+
+def test_self_care_says_when_to_come_back():
+    _, outcome, asked = play("流鼻涕打喷嚏", {"q_duration": "两天", "q_fever": "没有"})
+    assert outcome.urgency == "self_care"
+    assert outcome.return_if and "发烧" in outcome.return_if
+    assert outcome.department in ("耳鼻喉科", "呼吸内科")
+
+
+# ── Questions ─────────────────────────────────────────────────────────────────
+
+
+def test_question_shape():
+    step = te.next_step(te.update(te.start(), "头晕，手脚发麻"))
+    assert isinstance(step, te.Question)
+    assert step.why.startswith("问这个是因为")
+    assert {"title", "value"} <= set(step.buttons[0])
+    assert json.loads(json.dumps(step.to_dict()))["id"] == step.id
+
+
+def test_answers_given_in_the_first_message_are_not_asked_again():
+    _, _, asked = play("头晕，手脚发麻，我有高血压，不是突然的，最近经常熬夜")
+    assert not {"q_hypertension", "q_sudden", "q_late_nights"} & set(asked)
+    _, _, asked = play("嗓子疼，发烧了")
+    assert "q_fever" not in asked
+
+
+def test_a_question_is_never_asked_twice_and_budget_is_five():
+    for text in ["胃疼", "胸口闷", "小肚子疼", "头晕", "腰疼", "肚子疼", "嗓子疼", "头疼"]:
+        for default in ("no", "yes", "unknown"):
+            _, _, asked = play(text, default=default)
+            assert len(asked) <= te.MAX_QUESTIONS
+            assert len(asked) == len(set(asked))
+
+
+def test_every_asked_question_could_change_the_outcome():
+    for text in ["胃疼", "胸口闷", "小肚子疼", "头晕，手脚发麻", "嗓子疼", "孩子发烧了"]:
+        state = te.update(te.start(), text)
+        for _ in range(te.MAX_QUESTIONS):
+            step = te.next_step(state)
+            if isinstance(step, te.Outcome):
+                break
+            q = te.load_knowledge().questions[step.id]
+            changes, _ = te._informative(state, q)
+            assert changes, (text, step.id)
+            state = te.answer(te.mark_asked(state, step.id), step.id, "no")
+
+
+@pytest.mark.parametrize("question, reply, value", [
+    ("q_hypertension", "血压有点高", "yes"),
+    ("q_hypertension", "血压正常", "no"),
+    ("q_hypertension", "嗯", "yes"),
+    ("q_hypertension", "不知道", "unknown"),
+    ("q_hypertension", "yes", "yes"),
+    ("q_duration", "三天了", "days_1_3"),
+    ("q_duration", "一个多月", "months"),
+    ("q_duration", "今天刚开始", "today"),
+    ("q_age", "5岁", "child"),
+    ("q_age", "两个月的宝宝", "young_infant"),
+    ("q_sex", "女", "female"),
+    ("q_fever", "烧到39度", "yes"),
+    ("q_fever", "没有", "no"),
+    ("q_sprain_bad", "走不了路", "bad"),
+    ("q_nosebleed_stop", "止不住", "no"),
+])
+def test_answer_understanding(question, reply, value):
+    q = te.load_knowledge().questions[question]
+    assert te.interpret_answer(q, reply) == value
+
+
+def test_free_text_answer_also_adds_what_else_it_says():
+    state = te.update(te.start(), "胃疼")
+    state = te.answer(te.mark_asked(state, "q_abd_board"), "q_abd_board", "没有，不过有点拉肚子")
+    assert state["answers"]["q_abd_board"] == "no"
+    assert "diarrhea" in state["present"]
+
+
+def test_update_with_a_pending_question_answers_it():
+    state = te.update(te.start(), "头晕，手脚发麻")
+    state, step = te.advance(state)
+    assert state["pending"] == step.id == "q_hypertension"
+    state = te.update(state, "血压有点高")
+    assert state["facts"]["hypertension"] is True and state["pending"] is None
+
+
+def test_red_flag_at_any_point_preempts():
+    state = te.update(te.start(), "头疼两天了")
+    state, step = te.advance(state)
+    assert isinstance(step, te.Question)
+    state = te.answer(state, step.id, "没有，但是刚才突然嘴歪了，说话也不清楚")
+    outcome = te.next_step(state)
+    assert (outcome.department, outcome.urgency) == ("急诊科", "emergency")
+    assert "120" in outcome.advice and outcome.first_aid
+
+
+def test_suicidal_talk_gives_crisis_hotline():
+    _, outcome, _ = play("最近压力很大，真的不想活了")
+    assert outcome.urgency == "emergency"
+    assert outcome.crisis_hotline and outcome.crisis_hotline in outcome.advice
+
+
+def test_unrecognisable_description_asks_for_detail_then_hands_over():
+    state = te.update(te.start(), "你好，我想问一下")
+    step = te.next_step(state)
+    assert step.kind == "clarify" and len(step.buttons) >= 3
+    state = te.answer(te.mark_asked(state, step.id), step.id, step.buttons[1]["value"])  # 肚子疼
+    assert "abdominal_pain" in state["present"]
+    _, outcome, asked = play("你好，我想问一下")
+    assert asked == ["clarify", "clarify"] and outcome.department is None
+    assert "咨询台" in outcome.advice
+
+
+def test_outcome_reason_is_one_sentence_without_diagnosis():
+    _, outcome, _ = play("肚子疼，后来跑到右下边去了", {"q_pain_rlq": "yes"})
+    assert outcome.reason.count("。") == 1
+    assert "阑尾炎" not in outcome.reason + outcome.advice
+    payload = outcome.payload()["triage"]
+    assert set(payload) >= {"department", "urgency", "reason"}
+
+
+# ── Summary ───────────────────────────────────────────────────────────────────
+
+
+def test_pre_consultation_summary():
+    state, _, _ = play(
+        "咳嗽一周了，没发烧，我有高血压，对青霉素过敏，在吃氨氯地平", {"q_duration": "一周"})
+    summary = te.summary(state)
+    json.dumps(summary, ensure_ascii=False)
+    assert summary["chief_complaint"].startswith("咳嗽一周了")
+    assert "咳嗽" in summary["symptoms_present"]
+    assert "发热" in summary["symptoms_absent"]
+    assert summary["duration"] == "7天"
+    assert summary["history"]["hypertension"] == "有"
+    assert summary["history"]["allergies"] == "青霉素"
+    assert summary["history"]["medications"] == "氨氯地平"
+    assert summary["history"]["diabetes"] == "未询问"
+    assert summary["recommendation"]["department"] == "呼吸内科"
+
+
+def test_state_survives_a_json_round_trip():
+    state = te.update(te.start(), "头晕，手脚发麻")
+    state, step = te.advance(state)
+    restored = json.loads(json.dumps(state))
+    assert te.next_step(restored) == te.next_step(state)
+    assert te.answer(restored, step.id, "有") == te.answer(state, step.id, "有")
+
+
+def test_functions_do_not_mutate_their_input():
+    state = te.update(te.start(), "胃疼")
+    frozen = json.dumps(state, sort_keys=True)
+    te.next_step(state)
+    te.advance(state)
+    te.answer(state, "q_abd_board", "no")
+    te.update(state, "还拉肚子")
+    te.summary(state)
+    assert json.dumps(state, sort_keys=True) == frozen
