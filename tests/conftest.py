@@ -40,3 +40,8 @@ def hospital(_seeded_template, today) -> SqlHospital:
 def demo_patient() -> DemoPatient:
     """The first demo patient: `.card_no` and `.phone_last4` (verification "phone4")."""
     return DEMO_PATIENTS[0]
+
+
+# The running assistant (action server, Rasa server, web page), started once per test
+# session by the tests that ask for it.
+from tests.servers import assistant, chat  # noqa: E402,F401

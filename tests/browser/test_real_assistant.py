@@ -1,14 +1,10 @@
 """End-to-end check of the served page against the REAL assistant (Rasa + actions).
 
-Skipped unless XIAOAN_WEB_URL points at the served page, e.g.
-    rasa run --enable-api --cors "*" &          # port 5005, socketio channel
-    rasa run actions &
-    python scripts/serve_web.py --port 8080 --server-url http://127.0.0.1:5005 &
-    XIAOAN_WEB_URL=http://127.0.0.1:8080/ pytest -m browser tests/browser/test_real_assistant.py
+Starts the real servers itself (the `assistant` fixture), or uses the page at
+XIAOAN_WEB_URL when that is set (an assistant already running, e.g. `make run`).
 
 Optional: XIAOAN_MENU_TEXT (what to type to get the navigation menu, default 菜单),
 XIAOAN_MAX_TURNS (follow-up answers before giving up on a triage card, default 8).
-TODO(lead): tighten the expectations (department, urgency) once the triage stories exist.
 """
 from __future__ import annotations
 
@@ -22,10 +18,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from xiaoan_page import ChatPage
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.environ.get("XIAOAN_WEB_URL"), reason="XIAOAN_WEB_URL not set (needs a running assistant)"),
-]
+pytestmark = [pytest.mark.browser]
 
 XSS = "<img src=x onerror=alert(1)>"
 SYMPTOMS = "我头晕，手脚发麻两天了"
@@ -34,8 +27,9 @@ BOT_WAIT_MS = 30000  # the first answer of a cold Rasa can take a while
 
 
 @pytest.fixture
-def real(page) -> ChatPage:
-    return ChatPage(page, os.environ["XIAOAN_WEB_URL"])
+def real(page, request) -> ChatPage:
+    url = os.environ.get("XIAOAN_WEB_URL") or request.getfixturevalue("assistant").web_url
+    return ChatPage(page, url)
 
 
 def _say(chat: ChatPage, text: str) -> None:
@@ -62,6 +56,16 @@ def _answer_follow_up(chat: ChatPage) -> None:
 
 def test_real_assistant_journey(real: ChatPage):
     run_journey(real, "real")
+
+
+def _click_first_choice(chat: ChatPage) -> None:
+    """Take the first offered choice (earliest date, first half-day, 确认预约 …)."""
+    buttons = chat.bot_rows.last.locator("button.choice:not([disabled])")
+    assert buttons.count(), "the assistant offered no choice to continue booking"
+    before = chat.bot_rows.count()
+    buttons.first.click()
+    expect(chat.bot_rows.nth(before)).to_be_visible(timeout=BOT_WAIT_MS)
+    chat.settle()
 
 
 def run_journey(chat: ChatPage, prefix: str) -> None:
@@ -114,6 +118,20 @@ def run_journey(chat: ChatPage, prefix: str) -> None:
     expect(chat.bot_rows.nth(before)).to_be_visible(timeout=BOT_WAIT_MS)
     chat.settle()
     chat.screenshot(f"{prefix}_04_booking")
+
+    # 4b. complete the booking as demo patient 1000001 (phone ending 5678)
+    for _ in range(10):
+        if "预约成功" in chat.log_text():
+            break
+        latest = chat.bot_rows.last.inner_text()
+        if "就诊卡号" in latest:
+            _say(chat, "1000001")
+        elif "后4位" in latest:
+            _say(chat, "5678")
+        else:
+            _click_first_choice(chat)
+    assert "预约成功" in chat.log_text()
+    chat.screenshot(f"{prefix}_04b_booked")
 
     # 5. reload: same session, same history
     history = chat.log_text()

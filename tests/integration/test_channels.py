@@ -10,7 +10,7 @@ import uuid
 import pytest
 import socketio
 
-from tests.integration.conftest import texts
+from tests.servers import texts
 
 
 def test_rest_answers_a_chinese_greeting(chat):

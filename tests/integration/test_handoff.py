@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.hospital import create_hospital
 from scripts.handoff import resume_conversation
-from tests.integration.conftest import texts
+from tests.servers import texts
 
 
 def test_handoff_pauses_until_staff_resume(assistant, chat):

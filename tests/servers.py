@@ -1,4 +1,4 @@
-"""End-to-end tests talk to the real servers. One set of servers is started for the
+"""Fixtures for tests that talk to the real servers (end-to-end and browser). One set of servers is started for the
 whole session on free loopback ports, against a throw-away hospital database, and
 stopped afterwards — nothing outlives the tests."""
 from __future__ import annotations
