@@ -37,7 +37,7 @@ from actions.hospital.interface import (
     HospitalError,
 )
 from actions.identity import IdentityFormValidation, identity_slots
-from actions.lang.dates import describe, parse_date, parse_period
+from actions.lang.dates import ParsedDate, describe, parse_date, parse_period
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,15 @@ def parse_number_type(text: str) -> Optional[str]:
         if any(word in text for word in words):
             return number_type
     return None
+
+
+# jionlp reads a bare half-day or hour ("改到下午", "3点") as today: only an expression
+# with one of these names a day.
+_NAMES_A_DAY = re.compile(r"[今明昨天日号周月节]|元旦|星期|礼拜")
+
+
+def named_day(parsed: ParsedDate) -> Optional[dt.date]:
+    return parsed.date if parsed.date and _NAMES_A_DAY.search(parsed.text) else None
 
 
 def _day(value: Optional[str]) -> Optional[dt.date]:
@@ -137,22 +146,54 @@ class ValidateBookingForm(IdentityFormValidation):
         return slots + ["booking_confirmed"]
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        # Extraction and validation write into tracker.slots: keep what was there before.
+        before = {name: tracker.get_slot(name) for name in BOOKING_SLOTS}
         events = await super().run(dispatcher, tracker, domain)
-        return events + self._derived_events(tracker, events)
+        if self._ending:
+            return events  # the hospital system failed: the patient was told, the form stops
+        # The doctor is read on every turn but is a required slot only while several
+        # doctors match, so rasa_sdk drops it from the validated events otherwise.
+        named = {e["name"] for e in events if e.get("event") == "slot"}
+        doctor = [
+            SlotSet(name, tracker.get_slot(name))
+            for name in ("doctor", "doctor_choices")
+            if name not in named and tracker.get_slot(name) != before[name]
+        ]
+        asks = [e for e in events if e.get("name") == "requested_slot"]
+        events = [e for e in events if e.get("name") != "requested_slot"] + doctor
+        derived = self._derived_events(before, events, dispatcher)
+        if asks:
+            # What to ask next depends on what the derived events cleared or picked.
+            tracker.slots.update({e["name"]: e["value"] for e in derived})
+            following = await self.next_requested_slot(dispatcher, tracker, domain)
+            asks = [following] if following else asks
+        return events + derived + asks
 
-    def _derived_events(self, tracker: Tracker, events: List[EventType]) -> List[EventType]:
+    async def get_extraction_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if "doctor" in required:
+            return events
+        # After the department, so "心内科李医生" narrows the doctors to that department.
+        doctor = await self.extract_doctor(dispatcher, tracker, domain)
+        tracker.slots.update(doctor)
+        return events + [SlotSet(name, value) for name, value in doctor.items()]
+
+    def _derived_events(
+        self, before: Dict[str, Any], events: List[EventType], dispatcher: CollectingDispatcher
+    ) -> List[EventType]:
         """Clear what a changed piece invalidates; pick the session when only one fits."""
         changed = {
             event["name"]: event["value"]
             for event in events
             if event.get("event") == "slot" and event["name"] != "requested_slot"
         }
-        slots = {name: tracker.get_slot(name) for name in BOOKING_SLOTS}
+        slots = dict(before)
         derived: Dict[str, Any] = {}
         for name, value in changed.items():
             if value is not None and value != slots.get(name):
                 for dependent in DEPENDENTS.get(name, []):
-                    if dependent not in changed:
+                    if dependent not in changed and slots.get(dependent) is not None:
                         derived[dependent] = None
         slots.update(changed)
         slots.update(derived)
@@ -163,6 +204,22 @@ class ValidateBookingForm(IdentityFormValidation):
                 candidates = []
             if len(candidates) == 1:
                 derived["session_id"] = str(candidates[0].id)
+            elif not candidates and changed:
+                # A change (say, another day) left the half-day or number type chosen
+                # earlier without a free slot: ask for them again, with real options.
+                try:
+                    same_half_day = open_sessions(slots, number_type=None)
+                except HospitalError:
+                    same_half_day = []
+                day = describe(_day(slots["date"]), today())
+                if same_half_day:
+                    stale = ["number_type"]
+                    text = f"{day}{slots['period']}没有可预约的{slots['number_type']}了，请重新选择号别。"
+                else:
+                    stale = ["period", "number_type"]
+                    text = f"{day}{slots['period']}没有可预约的号了，请重新选择时段。"
+                dispatcher.utter_message(text=text)
+                derived.update({name: None for name in stale})
         return [SlotSet(name, value) for name, value in derived.items()]
 
     # --- which appointment (reschedule) ----------------------------------------------
@@ -200,9 +257,11 @@ class ValidateBookingForm(IdentityFormValidation):
             return {}
         choices = tracker.get_slot("doctor_choices") or []
         picked = [name for name in choices if name in text]
-        if picked:
-            return {"doctor": picked[0], "doctor_choices": None}
         try:
+            if picked:
+                name = max(picked, key=len)  # 李梅华 is not 李梅
+                departments = [d.department for d in hospital().doctors() if d.name == name]
+                return {"doctor": name, "doctor_choices": None, **({"department": departments[0]} if departments else {})}
             doctors = find_doctors_in_text(text, tracker.get_slot("department"))
         except HospitalError:
             return {}
@@ -255,7 +314,7 @@ class ValidateBookingForm(IdentityFormValidation):
         parsed = parse_date(latest_text(tracker), today())
         if parsed.invalid:
             return {"date": f"invalid:{parsed.text}"}
-        if parsed.date:
+        if named_day(parsed):
             result = {"date": parsed.date.isoformat()}
             if parsed.period:
                 result["period"] = parsed.period
@@ -731,7 +790,7 @@ def schedule_reply(text: str) -> Dict[str, Any]:
     doctor = doctors[0] if doctors else None
     who = f"{doctor.name}医生（{doctor.department} {doctor.title}）" if doctor else department.name
     first, last = system.schedule_window()
-    day = parsed.date
+    day = named_day(parsed)
     if day and not first <= day <= last:
         if day < first:
             return {"text": f"{day.month}月{day.day}日已经过去了。可以问我今天到 {describe(last, today())} 之间的排班。"}
@@ -782,6 +841,6 @@ class FeeInfo(Action):
             return []
         lines = "\n".join(f"· {kind}：{fee:g} 元" for kind, fee in fees.items())
         dispatcher.utter_message(
-            text=f"本院挂号费：\n{lines}\n普通号由主治医师看诊，专家号由副主任及以上医师看诊，特需号为知名专家。{policy}。挂号费可以用医保支付。"
+            text=f"本院挂号费：\n{lines}\n普通号由主治医师看诊，专家号由副主任及以上医师看诊，特需号为知名专家。{policy.rstrip('。')}。挂号费可以用医保支付。"
         )
         return []

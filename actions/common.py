@@ -59,7 +59,8 @@ def find_department_in_text(text: str) -> Optional[Department]:
     return max(names, key=lambda pair: len(pair[0]))[1] if names else None
 
 
-_SURNAME_TITLE = re.compile(r"([\u4e00-\u9fa5]{1,2}?)(?:医生|大夫|主任|教授|医师|老师)")
+_TITLE = re.compile(r"医生|大夫|主任|教授|医师|老师")
+_HANZI = re.compile(r"^[\u4e00-\u9fa5]+$")
 
 
 def find_doctors_in_text(text: str, department: Optional[str] = None) -> List[Doctor]:
@@ -70,11 +71,16 @@ def find_doctors_in_text(text: str, department: Optional[str] = None) -> List[Do
     full = [doctor for doctor in doctors if doctor.name in text]
     if full:
         return full
-    match = _SURNAME_TITLE.search(text)
-    if not match:
-        return []
-    surname = match.group(1)
-    return [doctor for doctor in doctors if doctor.name.startswith(surname)]
+    # The surname is just before the title ("我想约李医生"): two characters first, for
+    # compound surnames such as 欧阳.
+    for match in _TITLE.finditer(text):
+        for size in (2, 1):
+            surname = text[max(match.start() - size, 0):match.start()]
+            if len(surname) == size and _HANZI.match(surname):
+                found = [doctor for doctor in doctors if doctor.name.startswith(surname)]
+                if found:
+                    return found
+    return []
 
 
 def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:

@@ -4,6 +4,7 @@ two slots first (see `identity_slots`), until `verified_card` is set for this
 conversation session."""
 from __future__ import annotations
 
+import abc
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -23,6 +24,10 @@ _CARD = re.compile(r"(?<!\d)(\d{7})(?!\d)")
 _PHONE4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _WANTS_CODE = ("验证码", "短信")
+_VERIFICATION_SLOTS = ("verified_card", "card_no", "identity_secret")
+# Said while the form asks for a card or a secret, these leave the form: extracting
+# nothing makes it reject, so the stop and handoff rules run.
+_LEAVING_INTENTS = ("stop", "human_handoff")
 
 
 def identity_slots(tracker: Tracker) -> List[str]:
@@ -37,7 +42,10 @@ class IdentityFormValidation(FormValidationAction):
     """Base of every form that needs a verified patient. Subclasses put
     `identity_slots(tracker)` into their required slots."""
 
-    def name(self) -> Text:  # pragma: no cover - abstract in spirit
+    # Abstract, so the action server's package scan skips this base class (it
+    # instantiates every concrete Action and calls name()).
+    @abc.abstractmethod
+    def name(self) -> Text:  # pragma: no cover
         raise NotImplementedError
 
     def _end_form(self) -> None:
@@ -49,9 +57,14 @@ class IdentityFormValidation(FormValidationAction):
         named = _CARD.search(latest_text(tracker))
         verified = tracker.get_slot("verified_card")
         if named and verified and named.group(1) != verified:
-            # Another card's records need that card's own verification.
-            tracker.slots["verified_card"] = None
-            events.append(SlotSet("verified_card", None))
+            # Another card's records need that card's own verification. Forget all of
+            # this card's, including the values Rasa re-sends as candidates when the
+            # form starts: kept, they would end the form at once (or be re-validated).
+            tracker.slots.update({slot: None for slot in _VERIFICATION_SLOTS})
+            tracker.events = [
+                e for e in tracker.events if not (e.get("event") == "slot" and e.get("name") in _VERIFICATION_SLOTS)
+            ]
+            events += [SlotSet(slot, None) for slot in _VERIFICATION_SLOTS]
         events += await super().run(dispatcher, tracker, domain)
         if self._ending:
             # Stop asking: the patient was told why and what to do instead.
@@ -61,7 +74,7 @@ class IdentityFormValidation(FormValidationAction):
     async def extract_card_no(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "card_no":
+        if tracker.get_slot("requested_slot") != "card_no" or latest_intent(tracker) in _LEAVING_INTENTS:
             return {}
         match = _CARD.search(latest_text(tracker))
         if match:
@@ -92,7 +105,7 @@ class IdentityFormValidation(FormValidationAction):
     async def extract_identity_secret(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "identity_secret":
+        if tracker.get_slot("requested_slot") != "identity_secret" or latest_intent(tracker) in _LEAVING_INTENTS:
             return {}
         text = latest_text(tracker)
         otp = _OTP.search(text)
@@ -121,6 +134,9 @@ class IdentityFormValidation(FormValidationAction):
                 dispatcher.utter_message(
                     text="请输入登记手机号的后 4 位数字，或者 6 位短信验证码；说“发验证码”我来发送。"
                 )
+                return {"identity_secret": None}
+            if not isinstance(value, str) or ":" not in value:
+                # e.g. "verified" re-sent by Rasa: never a secret to check.
                 return {"identity_secret": None}
             method, secret = value.split(":", 1)
             result = system.verify(card, method, secret)

@@ -24,6 +24,13 @@ _LAB_WORDS = ("血", "化验", "检验", "尿", "肝功", "肾功", "血脂", "�
 _IMAGING_WORDS = ("超声", "B超", "b超", "彩超", "CT", "ct", "核磁", "MRI", "磁共振", "X光", "X线", "拍片", "胸片", "胃镜", "肠镜", "影像")
 _HIGH = ("高", "升", "超标", "多", "大")
 _LOW = ("低", "降", "少", "不足", "小")
+# What patients call a modality the RIS names (超声 is "B超"/"彩超" to most people).
+_MODALITY_WORDS = {
+    "超声": ("超声", "B超", "b超", "彩超"),
+    "MRI": ("MRI", "核磁", "磁共振"),
+    "X线": ("X线", "X光", "胸片", "拍片"),
+    "CT": ("CT", "ct"),
+}
 MAX_LISTED = 6
 EMERGENCY_PHONE = "120"
 
@@ -76,6 +83,8 @@ class ShowReports(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         card = tracker.get_slot("verified_card")
+        if not card:  # only ever run after identity; never look records up without it
+            return []
         kind = report_kind(_gated_text(tracker, "check_report"))
         try:
             orders = hospital().lab_orders(card) if kind != "imaging" else []
@@ -122,6 +131,8 @@ class ShowReport(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         card = tracker.get_slot("verified_card")
+        if not card:  # only ever run after identity; never look records up without it
+            return []
         wanted = _gated_entity(tracker, "open_report", "report_id") or ""
         kind, _, report_id = wanted.partition(":")
         system = hospital()
@@ -148,7 +159,8 @@ class ShowReport(Action):
             if order.panel in text:
                 return "lab", order.id
         for exam in system.imaging_exams(card):
-            if exam.modality in text or exam.body_part in text:
+            words = _MODALITY_WORDS.get(exam.modality, (exam.modality,))
+            if any(word in text for word in words) or exam.body_part in text:
                 return "imaging", exam.id
         return None, None
 
@@ -239,8 +251,12 @@ class LabMeaning(Action):
                 text="请问是哪一项指标？比如“白细胞偏高”“转氨酶高”“血钾低”。想看自己的报告，说“查报告”。"
             )
             return []
-        high = any(word in text for word in _HIGH)
-        low = any(word in text for word in _LOW)
+        # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
+        rest = text
+        for key in sorted(analyte.keys, key=len, reverse=True):
+            rest = rest.replace(key, "")
+        high = any(word in rest for word in _HIGH)
+        low = any(word in rest for word in _LOW)
         flags = ["↑"] if high and not low else ["↓"] if low and not high else ["↑", "↓"]
         lines = [
             f"{analyte.name}{'偏高' if flag == '↑' else '偏低'}：{analyte.meaning(flag)}"

@@ -1,0 +1,105 @@
+"""Red flags (危险信号): the emergency reply that preempts everything else.
+
+`action_emergency` runs whenever the NLU says `emergency` (the red-flag detector or
+DIET), in or out of any form. It names what is dangerous, says to call 120 or go to
+急诊 now, gives one line of safe first aid (and the crisis hotline for suicidal talk),
+stops whatever form was running and forgets the half-finished booking or triage, so
+nothing routine is asked afterwards. A triage outcome with urgency `emergency` uses
+the same reply (`say_emergency`).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import custom_payload, entity_value, latest_text
+from actions.knowledge_files import hospital_facts
+from actions.lang import red_flags as rf
+
+logger = logging.getLogger(__name__)
+
+# Booking and triage slots an emergency makes meaningless (identity stays proven).
+BOOKING_SLOTS = [
+    "department", "doctor", "doctor_choices", "date", "period", "number_type",
+    "session_id", "appointment_no", "booking_mode", "booking_confirmed", "cancel_confirmed",
+]
+TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_summary"]
+
+
+def emergency_phone() -> str:
+    return str(hospital_facts()["hospital"]["emergency_phone"])
+
+
+def crisis_hotline() -> str:
+    return str(hospital_facts()["hospital"]["crisis_hotline"])
+
+
+def generic_message() -> str:
+    return (f"您说的情况可能很危险，请不要等待，马上拨打{emergency_phone()}，"
+            f"或者立刻去急诊（{rf.emergency_place()}）。")
+
+
+def find_red_flag(tracker: Tracker) -> Optional[rf.RedFlag]:
+    """The red flag this conversation is about: the detector's entity, else the text
+    itself (with what triage already knows as context), else what triage saw earlier."""
+    flag_id = entity_value(tracker, "red_flag")
+    if flag_id:
+        try:
+            return rf.red_flag(flag_id)
+        except KeyError:
+            logger.warning("unknown red flag id from NLU")
+    state = tracker.get_slot("triage_state") or {}
+    facts = state.get("facts") or {}
+    context = {"age_months": facts.get("age_months"), "hypertension": facts.get("hypertension"),
+               "pregnant": facts.get("pregnant")}
+    text = latest_text(tracker)
+    flag = rf.detect(text, context) if text else None
+    if flag is None and state.get("red_flags"):
+        try:
+            flag = rf.red_flag(state["red_flags"][0])
+        except KeyError:
+            flag = None
+    return flag
+
+
+def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag]) -> Dict[str, Any]:
+    """Utter the emergency reply (text, then the custom payload); return the payload body."""
+    title = flag.title if flag else "可能是急症"
+    message = flag.message if flag and flag.message else generic_message()
+    first_aid = flag.first_aid if flag else None
+    lines = [message]
+    if first_aid:
+        lines.append(f"等待急救时：{first_aid}")
+    hotline = None
+    if flag and flag.crisis:
+        hotline = flag.crisis_hotline or crisis_hotline()
+        if hotline not in message:
+            lines.append(f"心理危机干预热线：{hotline}")
+    body = {"title": title, "message": message, "first_aid": first_aid, "phone": emergency_phone()}
+    if hotline:
+        body["crisis_hotline"] = hotline
+    dispatcher.utter_message(text="\n".join(lines))
+    dispatcher.utter_message(json_message=custom_payload(emergency=body))
+    return body
+
+
+def clearing_events() -> List[EventType]:
+    """Stop any form and forget what it was collecting."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+        SlotSet(name, None) for name in BOOKING_SLOTS + TRIAGE_SLOTS
+    ]
+
+
+class EmergencyAction(Action):
+    def name(self) -> Text:
+        return "action_emergency"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        flag = find_red_flag(tracker)
+        logger.info("emergency reply: %s", flag.id if flag else "generic")
+        say_emergency(dispatcher, flag)
+        return clearing_events()

@@ -1,0 +1,209 @@
+"""The triage and emergency actions, run against the real domain the way Rasa runs
+them: validate_triage_form on every patient message, action_ask_triage_outcome while a
+question is open, action_triage_outcome when the form is done, action_emergency on a
+red flag — each with a fresh CollectingDispatcher."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk.events import ActiveLoop
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.emergency import EmergencyAction
+from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
+from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
+
+PLAIN_ANSWERS = {"有", "没有", "不清楚"}
+
+
+async def run(action, tracker_) -> Tuple[CollectingDispatcher, List[Dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, domain())
+    return dispatcher, events
+
+
+def customs(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
+    return [m["custom"] for m in dispatcher.messages if m.get("custom")]
+
+
+class Patient:
+    """Plays a triage conversation: what Rasa would send the action server each turn."""
+
+    def __init__(self):
+        self.slots: Dict[str, Any] = {}
+        self.active = False
+        self.questions: List[str] = []
+        self.asked: List[Dict[str, Any]] = []
+
+    async def say(self, text: str, intent: str = "describe_symptoms", entities=()) -> Optional[CollectingDispatcher]:
+        """One message; returns the question's dispatcher, or None when the form is done."""
+        t = tracker(text, intent, entities, slots=dict(self.slots),
+                    requested="triage_outcome" if self.active else None,
+                    active_loop="triage_form" if self.active else None)
+        dispatcher, events = await run(ValidateTriageForm(), t)
+        assert dispatcher.messages == []  # validation never speaks
+        self.slots.update(slot_events(events))
+        self.active = True
+        if self.slots.get("triage_outcome"):
+            return None
+        asking, _ = await run(AskTriageQuestion(), tracker(text, intent, slots=dict(self.slots),
+                                                          requested="triage_outcome", active_loop="triage_form"))
+        self.questions.append(self.slots["triage_state"]["question"]["id"])
+        self.asked.append(self.slots["triage_state"]["question"])
+        return asking
+
+    async def outcome(self) -> Tuple[CollectingDispatcher, Dict[str, Any]]:
+        dispatcher, events = await run(TriageOutcome(), tracker("", "deny", slots=dict(self.slots), active_loop=None))
+        return dispatcher, slot_events(events)
+
+
+async def test_a_question_comes_with_its_reason_and_plain_answer_buttons():
+    patient = Patient()
+    asking = await patient.say("胃疼该挂消化内科还是普外科", "ask_department",
+                               [("department", "消化内科"), ("department", "普通外科")])
+    assert asking is not None and len(asking.messages) == 1
+    question = patient.asked[-1]
+    text = texts(asking)[0]
+    assert question["text"] in text and "问这个是因为" in text
+    assert set(button_payloads(asking)) == PLAIN_ANSWERS
+    assert patient.slots.get("triage_outcome") is None
+
+
+async def test_validation_gives_the_same_events_when_rasa_calls_it_twice_on_activation():
+    t = tracker("肚子疼两天了", "describe_symptoms", active_loop=None)
+    _, first = await run(ValidateTriageForm(), t)
+    _, second = await run(ValidateTriageForm(), t)
+    assert first == second
+
+
+async def test_answers_lead_to_an_outcome_without_asking_anything_twice():
+    patient = Patient()
+    reply = await patient.say("肚子疼")
+    while reply is not None:
+        reply = await patient.say("没有", "deny")
+    assert len(patient.questions) == len(set(patient.questions)) <= 5
+    dispatcher, slots = await patient.outcome()
+    payload = customs(dispatcher)[0]["data"]["triage"]
+    assert set(payload) >= {"department", "urgency", "reason", "book_payload"}
+    assert payload["department"] == "消化内科" and payload["urgency"] in ("routine", "today", "self_care")
+    assert payload["book_payload"] == "帮我预约消化内科"
+    assert button_payloads(dispatcher) == ["帮我预约消化内科"]
+    assert "不是诊断" in texts(dispatcher)[0]
+    # Handover: booking starts with the department, the appointment stores the summary.
+    assert slots["triage_department"] == "消化内科"
+    assert slots["triage_summary"]["chief_complaint"] == "肚子疼"
+    assert "腹痛" in slots["triage_summary"]["symptoms_present"]
+    assert slots["triage_outcome"] is None and slots["triage_state"] is None
+
+
+async def test_a_reply_in_words_answers_the_question():
+    patient = Patient()
+    await patient.say("肚子疼")
+    first = patient.questions[-1]
+    await patient.say("没有啊，就是隐隐的疼", "deny")
+    assert patient.slots["triage_state"]["answers"][first] == "no"
+    assert first not in patient.questions[1:]
+
+
+async def test_a_clear_first_message_ends_at_once_walk_in_departments_offer_no_booking():
+    patient = Patient()
+    assert await patient.say("嗓子疼咳嗽发烧三天了，烧到38度6") is None
+    dispatcher, slots = await patient.outcome()
+    payload = customs(dispatcher)[0]["data"]["triage"]
+    assert payload["department"] == "发热门诊" and payload["book_payload"] is None
+    assert button_payloads(dispatcher) == []
+    assert slots["triage_department"] is None and slots["triage_summary"]["temperature"] == 38.6
+
+
+async def test_not_knowing_the_department_asks_for_detail_with_example_buttons():
+    patient = Patient()
+    asking = await patient.say("不知道挂什么科", "ask_department")
+    assert patient.questions == ["clarify"]
+    assert "发烧咳嗽" in button_payloads(asking)
+    await patient.say("肚子疼", "describe_symptoms")
+    assert patient.questions[-1] != "clarify"
+
+
+async def test_after_a_hospital_question_the_open_question_is_shown_again():
+    patient = Patient()
+    await patient.say("肚子疼")
+    again, events = await run(AskTriageQuestion(), tracker("医院几点开门", "faq", slots=dict(patient.slots),
+                                                           requested="triage_outcome", active_loop="triage_form"))
+    assert texts(again)[0].startswith("我们接着刚才的问题") and patient.asked[-1]["text"] in texts(again)[0]
+    assert events == []
+
+
+async def test_an_answer_that_reveals_an_emergency_ends_with_the_emergency_reply():
+    patient = Patient()
+    await patient.say("肚子疼")
+    assert patient.questions == ["q_abd_board"]
+    assert await patient.say("有", "affirm") is None
+    dispatcher, slots = await patient.outcome()
+    bodies = [c["data"] for c in customs(dispatcher)]
+    assert bodies[0]["emergency"]["phone"] == "120" and bodies[0]["emergency"]["first_aid"]
+    assert bodies[1]["triage"]["urgency"] == "emergency" and bodies[1]["triage"]["book_payload"] is None
+    assert "120" in texts(dispatcher)[0]
+    assert slots["triage_department"] is None
+
+
+async def test_danger_found_across_messages_is_an_emergency():
+    patient = Patient()
+    await patient.say("头晕")
+    reply = await patient.say("我有高血压，今天突然头晕，手脚发麻", "describe_symptoms")
+    assert reply is None
+    assert patient.slots["triage_outcome"]["urgency"] == "emergency"
+
+
+def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form"):
+    slots = {"department": "眼科", "date": "2026-12-01", "booking_mode": "book",
+             "triage_department": "眼科", "triage_summary": {"chief_complaint": "眼睛痒"},
+             "verified_card": "1000005"}
+    return tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
+
+
+async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
+    dispatcher, events = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")]))
+    assert ActiveLoop(None) in events
+    slots = slot_events(events)
+    for name in ("department", "date", "booking_mode", "requested_slot", "triage_department",
+                 "triage_summary", "triage_state", "triage_outcome"):
+        assert slots[name] is None
+    assert "verified_card" not in slots  # identity stays proven
+    body = customs(dispatcher)[0]["data"]["emergency"]
+    assert set(body) >= {"title", "message", "first_aid", "phone"} and body["phone"] == "120"
+    assert body["title"] == "可能是中风"
+    assert "120" in texts(dispatcher)[0] and body["first_aid"] in texts(dispatcher)[0]
+    assert button_payloads(dispatcher) == []  # nothing routine is offered
+
+
+async def test_suicidal_talk_gets_the_crisis_hotline_even_without_the_entity():
+    dispatcher, events = await run(EmergencyAction(), _emergency_tracker("活着真没意思，我不想活了", active_loop=None))
+    body = customs(dispatcher)[0]["data"]["emergency"]
+    assert body.get("crisis_hotline") and body["crisis_hotline"] in texts(dispatcher)[0]
+    assert ActiveLoop(None) in events
+
+
+async def test_an_emergency_the_rules_cannot_name_still_says_call_120():
+    dispatcher, _ = await run(EmergencyAction(), _emergency_tracker("快不行了", active_loop=None))
+    body = customs(dispatcher)[0]["data"]["emergency"]
+    assert body["phone"] == "120" and "120" in body["message"] and "急诊" in body["message"]
+
+
+async def test_red_flags_and_leaving_make_the_form_step_aside_for_the_rules():
+    patient = Patient()
+    await patient.say("肚子疼")
+    for text, intent in (("我吐了好多血", "emergency"), ("不看了", "stop"), ("转人工", "human_handoff"),
+                         ("医院几点开门", "faq")):
+        t = tracker(text, intent, slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form")
+        _, events = await run(ValidateTriageForm(), t)
+        assert events == [], text  # no slot set → Rasa rejects the form → the rule runs
+
+
+async def test_an_answer_misread_as_a_hospital_question_still_counts():
+    patient = Patient()
+    await patient.say("孩子咳嗽")
+    pending = patient.questions[-1]
+    t = tracker("发烧了，39度", "faq", slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form")
+    _, events = await run(ValidateTriageForm(), t)
+    state = slot_events(events)["triage_state"]
+    assert "fever" in state["present"] and pending in state["asked"]
