@@ -156,7 +156,7 @@ class ShowReport(Action):
         """The newest report whose panel or exam the patient named ("看下血常规")."""
         system = hospital()
         for order in system.lab_orders(card):
-            if order.panel in text:
+            if any(part in text for part in order.panel.split("/")):
                 return "lab", order.id
         for exam in system.imaging_exams(card):
             words = _MODALITY_WORDS.get(exam.modality, (exam.modality,))
@@ -202,6 +202,11 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
         ),
     )
     critical = [r for r in order.results if r.critical]
+    if notes:  # the critical-value alert, if any, comes last: it is what to act on
+        dispatcher.utter_message(
+            text="异常项目的一般含义（仅供参考，不能代替医生诊断）：\n" + "\n".join(notes)
+            + f"\n请把报告给开单的{order.department}医生看。"
+        )
     if critical:
         names = "、".join(r.name for r in critical)
         message = (
@@ -214,12 +219,7 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
                 emergency={"title": "危急值提醒", "message": message, "phone": EMERGENCY_PHONE}
             ),
         )
-    elif notes:
-        dispatcher.utter_message(
-            text="异常项目的一般含义（仅供参考，不能代替医生诊断）：\n" + "\n".join(notes)
-            + f"\n请把报告给开单的{order.department}医生看。"
-        )
-    else:
+    if not notes and not critical:
         dispatcher.utter_message(text="各项结果都在参考范围内。具体请以医生解读为准。")
 
 
