@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    FORM_INTERRUPTIONS,
     buttons,
     entity_value,
     find_department_in_text,
@@ -135,6 +136,9 @@ class ValidateBookingForm(IdentityFormValidation):
     def name(self) -> Text:
         return "validate_booking_form"
 
+    # The booking form also has digression rules for these (data/rules/booking.yml, triage.yml).
+    interruptions = FORM_INTERRUPTIONS | {"ask_fee", "ask_schedule", "ask_department"}
+
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         rescheduling = tracker.get_slot("booking_mode") == "reschedule"
         slots: List[Text] = identity_slots(tracker) + ["appointment_no"] if rescheduling else []
@@ -149,8 +153,10 @@ class ValidateBookingForm(IdentityFormValidation):
         # Extraction and validation write into tracker.slots: keep what was there before.
         before = {name: tracker.get_slot(name) for name in BOOKING_SLOTS}
         events = await super().run(dispatcher, tracker, domain)
-        if self._ending:
-            return events  # the hospital system failed: the patient was told, the form stops
+        if self._ending or not events:
+            # The hospital system failed (the patient was told, the form stops), or the
+            # turn was left to a rule: nothing may be added, or the form would not reject.
+            return events
         # The doctor is read on every turn but is a required slot only while several
         # doctors match, so rasa_sdk drops it from the validated events otherwise.
         named = {e["name"] for e in events if e.get("event") == "slot"}

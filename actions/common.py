@@ -19,6 +19,12 @@ MAX_MESSAGE_CHARS = 500  # longer messages are read only this far
 
 HOTLINE = "0000-88881200（每天 8:00-20:00）"
 
+# Messages every form leaves to the rules (data/rules/*: a red flag, giving up, asking
+# for a person, a hospital question). While a form is active Rasa runs a rule only when
+# the form rejects the turn, and a form rejects only when its validation sets no slot:
+# so validation must set nothing at all for these.
+FORM_INTERRUPTIONS = frozenset({"emergency", "stop", "human_handoff", "faq"})
+
 
 def hospital() -> HospitalSystems:
     from actions.hospital import get_hospital  # the factory builds the engine lazily

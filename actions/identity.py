@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import hospital, latest_intent, latest_text, say_hospital_error, HOTLINE
+from actions.common import FORM_INTERRUPTIONS, hospital, latest_intent, latest_text, say_hospital_error, HOTLINE
 from actions.hospital.interface import HospitalError
 
 logger = logging.getLogger(__name__)
@@ -25,9 +25,6 @@ _PHONE4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _WANTS_CODE = ("验证码", "短信")
 _VERIFICATION_SLOTS = ("verified_card", "card_no", "identity_secret")
-# Said while the form asks for a card or a secret, these leave the form: extracting
-# nothing makes it reject, so the stop and handoff rules run.
-_LEAVING_INTENTS = ("stop", "human_handoff")
 
 
 def identity_slots(tracker: Tracker) -> List[str]:
@@ -51,8 +48,12 @@ class IdentityFormValidation(FormValidationAction):
     def _end_form(self) -> None:
         self._ending = True
 
+    interruptions = FORM_INTERRUPTIONS
+
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         self._ending = False
+        if latest_intent(tracker) in self.interruptions:
+            return []  # rejected: the rule for this intent answers instead
         events: List[EventType] = []
         named = _CARD.search(latest_text(tracker))
         verified = tracker.get_slot("verified_card")
@@ -74,7 +75,7 @@ class IdentityFormValidation(FormValidationAction):
     async def extract_card_no(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "card_no" or latest_intent(tracker) in _LEAVING_INTENTS:
+        if tracker.get_slot("requested_slot") != "card_no":
             return {}
         match = _CARD.search(latest_text(tracker))
         if match:
@@ -105,7 +106,7 @@ class IdentityFormValidation(FormValidationAction):
     async def extract_identity_secret(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "identity_secret" or latest_intent(tracker) in _LEAVING_INTENTS:
+        if tracker.get_slot("requested_slot") != "identity_secret":
             return {}
         text = latest_text(tracker)
         otp = _OTP.search(text)

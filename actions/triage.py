@@ -27,7 +27,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import triage_engine as te
-from actions.common import buttons, custom_payload, latest_intent, latest_text
+from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text
 from actions.emergency import say_emergency
 from actions.lang import red_flags as rf
 
@@ -57,10 +57,9 @@ def answer_payload(question: Dict[str, Any], option: Dict[str, str]) -> str:
     return title
 
 
-# Messages the form leaves to the rules (emergency, a hospital question, stopping,
-# asking for a person): returning no slot makes Rasa reject the form for this turn,
-# which is the only way a rule can run while a form is active.
-LEAVING_INTENTS = {"emergency", "stop", "human_handoff"}
+# A hospital question is left to its rule only when it does not also tell the triage
+# something (see triage_step); the other interruptions always are.
+LEAVING_INTENTS = FORM_INTERRUPTIONS - {"faq"}
 
 
 def _tells_something(before: Dict[str, Any], after: Dict[str, Any]) -> bool:

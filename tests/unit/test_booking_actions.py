@@ -309,7 +309,7 @@ async def test_ask_period_lists_only_half_days_with_slots(h):
 
 async def test_number_type_not_offered_that_half_day(h):
     dispatcher, events = await validate(
-        h, "特需号", [("number_type", "特需号")], requested="number_type",
+        h, "特需号", "inform", [("number_type", "特需号")], requested="number_type",
         **book_slots(department="眼科", date="2026-11-26", period="下午"),
     )
     assert events == [SLOT("number_type", None)]
@@ -417,13 +417,32 @@ async def test_confirmation_summary(h, hospital):
 
 @pytest.mark.parametrize(
     "said, intent, confirmed",
-    [("好的", "affirm", True), ("确认预约", "affirm", True), ("确认预约", "inform", True), ("不对", "deny", False),
-     ("算了，不约了", "stop", False)],
+    [("好的", "affirm", True), ("确认预约", "affirm", True), ("确认预约", "inform", True), ("不对", "deny", False)],
 )
 async def test_confirmation_answers(h, said, intent, confirmed):
     slots = book_slots(department="眼科", date="2026-11-26", period="下午", number_type="专家号", session_id="295")
     _, events = await validate(h, said, intent, requested="booking_confirmed", **slots)
     assert events == [SLOT("booking_confirmed", confirmed)]
+
+
+@pytest.mark.parametrize(
+    "said, intent",
+    [("算了，不约了", "stop"), ("我爸突然说话不清楚嘴歪了", "emergency"), ("转人工", "human_handoff"),
+     ("医保卡丢了怎么办", "faq"), ("专家号多少钱", "ask_fee"), ("不知道挂什么科", "ask_department")],
+)
+async def test_interruptions_are_left_to_their_rules(h, said, intent):
+    """No slot at all, so Rasa rejects the form turn and the intent's rule answers
+    (a red flag first of all)."""
+    slots = book_slots(department="眼科", date="2026-11-26", period="下午", number_type="专家号", session_id="295")
+    _, events = await validate(h, said, intent, requested="booking_confirmed", **slots)
+    assert events == []
+
+
+async def test_an_interruption_picks_no_session_either(h):
+    # One session fits but none is chosen yet: picking it now would stop the rejection.
+    slots = book_slots(department="心血管内科", date="2026-11-26", period="下午", number_type="专家号")
+    _, events = await validate(h, "算了，不约了", "stop", requested="session_id", **slots)
+    assert events == []
 
 
 # --- committing ------------------------------------------------------------------------------------------
