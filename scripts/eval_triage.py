@@ -153,10 +153,17 @@ def _options(question_id: str) -> List[Dict[str, str]]:
 
 
 def find_outcome(messages: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The outcome in the assistant's replies. Custom JSON arrives under "data" (see
+    actions.common.custom_payload); an emergency reply counts as an emergency outcome."""
     for message in messages:
         custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("triage"), dict):
-            return custom["triage"]
+        if not isinstance(custom, dict):
+            continue
+        body = custom.get("data") if isinstance(custom.get("data"), dict) else custom
+        if isinstance(body.get("triage"), dict):
+            return body["triage"]
+        if isinstance(body.get("emergency"), dict):
+            return {"department": "急诊科", "urgency": "emergency", "reason": body["emergency"].get("title")}
     return None
 
 

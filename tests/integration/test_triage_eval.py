@@ -10,33 +10,18 @@ rest; the printed figures say how many cases were played. Emergency recall must 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 
 from scripts import eval_triage as ev
 
-SAMPLE_EVERY = 3
+SAMPLE_EVERY = 5
 PARALLEL = 4
 
 
 def texts(replies: List[Dict[str, Any]]) -> str:
     return "\n".join(reply.get("text") or "" for reply in replies)
-
-
-def find_outcome(messages: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The outcome in the assistant's replies. Custom JSON arrives under "data" (see
-    actions.common.custom_payload); an emergency reply counts as an emergency outcome."""
-    for message in messages:
-        custom = message.get("custom")
-        if not isinstance(custom, dict):
-            continue
-        body = custom.get("data") if isinstance(custom.get("data"), dict) else custom
-        if isinstance(body.get("triage"), dict):
-            return body["triage"]
-        if isinstance(body.get("emergency"), dict):
-            return {"department": "急诊科", "urgency": "emergency", "reason": body["emergency"].get("title")}
-    return None
 
 
 def chosen_cases() -> List[ev.Case]:
@@ -46,8 +31,7 @@ def chosen_cases() -> List[ev.Case]:
     return always + rest[::SAMPLE_EVERY]
 
 
-def test_triage_eval_over_rest(assistant, monkeypatch):
-    monkeypatch.setattr(ev, "find_outcome", find_outcome)
+def test_triage_eval_over_rest(assistant):
     client, question_texts = ev.RestClient(assistant.rasa_url, timeout=60), ev._question_texts()
     cases = chosen_cases()
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -67,7 +51,7 @@ def test_triage_eval_over_rest(assistant, monkeypatch):
 def _play_to_outcome(chat, first: str, reply: str = "没有", limit: int = 8) -> Dict[str, Any]:
     replies = chat.say(first)
     for _ in range(limit):
-        outcome = find_outcome(replies)
+        outcome = ev.find_outcome(replies)
         if outcome:
             return outcome
         assert any(r.get("buttons") for r in replies), texts(replies)
@@ -89,6 +73,6 @@ def test_the_outcome_button_starts_booking_with_the_department_and_summary(chat)
 def test_a_red_flag_inside_booking_is_answered_first(chat):
     chat.say("帮我约后天下午心内科的专家号")
     replies = chat.say("我爸突然嘴歪了，说话也说不清楚")
-    assert find_outcome(replies)["urgency"] == "emergency"
+    assert ev.find_outcome(replies)["urgency"] == "emergency"
     assert "120" in texts(replies)
     assert not chat.tracker()["active_loop"].get("name")
