@@ -710,10 +710,6 @@ class ValidateCancelForm(IdentityFormValidation):
         if value not in mine:
             dispatcher.utter_message(text="没有找到这个预约，请从列表里选。")
             return {"appointment_no": None}
-        dispatcher.utter_message(
-            text=f"确定要取消这个预约吗？\n{describe_appointment(mine[value])}",
-            buttons=buttons([("确定取消", "确定"), ("不取消了", "不取消了")]),
-        )
         return {"appointment_no": value}
 
     async def extract_cancel_confirmed(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -728,6 +724,25 @@ class ValidateCancelForm(IdentityFormValidation):
 
     def validate_cancel_confirmed(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {"cancel_confirmed": value}
+
+
+class AskCancelConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_cancel_confirmed"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        number = tracker.get_slot("appointment_no")
+        try:
+            mine = {a.number: a for a in hospital().appointments(tracker.get_slot("verified_card"))}
+        except HospitalError as error:
+            say_hospital_error(dispatcher, error)
+            return []
+        if number in mine:
+            dispatcher.utter_message(
+                text=f"确定要取消这个预约吗？\n{describe_appointment(mine[number])}",
+                buttons=buttons([("确定取消", "确定"), ("不取消了", "不取消了")]),
+            )
+        return []
 
 
 class CancelAppointment(Action):

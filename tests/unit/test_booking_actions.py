@@ -16,6 +16,7 @@ from actions.booking import (
     AskPeriod,
     AskSessionId,
     AskBookingConfirmed,
+    AskCancelConfirmed,
     BookingCommit,
     BookingStart,
     CancelAppointment,
@@ -629,8 +630,11 @@ async def test_cancel_own_appointment_releases_the_slot(h, hospital):
     [appointment] = hospital.appointments(OWNER)
     booked = appointment.session.booked
 
-    dispatcher, events = await h.run(ValidateCancelForm(), cancel_tracker(appointment.number.lower()))
+    _, events = await h.run(ValidateCancelForm(), cancel_tracker(appointment.number.lower()))
     assert events == [SLOT("appointment_no", appointment.number)]
+
+    dispatcher, _ = await h.run(AskCancelConfirmed(), cancel_tracker(
+        appointment.number, requested="cancel_confirmed", appointment_no=appointment.number))
     assert texts(dispatcher) == [
         "确定要取消这个预约吗？\n"
         f"预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
