@@ -38,7 +38,7 @@ from actions.hospital.interface import (
     HospitalError,
 )
 from actions.identity import IdentityFormValidation, identity_slots
-from actions.lang.dates import ParsedDate, describe, parse_date, parse_period
+from actions.lang.dates import describe, parse_date, parse_period
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +66,6 @@ def parse_number_type(text: str) -> Optional[str]:
         if any(word in text for word in words):
             return number_type
     return None
-
-
-# jionlp reads a bare half-day or hour ("改到下午", "3点") as today: only an expression
-# with one of these names a day.
-_NAMES_A_DAY = re.compile(r"[今明昨天日号周月节]|元旦|星期|礼拜")
-
-
-def named_day(parsed: ParsedDate) -> Optional[dt.date]:
-    return parsed.date if parsed.date and _NAMES_A_DAY.search(parsed.text) else None
 
 
 def _day(value: Optional[str]) -> Optional[dt.date]:
@@ -320,7 +311,7 @@ class ValidateBookingForm(IdentityFormValidation):
         parsed = parse_date(latest_text(tracker), today())
         if parsed.invalid:
             return {"date": f"invalid:{parsed.text}"}
-        if named_day(parsed):
+        if parsed.date:
             result = {"date": parsed.date.isoformat()}
             if parsed.period:
                 result["period"] = parsed.period
@@ -811,7 +802,7 @@ def schedule_reply(text: str) -> Dict[str, Any]:
     doctor = doctors[0] if doctors else None
     who = f"{doctor.name}医生（{doctor.department} {doctor.title}）" if doctor else department.name
     first, last = system.schedule_window()
-    day = named_day(parsed)
+    day = parsed.date
     if day and not first <= day <= last:
         if day < first:
             return {"text": f"{day.month}月{day.day}日已经过去了。可以问我今天到 {describe(last, today())} 之间的排班。"}

@@ -20,8 +20,18 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _NUM = r"[0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3}"
 _MONTH_DAY = re.compile(rf"(?:(\d{{4}})年)?({_NUM})月({_NUM})[日号]?")
 
+# jionlp reads a bare half-day or hour ("改到下午", "3点") as today: only an expression
+# with one of these names a day.
+_NAMES_A_DAY = re.compile(r"[今明昨天日号周月节]|元旦|星期|礼拜")
+_HAS_YEAR = re.compile(r"\d{4}年|[今明去后]年")
+_HAS_MONTH = re.compile(r"月")
+_WEEKDAY = re.compile(r"(周|星期|礼拜)[一二三四五六日天1-7]")
+# A past month-day ("1月5日" said on 12月28日) or day ("5号" said on the 24th) means the
+# next one when that is this close; further off it stays a (past) date to explain.
+ROLL_FORWARD_DAYS = 31
+
 _PERIOD_WORDS = (
-    ("夜间", ("晚上", "夜间", "夜里", "傍晚", "夜门诊", "夜诊")),
+    ("夜间", ("晚上", "夜间", "夜里", "傍晚", "夜门诊", "夜诊", "今晚", "明晚", "后晚")),
     ("上午", ("上午", "早上", "早晨", "清早", "上半天")),
     ("下午", ("下午", "午后", "下半天")),
 )
@@ -106,10 +116,41 @@ def parse_date(text: str, today: dt.date) -> ParsedDate:
         end = dt.datetime.fromisoformat(times[1])
         if (end - start) > dt.timedelta(days=1):
             continue  # a span such as 下周 or 12月: not one day
+        if not _NAMES_A_DAY.search(item["text"]):
+            continue  # "下午", "3点": a time of day, not a day
         if period is None and (start.hour, start.minute) != (0, 0):
             period = _period_from_hour(start.hour)
-        return ParsedDate(date=start.date(), period=period, text=item["text"])
+        day = _roll_forward(start.date(), item["text"], today)
+        return ParsedDate(date=day, period=period, text=item["text"])
     return ParsedDate(period=period)
+
+
+def _roll_forward(day: dt.date, text: str, today: dt.date) -> dt.date:
+    if day >= today or _HAS_YEAR.search(text):
+        return day
+    if _WEEKDAY.search(text):
+        candidates = [day + dt.timedelta(days=7)]  # "周一" said on a Tuesday: next Monday
+    elif _HAS_MONTH.search(text):
+        candidates = [_replace_year(day, day.year + 1)]
+    else:
+        candidates = [_next_month(day)]
+    nearer = [c for c in candidates if c and (c - today).days <= ROLL_FORWARD_DAYS]
+    return nearer[0] if nearer else day
+
+
+def _replace_year(day: dt.date, year: int) -> Optional[dt.date]:
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return None
+
+
+def _next_month(day: dt.date) -> Optional[dt.date]:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    try:
+        return day.replace(year=year, month=month)
+    except ValueError:
+        return None
 
 
 WEEKDAYS = "一二三四五六日"

@@ -77,25 +77,19 @@ def test_a_very_long_message_is_parsed_quickly():
     assert time.perf_counter() - started < 5
 
 
-# Known gaps in parse_date, written as what it should do. strict: when one is fixed the
-# test turns into a failure, a reminder to drop the marker.
-@pytest.mark.xfail(strict=True, reason="jionlp resolves a bare half-day to today; booking guards with named_day")
 @pytest.mark.parametrize("text", ["改到下午", "上午", "晚上", "3点"])
 def test_a_bare_half_day_or_hour_names_no_day(text):
     assert parse_date(text, TODAY).date is None
 
 
-@pytest.mark.xfail(strict=True, reason="a month-day already past this year should mean next year")
 def test_month_day_after_new_year():
     assert parse_date("1月5日", D(2026, 12, 28)).date == D(2027, 1, 5)
 
 
-@pytest.mark.xfail(strict=True, reason="a day of the month already past should mean next month")
 def test_day_of_month_already_past():
     assert parse_date("5号", TODAY).date == D(2026, 12, 5)
 
 
-@pytest.mark.xfail(strict=True, reason="今晚/明晚 give no half-day (晚 alone is not a period word)")
 def test_tonight_is_the_evening_clinic():
     assert parse_date("明晚", TODAY).period == "夜间"
 
@@ -133,3 +127,12 @@ def test_cn_number(text, value):
 )
 def test_describe(day, text):
     assert describe(day, TODAY) == text
+
+
+def test_a_weekday_already_past_this_week_means_next_week():
+    assert parse_date("周一", TODAY).date == D(2026, 11, 30)
+    assert parse_date("礼拜一上午", TODAY) == ParsedDate(date=D(2026, 11, 30), period="上午", text="礼拜一上午")
+
+
+def test_a_past_date_further_off_stays_past_to_be_explained():
+    assert parse_date("9月17日", TODAY).date == D(2026, 9, 17)
