@@ -24,7 +24,7 @@ step "Training"
 train_if_needed
 MODEL=$(latest_model)
 
-step "NLU evaluation on the held-out test set (gates: intent F1 >= 0.95, entity F1 >= 0.90)"
+step "NLU evaluation on the held-out test set (gates in scripts/nlu_gates.py)"
 rm -rf results/nlu
 rasa test nlu --nlu tests/nlu --model "$MODEL" --out results/nlu --no-plot >/dev/null
 python -m scripts.nlu_gates results/nlu
