@@ -10,7 +10,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 
 from actions import faq_catalog
 from actions.common import buttons, custom_payload, latest_text
@@ -54,7 +54,8 @@ class AnswerFaq(Action):
 
 class DidYouMean(Action):
     """Low confidence: suggest likely questions; misunderstood twice in a row: offer
-    a person."""
+    a person. Like Rasa's own fallback it reverts the patient's message, so the
+    dialogue waits for the next one instead of predicting a fallback again."""
 
     def name(self) -> Text:
         return "action_did_you_mean"
@@ -66,7 +67,7 @@ class DidYouMean(Action):
                 text="抱歉，小安还是没能理解您的意思。要不要请人工客服帮您？也可以拨打服务热线 0000-88881200（每天 8:00-20:00）。",
                 buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
             )
-            return [SlotSet("fallback_count", 0)]
+            return [UserUtteranceReverted(), SlotSet("fallback_count", 0)]
         options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
         if options:
             dispatcher.utter_message(
@@ -75,7 +76,7 @@ class DidYouMean(Action):
             )
         else:
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
-        return [SlotSet("fallback_count", misses)]
+        return [UserUtteranceReverted(), SlotSet("fallback_count", misses)]
 
 
 class ShowMenu(Action):
