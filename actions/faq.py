@@ -10,7 +10,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 
 from actions import faq_catalog
 from actions.common import buttons, custom_payload, latest_text
@@ -61,6 +61,9 @@ class DidYouMean(Action):
         return "action_did_you_mean"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if not tracker.active_loop and describes_symptoms(latest_text(tracker)):
+            # A symptom the classifier did not recognise ("胸口闷"): triage, not a guess.
+            return [FollowupAction("triage_form")]
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
         if misses >= 2:
             dispatcher.utter_message(
@@ -77,6 +80,12 @@ class DidYouMean(Action):
         else:
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
         return [UserUtteranceReverted(), SlotSet("fallback_count", misses)]
+
+
+def describes_symptoms(text: str) -> bool:
+    from actions.lang.symptoms import extract  # builds the spaCy pipeline on first use
+
+    return bool(extract(text).present)
 
 
 class ShowMenu(Action):

@@ -68,7 +68,7 @@ def _click_first_choice(chat: ChatPage) -> None:
     chat.settle()
 
 
-def run_journey(chat: ChatPage, prefix: str) -> None:
+def run_journey(chat: ChatPage, prefix: str, complete_booking: bool = True) -> None:
     """Greet, menu, symptoms -> triage, book, reload, XSS. Screenshots: results/screenshots/<prefix>_*.png"""
     chat.open()
     page = chat.page
@@ -120,7 +120,7 @@ def run_journey(chat: ChatPage, prefix: str) -> None:
     chat.screenshot(f"{prefix}_04_booking")
 
     # 4b. complete the booking as demo patient 1000001 (phone ending 5678)
-    for _ in range(10):
+    for _ in range(10 if complete_booking else 0):
         if "预约成功" in chat.log_text():
             break
         latest = chat.bot_rows.last.inner_text()
@@ -130,8 +130,9 @@ def run_journey(chat: ChatPage, prefix: str) -> None:
             _say(chat, "5678")
         else:
             _click_first_choice(chat)
-    assert "预约成功" in chat.log_text()
-    chat.screenshot(f"{prefix}_04b_booked")
+    if complete_booking:
+        assert "预约成功" in chat.log_text()
+        chat.screenshot(f"{prefix}_04b_booked")
 
     # 5. reload: same session, same history
     history = chat.log_text()

@@ -3,7 +3,7 @@ offer a person after two misunderstandings in a row."""
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet, UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import DidYouMean
@@ -26,3 +26,8 @@ async def test_second_miss_in_a_row_offers_a_person():
     events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", fallback_count=1), {})
     assert events == [UserUtteranceReverted(), SlotSet("fallback_count", 0)]
     assert "转人工" in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
+async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
+    events = await DidYouMean().run(CollectingDispatcher(), tracker("胸口闷"), {})
+    assert events == [FollowupAction("triage_form")]
