@@ -69,6 +69,14 @@ def parse_number_type(text: str) -> Optional[str]:
     return None
 
 
+def appointment_no_said(tracker: Tracker) -> Dict[Text, Any]:
+    """The appointment number the patient picked, when the form asked for one."""
+    if tracker.get_slot("requested_slot") != "appointment_no":
+        return {}
+    match = _APPOINTMENT_NO.search(latest_text(tracker))
+    return {"appointment_no": match.group(0).upper()} if match else {}
+
+
 def _day(value: Optional[str]) -> Optional[dt.date]:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -222,10 +230,7 @@ class ValidateBookingForm(IdentityFormValidation):
 
     # --- which appointment (reschedule) ----------------------------------------------
     async def extract_appointment_no(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "appointment_no":
-            return {}
-        match = _APPOINTMENT_NO.search(latest_text(tracker))
-        return {"appointment_no": match.group(0).upper()} if match else {}
+        return appointment_no_said(tracker)
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         card = tracker.get_slot("verified_card")
@@ -679,10 +684,7 @@ class ValidateCancelForm(IdentityFormValidation):
         return ["appointment_no", "cancel_confirmed"]
 
     async def extract_appointment_no(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "appointment_no":
-            return {}
-        match = _APPOINTMENT_NO.search(latest_text(tracker))
-        return {"appointment_no": match.group(0).upper()} if match else {}
+        return appointment_no_said(tracker)
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         try:
