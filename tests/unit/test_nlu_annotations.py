@@ -3,7 +3,6 @@ ends on a token boundary of the tokenizer the model uses. Rasa only warns
 ("Misaligned entity annotation") and then learns a wrong span; here it fails."""
 from pathlib import Path
 
-
 from rasa.shared.nlu.training_data.loading import load_data
 
 from actions.lang.zh_nlp import get_nlp
