@@ -37,7 +37,10 @@ def resume_conversation(rasa_url: str, token: str, conversation_id: str) -> None
     )
     request = urllib.request.Request(
         url,
-        data=json.dumps([{"event": "resume"}]).encode("utf-8"),
+        # The paused turns were answered by staff: like any answered turn they end with
+        # action_listen, so the patient's next message is predicted as a fresh turn (not
+        # as the continuation of action_handoff, which only the fallback matched).
+        data=json.dumps([{"event": "resume"}, {"event": "action", "name": "action_listen"}]).encode("utf-8"),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
