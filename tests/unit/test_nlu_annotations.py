@@ -1,6 +1,8 @@
-"""Every entity annotated in the training data and the held-out test set starts and
+"""Training data hygiene. Every entity annotated in the training data and the held-out test set starts and
 ends on a token boundary of the tokenizer the model uses. Rasa only warns
 ("Misaligned entity annotation") and then learns a wrong span; here it fails."""
+import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from rasa.shared.nlu.training_data.loading import load_data
@@ -37,3 +39,22 @@ def test_there_are_annotated_examples():
 def test_entity_annotations_align_with_tokens():
     problems = [p for message in annotated_examples() for p in misaligned(message)]
     assert not problems, "\n".join(problems)
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"[\s，。？！,.?!~、：:；;“”\"'…]+", "", text).lower()
+
+
+def test_held_out_examples_are_not_training_examples():
+    """The held-out set measures generalisation only if none of it was trained on:
+    no held-out example may appear in data/nlu, nor a near copy of a longer one."""
+    training = {normalised(m.get("text")) for m in load_data(str(SOURCES[0])).nlu_examples}
+    copied = []
+    for message in load_data(str(SOURCES[1])).nlu_examples:
+        text = normalised(message.get("text"))
+        if text in training:
+            copied.append(message.get("text"))
+        elif len(text) >= 8:
+            near = [t for t in training if abs(len(t) - len(text)) <= 3 and SequenceMatcher(None, text, t).ratio() >= 0.9]
+            copied += [f"{message.get('text')} ~ {t}" for t in near]
+    assert not copied, "\n".join(copied)
