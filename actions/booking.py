@@ -38,6 +38,7 @@ from actions.hospital.interface import (
     ClinicSession,
     HospitalError,
 )
+from actions import triage_engine
 from actions.identity import IdentityFormValidation, identity_slots
 from actions.lang.dates import describe, parse_date, parse_period
 
@@ -389,6 +390,9 @@ class ValidateBookingForm(IdentityFormValidation):
             say_hospital_error(dispatcher, error)
             self._end_form()
             return {"period": None}
+        kinds = {session.number_type for session in fits}
+        if len(kinds) == 1 and not tracker.get_slot("number_type"):
+            return {"period": value, "number_type": kinds.pop()}  # nothing to choose: not asked
         if fits:
             return {"period": value}
         dispatcher.utter_message(text=f"那天{value}没有可预约的号。")
@@ -478,6 +482,28 @@ class BookingQuestion(Action, abc.ABC):
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
         return []
+
+
+class AskDepartment(BookingQuestion):
+    """Asks for the department; a patient who answers with symptoms instead ("我头晕手麻")
+    gets the departments the triage engine ranks first, as buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_department"
+
+    def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
+        assessment = triage_engine.evaluate(triage_engine.update(None, latest_text(tracker)))
+        suggested = [name for name, _ in assessment.ranking[:2]]
+        if not suggested or assessment.red_flags:
+            dispatcher.utter_message(response="utter_ask_department")
+            return
+        dispatcher.utter_message(
+            text=(
+                f"按您说的情况，一般可以先看{'或'.join(suggested)}（只是初步建议，医生会再判断）。"
+                "请问挂哪个科室？"
+            ),
+            buttons=buttons([(name, name) for name in suggested]),
+        )
 
 
 class AskDoctor(BookingQuestion):

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from actions.booking import (
     AskAppointmentNo,
     AskDate,
+    AskDepartment,
     AskDoctor,
     AskNumberType,
     AskPeriod,
@@ -286,6 +287,17 @@ async def test_public_holiday_is_closed(monkeypatch):
         hospital.dispose()
 
 
+async def test_ask_department_plainly_when_no_symptoms_were_told(h):
+    dispatcher, _ = await h.run(AskDepartment(), tracker("帮我挂个号", "book_appointment", slots=book_slots()))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ask_department"]
+
+
+async def test_ask_department_suggests_departments_for_told_symptoms(h):
+    dispatcher, _ = await h.run(AskDepartment(), tracker("我头晕手麻", "describe_symptoms", slots=book_slots()))
+    assert "神经内科" in texts(dispatcher)[0] and "初步建议" in texts(dispatcher)[0]
+    assert button_payloads(dispatcher)[0] == "神经内科"
+
+
 async def test_ask_date_offers_days_with_free_slots(h, hospital):
     dispatcher, events = await h.run(AskDate(), tracker("眼科", "inform", slots=book_slots(department="眼科")))
     assert events == []
@@ -300,6 +312,16 @@ async def test_half_day_without_clinics_that_day(h):
     dispatcher, events = await validate(h, "晚上", requested="period", **book_slots(department="眼科", date="2026-11-26"))
     assert events == [SLOT("period", None)]
     assert texts(dispatcher) == ["那天夜间没有可预约的号。"]
+
+
+async def test_a_half_day_with_one_kind_of_number_does_not_ask_the_kind(h, hospital):
+    by_half_day = {}
+    for session in hospital.sessions(only_available=True):
+        key = (session.department, session.date.isoformat(), session.period)
+        by_half_day.setdefault(key, set()).add(session.number_type)
+    (department, day, period), kinds = next((k, v) for k, v in by_half_day.items() if len(v) == 1)
+    _, events = await validate(h, period, requested="period", **book_slots(department=department, date=day))
+    assert SLOT("period", period) in events and SLOT("number_type", kinds.pop()) in events
 
 
 async def test_ask_period_lists_only_half_days_with_slots(h):
