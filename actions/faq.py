@@ -10,7 +10,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
 from actions import faq_catalog
 from actions.common import buttons, custom_payload, latest_text
@@ -44,7 +44,7 @@ class AnswerFaq(Action):
         confidence = response.get("confidence") or 0.0
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
-            return [SlotSet("fallback_count", 0)]
+            return []
         options = suggestion_buttons(text, chosen.get("ranking") or [])
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)
@@ -57,20 +57,21 @@ class DidYouMean(Action):
     a person. Like Rasa's own fallback it reverts the patient's message, so the
     dialogue waits for the next one instead of predicting a fallback again."""
 
+    NAME = "action_did_you_mean"
+
     def name(self) -> Text:
-        return "action_did_you_mean"
+        return self.NAME
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         if not tracker.active_loop and describes_symptoms(latest_text(tracker)):
             # A symptom the classifier did not recognise ("胸口闷"): triage, not a guess.
             return [FollowupAction("triage_form")]
-        misses = int(tracker.get_slot("fallback_count") or 0) + 1
-        if misses >= 2:
+        if missed_just_before(tracker):
             dispatcher.utter_message(
                 text="抱歉，小安还是没能理解您的意思。要不要请人工客服帮您？也可以拨打服务热线 0000-88881200（每天 8:00-20:00）。",
                 buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
             )
-            return [UserUtteranceReverted(), SlotSet("fallback_count", 0)]
+            return [UserUtteranceReverted()]
         options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
         if options:
             dispatcher.utter_message(
@@ -79,7 +80,20 @@ class DidYouMean(Action):
             )
         else:
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
-        return [UserUtteranceReverted(), SlotSet("fallback_count", misses)]
+        return [UserUtteranceReverted()]
+
+
+def missed_just_before(tracker: Tracker) -> bool:
+    """Whether the assistant's last answer, before the message it now fails to
+    understand, was also this fallback: two misunderstandings in a row. Anything
+    understood in between (any other action) starts the count again."""
+    user_seen = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and not user_seen:
+            user_seen = True
+        elif user_seen and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == DidYouMean.NAME
+    return False
 
 
 def describes_symptoms(text: str) -> bool:

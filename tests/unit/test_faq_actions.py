@@ -3,29 +3,49 @@ offer a person after two misunderstandings in a row."""
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import DidYouMean
 
 
-def tracker(text: str, fallback_count=None) -> Tracker:
+def action(name):
+    return {"event": "action", "name": name}
+
+
+def user(text):
+    return {"event": "user", "text": text}
+
+
+def tracker(text: str, before=()) -> Tracker:
+    """The tracker as the action server gets it: earlier events, then this message."""
     latest = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []}
-    return Tracker("t", {"fallback_count": fallback_count}, latest, [], False, None, None, "action_listen")
+    events = [action("action_listen"), *before, user(text)]
+    return Tracker("t", {}, latest, events, False, None, None, "action_listen")
+
+
+MISSED = [user("嗯"), action("action_did_you_mean"), {"event": "rewind"}]
 
 
 async def test_first_miss_suggests_and_ends_the_turn():
     dispatcher = CollectingDispatcher()
     events = await DidYouMean().run(dispatcher, tracker("医保"), {})
-    assert events == [UserUtteranceReverted(), SlotSet("fallback_count", 1)]
+    assert events == [UserUtteranceReverted()]
     assert dispatcher.messages[0]["buttons"], "suggestions come as buttons"
 
 
 async def test_second_miss_in_a_row_offers_a_person():
     dispatcher = CollectingDispatcher()
-    events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", fallback_count=1), {})
-    assert events == [UserUtteranceReverted(), SlotSet("fallback_count", 0)]
+    events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", before=MISSED), {})
+    assert events == [UserUtteranceReverted()]
     assert "转人工" in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
+async def test_a_miss_after_something_understood_is_a_first_miss_again():
+    understood = MISSED + [user("挂号"), action("action_booking_start"), action("action_listen")]
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("医保", before=understood), {})
+    assert "您是不是想问" in dispatcher.messages[0]["text"]
 
 
 async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
