@@ -416,7 +416,9 @@ class ValidateBookingForm(IdentityFormValidation):
             return {"number_type": None}
         if fits:
             return {"number_type": value}
-        dispatcher.utter_message(text=f"这个时段没有可预约的{value}了。")
+        days_ahead = (dt.date.fromisoformat(tracker.get_slot("date")) - today()).days
+        released = "" if value == "普通号" or days_ahead < 7 else f"（{hospital().expert_release_policy()}）"
+        dispatcher.utter_message(text=f"这个时段没有可预约的{value}了{released}。")
         return {"number_type": None}
 
     # --- the clinic session (which doctor) -------------------------------------------------

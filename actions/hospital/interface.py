@@ -43,7 +43,7 @@ class NotFound(HospitalError):
 
 class BookingRejected(HospitalError):
     """codes: no_slots, duplicate, one_per_department_day, session_closed, past,
-    not_cancellable"""
+    not_released, not_cancellable"""
 
     code = "rejected"
 

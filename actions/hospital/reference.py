@@ -48,6 +48,12 @@ def release_policy(facts: Optional[dict] = None) -> str:
     return re.sub(r"\s+", "", text) + "。"
 
 
+def release_moment(day: dt.date, number_type: str, facts: Optional[dict] = None) -> dt.datetime:
+    """When a number of this kind for `day` opens for booking (专家号 7 days ahead at 15:00…)."""
+    rule = (facts or load_facts())["registration"]["release"][number_type]
+    return dt.datetime.combine(day - dt.timedelta(days=rule["days"]), dt.time.fromisoformat(rule["at"]))
+
+
 # --- departments --------------------------------------------------------------------
 
 

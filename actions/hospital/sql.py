@@ -44,7 +44,8 @@ from .interface import (
     SystemUnavailable,
     VerificationResult,
 )
-from .reference import department_candidates, fees, load_facts, load_holidays, normalize_department_text, release_policy
+from .reference import (department_candidates, fees, load_facts, load_holidays, normalize_department_text,
+                        release_moment, release_policy)
 from .schedule import WINDOW_DAYS, appointment_number, period_end, period_start
 from .security import hash_code, log_ref, mask_phone, same_secret
 
@@ -368,7 +369,8 @@ class SqlHospital(HospitalSystems):
                 query = query.where(m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
             rows = s.execute(query).all()
         if only_available:
-            rows = [r for r in rows if period_end(r[0].day, r[0].period) > now]
+            rows = [r for r in rows if period_end(r[0].day, r[0].period) > now
+                    and release_moment(r[0].day, r[0].number_type) <= now]
         rows.sort(key=lambda r: (r[0].day, PERIODS.index(r[0].period), NUMBER_TYPES.index(r[0].number_type), r[1].id))
         return [self._session_dc(*r) for r in rows]
 
@@ -481,6 +483,9 @@ class SqlHospital(HospitalSystems):
             raise BookingRejected("这个时段已经结束了，请选择之后的时段。", "past")
         if row.day > last:
             raise BookingRejected("这个时段还没有开放预约，目前可以预约两周内的号源。", "session_closed")
+        if now < release_moment(row.day, row.number_type):
+            raise BookingRejected(f"这个{row.number_type}还没有放号（{release_policy()}），请到时再约或选择其他号。",
+                                  "not_released")
 
     def _active_same_day(self, s: Session, patient_id: int, row: m.ClinicSessionRow, exclude_id: Optional[int] = None):
         query = select(m.AppointmentRow).where(

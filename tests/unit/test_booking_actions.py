@@ -314,6 +314,21 @@ async def test_half_day_without_clinics_that_day(h):
     assert texts(dispatcher) == ["那天夜间没有可预约的号。"]
 
 
+async def test_expert_numbers_are_offered_only_once_released(h, hospital):
+    week_ahead = D(2026, 12, 1)  # 专家号 open 7 days ahead at 15:00; the clock says 9:00
+    assert not hospital.sessions(start=week_ahead, end=week_ahead, number_type="专家号", only_available=True)
+    assert hospital.sessions(start=week_ahead, end=week_ahead, number_type="普通号", only_available=True)
+    hospital.clock.advance(hours=6)
+    assert hospital.sessions(start=week_ahead, end=week_ahead, number_type="专家号", only_available=True)
+
+
+async def test_an_unreleased_expert_number_says_when_it_opens(h):
+    slots = book_slots(department="骨科", date="2026-12-02", period="上午")
+    dispatcher, events = await validate(h, "专家号", requested="number_type", **slots)
+    assert SLOT("number_type", None) in events
+    assert "15:00" in texts(dispatcher)[0]
+
+
 async def test_a_half_day_with_one_kind_of_number_does_not_ask_the_kind(h, hospital):
     by_half_day = {}
     for session in hospital.sessions(only_available=True):
@@ -391,6 +406,7 @@ async def test_several_sessions_are_offered_by_doctor(h, hospital):
 
 
 async def test_correction_after_everything_was_chosen(h, hospital):
+    hospital.clock.advance(hours=7)  # 16:00: expert numbers a week ahead (12-01) are released
     tuesday = D(2026, 12, 1)
     session = only(hospital.sessions(department="骨科", start=tuesday, end=tuesday, period="下午",
                                      number_type="专家号", only_available=True))
@@ -415,6 +431,7 @@ async def test_correction_to_a_day_without_that_number_type_asks_again(h):
 
 async def test_correction_while_unverified_asks_the_right_next_slot(h, hospital):
     # Three 骨科 expert sessions on Thursday 12-03 afternoon, one on Tuesday 12-01.
+    hospital.clock.advance(hours=7)  # 16:00: expert numbers a week ahead (12-01) are released
     tuesday = D(2026, 12, 1)
     session = only(hospital.sessions(department="骨科", start=tuesday, end=tuesday, period="下午",
                                      number_type="专家号", only_available=True))

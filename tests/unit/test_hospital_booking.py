@@ -74,6 +74,16 @@ def test_past_session(hospital, today):
     rejected("past", hospital.book, CARD, morning.id)
 
 
+def test_expert_numbers_cannot_be_booked_before_release(hospital, today):
+    week_ahead = today + dt.timedelta(days=7)  # 专家号 open 7 days ahead at 15:00
+    unreleased = next(s for s in hospital.sessions(start=week_ahead, end=week_ahead, number_type="专家号")
+                      if s.remaining)
+    error = rejected("not_released", hospital.book, CARD, unreleased.id)
+    assert "15:00" in error.message
+    hospital.clock.set(dt.datetime.combine(today, dt.time(15, 0)))
+    assert hospital.book(CARD, unreleased.id).status == "booked"
+
+
 def test_unknown_card_or_session(hospital):
     s = open_session(hospital)
     with pytest.raises(NotFound):
