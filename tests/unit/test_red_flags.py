@@ -43,6 +43,8 @@ POSITIVES = [
     ("家里烧着炭火，一家人都头晕恶心", "poisoning"),
     # unconscious / seizure
     ("晕倒叫不醒", "unconscious"),
+    ("爷爷躺在地上叫了好几声都不答应", "unconscious"),
+    ("我妈怎么喊都没回应", "unconscious"),
     ("怎么叫都没反应", "unconscious"),
     ("孩子抽搐了", "seizure"),
     ("突然抽起来了，两眼往上翻", "seizure"),
