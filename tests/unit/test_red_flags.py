@@ -46,6 +46,8 @@ POSITIVES = [
     ("爷爷躺在地上叫了好几声都不答应", "unconscious"),
     ("我妈怎么喊都没回应", "unconscious"),
     ("怎么叫都没反应", "unconscious"),
+    ("推了他几下没动静", "unconscious"),
+    ("叫我妈她没反应", "unconscious"),
     ("孩子抽搐了", "seizure"),
     ("突然抽起来了，两眼往上翻", "seizure"),
     # swallowed battery
@@ -107,6 +109,8 @@ LOOK_ALIKES = [
     "宝宝8个月，发烧38度",
     "我爸有癫痫，想开药",
     "去年出过车祸现在复查",
+    "叫他吃饭不答应",
+    "喊孩子写作业他也不答应",
 ]
 
 
