@@ -129,8 +129,18 @@ def appointment_title(appointment: Appointment) -> str:
     return f"{s.date.month}月{s.date.day}日{s.period} {s.department} {s.doctor_name}"
 
 
-def describe_appointment(appointment: Appointment) -> str:
-    return f"预约号 {appointment.number}：{describe_session(appointment.session)}\n就诊序号：{appointment.queue_no}"
+def precheck_line(precheck: Optional[dict]) -> str:
+    """What the patient told triage, as the doctor will see it with the appointment."""
+    complaint = (precheck or {}).get("chief_complaint")
+    if not complaint:
+        return ""
+    duration = precheck.get("duration")
+    return f"\n预问诊（已随预约交给医生）：{complaint}" + (f"，{duration}" if duration else "")
+
+
+def describe_appointment(appointment: Appointment, with_precheck: bool = False) -> str:
+    text = f"预约号 {appointment.number}：{describe_session(appointment.session)}\n就诊序号：{appointment.queue_no}"
+    return text + precheck_line(appointment.precheck) if with_precheck else text
 
 
 class ValidateBookingForm(IdentityFormValidation):
@@ -645,7 +655,7 @@ class BookingCommit(Action):
             if error.code != "unavailable":
                 dispatcher.utter_message(text="本次没有预约成功。可以说“挂号”重新选择。")
             return reset
-        dispatcher.utter_message(text=f"{headline}\n{describe_appointment(appointment)}")
+        dispatcher.utter_message(text=f"{headline}\n{describe_appointment(appointment, with_precheck=True)}")
         dispatcher.utter_message(text=arrival_notes(appointment))
         return reset
 
@@ -669,7 +679,7 @@ class ListAppointments(Action):
                 buttons=buttons([("我要挂号", "我要挂号")]),
             )
             return []
-        lines = "\n\n".join(describe_appointment(a) for a in appointments)
+        lines = "\n\n".join(describe_appointment(a, with_precheck=True) for a in appointments)
         dispatcher.utter_message(
             text=f"您有 {len(appointments)} 个待就诊的预约：\n\n{lines}",
             buttons=buttons([("改约", "我要改约"), ("取消预约", "取消预约")]),

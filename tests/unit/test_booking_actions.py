@@ -514,6 +514,16 @@ async def test_commit_books_and_explains_arrival(h, hospital):
     assert "提前 15 分钟" in texts(dispatcher)[1] and "医保卡" in texts(dispatcher)[1]
 
 
+async def test_commit_hands_the_triage_summary_to_the_doctor_and_says_so(h, hospital):
+    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
+                                     number_type="专家号", only_available=True))
+    summary = {"chief_complaint": "头晕，手有点麻", "duration": "3天", "red_flags": []}
+    dispatcher, _ = await h.run(BookingCommit(), commit_tracker(session.id, triage_summary=summary))
+    [appointment] = hospital.appointments(CARD)
+    assert appointment.precheck == summary
+    assert texts(dispatcher)[0].endswith("\n预问诊（已随预约交给医生）：头晕，手有点麻，3天")
+
+
 async def test_commit_when_the_last_slot_went_meanwhile(h, hospital):
     session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
                                      number_type="专家号", only_available=True))
@@ -752,3 +762,25 @@ async def test_reschedule_starts_from_the_chosen_appointment(h, hospital):
 async def test_list_appointments_needs_a_verified_card(h):
     dispatcher, events = await h.run(ListAppointments(), tracker("我的预约", "list_appointments", active_loop=None))
     assert (dispatcher.messages, events) == ([], [])
+
+
+async def test_list_appointments_shows_each_booking_with_what_triage_recorded(h, hospital):
+    plain = hospital.sessions(department="心血管内科", start=THU, end=THU, only_available=True)[0]
+    triaged = hospital.sessions(department="消化内科", start=FRI, end=FRI, only_available=True)[0]
+    hospital.book(CARD, plain.id)
+    hospital.book(CARD, triaged.id, precheck={"chief_complaint": "胸口发闷", "duration": None})
+    dispatcher, events = await h.run(ListAppointments(), tracker(
+        "我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}))
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["text"].startswith("您有 2 个待就诊的预约：")
+    assert message["text"].count("预问诊") == 1
+    assert "预约号 GH20261126-" in message["text"] and "预约号 GH20261127-" in message["text"]
+    assert message["text"].endswith("预问诊（已随预约交给医生）：胸口发闷")
+    assert [b["title"] for b in message["buttons"]] == ["改约", "取消预约"]
+
+
+async def test_list_appointments_without_any(h):
+    dispatcher, _ = await h.run(ListAppointments(), tracker(
+        "我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}))
+    assert texts(dispatcher) == ["您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。"]
