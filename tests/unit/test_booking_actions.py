@@ -779,8 +779,3 @@ async def test_list_appointments_shows_each_booking_with_what_triage_recorded(h,
     assert message["text"].endswith("预问诊（已随预约交给医生）：胸口发闷")
     assert [b["title"] for b in message["buttons"]] == ["改约", "取消预约"]
 
-
-async def test_list_appointments_without_any(h):
-    dispatcher, _ = await h.run(ListAppointments(), tracker(
-        "我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}))
-    assert texts(dispatcher) == ["您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。"]

@@ -152,7 +152,8 @@ async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
     assert events == []
     assert texts(dispatcher) == [
         f"您有 1 个待就诊的预约：\n\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
-        f"11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n就诊序号：{appointment.queue_no}"
+        f"11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n就诊序号：{appointment.queue_no}\n"
+        "预问诊（已随预约交给医生）：体检发现血脂偏高，活动后偶有胸闷，1个月"
     ]
     assert button_payloads(dispatcher) == ["我要改约", "取消预约"]
 
