@@ -1,9 +1,13 @@
 """Red flags: every danger sign fires from raw text; negations, resolved past events and
 look-alikes do not."""
+from pathlib import Path
+
 import pytest
 
 from actions.knowledge_files import hospital_facts
 from actions.lang import red_flags as rf
+
+ROOT = Path(__file__).resolve().parents[2]
 
 POSITIVES = [
     # stroke
@@ -47,6 +51,33 @@ POSITIVES = [
     ("我妈怎么喊都没回应", "unconscious"),
     ("怎么叫都没反应", "unconscious"),
     ("推了他几下没动静", "unconscious"),
+    ("宝宝憋得嘴唇发紫", "breathing_difficulty"),
+    ("孩子喘不上来了", "breathing_difficulty"),
+    ("腿上划了好大一个口子，血哗哗往外冒", "heavy_bleeding"),
+    ("活着太累了，想一死了之", "suicide_risk"),
+    ("出生五天的孩子皮肤很黄，不怎么吃奶", "newborn_jaundice_unwell"),
+    ("摔了一跤，骨头都戳出来了", "major_trauma"),
+    ("脑袋突然像炸裂一样疼", "thunderclap_headache"),
+    ("心口疼得厉害，一直窜到左边肩膀", "chest_pain_acs"),
+    ("含了两片硝酸甘油还是疼", "chest_pain_acs"),
+    ("吃饭噎住了，憋得说不出话", "breathing_difficulty"),
+    ("最近拉黑便，起来头晕站不住", "heavy_bleeding"),
+    ("我有时候会想伤害自己", "suicide_risk"),
+    ("安眠药已经攒够了", "suicide_risk"),
+    ("满月前的宝宝脸很黄，吃奶很少", "newborn_jaundice_unwell"),
+    ("左半边脸发麻，看东西有重影", "stroke"),
+    ("爷爷早上突然不认人了", "stroke"),
+    ("孕32周，肚子剧痛还出血了", "pregnancy_emergency"),
+    ("从脚手架上摔下来了", "major_trauma"),
+    ("热油泼了，半边身子都烫了", "major_trauma"),
+    ("爸爸把一瓶降压药吃了好几片", "poisoning"),
+    ("他喝了一瓶白酒，现在叫不醒", "poisoning"),
+    ("人倒了，没呼吸了", "cardiac_arrest"),
+    ("摸不到脉搏", "cardiac_arrest"),
+    ("血压量出来210，头疼得要命", "hypertensive_crisis"),
+    ("低血糖，人都糊涂了", "severe_hypoglycemia"),
+    ("孩子高烧，腿上一片紫色的点", "meningitis_signs"),
+    ("心跳两百多，人要晕了", "fast_heartbeat"),
     ("叫我妈她没反应", "unconscious"),
     ("孩子抽搐了", "seizure"),
     ("突然抽起来了，两眼往上翻", "seizure"),
@@ -110,6 +141,16 @@ LOOK_ALIKES = [
     "我爸有癫痫，想开药",
     "去年出过车祸现在复查",
     "叫他吃饭不答应",
+    "尿很黄",
+    "孩子8岁脸有点黄不吃饭",
+    "跑完步喘不过来，歇会就好了",
+    "药都准备好了明天去旅游",
+    "做饭时被开水烫了一下手",
+    "心跳有点快",
+    "血压150头有点疼",
+    "低血糖了有点心慌",
+    "发烧两天，脖子有点酸",
+    "喘不上来一口大气的感觉",
     "喊孩子写作业他也不答应",
 ]
 
@@ -165,3 +206,22 @@ def test_facts_rules():
     combo = rf.detect_from_facts({"dizziness", "limb_numbness"}, {"hypertension": True, "sudden": True})
     assert [f.id for f in combo] == ["hypertensive_sudden_dizziness"]
     assert rf.detect_from_facts({"dizziness", "limb_numbness"}, {"hypertension": True, "sudden": False}) == []
+
+
+def _examples(folder):
+    from rasa.shared.nlu.training_data.loading import load_data
+    return load_data(str(ROOT / folder)).intent_examples
+
+
+def test_every_emergency_example_is_caught_by_the_rules_too():
+    """The classifier may miss an emergency it was not trained on; the rules must not:
+    every emergency example, trained or held out, fires a red flag by itself."""
+    missed = [m.get("text") for folder in ("data/nlu", "tests/nlu") for m in _examples(folder)
+              if m.get("intent") == "emergency" and rf.detect(m.get("text")) is None]
+    assert not missed, missed
+
+
+def test_no_held_out_everyday_message_raises_an_alarm():
+    alarms = [(m.get("text"), rf.detect(m.get("text")).id) for m in _examples("tests/nlu")
+              if m.get("intent") != "emergency" and rf.detect(m.get("text"))]
+    assert not alarms, alarms
