@@ -1,10 +1,9 @@
 """Reads the reports `rasa test nlu` wrote on the held-out set (tests/nlu/) and fails
 below the gates.
 
-Each gate is the floor the current model is held to; the target is what issue 2 asks
-for. Where a gate is below its target, the measured figure was below the target when
-the gate was set: the gate stops any regression while the training data is improved,
-and is raised as figures improve (never lowered to let a change through).
+Each gate is the floor the model is held to; the target is what issue 2 asks for.
+Gates are never below their targets and are raised as the figures improve (never
+lowered to let a change through).
 """
 from __future__ import annotations
 
@@ -14,9 +13,9 @@ from pathlib import Path
 
 # report file: (label, gate, target)
 GATES = {
-    "intent_report.json": ("intent weighted F1", 0.90, 0.95),
+    "intent_report.json": ("intent weighted F1", 0.95, 0.95),
     "DIETClassifier_report.json": ("entity weighted F1", 0.92, 0.90),
-    "response_selection_report.json": ("FAQ answer weighted F1", 0.85, 0.90),
+    "response_selection_report.json": ("FAQ answer weighted F1", 0.90, 0.90),
 }
 
 

@@ -61,3 +61,13 @@ def test_odd_messages_get_a_polite_answer(chat, message):
         return  # handed to a person: the assistant rightly stays quiet until resumed
     # An empty message may get no reply, but must not break the conversation.
     assert "小安" in texts(chat.say("你好"))
+
+
+@pytest.mark.parametrize("message", ["🙂🙂🙂", "？？。。。"])
+def test_a_message_without_words_is_not_guessed_at(chat, message):
+    assert "没太明白" in texts(chat.say(message))
+
+
+@pytest.mark.parametrize("message", ["呜啦啦巴拉巴拉", "asdfasdf"])
+def test_nonsense_gets_the_out_of_scope_answer_not_a_confident_guess(chat, message):
+    assert "小安还帮不上忙" in texts(chat.say(message))

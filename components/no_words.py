@@ -1,0 +1,46 @@
+"""A message with no words at all (only emoji, punctuation or symbols) carries nothing
+the classifier could have learned from, yet DIET still names an intent, often with
+high confidence ("。。。" as booking, "🙂🙂" as yes). This component runs after the
+classifiers and makes such a message `nlu_fallback`, so the patient is told kindly
+that 小安 did not understand, with the menu and a person one tap away.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+FALLBACK_INTENT = "nlu_fallback"
+# Chinese characters, Latin letters and digits: anything else is not a word.
+WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def has_words(text: str) -> bool:
+    return bool(WORD.search(text or ""))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class NoWordsFallback(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "NoWordsFallback":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text and text.strip() and not has_words(text):
+                message.set(INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
+                            add_to_output=True)
+        return messages
