@@ -27,6 +27,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from actions.lang.words import has_words
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -141,8 +143,8 @@ class FaqCatalog:
         the keyword only nudges, and the overlap decides. Keys with no evidence at all
         are never suggested, so fewer than `limit` may come back.
         """
-        if limit <= 0:
-            return []
+        if limit <= 0 or not has_words(text):
+            return []  # emoji or punctuation only: the selector's ranking of it means nothing
         scores: Dict[str, float] = {}
 
         for item in ranking or ():

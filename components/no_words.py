@@ -6,7 +6,6 @@ that 小安 did not understand, with the menu and a person one tap away.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -16,13 +15,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.lang.words import has_words
+
 FALLBACK_INTENT = "nlu_fallback"
-# Chinese characters, Latin letters and digits: anything else is not a word.
-WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-
-
-def has_words(text: str) -> bool:
-    return bool(WORD.search(text or ""))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -265,6 +265,13 @@ def test_suggest_without_evidence_suggests_nothing():
     assert fc.suggest("") == []
 
 
+def test_no_suggestions_for_a_message_without_words_whatever_the_ranking():
+    ranking = [{"intent_response_key": "faq/reg_add_number", "confidence": 0.4}]
+    assert [e.key for e in fc.suggest("号满了", ranking)] != []
+    assert fc.suggest("🙂🙂🙂", ranking) == []
+    assert fc.suggest("？？。。", ranking) == []
+
+
 def test_every_vague_input_gets_at_most_three_known_suggestions(catalog):
     for text in catalog.vague_inputs:
         found = fc.suggest(text)

@@ -2,7 +2,8 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.no_words import NoWordsFallback, has_words
+from actions.lang.words import has_words
+from components.no_words import NoWordsFallback
 
 
 @pytest.mark.parametrize("text", ["🙂🙂🙂", "。。。", "？？", "!!!", "……", "👍", "~~~", "<>"])
