@@ -6,32 +6,20 @@ that 小安 did not understand, with the menu and a person one tap away.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.lang.words import has_words
+from components.stateless import StatelessComponent
 
 FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class NoWordsFallback(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "NoWordsFallback":
-        return cls()
-
+class NoWordsFallback(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)

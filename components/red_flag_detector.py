@@ -8,12 +8,9 @@ of a booking still reaches the emergency rule first.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -26,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.lang import red_flags
 from actions.lang.zh_nlp import PROJECT_ROOT
+from components.stateless import StatelessComponent
 
 RED_FLAGS_FILE = PROJECT_ROOT / "data" / "knowledge" / "red_flags.yml"
 
@@ -34,17 +32,7 @@ ENTITY = "red_flag"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RedFlagDetector(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagDetector":
-        return cls()
-
+class RedFlagDetector(StatelessComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         # Editing the red-flag knowledge must retrain (rebuild) the model.
