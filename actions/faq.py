@@ -45,6 +45,8 @@ class AnswerFaq(Action):
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
             return []
+        if symptoms_to_triage(tracker):
+            return [FollowupAction("triage_form")]
         options = suggestion_buttons(text, chosen.get("ranking") or [])
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)
@@ -63,8 +65,7 @@ class DidYouMean(Action):
         return self.NAME
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        if not tracker.active_loop and describes_symptoms(latest_text(tracker)):
-            # A symptom the classifier did not recognise ("胸口闷"): triage, not a guess.
+        if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
         if missed_just_before(tracker):
             dispatcher.utter_message(
@@ -81,6 +82,12 @@ class DidYouMean(Action):
         else:
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
         return [UserUtteranceReverted()]
+
+
+def symptoms_to_triage(tracker: Tracker) -> bool:
+    """A symptom the classifiers were unsure about ("胸口闷", "孩子发烧了") goes to
+    triage, which asks what a nurse would ask, instead of a guessed question."""
+    return not tracker.active_loop and describes_symptoms(latest_text(tracker))
 
 
 def missed_just_before(tracker: Tracker) -> bool:

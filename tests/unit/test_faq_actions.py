@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import DidYouMean
+from actions.faq import AnswerFaq, DidYouMean
 
 
 def action(name):
@@ -51,3 +51,22 @@ async def test_a_miss_after_something_understood_is_a_first_miss_again():
 async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
     events = await DidYouMean().run(CollectingDispatcher(), tracker("胸口闷"), {})
     assert events == [FollowupAction("triage_form")]
+
+
+async def test_an_unsure_hospital_answer_to_a_symptom_starts_triage():
+    """The selector half-matched "孩子发烧了" to the children's fever-clinic question:
+    triage asks the child's age first (under 3 months is an emergency)."""
+    t = tracker("孩子发烧了")
+    t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    t.latest_message["response_selector"] = {"faq": {"response": {
+        "intent_response_key": "faq/fever_children", "confidence": 0.3}, "ranking": []}}
+    events = await AnswerFaq().run(CollectingDispatcher(), t, {})
+    assert events == [FollowupAction("triage_form")]
+
+
+async def test_an_unsure_hospital_answer_without_symptoms_suggests_questions():
+    t = tracker("医保")
+    t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    dispatcher = CollectingDispatcher()
+    assert await AnswerFaq().run(dispatcher, t, {}) == []
+    assert dispatcher.messages[0]["text"] == "您是不是想问："
