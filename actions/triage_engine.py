@@ -398,6 +398,8 @@ def _fact_from_text(q: QuestionDef, text: str, ex: sx.Extraction) -> Optional[st
         return option.value if option else None
     if q.fact == "age_months":
         age = ex.age_months
+        if age is None and ex.duration_days is not None:
+            age = ex.duration_days / 30  # "2个月" answering "how old": an age, not how long
         if age is None:
             m = re.search(r"(\d{1,3})", text)
             age = float(m.group(1)) * 12 if m and re.search(r"岁|^\d{1,3}$", text) else None
@@ -504,7 +506,10 @@ def answer(state: Optional[Mapping[str, Any]], question_id: str, reply: Any) -> 
     text = "" if reply is None else str(reply)
     value = interpret_answer(q, reply)
     if text and text not in {o.value for o in q.options}:
+        duration = new["facts"].get("duration_days")
         _absorb(new, text)  # "没有，不过拉肚子" also tells us about diarrhoea
+        if q.fact == "age_months":
+            new["facts"]["duration_days"] = duration  # "2个月" here is the age
     _apply_value(new, q, value or UNKNOWN, text)
     return new
 

@@ -106,6 +106,15 @@ def test_child_of_unknown_age_is_asked_for_age():
     assert outcome.department == "儿科"
 
 
+@pytest.mark.parametrize("reply", ["2个月", "两个月", "才十来天"])
+def test_a_typed_age_in_days_or_months_is_the_age_not_how_long_it_lasted(reply):
+    """Typed instead of tapped, "2个月" answers "how old"; read as a 60-day fever it hid
+    the fever of a two-month-old, which is an emergency."""
+    state, outcome, _ = play("孩子发烧了", {"q_age": reply})
+    assert outcome.urgency == "emergency"
+    assert state["facts"]["duration_days"] is None
+
+
 def test_self_care_says_when_to_come_back():
     _, outcome, asked = play("流鼻涕打喷嚏", {"q_duration": "两天", "q_fever": "没有"})
     assert outcome.urgency == "self_care"
