@@ -7,6 +7,7 @@ from .interface import (  # noqa: F401
     Appointment,
     BookingRejected,
     ClinicSession,
+    CodeRequest,
     Department,
     Doctor,
     HandoffTicket,

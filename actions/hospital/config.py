@@ -24,7 +24,9 @@ def database_url(env: Optional[dict] = None) -> str:
     url = (env.get(ENV_DB_URL) or "").strip()
     if url:
         return url
-    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    # Patients' records and the key file live here: the owner's only.
+    DEFAULT_DB_PATH.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    DEFAULT_DB_PATH.parent.chmod(0o700)
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 

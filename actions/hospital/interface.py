@@ -4,7 +4,8 @@ implementation; a real integration implements the same methods.
 
 Every method that touches a patient's record takes the card number of a patient the
 caller has already verified; implementations still check that the record belongs to
-that card, and audit every read of a record.
+that card, and audit every read of a record with the conversation that asked
+(`conversation_id`, the Rasa sender id).
 """
 from __future__ import annotations
 
@@ -118,9 +119,18 @@ class Appointment:
 @dataclass(frozen=True)
 class VerificationResult:
     ok: bool
-    reason: str  # ok / wrong / locked / unknown_card / no_code
+    # ok / wrong (also an unknown card, or no valid code) / locked /
+    # code_required (phone digits after a code was sent in this conversation)
+    reason: str
     attempts_left: int = 0
     locked_until: Optional[dt.datetime] = None
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    sent: bool  # True also for an unknown card: the caller cannot tell the difference
+    reason: str  # sent / wait (asked too often) / locked
+    until: Optional[dt.datetime] = None  # when to ask again (wait, locked)
 
 
 @dataclass(frozen=True)
@@ -221,45 +231,54 @@ class HospitalSystems(abc.ABC):
 
     # --- patients and identity -------------------------------------------------------
     @abc.abstractmethod
-    def card_exists(self, card_no: str) -> bool: ...
+    def card_exists(self, card_no: str) -> bool:
+        """For staff tools only: the dialogue must never tell which cards exist."""
 
     @abc.abstractmethod
-    def send_otp(self, card_no: str) -> str:
-        """Send a one-time code to the registered phone; returns the masked phone."""
+    def send_otp(self, card_no: str, conversation_id: Optional[str] = None,
+                 client: Optional[str] = None) -> CodeRequest:
+        """Send a one-time code (single use, 5 minutes) to the registered phone, if the
+        card exists; rate-limited per card, conversation and client."""
 
     @abc.abstractmethod
-    def verify(self, card_no: str, method: str, secret: str) -> VerificationResult:
-        """method "phone4" (last 4 digits of the registered phone) or "otp".
-        5 failures lock verification of that card for 15 minutes."""
+    def verify(self, card_no: str, method: str, secret: str, conversation_id: Optional[str] = None,
+               client: Optional[str] = None) -> VerificationResult:
+        """method "phone4" (last 4 digits of the registered phone) or "otp". Failures
+        are counted per card, conversation and client in sliding windows (5 in 15
+        minutes lock that key until the oldest leaves the window); once a code was sent
+        for this card in this conversation, only the code is accepted."""
 
     @abc.abstractmethod
-    def patient(self, card_no: str) -> Patient: ...
+    def patient(self, card_no: str, conversation_id: Optional[str] = None) -> Patient: ...
 
     # --- appointments ------------------------------------------------------------------
     @abc.abstractmethod
-    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None) -> Appointment: ...
+    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None,
+             conversation_id: Optional[str] = None) -> Appointment: ...
 
     @abc.abstractmethod
-    def cancel(self, card_no: str, appointment_no: str) -> Appointment: ...
+    def cancel(self, card_no: str, appointment_no: str, conversation_id: Optional[str] = None) -> Appointment: ...
 
     @abc.abstractmethod
-    def reschedule(self, card_no: str, appointment_no: str, session_id: int) -> Appointment: ...
+    def reschedule(self, card_no: str, appointment_no: str, session_id: int,
+                   conversation_id: Optional[str] = None) -> Appointment: ...
 
     @abc.abstractmethod
-    def appointments(self, card_no: str, upcoming_only: bool = True) -> List[Appointment]: ...
+    def appointments(self, card_no: str, upcoming_only: bool = True,
+                     conversation_id: Optional[str] = None) -> List[Appointment]: ...
 
     # --- reports -----------------------------------------------------------------------
     @abc.abstractmethod
-    def lab_orders(self, card_no: str) -> List[LabOrder]: ...
+    def lab_orders(self, card_no: str, conversation_id: Optional[str] = None) -> List[LabOrder]: ...
 
     @abc.abstractmethod
-    def lab_order(self, card_no: str, order_id: str) -> LabOrder: ...
+    def lab_order(self, card_no: str, order_id: str, conversation_id: Optional[str] = None) -> LabOrder: ...
 
     @abc.abstractmethod
-    def imaging_exams(self, card_no: str) -> List[ImagingExam]: ...
+    def imaging_exams(self, card_no: str, conversation_id: Optional[str] = None) -> List[ImagingExam]: ...
 
     @abc.abstractmethod
-    def imaging_exam(self, card_no: str, exam_id: str) -> ImagingExam: ...
+    def imaging_exam(self, card_no: str, exam_id: str, conversation_id: Optional[str] = None) -> ImagingExam: ...
 
     # --- handoff to staff ----------------------------------------------------------------
     @abc.abstractmethod
@@ -274,4 +293,5 @@ class HospitalSystems(abc.ABC):
     # --- audit ----------------------------------------------------------------------------
     @abc.abstractmethod
     def audit_entries(self, card_no: Optional[str] = None) -> Sequence[dict]:
-        """Audit trail of record access: actor, action, target, at."""
+        """Audit trail of record access: actor, action, target, at, outcome, card_no,
+        conversation_id."""

@@ -99,13 +99,13 @@ class PatientRow(Base):
     __tablename__ = "patients"
     id = Column(Integer, primary_key=True)
     card_no = Column(String(20), nullable=False, unique=True)
-    name = Column(String(20), nullable=False)
+    # Name and phone are encrypted with a key outside the database (security.seal);
+    # the national ID is never stored, only a keyed hash for matching at the counter.
+    name_enc = Column(Text, nullable=False)
     sex = Column(String(2), nullable=False)
     birth_date = Column(Date, nullable=False)
-    phone = Column(String(20), nullable=False)
-    guardian_name = Column(String(20))  # for children: the parent whose phone is registered
-    # The national ID is never stored, only a salted hash for matching at the counter.
-    id_number_salt = Column(String(32), nullable=False)
+    phone_enc = Column(Text, nullable=False)
+    guardian_name_enc = Column(Text)  # for children: the parent whose phone is registered
     id_number_hash = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False)
 
@@ -223,6 +223,8 @@ class AuditLog(Base):
     target = Column(String(60), nullable=False)
     patient_id = Column(ForeignKey("patients.id"), index=True)
     outcome = Column(String(12), nullable=False)  # ok / denied / not_found
+    # The Rasa conversation (sender id) that asked: what "forget me" deletes.
+    conversation_id = Column(String(80), index=True)
 
 
 class HandoffTicketRow(Base):
@@ -236,17 +238,33 @@ class HandoffTicketRow(Base):
     closed_at = Column(DateTime)
 
 
-class VerificationState(Base):
-    __tablename__ = "verification_state"
-    patient_id = Column(ForeignKey("patients.id"), primary_key=True)
-    failures = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
+class LimitKey(Base):
+    """One row per counted key (a card, a conversation, a client, each a keyed
+    pseudonym): updating it first serialises every attempt on that key, so two
+    concurrent attempts can never both pass a limit (row lock in PostgreSQL, the
+    write lock in SQLite)."""
+
+    __tablename__ = "limit_keys"
+    key = Column(String(40), primary_key=True)
+    touched_at = Column(DateTime, nullable=False)
+
+
+class LimitEvent(Base):
+    """A failed verification ("fail") or a code request ("code") counted against a
+    key; limits are sliding windows over these rows, so they decay by themselves."""
+
+    __tablename__ = "limit_events"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(40), nullable=False)
+    kind = Column(String(8), nullable=False)
+    at = Column(DateTime, nullable=False)
+    __table_args__ = (Index("ix_limit_events_key_kind_at", "key", "kind", "at"),)
 
 
 class VerificationAttempt(Base):
     __tablename__ = "verification_attempts"
     id = Column(Integer, primary_key=True)
-    patient_id = Column(ForeignKey("patients.id"), nullable=False, index=True)
+    patient_id = Column(ForeignKey("patients.id"), index=True)  # None for an unknown card
     method = Column(String(10), nullable=False)
     reason = Column(String(16), nullable=False)
     at = Column(DateTime, nullable=False)
@@ -256,11 +274,12 @@ class OtpCode(Base):
     __tablename__ = "otp_codes"
     id = Column(Integer, primary_key=True)
     patient_id = Column(ForeignKey("patients.id"), nullable=False, index=True)
-    code_hash = Column(String(64), nullable=False)
+    code_hash = Column(String(64), nullable=False)  # keyed hash (security.hash_code)
     created_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False)
     used_at = Column(DateTime)
     revoked = Column(Boolean, nullable=False, default=False)
+    failures = Column(Integer, nullable=False, default=0)
 
 
 class SmsOutbox(Base):
@@ -269,7 +288,7 @@ class SmsOutbox(Base):
     __tablename__ = "sms_outbox"
     id = Column(Integer, primary_key=True)
     patient_id = Column(ForeignKey("patients.id"), nullable=False, index=True)
-    phone = Column(String(20), nullable=False)
+    phone_enc = Column(Text, nullable=False)
     body = Column(Text, nullable=False)
     code = Column(String(6))
     sent_at = Column(DateTime, nullable=False)

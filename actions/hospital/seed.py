@@ -23,11 +23,11 @@ from . import models as m
 from .knowledge import Analyte, Exam, LabCatalogue, load_exams, load_lab_tests
 from .reference import DepartmentSpec, fees, load_departments, load_holidays, load_names
 from .schedule import SEED, WINDOW_DAYS, RotaDoctor, appointment_number, days, plan_day
-from .security import hash_id_number
+from .security import hash_id_number, seal
 
 logger = logging.getLogger(__name__)
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"  # 2: personal fields encrypted, limits as sliding windows
 PATIENT_COUNT = 64
 FIRST_CARD = 1000001
 
@@ -356,8 +356,7 @@ def _insert_patients(session: Session, ctx: _Ctx, rng: random.Random) -> List[_P
     rows = []
     for demo in DEMO_PATIENTS:
         birth = _birth_for_age(ctx.today, demo.age, 100 + int(demo.card_no) % 90)
-        rows.append(dict(card_no=demo.card_no, name=demo.name, sex=demo.sex, birth_date=birth, phone=demo.phone,
-                         guardian_name=demo.guardian, **_id_fields(rng, birth, demo.sex), created_at=ctx.now))
+        rows.append(_patient_fields(rng, demo.card_no, demo.name, demo.sex, birth, demo.phone, demo.guardian, ctx.now))
     for i in range(len(DEMO_PATIENTS), PATIENT_COUNT):
         sex = rng.choice("男女")
         band = rng.choices(((1, 14), (15, 39), (40, 64), (65, 90)), (15, 30, 35, 20))[0]
@@ -366,8 +365,7 @@ def _insert_patients(session: Session, ctx: _Ctx, rng: random.Random) -> List[_P
         child = age < 15
         name, surname = _person_name(rng, names, sex, used, child=child)
         guardian = _person_name(rng, names, rng.choice("男女"), used, surname=surname)[0] if child else None
-        rows.append(dict(card_no=str(FIRST_CARD + i), name=name, sex=sex, birth_date=birth, phone=_phone(rng),
-                         guardian_name=guardian, **_id_fields(rng, birth, sex), created_at=ctx.now))
+        rows.append(_patient_fields(rng, str(FIRST_CARD + i), name, sex, birth, _phone(rng), guardian, ctx.now))
     session.execute(insert(m.PatientRow), rows)
     demo_cards = {d.card_no for d in DEMO_PATIENTS}
     result = session.execute(select(m.PatientRow.id, m.PatientRow.card_no, m.PatientRow.sex, m.PatientRow.birth_date)
@@ -375,9 +373,12 @@ def _insert_patients(session: Session, ctx: _Ctx, rng: random.Random) -> List[_P
     return [_Patient(pid, card, sex, birth, card in demo_cards) for pid, card, sex, birth in result]
 
 
-def _id_fields(rng: random.Random, birth: dt.date, sex: str) -> dict:
-    salt = f"{rng.getrandbits(64):016x}"
-    return dict(id_number_salt=salt, id_number_hash=hash_id_number(salt, _id_number(rng, birth, sex)))
+def _patient_fields(rng: random.Random, card_no: str, name: str, sex: str, birth: dt.date, phone: str,
+                    guardian: Optional[str], now: dt.datetime) -> dict:
+    rng.getrandbits(64)  # was the ID salt: keeps the rest of the seed unchanged
+    return dict(card_no=card_no, name_enc=seal(name), sex=sex, birth_date=birth, phone_enc=seal(phone),
+                guardian_name_enc=seal(guardian) if guardian else None,
+                id_number_hash=hash_id_number(_id_number(rng, birth, sex)), created_at=now)
 
 
 # --- LIS -----------------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import secrets
 import threading
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy import MetaData, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +33,7 @@ from .interface import (
     Appointment,
     BookingRejected,
     ClinicSession,
+    CodeRequest,
     Department,
     Doctor,
     HandoffTicket,
@@ -47,13 +50,27 @@ from .interface import (
 from .reference import (department_candidates, fees, load_facts, load_holidays, normalize_department_text,
                         release_moment, release_policy)
 from .schedule import WINDOW_DAYS, appointment_number, period_end, period_start
-from .security import hash_code, log_ref, mask_phone, same_secret
+from .security import hash_code, limit_key, log_ref, mask_phone, same_secret, unseal
 
 logger = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 OTP_MINUTES = 5
+OTP_TRIES = 3  # wrong tries one code survives
+# Sliding windows (at most N events in the last T): failed verifications per card,
+# conversation and client (a kiosk or a hospital NAT is one client for many patients,
+# hence its larger allowance); code requests per card, conversation and client.
+# A key with N events in the window is locked until the oldest of them leaves it.
+FAILURE_LIMITS = {
+    "card": ((5, dt.timedelta(minutes=15)), (10, dt.timedelta(hours=24))),
+    "conversation": ((5, dt.timedelta(minutes=15)),),
+    "client": ((20, dt.timedelta(minutes=15)),),
+}
+CODE_LIMITS = {
+    "card": ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1))),
+    "conversation": ((5, dt.timedelta(hours=1)),),
+    "client": ((30, dt.timedelta(hours=1)),),
+}
+MAX_FAILURES = FAILURE_LIMITS["card"][0][0]
 STATUS_TEXT = {"cancelled": "已取消", "rescheduled": "已改约", "attended": "已就诊"}
 DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
 
@@ -81,6 +98,7 @@ def make_engine(url: str) -> Engine:
     if memory:
         engine = create_engine(url, future=True, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
+        _owner_only(Path(parsed.database))
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=20, pool_timeout=60,
                                connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -95,6 +113,35 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _owner_only(path: Path) -> None:
+    """Patients' records: the database file (and the -wal/-shm files SQLite gives the
+    same mode) is readable by its owner only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:
+        pass  # unreachable: connecting reports it as SystemUnavailable
+
+
+def _drop_outdated(engine: Engine) -> None:
+    """The mock's tables changed shape (seed version): rebuild rather than fail."""
+    from .seed import SEED_VERSION
+
+    tables = MetaData()
+    with engine.connect() as conn:
+        tables.reflect(conn)
+        meta = tables.tables.get(m.Meta.__tablename__)
+        if meta is None:
+            return
+        version = conn.execute(select(meta.c.value).where(meta.c.key == "seed_version")).scalar()
+    if version in (None, SEED_VERSION):
+        return
+    logger.warning("hospital database from seed version %s: rebuilding it for version %s", version, SEED_VERSION)
+    ours = set(m.Base.metadata.tables) | {"verification_state"}
+    tables.drop_all(engine, tables=[t for t in tables.sorted_tables if t.name in ours])
+
+
 def create_hospital(url: str, today: Optional[dt.date] = None, seed: bool = True,
                     clock: Optional[Clock] = None) -> "SqlHospital":
     """Create the schema if needed and (with seed) fill or bring up to date the demo
@@ -105,6 +152,7 @@ def create_hospital(url: str, today: Optional[dt.date] = None, seed: bool = True
     today = today or clock().date()
     try:
         engine = make_engine(url)
+        _drop_outdated(engine)
         m.Base.metadata.create_all(engine)
     except SQLAlchemyError as exc:
         logger.error("hospital database unreachable (%s)", type(exc).__name__)
@@ -230,9 +278,11 @@ class SqlHospital(HospitalSystems):
                 run(s)
         self._current_for = today
 
-    def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok") -> None:
+    def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok",
+               conversation_id: Optional[str] = None) -> None:
         s.add(m.AuditLog(at=self.clock(), actor=self.actor, action=action, target=target,
-                         patient_id=patient.id if patient else None, outcome=outcome))
+                         patient_id=patient.id if patient else None, outcome=outcome,
+                         conversation_id=str(conversation_id)[:80] if conversation_id else None))
 
     @staticmethod
     def _patient_row(s: Session, card_no: str) -> Optional[m.PatientRow]:
@@ -393,82 +443,165 @@ class SqlHospital(HospitalSystems):
         with self._tx() as s:
             return self._patient_row(s, card_no) is not None
 
-    def send_otp(self, card_no: str) -> str:
+    def send_otp(self, card_no: str, conversation_id: Optional[str] = None,
+                 client: Optional[str] = None) -> CodeRequest:
         now = self.clock()
+        card_no = (card_no or "").strip()
+        keys = self._limit_keys(card_no, conversation_id, client)
         with self._tx() as s:
-            patient = self._require_patient(s, card_no)
-            state = s.get(m.VerificationState, patient.id)
-            if state is not None and state.locked_until and state.locked_until > now:
-                raise HospitalError(f"验证失败次数过多，已暂时锁定，请在 {state.locked_until:%H:%M} 后再试。", code="locked")
-            self._revoke_codes(s, patient.id)
-            code = f"{secrets.randbelow(10 ** 6):06d}"
-            s.add(m.OtpCode(patient_id=patient.id, code_hash=hash_code(patient.id, code), created_at=now,
-                            expires_at=now + dt.timedelta(minutes=OTP_MINUTES)))
-            hospital = load_facts()["hospital"]["short_name"]
-            s.add(m.SmsOutbox(patient_id=patient.id, phone=patient.phone, code=code, sent_at=now,
-                              body=f"【{hospital}】您的验证码是{code}，{OTP_MINUTES}分钟内有效。如非本人操作请忽略。"))
-            masked = mask_phone(patient.phone)
-        logger.info("sent a verification code for %s", log_ref(card_no))
-        return masked
+            self._hold(s, keys, now)
+            locked, _ = self._limits(s, keys, "fail", FAILURE_LIMITS, now)
+            wait, _ = self._limits(s, keys, "code", CODE_LIMITS, now)
+            if locked:
+                result = CodeRequest(False, "locked", locked)
+            elif wait:
+                result = CodeRequest(False, "wait", wait)
+            else:
+                # Counted and answered alike whether or not the card exists.
+                self._count(s, keys, "code", now)
+                if conversation_id:
+                    s.add(m.LimitEvent(key=self._code_key(card_no, conversation_id), kind="sent", at=now))
+                patient = self._patient_row(s, card_no)
+                if patient is not None:
+                    self._issue_code(s, patient, now)
+                result = CodeRequest(True, "sent")
+        logger.info("code request for %s: %s", log_ref(card_no), result.reason)
+        return result
+
+    def _issue_code(self, s: Session, patient: m.PatientRow, now: dt.datetime) -> None:
+        self._revoke_codes(s, patient.id)
+        code = f"{secrets.randbelow(10 ** 6):06d}"
+        s.add(m.OtpCode(patient_id=patient.id, code_hash=hash_code(patient.id, code), created_at=now,
+                        expires_at=now + dt.timedelta(minutes=OTP_MINUTES)))
+        hospital = load_facts()["hospital"]["short_name"]
+        # The mock gateway's "sent" box stands in for the patient's phone.
+        s.add(m.SmsOutbox(patient_id=patient.id, phone_enc=patient.phone_enc, code=code, sent_at=now,
+                          body=f"【{hospital}】您的验证码是{code}，{OTP_MINUTES}分钟内有效。如非本人操作请忽略。"))
 
     @staticmethod
     def _revoke_codes(s: Session, patient_id: int) -> None:
         s.execute(update(m.OtpCode).where(m.OtpCode.patient_id == patient_id, m.OtpCode.used_at.is_(None))
                   .values(revoked=True).execution_options(synchronize_session=False))
 
-    def verify(self, card_no: str, method: str, secret: str) -> VerificationResult:
+    def verify(self, card_no: str, method: str, secret: str, conversation_id: Optional[str] = None,
+               client: Optional[str] = None) -> VerificationResult:
         if method not in ("phone4", "otp"):
             raise ValueError(f"unknown verification method {method!r}")
         now = self.clock()
+        card_no = (card_no or "").strip()
         secret = "".join((secret or "").split())
+        keys = self._limit_keys(card_no, conversation_id, client)
         with self._tx() as s:
+            self._hold(s, keys, now)
             patient = self._patient_row(s, card_no)
-            if patient is None:
-                return VerificationResult(False, "unknown_card")
-            state = s.get(m.VerificationState, patient.id)
-            if state is None:
-                state = m.VerificationState(patient_id=patient.id, failures=0)
-                s.add(state)
-            if state.locked_until and state.locked_until > now:
-                result = VerificationResult(False, "locked", 0, state.locked_until)
+            locked, left = self._limits(s, keys, "fail", FAILURE_LIMITS, now)
+            if locked:
+                result = VerificationResult(False, "locked", 0, locked)
+            elif method == "phone4" and self._code_sent(s, card_no, conversation_id):
+                # A code went to the registered phone in this conversation: only it proves
+                # who is typing (the phone's digits may be known to others).
+                result = VerificationResult(False, "code_required", left)
+            elif self._secret_matches(s, patient, method, secret, now):
+                s.execute(delete(m.LimitEvent).where(m.LimitEvent.key == keys["card"], m.LimitEvent.kind == "fail")
+                          .execution_options(synchronize_session=False))
+                self._audit(s, "verify_identity", method, patient, "ok", conversation_id)
+                result = VerificationResult(True, "ok", MAX_FAILURES)
             else:
-                state.locked_until = None
-                result = self._check_secret(s, patient, method, secret, state, now)
-            s.add(m.VerificationAttempt(patient_id=patient.id, method=method, reason=result.reason, at=now))
+                self._count(s, keys, "fail", now)
+                locked, left = self._limits(s, keys, "fail", FAILURE_LIMITS, now)
+                if locked and patient is not None:
+                    self._revoke_codes(s, patient.id)
+                result = VerificationResult(False, "locked", 0, locked) if locked else VerificationResult(False, "wrong", left)
+            s.add(m.VerificationAttempt(patient_id=patient.id if patient else None, method=method,
+                                        reason=result.reason, at=now))
         logger.info("verification %s for %s: %s", method, log_ref(card_no), result.reason)
         return result
 
-    def _check_secret(self, s: Session, patient: m.PatientRow, method: str, secret: str,
-                      state: m.VerificationState, now: dt.datetime) -> VerificationResult:
+    def _secret_matches(self, s: Session, patient: Optional[m.PatientRow], method: str, secret: str,
+                        now: dt.datetime) -> bool:
+        if patient is None:  # an unknown card fails exactly like a wrong secret
+            return False
         if method == "phone4":
-            ok = len(secret) == 4 and same_secret(secret, patient.phone[-4:])
-        else:
-            code = s.execute(
-                select(m.OtpCode).where(m.OtpCode.patient_id == patient.id, m.OtpCode.used_at.is_(None),
-                                        m.OtpCode.revoked.is_(False), m.OtpCode.expires_at > now)
-                .order_by(m.OtpCode.id.desc()).limit(1)
-            ).scalar_one_or_none()
-            if code is None:  # nothing to guess against: not counted as a failure
-                return VerificationResult(False, "no_code", MAX_FAILURES - state.failures)
-            ok = same_secret(hash_code(patient.id, secret), code.code_hash)
-            if ok:
-                code.used_at = now
-        if ok:
-            state.failures = 0
-            return VerificationResult(True, "ok", MAX_FAILURES)
-        state.failures += 1
-        if state.failures >= MAX_FAILURES:
-            state.failures = 0
-            state.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-            self._revoke_codes(s, patient.id)
-            return VerificationResult(False, "locked", 0, state.locked_until)
-        return VerificationResult(False, "wrong", MAX_FAILURES - state.failures)
+            return len(secret) == 4 and same_secret(secret, unseal(patient.phone_enc)[-4:])
+        code = s.execute(
+            select(m.OtpCode).where(m.OtpCode.patient_id == patient.id, m.OtpCode.used_at.is_(None),
+                                    m.OtpCode.revoked.is_(False), m.OtpCode.expires_at > now)
+            .order_by(m.OtpCode.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if code is None:
+            return False
+        if same_secret(hash_code(patient.id, secret), code.code_hash):
+            code.used_at = now  # single use
+            return True
+        code.failures += 1
+        if code.failures >= OTP_TRIES:
+            code.revoked = True
+        return False
 
-    def patient(self, card_no: str) -> Patient:
+    # --- identity: limits on guessing and on code requests -----------------------------------------
+
+    @staticmethod
+    def _limit_keys(card_no: str, conversation_id: Optional[str], client: Optional[str]) -> Dict[str, str]:
+        keys = {"card": limit_key("card", card_no)}
+        if conversation_id:
+            keys["conversation"] = limit_key("conversation", str(conversation_id))
+        if client:
+            keys["client"] = limit_key("client", str(client))
+        return keys
+
+    @staticmethod
+    def _code_key(card_no: str, conversation_id: str) -> str:
+        return limit_key("sent", f"{card_no}|{conversation_id}")
+
+    def _code_sent(self, s: Session, card_no: str, conversation_id: Optional[str]) -> bool:
+        if not conversation_id:
+            return False
+        return s.execute(select(m.LimitEvent.id).where(m.LimitEvent.key == self._code_key(card_no, conversation_id))
+                         .limit(1)).first() is not None
+
+    @staticmethod
+    def _hold(s: Session, keys: Dict[str, str], now: dt.datetime) -> None:
+        """Serialise every attempt on these keys until this transaction ends. It is the
+        transaction's first statement and a write: SQLite takes its write lock here,
+        PostgreSQL locks the key rows (in a fixed order, so no deadlock)."""
+        names = sorted(set(keys.values()))
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        s.execute(insert(m.LimitKey).values([dict(key=k, touched_at=now) for k in names]).on_conflict_do_nothing())
+        s.execute(update(m.LimitKey).where(m.LimitKey.key.in_(names)).values(touched_at=now)
+                  .execution_options(synchronize_session=False))
+
+    @staticmethod
+    def _count(s: Session, keys: Dict[str, str], kind: str, now: dt.datetime) -> None:
+        s.add_all([m.LimitEvent(key=key, kind=kind, at=now) for key in keys.values()])
+        s.flush()
+
+    @staticmethod
+    def _limits(s: Session, keys: Dict[str, str], kind: str, limits: dict,
+                now: dt.datetime) -> Tuple[Optional[dt.datetime], int]:
+        """(until when a key is locked or None, how many more events every window allows)."""
+        until: Optional[dt.datetime] = None
+        left = None
+        for role, key in keys.items():
+            for count, window in limits.get(role, ()):
+                recent = s.execute(select(m.LimitEvent.at)
+                                   .where(m.LimitEvent.key == key, m.LimitEvent.kind == kind,
+                                          m.LimitEvent.at > now - window)
+                                   .order_by(m.LimitEvent.at.desc()).limit(count)).scalars().all()
+                if len(recent) >= count:
+                    free_at = recent[count - 1] + window
+                    until = max(until, free_at) if until else free_at
+                left = count - len(recent) if left is None else min(left, count - len(recent))
+        return until, max(left or 0, 0)
+
+    def patient(self, card_no: str, conversation_id: Optional[str] = None) -> Patient:
         with self._tx() as s:
             row = self._patient_row(s, card_no)
-            self._audit(s, "read_patient", "patient", row, "ok" if row else "not_found")
-            result = Patient(row.card_no, row.name, row.sex, row.birth_date) if row else None
+            self._audit(s, "read_patient", "patient", row, "ok" if row else "not_found", conversation_id)
+            result = Patient(row.card_no, unseal(row.name_enc), row.sex, row.birth_date) if row else None
         if result is None:
             raise NotFound("没有找到这张就诊卡，请核对卡号。")
         return result
@@ -544,7 +677,8 @@ class SqlHospital(HospitalSystems):
                 return exc
         return BookingRejected("您已经预约过这个时段了，不需要重复预约。", "duplicate")
 
-    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None) -> Appointment:
+    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None,
+             conversation_id: Optional[str] = None) -> Appointment:
         self._keep_current()
         now = self.clock()
         try:
@@ -556,7 +690,7 @@ class SqlHospital(HospitalSystems):
                 self._check_bookable(row, now)
                 self._reject_existing(self._active_same_day(s, patient.id, row), row)
                 appt = self._take_slot(s, patient, row, precheck or {}, now)
-                self._audit(s, "book_appointment", f"appointment:{appt.number}", patient)
+                self._audit(s, "book_appointment", f"appointment:{appt.number}", patient, "ok", conversation_id)
                 result = self._appointment_dc(s, appt, patient.card_no)
         except _SlotConflict:
             raise self._classify_conflict(card_no, session_id) from None
@@ -584,7 +718,7 @@ class SqlHospital(HospitalSystems):
         appt.status = status
         appt.updated_at = now
 
-    def cancel(self, card_no: str, appointment_no: str) -> Appointment:
+    def cancel(self, card_no: str, appointment_no: str, conversation_id: Optional[str] = None) -> Appointment:
         now = self.clock()
         with self._tx() as s:
             patient = self._require_patient(s, card_no)
@@ -593,12 +727,13 @@ class SqlHospital(HospitalSystems):
             self._set_status(s, appt, "cancelled", now)
             s.flush()
             self._release_slot(s, appt.session_id)
-            self._audit(s, "cancel_appointment", f"appointment:{appt.number}", patient)
+            self._audit(s, "cancel_appointment", f"appointment:{appt.number}", patient, "ok", conversation_id)
             result = self._appointment_dc(s, appt, patient.card_no)
         logger.info("cancelled %s for %s", result.number, log_ref(card_no))
         return result
 
-    def reschedule(self, card_no: str, appointment_no: str, session_id: int) -> Appointment:
+    def reschedule(self, card_no: str, appointment_no: str, session_id: int,
+                   conversation_id: Optional[str] = None) -> Appointment:
         self._keep_current()
         now = self.clock()
         try:
@@ -620,19 +755,22 @@ class SqlHospital(HospitalSystems):
                 new = self._take_slot(s, patient, new_row, old.precheck or {}, now, note=f"由 {old.number} 改约")
                 s.add(m.AppointmentHistory(appointment_id=old.id, from_status=m.ACTIVE, to_status="rescheduled",
                                            at=now, actor=self.actor, note=f"改约至 {new.number}"))
-                self._audit(s, "reschedule_appointment", f"appointment:{old.number}->{new.number}", patient)
+                self._audit(s, "reschedule_appointment", f"appointment:{old.number}->{new.number}", patient, "ok",
+                            conversation_id)
                 result = self._appointment_dc(s, new, patient.card_no)
         except _SlotConflict:
             raise self._classify_conflict(card_no, session_id) from None
         logger.info("rescheduled %s to %s for %s", appointment_no, result.number, log_ref(card_no))
         return result
 
-    def appointments(self, card_no: str, upcoming_only: bool = True) -> List[Appointment]:
+    def appointments(self, card_no: str, upcoming_only: bool = True,
+                     conversation_id: Optional[str] = None) -> List[Appointment]:
         self._keep_current()
         now = self.clock()
         with self._tx() as s:
             patient = self._patient_row(s, card_no)
-            self._audit(s, "read_appointments", "appointments", patient, "ok" if patient else "not_found")
+            self._audit(s, "read_appointments", "appointments", patient, "ok" if patient else "not_found",
+                        conversation_id)
             if patient is None:
                 result = None
             else:
@@ -667,33 +805,33 @@ class SqlHospital(HospitalSystems):
 
     # --- reports -----------------------------------------------------------------------------------------------
 
-    def _read_records(self, card_no: str, action: str, target: str, load):
+    def _read_records(self, card_no: str, action: str, target: str, load, conversation_id: Optional[str] = None):
         """Audit, then load, inside one transaction; a refused or unknown record is
         audited too and reported as NotFound (never "it belongs to someone else")."""
         with self._tx() as s:
             patient = self._patient_row(s, card_no)
             result = load(s, patient) if patient is not None else None
             outcome = "ok" if result is not None else ("not_found" if patient is None else "denied")
-            self._audit(s, action, target, patient, outcome)
+            self._audit(s, action, target, patient, outcome, conversation_id)
         return result
 
-    def lab_orders(self, card_no: str) -> List[LabOrder]:
+    def lab_orders(self, card_no: str, conversation_id: Optional[str] = None) -> List[LabOrder]:
         def load(s, patient):
             orders = s.execute(select(m.LabOrderRow).where(m.LabOrderRow.patient_id == patient.id)
                                .order_by(m.LabOrderRow.ordered_at.desc(), m.LabOrderRow.id.desc())).scalars().all()
             return self._lab_dcs(s, orders)
 
-        result = self._read_records(card_no, "read_lab_orders", "lab_orders", load)
+        result = self._read_records(card_no, "read_lab_orders", "lab_orders", load, conversation_id)
         if result is None:
             raise NotFound("没有找到这张就诊卡，请核对卡号。")
         return result
 
-    def lab_order(self, card_no: str, order_id: str) -> LabOrder:
+    def lab_order(self, card_no: str, order_id: str, conversation_id: Optional[str] = None) -> LabOrder:
         def load(s, patient):
             order = s.get(m.LabOrderRow, (order_id or "").strip())
             return self._lab_dcs(s, [order])[0] if order is not None and order.patient_id == patient.id else None
 
-        result = self._read_records(card_no, "read_lab_order", f"lab_order:{order_id}", load)
+        result = self._read_records(card_no, "read_lab_order", f"lab_order:{order_id}", load, conversation_id)
         if result is None:
             raise NotFound("没有找到这份检验报告，请核对报告单号。")
         return result
@@ -710,23 +848,23 @@ class SqlHospital(HospitalSystems):
         return [LabOrder(o.id, o.panel, names[o.department_id], o.ordered_at, o.status, o.expected_at, o.reported_at,
                          tuple(results.get(o.id, ()))) for o in orders]
 
-    def imaging_exams(self, card_no: str) -> List[ImagingExam]:
+    def imaging_exams(self, card_no: str, conversation_id: Optional[str] = None) -> List[ImagingExam]:
         def load(s, patient):
             rows = s.execute(select(m.ImagingExamRow).where(m.ImagingExamRow.patient_id == patient.id)
                              .order_by(m.ImagingExamRow.scheduled_at.desc(), m.ImagingExamRow.id.desc())).scalars().all()
             return [self._exam_dc(r) for r in rows]
 
-        result = self._read_records(card_no, "read_imaging_exams", "imaging_exams", load)
+        result = self._read_records(card_no, "read_imaging_exams", "imaging_exams", load, conversation_id)
         if result is None:
             raise NotFound("没有找到这张就诊卡，请核对卡号。")
         return result
 
-    def imaging_exam(self, card_no: str, exam_id: str) -> ImagingExam:
+    def imaging_exam(self, card_no: str, exam_id: str, conversation_id: Optional[str] = None) -> ImagingExam:
         def load(s, patient):
             row = s.get(m.ImagingExamRow, (exam_id or "").strip())
             return self._exam_dc(row) if row is not None and row.patient_id == patient.id else None
 
-        result = self._read_records(card_no, "read_imaging_exam", f"imaging_exam:{exam_id}", load)
+        result = self._read_records(card_no, "read_imaging_exam", f"imaging_exam:{exam_id}", load, conversation_id)
         if result is None:
             raise NotFound("没有找到这项检查，请核对检查单号。")
         return result
@@ -776,7 +914,8 @@ class SqlHospital(HospitalSystems):
                      .order_by(m.AuditLog.id))
             if card_no is not None:
                 query = query.where(m.PatientRow.card_no == card_no.strip())
-            return [dict(actor=a.actor, action=a.action, target=a.target, at=a.at, outcome=a.outcome, card_no=card)
+            return [dict(actor=a.actor, action=a.action, target=a.target, at=a.at, outcome=a.outcome, card_no=card,
+                         conversation_id=a.conversation_id)
                     for a, card in s.execute(query)]
 
     # --- mock-only helpers (not part of HospitalSystems) ------------------------------------------------------------
@@ -787,7 +926,8 @@ class SqlHospital(HospitalSystems):
             patient = self._require_patient(s, card_no)
             rows = s.execute(select(m.SmsOutbox).where(m.SmsOutbox.patient_id == patient.id)
                              .order_by(m.SmsOutbox.id)).scalars().all()
-            return [dict(phone=mask_phone(r.phone), body=r.body, code=r.code, sent_at=r.sent_at) for r in rows]
+            return [dict(phone=mask_phone(unseal(r.phone_enc)), body=r.body, code=r.code, sent_at=r.sent_at)
+                    for r in rows]
 
     def stop_session(self, session_id: int, note: str = "医生临时停诊") -> None:
         """Simulate a doctor cancelling a clinic (停诊): the session can no longer be booked."""

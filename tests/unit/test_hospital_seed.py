@@ -3,13 +3,20 @@ import re
 from sqlalchemy import select
 
 from actions.hospital import models as m
+from actions.hospital.security import unseal
 from actions.hospital.seed import DEMO_PATIENTS, main
 from actions.hospital.sql import create_hospital, get_hospital, reset_hospital_cache
 
 
+SEALED = ("name_enc", "phone_enc", "guardian_name_enc")  # encrypted with a fresh IV each time
+
+
 def dump(hospital):
+    def row(r):
+        return tuple(unseal(v) if k in SEALED and v else v for k, v in r._mapping.items())
+
     with hospital.engine.connect() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+        return {t.name: [row(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
                 for t in m.Base.metadata.sorted_tables}
 
 
@@ -37,7 +44,7 @@ def test_patients_and_their_history(hospital):
     with hospital.engine.connect() as conn:
         patients = conn.execute(select(m.PatientRow)).all()
     assert len(patients) >= 60
-    assert sum(1 for p in patients if p.guardian_name) >= 3
+    assert sum(1 for p in patients if p.guardian_name_enc) >= 3
     pending = abnormal = critical = 0
     for p in patients:
         orders = hospital.lab_orders(p.card_no)
@@ -49,6 +56,23 @@ def test_patients_and_their_history(hospital):
     assert pending >= 5 and abnormal >= 30 and critical >= 2
     statuses = {e.status for p in patients for e in hospital.imaging_exams(p.card_no)}
     assert statuses == {"scheduled", "pending_report", "ready"}
+
+
+def test_names_and_phones_are_encrypted_at_rest_with_a_key_outside_the_database(hospital):
+    with hospital.engine.connect() as conn:
+        rows = {r.card_no: r for r in conn.execute(select(m.PatientRow))}
+        outbox = conn.execute(select(m.SmsOutbox)).all()
+    dumped = repr(dump_raw(hospital))
+    for demo in DEMO_PATIENTS:
+        row = rows[demo.card_no]
+        assert demo.name not in dumped and demo.phone not in dumped
+        assert (unseal(row.name_enc), unseal(row.phone_enc)) == (demo.name, demo.phone)
+    assert not outbox
+
+
+def dump_raw(hospital):
+    with hospital.engine.connect() as conn:
+        return [tuple(r) for t in m.Base.metadata.sorted_tables for r in conn.execute(select(t))]
 
 
 def test_national_id_is_only_stored_hashed(hospital):
