@@ -39,7 +39,7 @@ from actions.hospital.interface import (
     HospitalError,
 )
 from actions import triage_engine
-from actions.identity import IdentityFormValidation, identity_slots
+from actions.identity import IdentityFormValidation, identity_slots, renew, verified_card, whose
 from actions.lang.dates import describe, parse_date, parse_period
 
 logger = logging.getLogger(__name__)
@@ -143,6 +143,11 @@ def describe_appointment(appointment: Appointment, with_precheck: bool = False) 
     return text + precheck_line(appointment.precheck) if with_precheck else text
 
 
+def my_appointments(tracker: Tracker) -> List[Appointment]:
+    """The verified patient's upcoming appointments (audited with this conversation)."""
+    return hospital().appointments(verified_card(tracker), conversation_id=tracker.sender_id)
+
+
 class ValidateBookingForm(IdentityFormValidation):
     def name(self) -> Text:
         return "validate_booking_form"
@@ -244,10 +249,10 @@ class ValidateBookingForm(IdentityFormValidation):
         return appointment_no_said(tracker)
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         try:
             appointment = next(
-                (a for a in hospital().appointments(card) if a.number == value), None
+                (a for a in my_appointments(tracker) if a.number == value), None
             )
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
@@ -637,7 +642,7 @@ class BookingCommit(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         reset = [SlotSet(name, None) for name in BOOKING_SLOTS]
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         if not tracker.get_slot("booking_confirmed") or not card or not tracker.get_slot("session_id"):
             dispatcher.utter_message(response="utter_booking_cancelled")
             return reset
@@ -645,19 +650,26 @@ class BookingCommit(Action):
         system = hospital()
         try:
             if tracker.get_slot("booking_mode") == "reschedule":
-                appointment = system.reschedule(card, tracker.get_slot("appointment_no"), session_id)
+                appointment = system.reschedule(card, tracker.get_slot("appointment_no"), session_id,
+                                                 conversation_id=tracker.sender_id)
                 headline = "改约成功！"
             else:
-                appointment = system.book(card, session_id, precheck=tracker.get_slot("triage_summary"))
+                appointment = system.book(card, session_id, precheck=tracker.get_slot("triage_summary"),
+                                          conversation_id=tracker.sender_id)
                 headline = "预约成功！"
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             if error.code != "unavailable":
                 dispatcher.utter_message(text="本次没有预约成功。可以说“挂号”重新选择。")
             return reset
-        dispatcher.utter_message(text=f"{headline}\n{describe_appointment(appointment, with_precheck=True)}")
+        try:
+            name = whose(tracker, card)
+        except HospitalError:
+            name = ""
+        patient = f"就诊人：{name}\n" if name else ""
+        dispatcher.utter_message(text=f"{headline}\n{patient}{describe_appointment(appointment, with_precheck=True)}")
         dispatcher.utter_message(text=arrival_notes(appointment))
-        return reset
+        return reset + renew(tracker)
 
 
 class ListAppointments(Action):
@@ -665,23 +677,24 @@ class ListAppointments(Action):
         return "action_list_appointments"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         if not card:
             return []
         try:
-            appointments = hospital().appointments(card)
+            appointments = hospital().appointments(card, conversation_id=tracker.sender_id)
+            name = whose(tracker, card)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return []
         if not appointments:
             dispatcher.utter_message(
-                text="您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。",
+                text=f"{name}，您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。",
                 buttons=buttons([("我要挂号", "我要挂号")]),
             )
             return []
         lines = "\n\n".join(describe_appointment(a, with_precheck=True) for a in appointments)
         dispatcher.utter_message(
-            text=f"您有 {len(appointments)} 个待就诊的预约：\n\n{lines}",
+            text=f"{name}，您有 {len(appointments)} 个待就诊的预约：\n\n{lines}",
             buttons=buttons([("改约", "我要改约"), ("取消预约", "取消预约")]),
         )
         return []
@@ -695,7 +708,7 @@ class AskAppointmentNo(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         try:
-            appointments = hospital().appointments(tracker.get_slot("verified_card"))
+            appointments = my_appointments(tracker)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return []
@@ -715,7 +728,7 @@ class ValidateCancelForm(IdentityFormValidation):
         if pending:
             return pending
         try:
-            if not hospital().appointments(tracker.get_slot("verified_card")):
+            if not my_appointments(tracker):
                 return []  # nothing to cancel: action_cancel_appointment says so
         except HospitalError:
             return []
@@ -726,7 +739,7 @@ class ValidateCancelForm(IdentityFormValidation):
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         try:
-            mine = {a.number: a for a in hospital().appointments(tracker.get_slot("verified_card"))}
+            mine = {a.number: a for a in my_appointments(tracker)}
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             self._end_form()
@@ -757,7 +770,7 @@ class AskCancelConfirmed(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         number = tracker.get_slot("appointment_no")
         try:
-            mine = {a.number: a for a in hospital().appointments(tracker.get_slot("verified_card"))}
+            mine = {a.number: a for a in my_appointments(tracker)}
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return []
@@ -775,19 +788,19 @@ class CancelAppointment(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         reset = [SlotSet("appointment_no", None), SlotSet("cancel_confirmed", None)]
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         number = tracker.get_slot("appointment_no")
         if not card:
             return reset
         try:
             if not number:
-                if not hospital().appointments(card):
+                if not hospital().appointments(card, conversation_id=tracker.sender_id):
                     dispatcher.utter_message(text="您目前没有待就诊的预约，不需要取消。")
                 return reset
             if not tracker.get_slot("cancel_confirmed"):
                 dispatcher.utter_message(text="好的，预约保留不变。")
                 return reset
-            appointment = hospital().cancel(card, number)
+            appointment = hospital().cancel(card, number, conversation_id=tracker.sender_id)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return reset

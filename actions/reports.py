@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from actions.hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
 from actions.hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from actions.identity import verified_card, whose
 
 logger = logging.getLogger(__name__)
 
@@ -82,19 +83,21 @@ class ShowReports(Action):
         return "action_show_reports"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         if not card:  # only ever run after identity; never look records up without it
             return []
         kind = report_kind(_gated_text(tracker, "check_report"))
+        asked = {"conversation_id": tracker.sender_id}
         try:
-            orders = hospital().lab_orders(card) if kind != "imaging" else []
-            exams = hospital().imaging_exams(card) if kind != "lab" else []
+            orders = hospital().lab_orders(card, **asked) if kind != "imaging" else []
+            exams = hospital().imaging_exams(card, **asked) if kind != "lab" else []
+            name = whose(tracker, card)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return []
         orders, exams = orders[:MAX_LISTED], exams[:MAX_LISTED]
         if not orders and not exams:
-            dispatcher.utter_message(text="没有查到您近期的检验或检查记录。如果刚做完，可能还在登记中，请稍后再查。")
+            dispatcher.utter_message(text=f"没有查到{name}近期的检验或检查记录。如果刚做完，可能还在登记中，请稍后再查。")
             return []
         lines = [lab_line(o) for o in orders] + [imaging_line(e) for e in exams]
         ready = [(f"查看{o.panel}", f'/open_report{{"report_id": "lab:{o.id}"}}') for o in orders if o.status == "ready"]
@@ -102,7 +105,7 @@ class ShowReports(Action):
             (f"查看{e.modality}{e.body_part}", f'/open_report{{"report_id": "imaging:{e.id}"}}')
             for e in exams
         ]
-        dispatcher.utter_message(text="您近期的报告：\n" + "\n".join(lines), buttons=buttons(ready[:8]))
+        dispatcher.utter_message(text=f"{name}近期的报告：\n" + "\n".join(lines), buttons=buttons(ready[:8]))
         return []
 
 
@@ -130,19 +133,22 @@ class ShowReport(Action):
         return "action_show_report"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         if not card:  # only ever run after identity; never look records up without it
             return []
         wanted = _gated_entity(tracker, "open_report", "report_id") or ""
         kind, _, report_id = wanted.partition(":")
         system = hospital()
         try:
+            asked = {"conversation_id": tracker.sender_id}
             if not report_id:
-                kind, report_id = self._by_name(card, _gated_text(tracker, "open_report"))
+                kind, report_id = self._by_name(card, _gated_text(tracker, "open_report"), asked)
             if kind == "lab":
-                show_lab_order(dispatcher, system.lab_order(card, report_id))
+                order = system.lab_order(card, report_id, **asked)
+                show_lab_order(dispatcher, order, whose(tracker, card))
             elif kind == "imaging":
-                show_imaging(dispatcher, system.imaging_exam(card, report_id))
+                exam = system.imaging_exam(card, report_id, **asked)
+                show_imaging(dispatcher, exam, whose(tracker, card))
             else:
                 dispatcher.utter_message(text="请问想看哪一份报告？可以说“查报告”看看您的全部报告。")
         except NotFound:
@@ -152,23 +158,24 @@ class ShowReport(Action):
         return []
 
     @staticmethod
-    def _by_name(card: str, text: str):
+    def _by_name(card: str, text: str, asked: Dict[str, Any]):
         """The newest report whose panel or exam the patient named ("看下血常规")."""
         system = hospital()
-        for order in system.lab_orders(card):
+        for order in system.lab_orders(card, **asked):
             if any(part in text for part in order.panel.split("/")):
                 return "lab", order.id
-        for exam in system.imaging_exams(card):
+        for exam in system.imaging_exams(card, **asked):
             words = _MODALITY_WORDS.get(exam.modality, (exam.modality,))
             if any(word in text for word in words) or exam.body_part in text:
                 return "imaging", exam.id
         return None, None
 
 
-def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
+def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder, name: str) -> None:
+    """`name`: whose report it is, masked (王**)."""
     if order.status != "ready":
         dispatcher.utter_message(
-            text=f"{order.panel}还在检验中，预计 {_when(order.expected_at)} 出结果。出结果后可以再来问我。"
+            text=f"{name}的{order.panel}还在检验中，预计 {_when(order.expected_at)} 出结果。出结果后可以再来问我。"
         )
         return
     catalogue = load_lab_tests()
@@ -191,7 +198,7 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
         for r in rows
     )
     dispatcher.utter_message(
-        text=f"{order.panel}（{_when(order.reported_at)} 报告，{order.department}开单）\n{table}",
+        text=f"{name}的{order.panel}（{_when(order.reported_at)} 报告，{order.department}开单）\n{table}",
         json_message=custom_payload(
             lab_report={
                 "title": order.panel,
@@ -223,8 +230,8 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder) -> None:
         dispatcher.utter_message(text="各项结果都在参考范围内。具体请以医生解读为准。")
 
 
-def show_imaging(dispatcher: CollectingDispatcher, exam: ImagingExam) -> None:
-    head = f"{exam.modality} {exam.body_part}"
+def show_imaging(dispatcher: CollectingDispatcher, exam: ImagingExam, name: str) -> None:
+    head = f"{name}的{exam.modality} {exam.body_part}"
     if exam.status == "ready" and exam.conclusion:
         dispatcher.utter_message(
             text=f"{head} 报告结论：\n{exam.conclusion}\n检查报告需要结合症状由医生解读，请带着报告复诊。"

@@ -62,7 +62,7 @@ def tracker(
 ) -> Tracker:
     all_slots: Dict[str, Any] = {name: None for name in _domain()["slots"]}
     all_slots["requested_slot"] = requested
-    all_slots.update(slots or {})
+    all_slots.update(vouched(slots or {}, "qa-user"))
     latest = user(text, intent, entities)
     return Tracker(
         "qa-user",
@@ -74,6 +74,17 @@ def tracker(
         {"name": active_loop} if active_loop else {},
         "action_listen",
     )
+
+
+def vouched(slots: Dict[str, Any], sender_id: str) -> Dict[str, Any]:
+    """A `verified_card` given without `verified_at` gets the fresh stamp the action
+    server gives on verification (as in a real conversation). Give `verified_at`
+    explicitly (None, stale, forged) to test what happens without one."""
+    from actions.identity import stamp
+
+    if slots.get("verified_card") and "verified_at" not in slots:
+        return {**slots, "verified_at": stamp(sender_id, slots["verified_card"])}
+    return slots
 
 
 class Harness:

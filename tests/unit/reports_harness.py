@@ -14,7 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.unit.action_harness import PROJECT_ROOT, _domain, domain, responses, slot_events, texts, user  # noqa: F401
+from tests.unit.action_harness import (  # noqa: F401
+    PROJECT_ROOT, _domain, domain, responses, slot_events, texts, user, vouched)
 
 _HOSPITAL_USERS = ("actions.common", "actions.reports", "actions.identity")
 
@@ -50,7 +51,7 @@ def make_tracker(*events: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
     Slots not given are None, as in a new conversation."""
     all_slots = {name: None for name in _domain()["slots"]}
     all_slots["requested_slot"] = None
-    all_slots.update(slots or {})
+    all_slots.update(vouched(slots or {}, sender_id))
     users = [e for e in events if e.get("event") == "user"]
     latest = users[-1]["parse_data"] if users else {}
     return Tracker(sender_id, all_slots, latest, list(events), False, None,

@@ -506,7 +506,7 @@ async def test_commit_books_and_explains_arrival(h, hospital):
     assert appointment.session.id == session.id and appointment.session.booked == session.booked + 1
     assert appointment.number.startswith("GH20261126-")
     assert texts(dispatcher) == [
-        f"预约成功！\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
+        f"预约成功！\n就诊人：赵**\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
         "11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n"
         f"就诊序号：{appointment.queue_no}",
         arrival_notes(appointment),
@@ -570,7 +570,7 @@ async def test_reschedule_commit_moves_the_appointment(h, hospital):
     assert events == RESET
     [moved] = hospital.appointments(card)
     assert moved.session.id == new.id
-    assert texts(dispatcher)[0].startswith(f"改约成功！\n预约号 {moved.number}：")
+    assert texts(dispatcher)[0].startswith(f"改约成功！\n就诊人：陈**\n预约号 {moved.number}：")
 
 
 # --- schedule and fees (no identity needed) ---------------------------------------------------------------
@@ -773,7 +773,7 @@ async def test_list_appointments_shows_each_booking_with_what_triage_recorded(h,
         "我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}))
     assert events == []
     [message] = dispatcher.messages
-    assert message["text"].startswith("您有 2 个待就诊的预约：")
+    assert message["text"].startswith("赵**，您有 2 个待就诊的预约：")
     assert message["text"].count("预问诊") == 1
     assert "预约号 GH20261126-" in message["text"] and "预约号 GH20261127-" in message["text"]
     assert message["text"].endswith("预问诊（已随预约交给医生）：胸口发闷")

@@ -22,6 +22,7 @@ from tests.unit.reports_harness import (
     loop,
     make_tracker,
     payloads,
+    responses,
     run,
     slot,
     slot_events,
@@ -146,7 +147,7 @@ async def test_after_identity_does_nothing_without_verification(hospital):
 async def test_after_identity_runs_the_gated_task_once_verified(hospital):
     dispatcher, _ = await run(AfterIdentity(), as_a("查报告", "check_report"))
 
-    assert all_text(dispatcher).startswith("您近期的报告：")
+    assert all_text(dispatcher).startswith("陈**近期的报告：")
 
 
 def test_the_identity_form_asks_until_verified_card_is_set():
@@ -182,8 +183,10 @@ async def test_right_phone_digits_set_verified_card(hospital):
 
     dispatcher, events = await run(ValidateVerifyForm(), tracker)
 
-    assert slot_events(events) == {"identity_secret": "verified", "verified_card": A.card_no, "requested_slot": None}
-    assert texts(dispatcher) == ["身份核实成功，陈**您好。"]
+    slots = slot_events(events)
+    assert slots.pop("verified_at")  # the server's stamp (see test_identity_actions)
+    assert slots == {"identity_secret": "verified", "verified_card": A.card_no, "requested_slot": None}
+    assert [(m["response"], m["name"]) for m in dispatcher.messages] == [("utter_identity_verified", "陈**")]
 
 
 @pytest.mark.parametrize("secret", ["0000", "发验证码", "我不知道", "123456", B.phone_last4])
@@ -316,11 +319,10 @@ async def test_a_locked_card_stays_locked_even_with_the_right_secret(hospital):
 
     assert "verified_card" not in slot_events(events)
     assert slot_events(events)["card_no"] is None
-    assert "暂停到" in all_text(dispatcher) and B.name not in all_text(dispatcher)
+    assert responses(dispatcher) == ["utter_identity_locked"] and B.name not in repr(dispatcher.messages)
     assert hospital.verify(B.card_no, "phone4", B.phone_last4).reason == "locked"
     # an SMS code cannot get round the lock either
-    with pytest.raises(Exception):
-        hospital.send_otp(B.card_no)
+    assert hospital.send_otp(B.card_no).reason == "locked" and not hospital.sms_outbox(B.card_no)
     hospital.clock.advance(minutes=16)
     assert hospital.verify(B.card_no, "phone4", B.phone_last4).ok
 
@@ -422,8 +424,11 @@ async def test_the_dialogue_audits_what_it_shows(hospital):
     await run(ShowReports(), as_a("查报告", "check_report"))
     await run(ShowReport(), as_a("打开", "open_report", f"lab:{lab.id}"))
 
-    actions_ = [e["action"] for e in hospital.audit_entries(A.card_no)[before + 1:]]
-    assert actions_ == ["read_lab_orders", "read_imaging_exams", "read_lab_order"]
+    entries = hospital.audit_entries(A.card_no)[before + 1:]
+    # read_patient: the masked name that says whose records these are
+    assert [e["action"] for e in entries] == [
+        "read_lab_orders", "read_imaging_exams", "read_patient", "read_lab_order", "read_patient"]
+    assert {e["conversation_id"] for e in entries} == {"qa2-user"}
 
 
 # --- logs -------------------------------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ async def test_list_shows_labs_and_imaging_with_status(hospital):
     assert events == []
     assert len(dispatcher.messages) == 1
     text = all_text(dispatcher)
+    assert text.startswith("陈**近期的报告：")  # whose records these are, masked
     for order in hospital.lab_orders(MAN):
         assert order.panel in text
     assert "血脂（11月4日 08:10 开单）：已出结果，4 项异常" in text
@@ -118,7 +119,7 @@ async def test_lab_report_gives_every_analyte_with_value_unit_range_and_flag(hos
 
     assert events == []
     table = texts(dispatcher)[0]
-    assert table.startswith("血常规（11月19日 10:30 报告，妇科开单）")
+    assert table.startswith("林**的血常规（11月19日 10:30 报告，妇科开单）")  # whose, masked
     for result in order.results:
         assert result.name in table
         assert f"{result.value:g} {result.unit}" in table
@@ -224,7 +225,7 @@ async def test_critical_potassium_gives_the_emergency_message_and_payload(hospit
 async def test_pending_lab_order_says_when_it_is_expected(hospital):
     dispatcher, _ = await open_lab(hospital, MAN, "血常规")
 
-    assert texts(dispatcher) == ["血常规还在检验中，预计 11月24日 10:20 出结果。出结果后可以再来问我。"]
+    assert texts(dispatcher) == ["陈**的血常规还在检验中，预计 11月24日 10:20 出结果。出结果后可以再来问我。"]
     assert not payloads(dispatcher, "lab_report")
 
 
@@ -249,7 +250,7 @@ async def test_ready_imaging_gives_the_conclusion(hospital):
     dispatcher, _ = await run(ShowReport(), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
 
     assert texts(dispatcher) == [
-        "超声 肝胆胰脾 报告结论：\n轻度脂肪肝。\n检查报告需要结合症状由医生解读，请带着报告复诊。"
+        "陈**的超声 肝胆胰脾 报告结论：\n轻度脂肪肝。\n检查报告需要结合症状由医生解读，请带着报告复诊。"
     ]
 
 
@@ -257,7 +258,7 @@ async def test_imaging_waiting_for_its_report_says_when(hospital):
     exam = exam_of(hospital, CRITICAL, "pending_report")
     dispatcher, _ = await run(ShowReport(), verified(CRITICAL, "打开", "open_report", f"imaging:{exam.id}"))
 
-    assert texts(dispatcher) == ["CT 头颅已经做完，报告预计 11月24日 16:00 出。"]
+    assert texts(dispatcher) == ["王**的CT 头颅已经做完，报告预计 11月24日 16:00 出。"]
 
 
 async def test_scheduled_imaging_gives_time_place_and_preparation(hospital):
@@ -265,7 +266,7 @@ async def test_scheduled_imaging_gives_time_place_and_preparation(hospital):
     dispatcher, _ = await run(ShowReport(), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
 
     text = all_text(dispatcher)
-    assert text.startswith("CT 上腹部预约在 11月27日 14:30，地点：医技楼负1楼放射科。")
+    assert text.startswith("陈**的CT 上腹部预约在 11月27日 14:30，地点：医技楼负1楼放射科。")
     assert "检查前准备：" in text and exam.preparation in text
     assert "二甲双胍" in text  # an enhanced CT: the metformin advice reaches the patient
 
