@@ -268,6 +268,31 @@ def test_new_conversation_clears(chat, rasa):
     assert chat.bot_rows.count() == 1 and chat.user_bubbles.count() == 0
 
 
+def test_end_and_clear_for_kiosks(chat, rasa):
+    """One tap ends the verification on the server (/restart to the old session),
+    clears what the page stored and starts a fresh session for the next person."""
+    chat.send("我的就诊卡是1000003")
+    chat.wait_bot_count(2)
+    old = chat.session_id()
+    button = chat.page.get_by_role("button", name="结束并清除")
+    expect(button).to_be_visible()
+    chat.screenshot("09b_end_and_clear_button")
+    button.click()
+    expect(chat.page.locator("#confirm-new")).to_be_hidden()
+    expect(chat.user_bubbles).to_have_count(0)
+    new = chat.wait_ready()
+    assert new and new != old
+    chat.wait_bot_count(1)  # the fresh session's greeting only
+    _wait(lambda: {"session_id": old, "text": "/restart"} in rasa.log()["messages"])
+    messages = rasa.log()["messages"]
+    assert messages.index({"session_id": old, "text": "/restart"}) < messages.index({"session_id": new, "text": "/greet"})
+    stored = chat.page.evaluate("JSON.stringify(sessionStorage)")
+    assert "1000003" not in stored and old not in stored and chat.stored_session_id() == new
+    chat.page.reload()
+    assert chat.wait_ready() == new
+    assert chat.user_bubbles.count() == 0 and "1000003" not in chat.log_text()
+
+
 def test_disconnect_shows_message_and_reconnects(chat, rasa):
     sid = chat.session_id()
     status = chat.page.locator("#status")

@@ -58,6 +58,7 @@ function start() {
   const scroller = $("chat");
   const largeBtn = $("large-text");
   const newBtn = $("new-chat");
+  const endBtn = $("end-clear");
   const confirmBox = $("confirm-new");
 
   let sessionId = storage.loadSessionId();
@@ -259,17 +260,29 @@ function start() {
     else newBtn.focus();
   }
   newBtn.addEventListener("click", () => {
-    if (history.items.length === 0) startNewConversation();
+    if (history.items.length === 0) endConversation();
     else showConfirm(true);
   });
   $("confirm-no").addEventListener("click", () => showConfirm(false));
   $("confirm-yes").addEventListener("click", () => {
     showConfirm(false);
-    startNewConversation();
+    endConversation();
+  });
+  // Kiosks and shared phones: one tap, no question, and the next person finds nothing.
+  endBtn.addEventListener("click", () => {
+    showConfirm(false);
+    endConversation();
   });
   confirmBox.addEventListener("keydown", (e) => {
     if (e.key === "Escape") showConfirm(false);
   });
+
+  // Ends the conversation on the server as well: Rasa's /restart forgets every slot,
+  // the proven identity included (the page may be gone before "退出" could be typed).
+  function endConversation() {
+    if (ready && sessionId) emitUser("/restart");
+    startNewConversation();
+  }
 
   function startNewConversation() {
     storage.clearConversation();
