@@ -72,7 +72,8 @@ def verified_card(tracker: Tracker) -> Optional[str]:
     """The card proven in this conversation and used within IDLE_SECONDS, else None.
     The only way actions may learn whose records they may show."""
     moment = _used_at(tracker)
-    if moment is None or not 0 <= clock() - moment <= IDLE_SECONDS:
+    # A little tolerance backwards: several action servers' clocks may differ slightly.
+    if moment is None or not -REFRESH_SECONDS <= clock() - moment <= IDLE_SECONDS:
         return None
     return tracker.get_slot("verified_card")
 

@@ -106,6 +106,9 @@ def make_engine(url: str) -> Engine:
     def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (old personal data, expired codes) are overwritten, not left in free
+        # pages (Debian's SQLite does this by default; other builds do not).
+        cursor.execute("PRAGMA secure_delete=ON")
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -102,3 +103,46 @@ def test_get_hospital_is_cached_and_uses_the_env(tmp_path, monkeypatch):
         assert first.card_exists("1000001")
     finally:
         reset_hospital_cache()
+
+
+def test_a_database_from_the_previous_seed_version_is_rebuilt(tmp_path, today):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # the shape of seed version 1: phone and name in clear
+        conn.executescript("""
+            CREATE TABLE hospital_meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(200) NOT NULL);
+            INSERT INTO hospital_meta VALUES ('seed_version', '1');
+            CREATE TABLE patients (id INTEGER PRIMARY KEY, card_no VARCHAR(20), name VARCHAR(20), phone VARCHAR(20));
+            INSERT INTO patients VALUES (1, '1000001', '陈建国', '13812345678');
+            CREATE TABLE verification_state (patient_id INTEGER PRIMARY KEY REFERENCES patients(id), failures INTEGER);
+            INSERT INTO verification_state VALUES (1, 3);
+        """)
+    hospital = create_hospital(f"sqlite:///{path}", today=today)
+    try:
+        assert hospital.patient("1000001").name == "陈建国"
+    finally:
+        hospital.dispose()
+    for file in tmp_path.iterdir():
+        assert b"13812345678" not in file.read_bytes(), file
+
+
+def test_deleted_rows_leave_nothing_in_the_file(tmp_path, today):
+    """Personal data deleted from the SQLite file (expired codes, purged records) is
+    overwritten, not left readable in free pages."""
+    from sqlalchemy import delete, insert
+
+    path = tmp_path / "h.db"
+    hospital = create_hospital(f"sqlite:///{path}", today=today)
+    try:
+        marker = "陈建国的电话13812345678" * 40
+        with hospital.engine.begin() as conn:
+            for conversation, summary in (("x", marker), ("y", "kept")):
+                conn.execute(insert(m.HandoffTicketRow).values(conversation_id=conversation, reason="r", status="open",
+                                                               summary=summary, created_at=dt.datetime(2026, 11, 24)))
+        with hospital.engine.begin() as conn:
+            conn.execute(delete(m.HandoffTicketRow).where(m.HandoffTicketRow.conversation_id == "x"))
+    finally:
+        hospital.dispose()
+    for file in tmp_path.iterdir():
+        assert "13812345678".encode() not in file.read_bytes(), file

@@ -161,7 +161,7 @@ def test_no_message_can_fill_the_identity_slots_directly():
     # `/check_report{"verified_card": "1000002"}` typed by hand must not verify anyone:
     # only the form's validation (custom mappings) may set these slots.
     slots = Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()["slots"]
-    for name in ("verified_card", "card_no", "identity_secret"):
+    for name in ("verified_card", "verified_at", "card_no", "identity_secret"):
         assert slots[name]["mappings"] == [{"type": "custom"}], name
         assert slots[name]["influence_conversation"] is False
 
@@ -345,11 +345,12 @@ def test_verified_card_is_not_kept_across_sessions():
 
     tracker = DialogueStateTracker.from_events(
         "s", [ActionExecuted("action_listen"), UserUttered("查报告"), CoreSlotSet("verified_card", A.card_no),
-              CoreSlotSet("card_no", A.card_no)], domain_obj.slots)
+              CoreSlotSet("card_no", A.card_no), CoreSlotSet("verified_at", "1800000000.x")], domain_obj.slots)
     assert tracker.get_slot("verified_card") == A.card_no
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
     assert tracker.get_slot("verified_card") is None and tracker.get_slot("card_no") is None
+    assert tracker.get_slot("verified_at") is None
 
 
 @functools.lru_cache(maxsize=None)
