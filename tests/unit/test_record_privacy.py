@@ -366,8 +366,8 @@ def _registered_actions() -> frozenset:
 def test_the_action_server_starts_and_serves_every_gating_action():
     # An abstract base that is not marked abstract crashes this scan (and the server).
     registered = _registered_actions()
-    for name in ("validate_verify_form", "action_after_identity", "action_show_reports", "action_show_report",
-                 "action_lab_meaning", "action_exam_preparation"):
+    for name in ("validate_verify_form", "action_after_identity", "action_logout", "action_show_reports",
+                 "action_show_report", "action_lab_meaning", "action_exam_preparation"):
         assert name in registered
 
 
