@@ -101,13 +101,14 @@ def whose(tracker: Tracker, card: str) -> str:
 
 
 def client_of(tracker: Tracker) -> Optional[str]:
-    """The client address a channel put into the message metadata, if any."""
-    metadata = tracker.latest_message.get("metadata")
-    if not isinstance(metadata, dict):
-        user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-        metadata = user.get("metadata")
-    value = metadata.get("client_ip") if isinstance(metadata, dict) else None
-    return str(value)[:64] if value else None
+    """The client address a channel put into the message metadata, if any. Rasa 3.6
+    keeps message metadata on the user event (parse data only with a component that
+    adds it to latest_message): both are read."""
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    for metadata in (tracker.latest_message.get("metadata"), user.get("metadata")):
+        if isinstance(metadata, dict) and metadata.get("client_ip"):
+            return str(metadata["client_ip"])[:64]
+    return None
 
 
 def _forget(tracker: Tracker) -> List[EventType]:

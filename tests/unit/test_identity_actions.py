@@ -68,14 +68,13 @@ async def answer(h, text, intent="provide_identity", requested="identity_secret"
 
 
 def conversation(text, intent, sender, client=None, **slots):
-    """A turn of verify_form in conversation `sender`, from `client` (channel metadata)."""
+    """A turn of verify_form in conversation `sender`, from `client`: the channel's
+    metadata, which Rasa 3.6 sends on the user event."""
     latest = parse_data(text, intent)
-    if client:
-        latest["metadata"] = {"client_ip": client}
+    event = {"event": "user", "text": text, "parse_data": latest, "metadata": {"client_ip": client} if client else {}}
     all_slots = {name: None for name in domain()["slots"]}
     all_slots.update(requested_slot="identity_secret", **slots)
-    return Tracker(sender, all_slots, latest, [{"event": "user", "text": text, "parse_data": latest}],
-                   False, None, {"name": "verify_form"}, "action_listen")
+    return Tracker(sender, all_slots, latest, [event], False, None, {"name": "verify_form"}, "action_listen")
 
 
 async def test_required_slots_until_verified(h):
@@ -228,6 +227,16 @@ async def test_one_client_cannot_walk_through_the_cards_in_new_conversations(h):
     _, events = await h.run(
         form, conversation("6721", "provide_identity", "fresh", client="198.51.100.1", card_no="1000002"))
     assert slot_events(events)["verified_card"] == "1000002"
+
+
+def test_the_client_address_is_read_from_the_message_metadata():
+    from actions.identity import client_of
+
+    assert client_of(conversation("0000", "provide_identity", "s", client="203.0.113.9")) == "203.0.113.9"
+    on_parse_data = conversation("0000", "provide_identity", "s")
+    on_parse_data.latest_message["metadata"] = {"client_ip": "198.51.100.1"}
+    assert client_of(on_parse_data) == "198.51.100.1"
+    assert client_of(conversation("0000", "provide_identity", "s")) is None
 
 
 async def test_naming_another_card_needs_that_card_verified(h):
