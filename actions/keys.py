@@ -30,7 +30,7 @@ def master_key() -> bytes:
     if configured:
         return configured.encode("utf-8")
     if not KEY_FILE.exists():
-        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        KEY_FILE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # .data: the owner's only
         # O_EXCL: two processes starting together must not write two different keys.
         try:
             fd = os.open(KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

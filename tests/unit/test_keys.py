@@ -11,15 +11,16 @@ from actions import keys
 @pytest.fixture
 def key_file(tmp_path, monkeypatch):
     monkeypatch.delenv(keys.KEY_ENV, raising=False)
-    monkeypatch.setattr(keys, "KEY_FILE", tmp_path / "secret.key")
+    monkeypatch.setattr(keys, "KEY_FILE", tmp_path / "data" / "secret.key")
     keys.reset_cache()
-    yield tmp_path / "secret.key"
+    yield tmp_path / "data" / "secret.key"
     keys.reset_cache()
 
 
 def test_key_file_is_created_owner_only_and_reused(key_file):
     first = keys.keyed_hash("otp", "123456")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
     keys.reset_cache()
     assert keys.keyed_hash("otp", "123456") == first
 
