@@ -71,6 +71,8 @@ CODE_LIMITS = {
     "client": ((30, dt.timedelta(hours=1)),),
 }
 MAX_FAILURES = FAILURE_LIMITS["card"][0][0]
+LONGEST_WINDOW = max(window for limits in (FAILURE_LIMITS, CODE_LIMITS) for rules in limits.values()
+                     for _, window in rules)
 STATUS_TEXT = {"cancelled": "已取消", "rescheduled": "已改约", "attended": "已就诊"}
 DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
 
@@ -575,6 +577,9 @@ class SqlHospital(HospitalSystems):
             from sqlalchemy.dialects.sqlite import insert
         s.execute(insert(m.LimitKey).values([dict(key=k, touched_at=now) for k in names]).on_conflict_do_nothing())
         s.execute(update(m.LimitKey).where(m.LimitKey.key.in_(names)).values(touched_at=now)
+                  .execution_options(synchronize_session=False))
+        # What no window looks at any more is gone (the table stays small).
+        s.execute(delete(m.LimitEvent).where(m.LimitEvent.key.in_(names), m.LimitEvent.at <= now - LONGEST_WINDOW)
                   .execution_options(synchronize_session=False))
 
     @staticmethod

@@ -109,6 +109,19 @@ def test_one_client_cannot_try_many_cards_from_many_conversations(hospital):
     assert hospital.verify("1000002", "phone4", "6721", conversation_id="new", client="10.0.0.7").ok
 
 
+def test_counted_attempts_are_forgotten_when_no_window_needs_them(hospital, demo_patient):
+    def events():
+        with hospital.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(m.LimitEvent)).scalar_one()
+
+    for _ in range(3):
+        hospital.verify(demo_patient.card_no, "phone4", wrong(demo_patient), conversation_id="c")
+    assert events() == 6  # card and conversation
+    hospital.clock.advance(hours=24)
+    assert hospital.verify(demo_patient.card_no, "phone4", wrong(demo_patient), conversation_id="c").attempts_left == 4
+    assert events() == 2
+
+
 def test_success_resets_the_card_counter(hospital, demo_patient):
     card = demo_patient.card_no
     for _ in range(4):
