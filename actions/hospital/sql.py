@@ -37,7 +37,6 @@ from .interface import (
     Department,
     Doctor,
     HandoffTicket,
-    HospitalError,
     HospitalSystems,
     ImagingExam,
     LabOrder,

@@ -19,7 +19,6 @@ from tests.unit.action_harness import (PROJECT_ROOT, Harness, button_payloads, d
 PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == "1000005")  # 赵丽华, no appointments
 CARD = PATIENT.card_no
 UNKNOWN = "9999999"
-LOCKED_TEXT = "0000-88881200"
 
 
 def SLOT(name, value):
