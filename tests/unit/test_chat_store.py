@@ -187,3 +187,26 @@ def test_retention_days_come_from_the_environment():
     for bad in ("0", "-3", "thirty"):
         with pytest.raises(ValueError):
             database.retention_days({"CHAT_RETENTION_DAYS": bad})
+
+
+async def test_the_purge_job_keeps_the_configured_number_of_days(store, url, domain, monkeypatch):
+    from scripts.purge_chats import PeriodicPurge, purge_once
+
+    now = time.time()
+    await store.save(tracker_with("ten-days-ago", [said("我发烧", "describe_symptoms", now - 10 * 86400)], domain))
+    await store.save(tracker_with("two-days-ago", [said("我咳嗽", "describe_symptoms", now - 2 * 86400)], domain))
+    monkeypatch.setenv(database.ENV_RETENTION_DAYS, "7")
+
+    assert purge_once(url) == 1
+    assert await store.keys() == ["two-days-ago"]
+
+    # The job `make run` starts purges at once and then periodically, until stopped.
+    await store.save(tracker_with("three-days-ago", [said("我头晕", "describe_symptoms", now - 3 * 86400)], domain))
+    job = PeriodicPurge(url, days=1, every=3600)
+    job.start()
+    deadline = time.monotonic() + 10
+    while await store.keys() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.stop()
+    assert await store.keys() == []
+    assert not job.is_alive()
