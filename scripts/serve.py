@@ -147,7 +147,8 @@ class Assistant:
         """Stop the Rasa server alone and start it again; the other servers and the
         conversations database keep running."""
         old = self.processes.pop("rasa")
-        os.killpg(old.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(old.pid, signal.SIGTERM)
         old.wait(timeout=30)
         rasa = self._spawn("rasa", self._rasa_command, self._rasa_env)
         _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
