@@ -1,8 +1,9 @@
 """What of a conversation is never stored as typed: the identity secrets.
 
-The message a patient sends while a form asks for `identity_secret` (the last 4
-digits of their phone, or an SMS code) is stored with every 4–6 digit run masked, in
-its text and in its parse data; the `identity_secret` slot is stored only as the
+A message a patient sends while a form asks who they are (`card_no`, then
+`identity_secret`: the last 4 digits of their phone, or an SMS code — some type both at
+once) is stored with every 4–6 digit run masked, in its text and in its parse data
+(the 7-digit card number is an identifier and stays); the `identity_secret` slot is stored only as the
 non-secret markers the dialogue uses ("verified", "send_code", …).
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any, Dict, List, Sequence
 
 SECRET_SLOT = "identity_secret"
+IDENTITY_QUESTIONS = frozenset({"card_no", SECRET_SLOT})
 # Values of the slot that say what happened, not what was typed.
 SAFE_SECRET_VALUES = frozenset({None, "verified", "send_code", "invalid"})
 REDACTED = "redacted"
@@ -43,7 +45,7 @@ def redact(events: Sequence[Dict[str, Any]], start: int = 0) -> List[Dict[str, A
     for index, event in enumerate(events):
         kind = event.get("event")
         if index >= start:
-            if kind == "user" and requested == SECRET_SLOT:
+            if kind == "user" and requested in IDENTITY_QUESTIONS:
                 event = _masked(copy.deepcopy(event))
             elif kind == "slot" and event.get("name") == SECRET_SLOT and event.get("value") not in SAFE_SECRET_VALUES:
                 event = {**event, "value": REDACTED}

@@ -53,7 +53,8 @@ def said(text, intent, timestamp=None):
                        parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []})
 
 
-def identity_conversation(sender="patient-1", secret_text=f"手机尾号{PHONE4}", extracted=f"phone4:{PHONE4}"):
+def identity_conversation(sender="patient-1", secret_text=f"手机尾号{PHONE4}", extracted=f"phone4:{PHONE4}",
+                          card_text=f"卡号{CARD}"):
     """Asked for reports, gave the card number, then the secret; verified."""
     return [
         ActionExecuted("action_listen"),
@@ -63,7 +64,7 @@ def identity_conversation(sender="patient-1", secret_text=f"手机尾号{PHONE4}
         SlotSet("requested_slot", "card_no"),
         BotUttered("为了保护您的隐私，需要先核实身份。请输入您的就诊卡号（7位数字）。"),
         ActionExecuted("action_listen"),
-        said(f"卡号{CARD}", "provide_identity"),
+        said(card_text, "provide_identity"),
         ActionExecuted("verify_form"),
         SlotSet("card_no", CARD),
         SlotSet("requested_slot", "identity_secret"),
@@ -143,6 +144,11 @@ async def test_identity_secrets_are_never_stored_as_typed(store, url, domain, se
     assert secret_slots == ["redacted", "verified"]
     # The card number (an identifier, not a secret) and other messages are kept as said.
     assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"卡号{CARD}"
+
+
+async def test_a_secret_typed_with_the_card_number_is_masked_too(store, url, domain):
+    await store.save(tracker_with("patient-1", identity_conversation(card_text=f"{CARD} {PHONE4}"), domain))
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"{CARD} ****"
 
 
 async def test_digits_are_kept_when_no_secret_was_asked(store, url, domain):
