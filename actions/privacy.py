@@ -65,6 +65,9 @@ class ForgetConversations(Action):
             return []
         try:
             conversations = conversations_of(card, tracker.sender_id)
+            # Counted for the patient: those with something left to delete (older ones
+            # may have been purged already), and this one.
+            deleted = database.stored_conversations(conversations) | {tracker.sender_id}
             database.request_forget(conversations)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
@@ -73,10 +76,10 @@ class ForgetConversations(Action):
             logger.exception("could not record a request to forget conversations")
             dispatcher.utter_message(response="utter_system_down")
             return []
-        logger.info("forget me: %d conversation(s) to delete", len(conversations))
+        logger.info("forget me: %d conversation(s) to delete", len(deleted))
         dispatcher.utter_message(
             response="utter_forget_me_done",
-            conversations=len(conversations),
+            conversations=len(deleted),
             days=f"{database.retention_days():g}",
         )
         return []

@@ -121,6 +121,14 @@ def request_forget(conversation_ids: Iterable[str], bind: Optional[sa.engine.Eng
     return len(ids)
 
 
+def stored_conversations(conversation_ids: Iterable[str], bind: Optional[sa.engine.Engine] = None) -> set:
+    """Those of these conversations that still have events stored."""
+    ids = sorted({c for c in conversation_ids if c})
+    with _bind(bind).connect() as connection:
+        query = sa.select(events.c.sender_id).where(events.c.sender_id.in_(ids)).distinct()
+        return {sender for (sender,) in connection.execute(query)}
+
+
 def carry_out_forget_requests(bind: Optional[sa.engine.Engine] = None) -> int:
     """Delete every event of the conversations patients asked to forget; returns the
     number of events deleted."""

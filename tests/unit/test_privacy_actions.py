@@ -83,11 +83,14 @@ def verified_after(history):
 
 
 async def test_confirmed_forget_me_deletes_every_conversation_of_the_card(monkeypatch, hospital, today, chats, audit):
+    with database.engine(chats).begin() as connection:  # "another-day" was purged already
+        for sender in ("earlier-chat", CURRENT, "someone-else"):
+            connection.execute(database.events.insert().values(sender_id=sender, type_name="user", data="{}"))
     h = Harness(monkeypatch, hospital, today)
     dispatcher, events = await h.run(AfterIdentity(), verified_after(CONFIRMED))
 
     assert responses(dispatcher) == ["utter_forget_me_done"]
-    assert dispatcher.messages[0]["conversations"] == 3
+    assert dispatcher.messages[0]["conversations"] == 2  # the patient is told what was there
     assert dispatcher.messages[0]["days"] == "30"
     assert events == []
     assert audit.asked_for == [CARD]
