@@ -56,7 +56,8 @@ def main() -> None:
     started = time.perf_counter()
     with Assistant(
         rasa_port=free_port(), action_port=free_port(), web_port=None,
-        database_url=f"sqlite:///{database}", model=latest_model(),
+        database_url=f"sqlite:///{database}", tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
+        model=latest_model(),
     ) as assistant:
         print(f"start-up (action server + Rasa server with model): {time.perf_counter() - started:.1f} s")
         say(assistant.rasa_url, "warm-up", "你好")

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
+from chat_store import database as chat_database
+from scripts.purge_chats import PeriodicPurge
+
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("serve")
 
@@ -60,10 +63,13 @@ class Assistant:
     action_port: int
     web_port: Optional[int]
     database_url: str
+    # Conversations (encrypted SQL tracker store); None: TRACKER_DB_URL or .data/chats.db
+    tracker_db_url: Optional[str] = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     model: Optional[Path] = None
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    purge: Optional[PeriodicPurge] = None
 
     @property
     def rasa_url(self) -> str:
@@ -74,7 +80,7 @@ class Assistant:
         return f"http://127.0.0.1:{self.web_port}/" if self.web_port else None
 
     def _spawn(self, name: str, command: List[str], env: Dict[str, str]) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")
+        log = open(self.log_dir / f"{name}.log", "ab")
         # A session of its own, so stopping it also stops anything it spawned.
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -83,10 +89,18 @@ class Assistant:
         return process
 
     def start(self, timeout: float = 240) -> "Assistant":
-        env = {**os.environ, "HOSPITAL_DB_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
+        self.tracker_db_url = self.tracker_db_url or chat_database.database_url()
+        retention_days = chat_database.retention_days()
+        env = {
+            **os.environ, "HOSPITAL_DB_URL": self.database_url, "TRACKER_DB_URL": self.tracker_db_url,
+            "PYTHONUNBUFFERED": "1",
+        }
         endpoints = self.log_dir / "endpoints.yml"
+        # The database URL (it may hold a password) stays in the environment, not the file.
         endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n',
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "tracker_store:\n  type: chat_store.tracker_store.EncryptedSQLTrackerStore\n"
+            "  url: ${TRACKER_DB_URL}\n",
             encoding="utf-8",
         )
         bin_dir = Path(sys.executable).parent
@@ -95,21 +109,21 @@ class Assistant:
             [str(bin_dir / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
             env,
         )
-        rasa = self._spawn(
-            "rasa",
-            [
-                str(bin_dir / "rasa"), "run", "--model", str(self.model or latest_model()),
-                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                "--enable-api", "--auth-token", self.token, "--cors", "*",
-                "--credentials", "credentials.yml", "--endpoints", str(endpoints),
-            ],
-            env,
-        )
+        self._rasa_command = [
+            str(bin_dir / "rasa"), "run", "--model", str(self.model or latest_model()),
+            "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+            "--enable-api", "--auth-token", self.token, "--cors", "*",
+            "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+        ]
+        self._rasa_env = env
+        rasa = self._spawn("rasa", self._rasa_command, env)
         try:
             _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, "action server", timeout)
             _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
             if self.web_port:
                 self._start_web(env, timeout)
+            self.purge = PeriodicPurge(self.tracker_db_url, retention_days)
+            self.purge.start()
         except Exception:
             self.stop()
             raise
@@ -129,7 +143,20 @@ class Assistant:
         )
         _wait_until_up(self.web_url, web, "web page server", timeout)
 
+    def restart_rasa(self, timeout: float = 240) -> None:
+        """Stop the Rasa server alone and start it again; the other servers and the
+        conversations database keep running."""
+        old = self.processes.pop("rasa")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(old.pid, signal.SIGTERM)
+        old.wait(timeout=30)
+        rasa = self._spawn("rasa", self._rasa_command, self._rasa_env)
+        _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
+
     def stop(self) -> None:
+        if self.purge:
+            self.purge.stop()
+            self.purge = None
         for name, process in self.processes.items():
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):

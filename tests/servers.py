@@ -21,6 +21,7 @@ def assistant(tmp_path_factory) -> Assistant:
         action_port=free_port(),
         web_port=free_port(),
         database_url=f"sqlite:///{database}",
+        tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
         model=latest_model(),
     )
     with servers:

@@ -1,0 +1,57 @@
+"""What of a conversation is never stored as typed: the identity secrets.
+
+A message a patient sends while a form asks who they are (`card_no`, then
+`identity_secret`: the last 4 digits of their phone, or an SMS code — some type both at
+once) is stored with every 4–6 digit run masked, in its text and in its parse data
+(the 7-digit card number is an identifier and stays); the `identity_secret` slot is stored only as the
+non-secret markers the dialogue uses ("verified", "send_code", …).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Dict, List, Sequence
+
+SECRET_SLOT = "identity_secret"
+IDENTITY_QUESTIONS = frozenset({"card_no", SECRET_SLOT})
+# Values of the slot that say what happened, not what was typed.
+SAFE_SECRET_VALUES = frozenset({None, "verified", "send_code", "invalid"})
+REDACTED = "redacted"
+MASK = "****"
+_CODE = re.compile(r"(?<!\d)\d{4,6}(?!\d)")
+# Parts of a user event that are identifiers or numbers, never the patient's words.
+_NOT_TEXT = frozenset({"message_id", "timestamp", "input_channel"})
+
+
+def mask_codes(text: str) -> str:
+    return _CODE.sub(MASK, text)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_codes(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: item if key in _NOT_TEXT else _masked(item) for key, item in value.items()}
+    return value
+
+
+def redact(events: Sequence[Dict[str, Any]], start: int = 0) -> List[Dict[str, Any]]:
+    """`events[start:]` (event dicts in conversation order) as they may be stored.
+    The events before `start` are read only to know which slot was being asked."""
+    requested = None
+    stored: List[Dict[str, Any]] = []
+    for index, event in enumerate(events):
+        kind = event.get("event")
+        if index >= start:
+            if kind == "user" and requested in IDENTITY_QUESTIONS:
+                event = _masked(copy.deepcopy(event))
+            elif kind == "slot" and event.get("name") == SECRET_SLOT and event.get("value") not in SAFE_SECRET_VALUES:
+                event = {**event, "value": REDACTED}
+            stored.append(event)
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif kind in ("restart", "session_started") or (kind == "active_loop" and not event.get("name")):
+            requested = None
+    return stored

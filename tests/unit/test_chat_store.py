@@ -1,0 +1,218 @@
+"""Conversations at rest (chat_store): encrypted rows, identity secrets redacted, a
+tracker that round-trips, the retention purge, and "forget me" requests carried out
+when the turn that asked is saved."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions import keys
+from chat_store import database
+from chat_store.tracker_store import EncryptedSQLTrackerStore
+from tests.unit.action_harness import PROJECT_ROOT
+
+CARD = "1000001"
+PHONE4 = "5678"
+OTP = "482913"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def url(tmp_path, monkeypatch):
+    monkeypatch.setenv(keys.KEY_ENV, "test-master-key")
+    keys.reset_cache()
+    yield f"sqlite:///{tmp_path / 'chats.db'}"
+    keys.reset_cache()
+
+
+@pytest.fixture
+def store(url, domain) -> EncryptedSQLTrackerStore:
+    return EncryptedSQLTrackerStore(domain=domain, host=url)
+
+
+def said(text, intent, timestamp=None):
+    return UserUttered(text, {"name": intent, "confidence": 0.99}, [], timestamp=timestamp,
+                       parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []})
+
+
+def identity_conversation(sender="patient-1", secret_text=f"手机尾号{PHONE4}", extracted=f"phone4:{PHONE4}",
+                          card_text=f"卡号{CARD}"):
+    """Asked for reports, gave the card number, then the secret; verified."""
+    return [
+        ActionExecuted("action_listen"),
+        said("我想查一下我的化验报告", "check_report"),
+        ActionExecuted("verify_form"),
+        ActiveLoop("verify_form"),
+        SlotSet("requested_slot", "card_no"),
+        BotUttered("为了保护您的隐私，需要先核实身份。请输入您的就诊卡号（7位数字）。"),
+        ActionExecuted("action_listen"),
+        said(card_text, "provide_identity"),
+        ActionExecuted("verify_form"),
+        SlotSet("card_no", CARD),
+        SlotSet("requested_slot", "identity_secret"),
+        ActionExecuted("action_listen"),
+        said(secret_text, "provide_identity"),
+        ActionExecuted("verify_form"),
+        SlotSet("identity_secret", extracted),
+        SlotSet("identity_secret", "verified"),
+        SlotSet("verified_card", CARD),
+        BotUttered("身份核实成功，陈**您好。"),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        ActionExecuted("action_after_identity"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def tracker_with(sender, events, domain):
+    tracker = DialogueStateTracker(sender, domain.slots)
+    for event in events:
+        tracker.update(event, domain)
+    return tracker
+
+
+def raw_rows(url):
+    with sa.create_engine(url).connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(sa.text("SELECT * FROM events ORDER BY id"))]
+
+
+def stored_events(url):
+    """What someone holding the key would read back."""
+    return [json.loads(keys.fernet("tracker").decrypt(row["data"].encode()).decode()) for row in raw_rows(url)]
+
+
+async def test_rows_are_encrypted_and_the_tracker_round_trips(store, url, domain):
+    tracker = tracker_with("patient-1", identity_conversation(), domain)
+    await store.save(tracker)
+
+    rows = raw_rows(url)
+    assert len(rows) == len(tracker.events)
+    everything = json.dumps(rows, default=str, ensure_ascii=False)
+    assert CARD not in everything
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in everything)  # no Chinese at all
+
+    back = await EncryptedSQLTrackerStore(domain=domain, host=url).retrieve("patient-1")
+    assert back.get_slot("verified_card") == CARD
+    assert back.get_slot("card_no") == CARD
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == [
+        "我想查一下我的化验报告", f"卡号{CARD}", "手机尾号****"
+    ]
+    assert len(back.events) == len(tracker.events)
+
+
+async def test_a_second_turn_appends_only_its_own_events(store, url, domain):
+    tracker = tracker_with("patient-1", identity_conversation(), domain)
+    await store.save(tracker)
+    tracker = await store.retrieve("patient-1")
+    tracker.update(said("谢谢", "thank"), domain)
+    await store.save(tracker)
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"][-1] == "谢谢"
+    assert len(raw_rows(url)) == len(identity_conversation()) + 1
+
+
+@pytest.mark.parametrize(
+    "secret_text, extracted",
+    [(f"手机尾号{PHONE4}", f"phone4:{PHONE4}"), (f"验证码是{OTP}", f"otp:{OTP}"), (OTP, f"otp:{OTP}")],
+)
+async def test_identity_secrets_are_never_stored_as_typed(store, url, domain, secret_text, extracted):
+    await store.save(tracker_with("patient-1", identity_conversation(secret_text=secret_text, extracted=extracted), domain))
+
+    stored = json.dumps(stored_events(url), ensure_ascii=False)
+    assert PHONE4 not in stored and OTP not in stored
+    secret_answer = [e for e in stored_events(url) if e["event"] == "user"][2]
+    assert secret_answer["text"] == secret_text.replace(PHONE4, "****").replace(OTP, "****")
+    assert secret_answer["parse_data"]["text"] == secret_answer["text"]
+    secret_slots = [e["value"] for e in stored_events(url) if e["event"] == "slot" and e["name"] == "identity_secret"]
+    assert secret_slots == ["redacted", "verified"]
+    # The card number (an identifier, not a secret) and other messages are kept as said.
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"卡号{CARD}"
+
+
+async def test_a_secret_typed_with_the_card_number_is_masked_too(store, url, domain):
+    await store.save(tracker_with("patient-1", identity_conversation(card_text=f"{CARD} {PHONE4}"), domain))
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"{CARD} ****"
+
+
+async def test_digits_are_kept_when_no_secret_was_asked(store, url, domain):
+    events = [ActionExecuted("action_listen"), said("帮我约12月15日1430的号", "book_appointment")]
+    await store.save(tracker_with("patient-2", events, domain))
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"] == ["帮我约12月15日1430的号"]
+
+
+async def test_retention_purge_deletes_only_old_events(store, url, domain):
+    now = time.time()
+    old = now - 31 * 86400
+    await store.save(tracker_with("old-chat", [SessionStarted(timestamp=old), said("我头疼", "describe_symptoms", old)], domain))
+    await store.save(tracker_with("new-chat", [SessionStarted(timestamp=now - 3600), said("我咳嗽", "describe_symptoms", now)], domain))
+
+    deleted = database.purge_older_than(dt.datetime.now() - dt.timedelta(days=30), database.engine(url))
+
+    assert deleted == 2
+    assert await store.retrieve("old-chat") is None
+    assert [e.text for e in (await store.retrieve("new-chat")).events if isinstance(e, UserUttered)] == ["我咳嗽"]
+
+
+async def test_forget_requests_are_carried_out_when_the_asking_turn_is_saved(store, url, domain):
+    for sender in ("earlier-chat", "this-chat", "someone-else"):
+        await store.save(tracker_with(sender, identity_conversation(sender), domain))
+
+    database.request_forget(["earlier-chat", "this-chat"], database.engine(url))
+    tracker = await store.retrieve("this-chat")
+    tracker.update(BotUttered("已为您删除聊天记录。"), domain)
+    await store.save(tracker)
+
+    assert await store.retrieve("this-chat") is None
+    assert await store.retrieve("earlier-chat") is None
+    assert (await store.retrieve("someone-else")).get_slot("verified_card") == CARD
+    assert {row["sender_id"] for row in raw_rows(url)} == {"someone-else"}
+    with database.engine(url).connect() as connection:
+        assert connection.execute(sa.select(database.forget_requests)).all() == []
+
+
+def test_retention_days_come_from_the_environment():
+    assert database.retention_days({}) == 30
+    assert database.retention_days({"CHAT_RETENTION_DAYS": "7"}) == 7
+    for bad in ("0", "-3", "thirty"):
+        with pytest.raises(ValueError):
+            database.retention_days({"CHAT_RETENTION_DAYS": bad})
+
+
+async def test_the_purge_job_keeps_the_configured_number_of_days(store, url, domain, monkeypatch):
+    from scripts.purge_chats import PeriodicPurge, purge_once
+
+    now = time.time()
+    await store.save(tracker_with("ten-days-ago", [said("我发烧", "describe_symptoms", now - 10 * 86400)], domain))
+    await store.save(tracker_with("two-days-ago", [said("我咳嗽", "describe_symptoms", now - 2 * 86400)], domain))
+    monkeypatch.setenv(database.ENV_RETENTION_DAYS, "7")
+
+    assert purge_once(url) == 1
+    assert await store.keys() == ["two-days-ago"]
+
+    # The job `make run` starts purges at once and then periodically, until stopped.
+    await store.save(tracker_with("three-days-ago", [said("我头晕", "describe_symptoms", now - 3 * 86400)], domain))
+    job = PeriodicPurge(url, days=1, every=3600)
+    job.start()
+    deadline = time.monotonic() + 10
+    while await store.keys() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.stop()
+    assert await store.keys() == []
+    assert not job.is_alive()
