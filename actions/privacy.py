@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import hospital, say_hospital_error
 from actions.hospital.interface import HospitalError
+from actions.identity import verified_card
 from chat_store import database
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class ForgetConversations(Action):
         return "action_forget_conversations"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[EventType]:
-        card = tracker.get_slot("verified_card")
+        card = verified_card(tracker)
         if not card or not confirmed(tracker):
             dispatcher.utter_message(response="utter_anything_else")
             return []
