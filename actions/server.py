@@ -105,10 +105,10 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     token = os.environ.pop(TOKEN_ENV, "")
     if not token:
         raise SystemExit(f"Set {TOKEN_ENV} (the secret Rasa sends, see endpoints.yml); scripts/serve.py does.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     app = create_app(token)
     logger.info("Action server on http://%s:%s (Rasa's secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)

@@ -166,3 +166,12 @@ async def test_a_failing_action_answers_an_error_id_and_leaks_nothing(server, ca
 async def test_an_empty_token_is_refused_at_start():
     with pytest.raises(ValueError):
         create_app("", TEST_ACTIONS)
+
+
+def test_the_server_will_not_start_without_rasas_secret(monkeypatch):
+    from actions import server
+
+    monkeypatch.delenv(server.TOKEN_ENV, raising=False)
+    monkeypatch.setattr(server, "create_app", lambda *a, **k: pytest.fail("started without a secret"))
+    with pytest.raises(SystemExit):
+        server.main(["--port", "0"])
