@@ -1,6 +1,12 @@
 """Start and stop the assistant's servers: the action server, the Rasa server
 (REST and socketio channels, HTTP API on loopback behind a token) and the web page.
 
+Secrets go to the servers by environment, never on a command line (`ps` shows those
+to every user): XIAOAN_API_TOKEN for Rasa's HTTP API (scripts/rasa_server.py) and
+ACTION_SERVER_TOKEN, new for each run, which Rasa sends the action server
+(actions/server.py) as endpoints.yml says. The browser origins Rasa accepts
+(XIAOAN_WEB_ORIGINS) are the web page's.
+
 `python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
 `Assistant` to start the same servers on free ports against a throw-away database.
 """
@@ -26,6 +32,9 @@ from chat_store import database as chat_database
 from scripts.purge_chats import PeriodicPurge
 
 ROOT = Path(__file__).resolve().parents[1]
+API_TOKEN_ENV = "XIAOAN_API_TOKEN"  # read by scripts/rasa_server.py
+ACTION_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # read by actions/server.py, sent by Rasa (endpoints.yml)
+ORIGINS_ENV = "XIAOAN_WEB_ORIGINS"  # read by channels/origins.py
 logger = logging.getLogger("serve")
 
 
@@ -33,6 +42,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def new_token() -> str:
+    """A random secret that is safe anywhere: hex never starts with "-" (a
+    token_urlsafe does 1 time in 64, which Rasa's argument parser took for an option)."""
+    return secrets.token_hex(24)
 
 
 def latest_model() -> Path:
@@ -65,7 +80,8 @@ class Assistant:
     database_url: str
     # Conversations (encrypted SQL tracker store); None: TRACKER_DB_URL or .data/chats.db
     tracker_db_url: Optional[str] = None
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    token: str = field(default_factory=new_token)
+    action_token: str = field(default_factory=new_token)
     model: Optional[Path] = None
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -91,32 +107,33 @@ class Assistant:
     def start(self, timeout: float = 240) -> "Assistant":
         self.tracker_db_url = self.tracker_db_url or chat_database.database_url()
         retention_days = chat_database.retention_days()
-        env = {
-            **os.environ, "HOSPITAL_DB_URL": self.database_url, "TRACKER_DB_URL": self.tracker_db_url,
-            "PYTHONUNBUFFERED": "1",
-        }
+        # Each secret goes only to the process that needs it.
+        env = {name: value for name, value in os.environ.items() if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV)}
+        env.update(HOSPITAL_DB_URL=self.database_url, TRACKER_DB_URL=self.tracker_db_url, PYTHONUNBUFFERED="1")
+        if self.web_port:
+            env.setdefault(ORIGINS_ENV, f"http://127.0.0.1:{self.web_port},http://localhost:{self.web_port}")
         endpoints = self.log_dir / "endpoints.yml"
-        # The database URL (it may hold a password) stays in the environment, not the file.
+        # Secrets and the database URL (it may hold a password) stay in the environment:
+        # Rasa expands ${ACTION_SERVER_TOKEN} and ${TRACKER_DB_URL}.
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
             "tracker_store:\n  type: chat_store.tracker_store.EncryptedSQLTrackerStore\n"
             "  url: ${TRACKER_DB_URL}\n",
             encoding="utf-8",
         )
-        bin_dir = Path(sys.executable).parent
         actions = self._spawn(
             "actions",
-            [str(bin_dir / "rasa"), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
-            env,
+            [sys.executable, "-m", "actions.server", "--host", "127.0.0.1", "--port", str(self.action_port)],
+            {**env, ACTION_TOKEN_ENV: self.action_token},
         )
         self._rasa_command = [
-            str(bin_dir / "rasa"), "run", "--model", str(self.model or latest_model()),
+            sys.executable, "-m", "scripts.rasa_server", "--model", str(self.model or latest_model()),
             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-            "--enable-api", "--auth-token", self.token, "--cors", "*",
             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
         ]
-        self._rasa_env = env
-        rasa = self._spawn("rasa", self._rasa_command, env)
+        self._rasa_env = {**env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token}
+        rasa = self._spawn("rasa", self._rasa_command, self._rasa_env)
         try:
             _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, "action server", timeout)
             _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
@@ -188,7 +205,7 @@ def main() -> None:
     parser.add_argument("--web-port", type=int, default=8080)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    token = os.environ.get("XIAOAN_API_TOKEN") or secrets.token_urlsafe(24)
+    token = os.environ.get(API_TOKEN_ENV) or new_token()
     token_file = ROOT / ".data" / "api_token"
     token_file.parent.mkdir(exist_ok=True)
     token_file.write_text(token, encoding="utf-8")

@@ -10,8 +10,9 @@ config.js is generated and the Content-Security-Policy meta tag of index.html is
 rewritten to allow exactly that Rasa origin. Without them the built files are served
 as they are (default: Rasa on the page's own host, port 5005).
 
-Rasa itself must run with the socketio channel, e.g. `rasa run --enable-api --cors "*"`
-(CORS is only needed when websockets are blocked and socket.io falls back to polling).
+Rasa itself must run with the socketio channel and accept this page's origin:
+scripts/rasa_server.py allows the origins in XIAOAN_WEB_ORIGINS (channels/origins.py;
+default http://127.0.0.1:8080 and http://localhost:8080).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A stand-in for `rasa run` used by the browser tests.
 
-It is Rasa's *own* socketio input channel (rasa.core.channels.socketio.SocketIOInput,
-session_persistence on, the same credentials as credentials.yml) mounted on a Sanic
+It is the socketio input channel `rasa run` uses (channels/socketio.py, Rasa's own
+channel with our fix, session_persistence on, as in credentials.yml) mounted on a Sanic
 app exactly the way `rasa run` mounts it — only the agent is replaced by the scripted
 `respond()` below, which answers through Rasa's real SocketIOOutput.send_response().
 So the payload shapes the page sees (quick_replies, custom json unwrapped from
@@ -19,7 +19,9 @@ import asyncio
 import base64
 import logging
 import os
+import sys
 import warnings
+from pathlib import Path
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -28,7 +30,8 @@ from sanic import Sanic, response  # noqa: E402
 from sanic_cors import CORS  # noqa: E402
 
 from rasa.core.channels.channel import UserMessage, register  # noqa: E402
-from rasa.core.channels.socketio import SocketIOInput  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from tests/browser
+from channels.socketio import SocketIOInput  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -174,6 +177,9 @@ def create_app(name: str = "fake_rasa") -> Sanic:
 
     app.ctx.agent = Agent()
     register([channel], app, route="/webhooks/")
+    # The pages under test come from any free port: no origin check here, as in Rasa's
+    # own channel (the check is tested in tests/unit/test_socketio_channel.py).
+    channel.sio.eio.cors_allowed_origins = []
 
     # Record session_request events too (wrap Rasa's own handler).
     handlers = channel.sio.handlers["/"]

@@ -1,0 +1,49 @@
+"""Rasa's socketio channel, fixed for python-socketio >= 5.10 and limited to our page.
+
+credentials.yml names it `channels.socketio.SocketIOInput`. Two changes to Rasa 3.6's
+channel, nothing else:
+
+- `session_request` awaits `enter_room`. Since python-socketio 5.10 `enter_room` is a
+  coroutine; Rasa calls it without `await` (RasaHQ/rasa#13027), so with
+  session_persistence the socket never joins the session's room and every bot reply,
+  sent to that room, reaches nobody.
+- Rasa builds its AsyncServer with `cors_allowed_origins=[]`, which switches the
+  origin check off: any web site could open a socket (websockets are not covered by
+  CORS). Here only the page's origins (channels/origins.py) may connect; clients that
+  send no Origin header (not a browser) are still let in, as python-engineio does.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from sanic import Blueprint
+
+from channels.origins import web_origins
+
+logger = logging.getLogger(__name__)
+
+# What the page generates and keeps (web/src/storage.js loadSessionId).
+_SESSION_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
+
+
+class SocketIOInput(RasaSocketIOInput):
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        sio.eio.cors_allowed_origins = web_origins()
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Optional[Any]) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            if not (isinstance(requested, str) and _SESSION_ID.fullmatch(requested)):
+                requested = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, requested, namespace=self.namespace)
+            await sio.emit("session_confirm", requested, room=sid, namespace=self.namespace)
+
+        return blueprint

@@ -1,0 +1,35 @@
+"""How the servers are started: secrets never on a command line, never option-like."""
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from scripts import serve
+from scripts.rasa_server import rasa_argv
+
+
+def test_a_new_token_never_starts_with_a_dash(monkeypatch):
+    # 0xfb… is what makes secrets.token_urlsafe start with "-" (1 start in 64).
+    monkeypatch.setattr(secrets, "token_bytes", lambda n=None: b"\xfb" * (n or 32))
+    token = serve.new_token()
+    assert not token.startswith("-")
+    assert len(token) >= 32
+
+
+def test_rasa_gets_the_token_inside_the_process_in_one_piece():
+    argv = rasa_argv(["--port", "5005"], "-starts-with-a-dash", ["http://127.0.0.1:8080"])
+    assert "--auth-token=-starts-with-a-dash" in argv
+    assert argv[argv.index("--cors") + 1:] == ["http://127.0.0.1:8080"]
+    assert "*" not in argv
+
+
+@pytest.mark.parametrize("args", [["--auth-token", "x"], ["--auth-token=x"], ["--cors", "*"]])
+def test_the_token_and_cors_cannot_be_given_on_the_command_line(args):
+    with pytest.raises(SystemExit):
+        rasa_argv(args, "token", ["http://127.0.0.1:8080"])
+
+
+def test_rasa_will_not_start_without_a_token():
+    with pytest.raises(SystemExit):
+        rasa_argv([], "", ["http://127.0.0.1:8080"])
