@@ -64,6 +64,7 @@ class Assistant:
     model: Optional[Path] = None
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
 
     @property
     def rasa_url(self) -> str:
@@ -83,7 +84,7 @@ class Assistant:
         return process
 
     def start(self, timeout: float = 240) -> "Assistant":
-        env = {**os.environ, "HOSPITAL_DB_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.extra_env, "HOSPITAL_DB_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
         endpoints = self.log_dir / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n',

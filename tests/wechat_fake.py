@@ -184,3 +184,12 @@ class FakeWeChatApi:
     def _messages_to(self, openid: str) -> List[str]:
         return [m["body"]["text"]["content"] for m in self.sent
                 if m["path"] == "/cgi-bin/message/custom/send" and m["body"]["touser"] == openid]
+
+
+TEST_TOKEN = "xiaoan-wechat-test-token"
+
+
+def wechat_env(api_base: str) -> Dict[str, str]:
+    """The settings a Rasa server under test gets: safe mode, API pointed at the fake."""
+    return {"WECHAT_TOKEN": TEST_TOKEN, "WECHAT_APPID": APPID, "WECHAT_APPSECRET": APPSECRET,
+            "WECHAT_AES_KEY": AES_KEY, "WECHAT_API_BASE": api_base}

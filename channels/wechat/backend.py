@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class RasaBackend:
         patient had just passed the identity check), unless one is proven already."""
         processor = self.agent.processor
         async with self.agent.lock_store.lock(sender):
-            tracker = await processor.fetch_tracker_and_update_session(sender)
+            tracker = await processor.fetch_tracker_and_update_session(sender, CollectingOutputChannel())
             if tracker.get_slot("verified_card"):
                 return
             tracker.update(SlotSet("verified_card", card))
@@ -59,7 +60,7 @@ class RasaBackend:
     async def forget_card(self, sender: str) -> None:
         processor = self.agent.processor
         async with self.agent.lock_store.lock(sender):
-            tracker = await processor.fetch_tracker_and_update_session(sender)
+            tracker = await processor.fetch_tracker_and_update_session(sender, CollectingOutputChannel())
             for slot in IDENTITY_SLOTS:
                 if tracker.get_slot(slot) is not None:
                     tracker.update(SlotSet(slot, None))
