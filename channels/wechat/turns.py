@@ -48,7 +48,8 @@ def log_id(openid: str) -> str:
 
 
 class TurnCollector(CollectingOutputChannel):
-    """Collects the bot's messages and signals the moment an emergency reply arrives."""
+    """Collects the bot's messages whole (text, buttons and custom together, as the
+    tracker keeps them) and signals the moment an emergency reply arrives."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,8 +59,10 @@ class TurnCollector(CollectingOutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    async def _persist_message(self, message: Dict[str, Any]) -> None:
-        await super()._persist_message(message)
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        kept = {key: message.get(key) for key in ("text", "buttons", "custom", "image")}
+        kept["buttons"] = kept["buttons"] or message.get("quick_replies")
+        await self._persist_message({key: value for key, value in kept.items() if value})
         if ((message.get("custom") or {}).get("data") or {}).get("emergency"):
             self.emergency_said.set()
 
@@ -100,6 +103,7 @@ class Turns:
             card = await backend.verified_card(openid)
             if card:
                 return self._bind(openid, card)
+            self._forget_stale_binds()
             self._bind_pending[openid] = time.monotonic()
             before, says = before + [render.say("bind_start")], BIND_ASKS_BOT
         if render.is_pick(says):
@@ -145,6 +149,11 @@ class Turns:
         await backend.forget_card(openid)
         logger.info("WeChat: card unbound (%s, had one: %s)", log_id(openid), removed)
         return render.say("unbind_done" if removed else "unbind_none")
+
+    def _forget_stale_binds(self) -> None:
+        stale = time.monotonic() - BIND_PENDING_SECONDS
+        for openid in [o for o, asked in self._bind_pending.items() if asked < stale]:
+            del self._bind_pending[openid]
 
     async def _after_turn(self, openid: str, backend: Backend) -> List[str]:
         """A bind the patient asked for, once the identity check has passed."""

@@ -384,3 +384,13 @@ async def test_binding_when_already_verified_is_immediate(running, bindings):
     answer = await running.say(user, "绑定就诊卡")
     assert "尾号02" in answer.text and bindings.card(user) == "1000002"
     assert running.bot.heard == []
+
+
+async def test_lab_report_arrives_as_one_readable_table(running):
+    report = {"title": "生化", "results": [
+        {"name": "钾", "value": "6.8", "unit": "mmol/L", "range": "3.5-5.3", "flag": "↑", "critical": True}]}
+    running.bot.script = lambda text: [(0, {"text": "生化（11-24 报告）\n钾 6.8 mmol/L ↑（参考 3.5-5.3）",
+                                            "custom": {"data": {"lab_report": report}}})]
+    answer = await running.say(openid(), "看下生化")
+    assert answer.text.splitlines()[:2] == ["生化（11-24 报告）", "· 钾：6.8 mmol/L ↑（参考 3.5-5.3） 【危急值】"]
+    assert answer.text.count("钾") == 1
