@@ -4,6 +4,7 @@ the same MsgId), and the API side our channel calls (access token, customer-serv
 messages), on a free loopback port."""
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import threading
@@ -47,7 +48,8 @@ class FakeWeChatServer:
     def __init__(self, webhook_url: str, token: str, aes_key: Optional[str] = None, appid: str = APPID):
         self.url, self.token = webhook_url, token
         self.crypto = crypto.MessageCrypto(aes_key, appid) if aes_key else None
-        self._msg_ids = iter(range(10**15, 10**16))
+        # MsgIds are unique across all of WeChat: a repeated one is a retry.
+        self._msg_ids = itertools.count(10**15 + secrets.randbelow(10**18))
 
     def _query(self, extra: Dict[str, str] = (), bad_signature: bool = False) -> Dict[str, str]:
         timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))

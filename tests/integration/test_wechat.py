@@ -38,6 +38,10 @@ class WeChatPatient:
         time.sleep(0.5)  # a long reply comes as several messages
         return "\n\n".join(self.api.messages_to(self.openid)[seen:])
 
+    def say_without_reply(self, text: str) -> None:
+        """For messages the bot answers with nothing (such as /restart)."""
+        self.post(self.wechat.message_xml(self.openid, "text", Content=text))
+
     def say(self, text: str) -> str:
         reply = self.reply_to(self.post(self.wechat.message_xml(self.openid, "text", Content=text)))
         self.transcript += [f"> {text}", reply]
@@ -131,9 +135,9 @@ def test_binding_a_card_spares_the_identity_check_until_removed(patient):
     patient.say(CARD)
     reply = patient.say(PHONE4)
     assert "尾号01" in reply and "绑定" in reply, patient.transcript
-    patient.say("/restart")  # a new conversation: nothing proven in it yet
+    patient.say_without_reply("/restart")  # a new conversation: nothing proven in it yet
     reply = patient.say("我的预约")
     assert "就诊卡号" not in reply and "预约" in reply, patient.transcript
     assert "已解除" in patient.say("解除绑定")
-    patient.say("/restart")
+    patient.say_without_reply("/restart")
     assert "就诊卡号" in patient.say("我的预约"), patient.transcript
