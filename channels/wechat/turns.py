@@ -26,8 +26,9 @@ EMERGENCY_INTENT = "emergency"
 BIND_WORDS = {"绑定就诊卡", "绑定", "绑卡", "绑定卡"}
 UNBIND_WORDS = {"解除绑定", "解绑", "取消绑定", "解除就诊卡绑定"}
 # The bot is asked to check identity (and then shows the appointments) when a patient
-# wants to bind a card before proving who they are.
-BIND_ASKS_BOT = "我的预约"
+# wants to bind a card before proving who they are: an intent payload, so it does not
+# depend on how the classifier reads a sentence.
+BIND_ASKS_BOT = "/list_appointments"
 SEEN_LIMIT = 5000       # message ids remembered for de-duplication
 SEEN_SECONDS = 120      # WeChat retries within about 15 s
 BIND_PENDING_SECONDS = 600

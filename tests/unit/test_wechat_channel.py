@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional
 
@@ -362,7 +361,7 @@ async def test_binding_needs_the_identity_check_then_holds_until_removed(running
     user = openid()
     answer = await running.say(user, "绑定就诊卡")
     assert "先核实" in answer.text
-    assert running.bot.heard[-1].text == "我的预约"  # the bot's own identity check starts
+    assert running.bot.heard[-1].text == "/list_appointments"  # the bot's own identity check starts
     assert bindings.card(user) is None
     running.bot.cards[user] = "1000001"  # the patient passed the check in the next turn
     answer = await running.say(user, "5678")
