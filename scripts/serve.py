@@ -86,6 +86,7 @@ class Assistant:
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     purge: Optional[PeriodicPurge] = None
+    extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
 
     @property
     def rasa_url(self) -> str:
@@ -108,7 +109,10 @@ class Assistant:
         self.tracker_db_url = self.tracker_db_url or chat_database.database_url()
         retention_days = chat_database.retention_days()
         # Each secret goes only to the process that needs it.
-        env = {name: value for name, value in os.environ.items() if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV)}
+        env = {
+            name: value for name, value in {**os.environ, **self.extra_env}.items()
+            if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV)
+        }
         env.update(HOSPITAL_DB_URL=self.database_url, TRACKER_DB_URL=self.tracker_db_url, PYTHONUNBUFFERED="1")
         if self.web_port:
             env.setdefault(ORIGINS_ENV, f"http://127.0.0.1:{self.web_port},http://localhost:{self.web_port}")

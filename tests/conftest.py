@@ -44,4 +44,4 @@ def demo_patient() -> DemoPatient:
 
 # The running assistant (action server, Rasa server, web page), started once per test
 # session by the tests that ask for it.
-from tests.servers import assistant, chat  # noqa: E402,F401
+from tests.servers import assistant, chat, wechat_api  # noqa: E402,F401

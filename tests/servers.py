@@ -11,10 +11,19 @@ from typing import Any, Dict, List
 import pytest
 
 from scripts.serve import Assistant, free_port, latest_model
+from tests.wechat_fake import FakeWeChatApi, wechat_env
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory) -> Assistant:
+def wechat_api() -> FakeWeChatApi:
+    """WeChat's API (access token, customer-service messages) for the WeChat channel."""
+    api = FakeWeChatApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory, wechat_api) -> Assistant:
     database = tmp_path_factory.mktemp("hospital") / "hospital.db"
     servers = Assistant(
         rasa_port=free_port(),
@@ -23,6 +32,7 @@ def assistant(tmp_path_factory) -> Assistant:
         database_url=f"sqlite:///{database}",
         tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
         model=latest_model(),
+        extra_env=wechat_env(wechat_api.base_url),
     )
     with servers:
         yield servers
