@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.emergency import EmergencyAction
+from actions.emergency import EmergencyAction, emergency_phone, generic_message
+from actions.lang.red_flags import emergency_place
 from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
 
@@ -172,8 +173,18 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     body = customs(dispatcher)[0]["data"]["emergency"]
     assert set(body) >= {"title", "message", "first_aid", "phone"} and body["phone"] == "120"
     assert body["title"] == "可能是中风"
-    assert "120" in texts(dispatcher)[0] and body["first_aid"] in texts(dispatcher)[0]
+    # utter_emergency has just said "call 120 / go to 急诊": the action adds what is
+    # specific to this danger and does not say that sentence again.
+    (text,) = [t for t in texts(dispatcher) if t]  # then the card, which has no text
+    assert "可能是中风" in text and body["first_aid"] in text
+    assert "120" not in text and generic_message() not in text
     assert button_payloads(dispatcher) == []  # nothing routine is offered
+
+
+def test_the_first_emergency_answer_needs_no_action_server_and_names_phone_and_place():
+    (response,) = domain()["responses"]["utter_emergency"]
+    assert response["text"] == generic_message()
+    assert emergency_phone() in response["text"] and emergency_place() in response["text"]
 
 
 async def test_suicidal_talk_gets_the_crisis_hotline_even_without_the_entity():
