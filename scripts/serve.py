@@ -64,6 +64,7 @@ class Assistant:
     model: Optional[Path] = None
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    launches: Dict[str, tuple] = field(default_factory=dict, repr=False)  # name → (command, env)
 
     @property
     def rasa_url(self) -> str:
@@ -80,7 +81,20 @@ class Assistant:
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.processes[name] = process
+        self.launches[name] = (command, env)
         return process
+
+    def stop_one(self, name: str) -> None:
+        """Stop one server (e.g. "actions"), to test what still works without it."""
+        process = self.processes.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+    def start_again(self, name: str, health_url: str, timeout: float = 240) -> None:
+        """Start a server stop_one() stopped, as it was started, and wait until it answers."""
+        process = self._spawn(name, *self.launches[name])
+        _wait_until_up(health_url, process, name, timeout)
 
     def start(self, timeout: float = 240) -> "Assistant":
         env = {**os.environ, "HOSPITAL_DB_URL": self.database_url, "PYTHONUNBUFFERED": "1"}

@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import EmergencyAction, emergency_phone, generic_message
+from actions.hospital.interface import SystemUnavailable
 from actions.lang.red_flags import emergency_place
 from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
@@ -179,6 +180,18 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     assert "可能是中风" in text and body["first_aid"] in text
     assert "120" not in text and generic_message() not in text
     assert button_payloads(dispatcher) == []  # nothing routine is offered
+
+
+async def test_the_emergency_reply_needs_no_hospital_database(monkeypatch):
+    def down():
+        raise SystemUnavailable("database down")
+
+    for module in ("actions.common", "actions.hospital"):
+        for name in ("hospital", "get_hospital"):
+            monkeypatch.setattr(f"{module}.{name}", down, raising=False)
+    dispatcher, events = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")]))
+    assert customs(dispatcher)[0]["data"]["emergency"]["phone"] == "120"
+    assert ActiveLoop(None) in events
 
 
 def test_the_first_emergency_answer_needs_no_action_server_and_names_phone_and_place():
