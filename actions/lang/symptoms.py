@@ -333,8 +333,9 @@ def _near(others: Sequence[Tuple[int, int]], lo: int, hi: int) -> Sequence[Tuple
 def _mask(text: str, spans: Iterable[Tuple[int, int]], offset: int = 0) -> str:
     chars = list(text)
     for s, e in spans:
-        for i in range(max(s - offset, 0), min(e - offset, len(chars))):
-            chars[i] = "Ｍ"
+        start, end = max(s - offset, 0), min(e - offset, len(chars))
+        if start < end:
+            chars[start:end] = "Ｍ" * (end - start)
     return "".join(chars)
 
 
