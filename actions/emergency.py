@@ -99,6 +99,16 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     return body
 
 
+def said_call_120(tracker: Tracker) -> bool:
+    """Whether utter_emergency has been said since the patient's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "utter_emergency":
+            return True
+    return False
+
+
 def clearing_events() -> List[EventType]:
     """Stop any form and forget what it was collecting."""
     return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
@@ -113,5 +123,7 @@ class EmergencyAction(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         flag = find_red_flag(tracker)
         logger.info("emergency reply: %s", flag.id if flag else "generic")
-        say_emergency(dispatcher, flag, after_call_120=True)
+        # Rules and components/safety_policy.py say utter_emergency first; should some
+        # path not have, the whole reply is given here.
+        say_emergency(dispatcher, flag, after_call_120=said_call_120(tracker))
         return clearing_events()

@@ -3,9 +3,13 @@ action server down — and one very long message neither stalls other patients n
 read past its first 1,000 characters (the patient is told)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import uuid
+
+import socketio
 
 from channels.limits import NOTE
 from components.input_limit import MAX_CHARS
@@ -64,3 +68,28 @@ def test_a_long_message_is_cut_the_patient_told_and_others_answered_meanwhile(as
     assert "120" in "\n".join(long_texts)  # still read as the emergency it is
     assert long_texts[-1] == NOTE
     assert len(chat.tracker()["latest_message"]["text"]) == MAX_CHARS  # only what was read is kept
+
+
+async def test_the_web_page_channel_cuts_a_long_message_and_says_so(assistant):
+    session_id = uuid.uuid4().hex
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+    await client.connect(assistant.rasa_url, transports=["polling"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.get(), 10)
+        await client.emit("user_uttered", {"message": "你好" * 1500, "session_id": session_id,
+                                           "customData": {"client_ip": "6.6.6.6"}})
+        said = []
+        while NOTE not in said:
+            said.append((await asyncio.wait_for(replies.get(), 30)).get("text"))
+    finally:
+        await client.disconnect()
+    chat = RestChat(assistant)
+    chat.sender = session_id
+    latest = [e for e in chat.tracker()["events"] if e["event"] == "user"][-1]
+    assert len(latest["text"]) == MAX_CHARS
+    assert latest["metadata"]["client_ip"] == "127.0.0.1"  # the server's view, not the client's claim

@@ -156,11 +156,14 @@ async def test_danger_found_across_messages_is_an_emergency():
     assert patient.slots["triage_outcome"]["urgency"] == "emergency"
 
 
-def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form"):
+def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form", call_120_said=True):
     slots = {"department": "眼科", "date": "2026-12-01", "booking_mode": "book",
              "triage_department": "眼科", "triage_summary": {"chief_complaint": "眼睛痒"},
              "verified_card": "1000005"}
-    return tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
+    t = tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
+    if call_120_said:  # what Rasa runs first (rules, components/safety_policy.py)
+        t.events.append({"event": "action", "name": "utter_emergency"})
+    return t
 
 
 async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
@@ -180,6 +183,13 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     assert "可能是中风" in text and body["first_aid"] in text
     assert "120" not in text and generic_message() not in text
     assert button_payloads(dispatcher) == []  # nothing routine is offered
+
+
+async def test_without_utter_emergency_before_it_the_action_gives_the_whole_reply():
+    dispatcher, _ = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")],
+                                                                    call_120_said=False))
+    (text,) = [t for t in texts(dispatcher) if t]
+    assert text.startswith("这些表现可能是中风的信号") and "120" in text and "急诊" in text  # the flag's own message
 
 
 async def test_the_emergency_reply_needs_no_hospital_database(monkeypatch):
