@@ -1,11 +1,14 @@
 """Red flags (危险信号): the emergency reply that preempts everything else.
 
-`action_emergency` runs whenever the NLU says `emergency` (the red-flag detector or
-DIET), in or out of any form. It names what is dangerous, says to call 120 or go to
-急诊 now, gives one line of safe first aid (and the crisis hotline for suicidal talk),
-stops whatever form was running and forgets the half-finished booking or triage, so
-nothing routine is asked afterwards. A triage outcome with urgency `emergency` uses
-the same reply (`say_emergency`).
+Whenever the NLU says `emergency` (the red-flag detector or DIET), in or out of any
+form, even while staff have the conversation, Rasa first says `utter_emergency` (call
+120 or go to 急诊 now; a domain response, so it is said even when the action server
+is down), then runs `action_emergency`. That one adds what is specific to this danger
+without repeating the call-120 sentence: its name, one line of safe first aid (and the
+crisis hotline and words for suicidal talk), the emergency card for the web page;
+it stops whatever form was running and forgets the half-finished booking or triage,
+so nothing routine is asked afterwards. A triage outcome with urgency `emergency`
+gives the whole reply at once (`say_emergency`).
 """
 from __future__ import annotations
 
@@ -66,25 +69,44 @@ def find_red_flag(tracker: Tracker) -> Optional[rf.RedFlag]:
     return flag
 
 
-def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag]) -> Dict[str, Any]:
-    """Utter the emergency reply (text, then the custom payload); return the payload body."""
+def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
+                  after_call_120: bool = False) -> Dict[str, Any]:
+    """Utter the emergency reply (text, then the custom payload); return the payload body.
+    `after_call_120`: utter_emergency was just said, so the text gives only what is
+    specific to this red flag (its name and first aid; for suicidal talk its own words)."""
     title = flag.title if flag else "可能是急症"
     message = flag.message if flag and flag.message else generic_message()
     first_aid = flag.first_aid if flag else None
-    lines = [message]
-    if first_aid:
-        lines.append(f"等待急救时：{first_aid}")
     hotline = None
     if flag and flag.crisis:
         hotline = flag.crisis_hotline or crisis_hotline()
-        if hotline not in message:
-            lines.append(f"心理危机干预热线：{hotline}")
+    if not after_call_120:
+        lines = [message]
+    elif flag and flag.crisis:
+        lines = [message]  # the crisis hotline and a few kind words, not only 120
+    else:
+        lines = [f"{title}。"] if flag else []
+    if first_aid:
+        lines.append(f"等待急救时：{first_aid}")
+    if hotline and hotline not in message:
+        lines.append(f"心理危机干预热线：{hotline}")
     body = {"title": title, "message": message, "first_aid": first_aid, "phone": emergency_phone()}
     if hotline:
         body["crisis_hotline"] = hotline
-    dispatcher.utter_message(text="\n".join(lines))
+    if lines:
+        dispatcher.utter_message(text="\n".join(lines))
     dispatcher.utter_message(json_message=custom_payload(emergency=body))
     return body
+
+
+def said_call_120(tracker: Tracker) -> bool:
+    """Whether utter_emergency has been said since the patient's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "utter_emergency":
+            return True
+    return False
 
 
 def clearing_events() -> List[EventType]:
@@ -101,5 +123,7 @@ class EmergencyAction(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         flag = find_red_flag(tracker)
         logger.info("emergency reply: %s", flag.id if flag else "generic")
-        say_emergency(dispatcher, flag)
+        # Rules and components/safety_policy.py say utter_emergency first; should some
+        # path not have, the whole reply is given here.
+        say_emergency(dispatcher, flag, after_call_120=said_call_120(tracker))
         return clearing_events()

@@ -1,8 +1,9 @@
 """A person is one step away: 转人工, a complaint, repeated misunderstanding, or a
 request only staff can serve. A handoff ticket goes into the hospital database with
-a short, masked summary; the conversation is paused (Rasa's ConversationPaused), so
-the assistant stops answering until staff hand it back with the `resume` event
-(`python -m scripts.handoff resume <conversation id>`)."""
+a short, masked summary, and the `handoff_active` slot is set: until staff hand the
+conversation back (`python -m scripts.handoff resume <ticket>` clears the slot),
+components/safety_policy.py keeps the assistant silent, except for emergencies,
+which are always answered. (Rasa's ConversationPaused would silence those too.)"""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ import re
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
 from actions.common import HOTLINE, hospital, latest_intent, say_hospital_error
 from actions.hospital.interface import HospitalError
@@ -18,7 +19,8 @@ from actions.hospital.interface import HospitalError
 logger = logging.getLogger(__name__)
 
 SUMMARY_MESSAGES = 6
-_DIGITS = re.compile(r"\d{4,}")
+# Card numbers, phones, SMS codes, ids, appointment numbers: any run of 3+ digits.
+_DIGITS = re.compile(r"\d{3,}")
 
 REASONS = {
     "human_handoff": "患者要求人工服务",
@@ -29,13 +31,15 @@ REASONS = {
 
 
 def mask(text: str) -> str:
-    """Card numbers, phones and codes never reach a ticket in clear."""
-    return _DIGITS.sub(lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), text)
+    """Card numbers, phones, codes and ids never reach a ticket in clear: every run of
+    three or more digits (half or full width) is starred out."""
+    return _DIGITS.sub(lambda m: "*" * len(m.group(0)), text)
 
 
 def conversation_summary(tracker: Tracker) -> str:
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user" and e.get("text")]
-    return " / ".join(mask(text[:80]) for text in said[-SUMMARY_MESSAGES:])
+    # Masked before cut, so a number cut in two is still hidden.
+    return " / ".join(mask(text)[:80] for text in said[-SUMMARY_MESSAGES:])
 
 
 class Handoff(Action):
@@ -61,5 +65,5 @@ class Handoff(Action):
                 "或到门诊楼 1 楼咨询台。\n如有胸痛、呼吸困难等紧急情况，请立即拨打 120。"
             )
         )
-        # Leave whatever form was open, then stop answering until staff resume.
-        return [ActiveLoop(None), ConversationPaused()]
+        # Leave whatever form was open, then stay silent (but for emergencies) until staff resume.
+        return [ActiveLoop(None), SlotSet("handoff_active", True)]

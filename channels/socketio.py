@@ -1,6 +1,6 @@
 """Rasa's socketio channel, fixed for python-socketio >= 5.10 and limited to our page.
 
-credentials.yml names it `channels.socketio.SocketIOInput`. Two changes to Rasa 3.6's
+credentials.yml names it `channels.socketio.SocketIOInput`. Three changes to Rasa 3.6's
 channel, nothing else:
 
 - `session_request` awaits `enter_room`. Since python-socketio 5.10 `enter_room` is a
@@ -11,6 +11,8 @@ channel, nothing else:
   origin check off: any web site could open a socket (websockets are not covered by
   CORS). Here only the page's origins (channels/origins.py) may connect; clients that
   send no Origin header (not a browser) are still let in, as python-engineio does.
+- The input limits every channel of ours has (channels/limits.py): long messages cut
+  with a note, the caller's address in the metadata as `client_ip`.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
+from channels.limits import add_client_ip, capped
 from channels.origins import web_origins
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,8 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
 
 class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(capped(on_new_message))
+        add_client_ip(self)
         sio = self.sio
         sio.eio.cors_allowed_origins = web_origins()
 

@@ -1,7 +1,8 @@
 """Speed and memory of the running assistant: start-up time, reply latency per kind
-of message through REST (p50/p95/max), and resident memory of each server.
+of message through REST (p50/p95/max), how long another patient waits while a very
+long message is handled, and resident memory of each server.
 
-    python -m scripts.benchmark [--rounds 5]
+    python -m scripts.benchmark [--rounds 5] [--long-chars 20000]
 
 Starts its own servers on free ports against a throw-away database and stops them.
 Prints figures; asserts nothing (goals live here, not in timed tests).
@@ -12,6 +13,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -26,8 +28,8 @@ CONVERSATIONS = {
     "booking": ["帮我约下周三上午呼吸内科的专家号", "1000001"],
     "triage": ["我头晕，手脚发麻两天了"],
     "red flag": ["我爸突然说话不清楚，嘴歪了"],
-    "long message": ["我" * 5000],
 }
+LONG_UNIT = "我爸突然胸口剧痛，喘不上气，满头大汗。"
 
 
 def say(url: str, sender: str, text: str) -> float:
@@ -42,6 +44,19 @@ def say(url: str, sender: str, text: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def long_message_and_bystander(url: str, chars: int) -> tuple:
+    """(ms for a message of `chars` characters, ms for another patient's 你好 sent
+    50 ms after it, while it is being handled)."""
+    text = (LONG_UNIT * (chars // len(LONG_UNIT) + 1))[:chars]
+    timings = {}
+    sender = threading.Thread(target=lambda: timings.update(long=say(url, f"bench-{uuid.uuid4().hex[:8]}", text)))
+    sender.start()
+    time.sleep(0.05)
+    other = say(url, f"bench-{uuid.uuid4().hex[:8]}", "你好")
+    sender.join()
+    return timings["long"], other
+
+
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
@@ -51,6 +66,7 @@ def rss_mb(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--long-chars", type=int, default=20000)
     args = parser.parse_args()
     database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"
     started = time.perf_counter()
@@ -70,6 +86,10 @@ def main() -> None:
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
             print(f"{kind:<14}{statistics.median(timings):>9.0f}{p95:>9.0f}{max(timings):>9.0f}")
+        for _ in range(args.rounds):
+            long_ms, other_ms = long_message_and_bystander(assistant.rasa_url, args.long_chars)
+            print(f"long message ({args.long_chars:,} chars) {long_ms:.0f} ms; "
+                  f"another patient's 你好 meanwhile {other_ms:.0f} ms")
         for name, process in assistant.processes.items():
             print(f"memory {name}: {rss_mb(process.pid):.0f} MB resident")
 

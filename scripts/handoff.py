@@ -1,5 +1,5 @@
 """Staff side of the handoff: list open tickets, and hand a conversation back to the
-assistant (closes the ticket and sends Rasa the `resume` event).
+assistant (closes the ticket and clears the conversation's `handoff_active` slot).
 
     python -m scripts.handoff list
     python -m scripts.handoff resume <ticket id> [--rasa http://127.0.0.1:5005]
@@ -37,10 +37,9 @@ def resume_conversation(rasa_url: str, token: str, conversation_id: str) -> None
     )
     request = urllib.request.Request(
         url,
-        # The paused turns were answered by staff: like any answered turn they end with
-        # action_listen, so the patient's next message is predicted as a fresh turn (not
-        # as the continuation of action_handoff, which only the fallback matched).
-        data=json.dumps([{"event": "resume"}, {"event": "action", "name": "action_listen"}]).encode("utf-8"),
+        # Every turn while handed off ended with action_listen (components/safety_policy.py),
+        # so the patient's next message is predicted as a fresh turn.
+        data=json.dumps([{"event": "slot", "name": "handoff_active", "value": None}]).encode("utf-8"),
         headers={"Content-Type": "application/json"},
         method="POST",
     )

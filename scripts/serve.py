@@ -87,6 +87,7 @@ class Assistant:
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     purge: Optional[PeriodicPurge] = None
     extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
+    launches: Dict[str, tuple] = field(default_factory=dict, repr=False)  # name → (command, env)
 
     @property
     def rasa_url(self) -> str:
@@ -103,7 +104,20 @@ class Assistant:
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.processes[name] = process
+        self.launches[name] = (command, env)
         return process
+
+    def stop_one(self, name: str) -> None:
+        """Stop one server (e.g. "actions"), to test what still works without it."""
+        process = self.processes.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+    def start_again(self, name: str, health_url: str, timeout: float = 240) -> None:
+        """Start a server stop_one() stopped, as it was started, and wait until it answers."""
+        process = self._spawn(name, *self.launches[name])
+        _wait_until_up(health_url, process, name, timeout)
 
     def start(self, timeout: float = 240) -> "Assistant":
         self.tracker_db_url = self.tracker_db_url or chat_database.database_url()
@@ -131,13 +145,15 @@ class Assistant:
             [sys.executable, "-m", "actions.server", "--host", "127.0.0.1", "--port", str(self.action_port)],
             {**env, ACTION_TOKEN_ENV: self.action_token},
         )
-        self._rasa_command = [
-            sys.executable, "-m", "scripts.rasa_server", "--model", str(self.model or latest_model()),
-            "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-            "--credentials", "credentials.yml", "--endpoints", str(endpoints),
-        ]
-        self._rasa_env = {**env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token}
-        rasa = self._spawn("rasa", self._rasa_command, self._rasa_env)
+        rasa = self._spawn(
+            "rasa",
+            [
+                sys.executable, "-m", "scripts.rasa_server", "--model", str(self.model or latest_model()),
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+            ],
+            {**env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token},
+        )
         try:
             _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, "action server", timeout)
             _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
@@ -167,12 +183,8 @@ class Assistant:
     def restart_rasa(self, timeout: float = 240) -> None:
         """Stop the Rasa server alone and start it again; the other servers and the
         conversations database keep running."""
-        old = self.processes.pop("rasa")
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(old.pid, signal.SIGTERM)
-        old.wait(timeout=30)
-        rasa = self._spawn("rasa", self._rasa_command, self._rasa_env)
-        _wait_until_up(f"{self.rasa_url}/", rasa, "Rasa server", timeout)
+        self.stop_one("rasa")
+        self.start_again("rasa", f"{self.rasa_url}/", timeout)
 
     def stop(self) -> None:
         if self.purge:

@@ -13,11 +13,15 @@ a character-level pass over the same lexicon catches what the token matchers can
 align; every result says which pass found it.
 
 Everything here is a pure function of the text; the lexicon and matchers are built
-once, on first use.
+once, on first use. Every pass is linear in the length of the text: negation, hedges
+and time words are read at most CONTEXT_CHARS around a phrase, and no expression can
+backtrack without bound (tests/unit/test_linear_time.py), so a long message without
+punctuation cannot stall the server that runs this on every message.
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import logging
 import re
@@ -66,6 +70,12 @@ class Composite:
 
 IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
 ANY_GAP_CHARS = 8
+MAX_PATTERN_TOKENS = 8  # body + gap + feeling; longer token matches are not one complaint
+PATTERN_CHUNK_TOKENS = 64
+# How far before and after a phrase its clause is read for negation, hedges and time
+# words. Real clauses are shorter; a longer one is a message without punctuation,
+# and reading all of it for every phrase in it would take time quadratic in its length.
+CONTEXT_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -249,17 +259,37 @@ _NOT_NEGATION = re.compile(
 )
 # Mild "negations" are softeners, not negation ("不是很疼" = a little).
 _NEGATION_CUE = re.compile("否认|并没有|从来没有|从来没|从没有|从没|都没有|也没有|没有|也没|都没|并不|也不|都不|不是|没|不|无|未|别")
-_FILLER = re.compile(
-    r"(?:Ｍ|有|过|什么|怎么|太|很|明显|明显的|的|出现|出现过|感觉|觉得|再|任何|啥|特别|那么|这么|还|也|都|"
-    r"、|和|或|及|跟|与|或者|以及|伴|伴有|发生|发生过|有过|想|想过|打算|念头|一点|有点|真的|真|老|经常|总|常|"
-    r"怎么|咋|一直|感到|出现什么|其他|别的|其它|发|会|再有|有什么|见|说|在|了|出|被)*"
-)
+# Words that may stand between a negation and what it negates ("没有明显的胸痛").
+# Read by _only_filler, not a regular expression: "(?:有|过|有过|…)*" backtracks
+# exponentially on "有过有过…" that does not end in filler.
+_FILLER_WORDS = (
+    "Ｍ|有|过|什么|怎么|太|很|明显|明显的|的|出现|出现过|感觉|觉得|再|任何|啥|特别|那么|这么|还|也|都|"
+    "、|和|或|及|跟|与|或者|以及|伴|伴有|发生|发生过|有过|想|想过|打算|念头|一点|有点|真的|真|老|经常|总|常|"
+    "怎么|咋|一直|感到|出现什么|其他|别的|其它|发|会|再有|有什么|见|说|在|了|出|被"
+).split("|")
+_FILLER_BY_FIRST: Dict[str, Tuple[str, ...]] = {}
+for _word in sorted(set(_FILLER_WORDS)):
+    _FILLER_BY_FIRST[_word[0]] = _FILLER_BY_FIRST.get(_word[0], ()) + (_word,)
+
+
+def _only_filler(text: str) -> bool:
+    """Whether `text` is a sequence of filler words (or empty): one pass, marking every
+    position a sequence of them can reach."""
+    reach = bytearray(len(text) + 1)
+    reach[0] = 1
+    for i, ch in enumerate(text):
+        if reach[i]:
+            for word in _FILLER_BY_FIRST.get(ch, ()):
+                if text.startswith(word, i):
+                    reach[i + len(word)] = 1
+    return bool(reach[len(text)])
+
 _POST_NEGATION = re.compile(r"^(?:倒是|倒|是|也|都|就|倒也|从来|还|并)?(?:没有|没|无|不)(?:的|呢|啊|了|过|有)?[吧啊呢哦。，,]*$")
 _UNCERTAIN = re.compile("有没有|是不是|会不会|不知道|不确定|不清楚|说不好|有无|是否|可能是|好像是|担心|怕是|要不要紧")
 _HYPOTHETICAL = re.compile("如果|假如|万一|要是|假设|的话|怎么预防|预防|注意什么|有什么症状|什么症状|哪些症状|是什么病|怎么判断|怎么办呢")
 _REMOTE_PAST = re.compile(
-    r"上个月|上上个月|去年|前年|几年前|好几年前|多年前|\d+年前|[一二两三四五六七八九十几]+年前|"
-    r"\d+个月前|[一二两三四五六七八九十几]+个月前|以前|从前|小时候|年轻时|年轻的时候|曾经|早年|"
+    r"上个月|上上个月|去年|前年|几年前|好几年前|多年前|(?<!\d)\d+年前|(?<![一二两三四五六七八九十几])[一二两三四五六七八九十几]+年前|"
+    r"(?<!\d)\d+个月前|(?<![一二两三四五六七八九十几])[一二两三四五六七八九十几]+个月前|以前|从前|小时候|年轻时|年轻的时候|曾经|早年|"
     r"病史|既往|之前得过|以前得过|过去(的)?(几|一|两|三|那)?(年|个月|些年)|在过去"
 )
 _SETTLED_AFTER = re.compile(r"^(已经|早就|都|也)?(退了|好了|消了|没了|不烧了|停了|止住了)")
@@ -280,18 +310,32 @@ def clause_spans(text: str) -> List[Tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
+def _clause_index(spans: Sequence[Tuple[int, int]], start: int) -> int:
+    """Index of the clause holding `start` in sorted `spans`, or -1."""
+    i = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return i if i >= 0 and spans[i][0] <= start < spans[i][1] else -1
+
+
 def clause_of(spans: Sequence[Tuple[int, int]], start: int) -> Tuple[int, int]:
-    for s, e in spans:
-        if s <= start < e:
-            return s, e
+    i = _clause_index(spans, start)
+    if i >= 0:
+        return spans[i]
     return (0, spans[-1][1]) if spans else (0, 0)
+
+
+def _near(others: Sequence[Tuple[int, int]], lo: int, hi: int) -> Sequence[Tuple[int, int]]:
+    """The spans of `others` (sorted, not overlapping each other) that overlap [lo, hi)."""
+    first = bisect.bisect_right(others, lo, key=lambda o: o[1])
+    last = bisect.bisect_left(others, hi, key=lambda o: o[0])
+    return others[first:last]
 
 
 def _mask(text: str, spans: Iterable[Tuple[int, int]], offset: int = 0) -> str:
     chars = list(text)
     for s, e in spans:
-        for i in range(max(s - offset, 0), min(e - offset, len(chars))):
-            chars[i] = "Ｍ"
+        start, end = max(s - offset, 0), min(e - offset, len(chars))
+        if start < end:
+            chars[start:end] = "Ｍ" * (end - start)
     return "".join(chars)
 
 
@@ -306,9 +350,15 @@ def is_negated(prefix: str, suffix: str = "") -> bool:
     negated headache."""
     masked = _mask_not_negation(prefix)
     cues = list(_NEGATION_CUE.finditer(masked))
-    if cues and _FILLER.fullmatch(masked[cues[-1].end():]):
+    if cues and _only_filler(masked[cues[-1].end():]):
         return True
     return bool(suffix) and bool(_POST_NEGATION.match(suffix.strip()))
+
+
+@functools.lru_cache(maxsize=16)
+def _says_resolved(message: str) -> bool:
+    # Cached: asked for every phrase of the same message.
+    return bool(_RESOLVED.search(message))
 
 
 def time_status(clause: str, message: str) -> Optional[str]:
@@ -317,19 +367,26 @@ def time_status(clause: str, message: str) -> Optional[str]:
         return None
     if _REMOTE_PAST.search(clause):
         return PAST
-    if _WEAK_PAST.search(clause) and _RESOLVED.search(message):
+    if _WEAK_PAST.search(clause) and _says_resolved(message):
         return PAST
     return None
 
 
 def assertion(text: str, start: int, end: int, spans: Sequence[Tuple[int, int]],
-              others: Iterable[Tuple[int, int]] = ()) -> str:
-    """Status of the phrase text[start:end]: present / absent / uncertain / past / hypothetical."""
-    cs, ce = clause_of(spans, start)
+              others: Sequence[Tuple[int, int]] = (), mask_overlapping: bool = True) -> str:
+    """Status of the phrase text[start:end]: present / absent / uncertain / past / hypothetical.
+
+    `others` are the other mentions in the text, sorted and not overlapping each other;
+    they are masked while the clause is read. With mask_overlapping=False those that
+    overlap the phrase itself stay as they are."""
+    index = _clause_index(spans, start)
+    cs, ce = spans[index] if index >= 0 else clause_of(spans, start)
+    cs, ce = max(cs, start - CONTEXT_CHARS), min(ce, end + CONTEXT_CHARS)
     clause = text[cs:ce]
     if _HYPOTHETICAL.search(clause):
         return HYPOTHETICAL
-    others = [o for o in others if o != (start, end)]
+    others = [o for o in _near(others, cs, ce) if o != (start, end)
+              and (mask_overlapping or not (o[0] < end and start < o[1]))]
     prefix = _mask(text[cs:start], others, cs)
     suffix = _mask(text[end:ce], others, end)
     if is_negated(prefix, suffix):
@@ -339,8 +396,8 @@ def assertion(text: str, start: int, end: int, spans: Sequence[Tuple[int, int]],
         return past
     after = text[end:ce]
     if not after.strip():
-        following = [s for s in spans if s[0] >= ce]
-        after = text[following[0][0]:following[0][1]] if following else ""
+        nxt = index + 1 if index >= 0 else bisect.bisect_left(spans, (ce, -1))
+        after = text[spans[nxt][0]:min(spans[nxt][1], spans[nxt][0] + CONTEXT_CHARS)] if nxt < len(spans) else ""
     if _SETTLED_AFTER.match(after):
         return PAST  # "发烧已经退了", "前几天发烧，已经退了"
     if _UNCERTAIN.search(_mask(prefix, [])):
@@ -382,7 +439,9 @@ def cn_number(token: str) -> Optional[float]:
     return float(total + current)
 
 
-_NUM = r"\d+(?:\.\d+)?|[零一二两俩三四五六七八九十百几半]+"
+# A number starts where its run of digits starts: otherwise a long run of digits with
+# no unit after it is tried from every position in it (time quadratic in its length).
+_NUM = r"(?<![\d.])\d+(?:\.\d+)?|(?<![零一二两俩三四五六七八九十百几半])[零一二两俩三四五六七八九十百几半]+"
 _UNIT_DAYS = {"小时": 1 / 24, "钟头": 1 / 24, "天": 1, "日": 1, "晚": 1, "晚上": 1, "宿": 1, "星期": 7, "礼拜": 7, "周": 7, "月": 30, "年": 365}
 _DURATION = re.compile(
     rf"(?P<hao>好)?(?P<num>{_NUM})(?P<ge>个)?(?P<half1>半)?(?P<more>多|来)?(?P<unit>小时|钟头|天|日|晚上|晚|宿|星期|礼拜|周|月|年)(?P<half2>半)?(?P<more2>多)?"
@@ -480,7 +539,7 @@ def parse_temperature(text: str) -> Optional[float]:
 
 # ── Who the patient is ────────────────────────────────────────────────────────
 
-_AGE_YEARS = re.compile(rf"(?P<num>\d{{1,3}}|[一二两三四五六七八九十百]+)(?P<more>多)?周?岁(?P<half>半)?(?:(?P<m>\d{{1,2}}|[一二两三四五六七八九十]+)个?月)?(?!数)")
+_AGE_YEARS = re.compile(rf"(?P<num>\d{{1,3}}|(?<![一二两三四五六七八九十百])[一二两三四五六七八九十百]+)(?P<more>多)?周?岁(?P<half>半)?(?:(?P<m>\d{{1,2}}|[一二两三四五六七八九十]+)个?月)?(?!数)")
 _AGE_CHILD = re.compile(
     rf"(?:{_CHILD_NOUN})(?:今年|才|刚|刚满|已经|现在|出生|刚出生|生下来|满|还不到|不到|还没满|没满)?"
     rf"(?P<num>{_NUM})(?P<ge>个)?(?P<more>多|半)?(?P<unit>月|天|周)(?!了?多?(以前|前))"
@@ -526,8 +585,8 @@ def parse_age_months(text: str) -> Optional[float]:
 
 
 _SEX_SELF = [
-    (re.compile(r"我是(个)?(女的|女生|女性|女孩|女人|妈妈)|本人女|^女[，,\s]|\d+岁(的)?女|女[，,]\s*\d+岁|性别女"), "female"),
-    (re.compile(r"我是(个)?(男的|男生|男性|男孩|男人|爸爸)|本人男|^男[，,\s]|\d+岁(的)?男|男[，,]\s*\d+岁|性别男"), "male"),
+    (re.compile(r"我是(个)?(女的|女生|女性|女孩|女人|妈妈)|本人女|^女[，,\s]|(?<!\d)\d+岁(的)?女|女[，,]\s*\d+岁|性别女"), "female"),
+    (re.compile(r"我是(个)?(男的|男生|男性|男孩|男人|爸爸)|本人男|^男[，,\s]|(?<!\d)\d+岁(的)?男|男[，,]\s*\d+岁|性别男"), "male"),
 ]
 _SEX_ORGAN = [
     (re.compile(r"月经|例假|大姨妈|白带|阴道|怀孕|孕\d|孕期|孕妇|子宫|卵巢|宫颈|痛经|产后|流产|人流|坐月子|哺乳|喂奶|绝经|乳头|乳房|乳腺|外阴|私处|见红|胎动|产检"), "female"),
@@ -603,8 +662,7 @@ def parse_history(text: str, spans: Sequence[Tuple[int, int]],
     history: Dict[str, object] = {"hypertension": None, "diabetes": None, "allergies": None, "medications": None}
     for key, (positive, negative) in _HISTORY.items():
         for m in positive.finditer(text):
-            inner = [o for o in others if not (o[0] < m.end() and m.start() < o[1])]
-            status = assertion(text, m.start(), m.end(), spans, inner)
+            status = assertion(text, m.start(), m.end(), spans, others, mask_overlapping=False)
             if status in (PRESENT, PAST):
                 history[key] = True
                 break
@@ -716,9 +774,17 @@ def _candidates(text: str) -> List[Tuple[int, int, str, str, str]]:
     for match_id, s, e in m.phrase(doc):
         span = doc[s:e]
         found.append((span.start_char, span.end_char, doc.vocab.strings[match_id], "phrase", ""))
-    for match_id, s, e in m.pattern(doc):
+    # The pattern matcher runs on the doc in overlapping pieces: on a whole long text its
+    # "any gap" operator follows every body word to the end (quadratic time), and matches
+    # longer than MAX_PATTERN_TOKENS are dropped below anyway.
+    pattern_hits = []
+    for i in range(0, len(doc), PATTERN_CHUNK_TOKENS):
+        piece = doc[i:i + PATTERN_CHUNK_TOKENS + MAX_PATTERN_TOKENS]
+        pattern_hits += [(match_id, i + s, i + e) for match_id, s, e in m.pattern(piece)
+                         if s < PATTERN_CHUNK_TOKENS and e - s <= MAX_PATTERN_TOKENS]
+    for match_id, s, e in pattern_hits:
         span = doc[s:e]
-        if e - s > 8 or len(span.text) > ANY_GAP_CHARS + 8:
+        if e - s > MAX_PATTERN_TOKENS or len(span.text) > ANY_GAP_CHARS + 8:
             continue
         label, index = doc.vocab.strings[match_id].split("#")
         gap = "".join(t.text for t in doc[s + 1:e - 1])
@@ -727,13 +793,19 @@ def _candidates(text: str) -> List[Tuple[int, int, str, str, str]]:
         if last not in lexicon.composites[int(index)].feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
             neg = next((n for n in sorted(NEGATION_PREFIXES, key=len, reverse=True) if last.startswith(n)), "")
         found.append((span.start_char, span.end_char, label, "pattern", gap + neg))
-    covered = [(s, e) for s, e, *_ in found]
+    # reach[i]: the furthest end of a token match starting at or before i, so "inside
+    # one token match" is one lookup.
+    reach = [0] * (len(text) + 1)
+    for s, e, *_ in found:
+        reach[s] = max(reach[s], e)
+    for i in range(1, len(reach)):
+        reach[i] = max(reach[i], reach[i - 1])
     for hit in m.synonym_regex.finditer(text):
-        if not any(s <= hit.start() and hit.end() <= e for s, e in covered):
+        if reach[hit.start()] < hit.end():
             found.append((hit.start(), hit.end(), lexicon.synonym_to_id[hit.group()], "text", ""))
     for symptom, regex in m.composite_regex:
         for hit in regex.finditer(text):
-            if not any(s <= hit.start() and hit.end() <= e for s, e in covered):
+            if reach[hit.start()] < hit.end():
                 found.append((hit.start(), hit.end(), symptom, "text", hit.group("gap")))
     return found
 
@@ -742,9 +814,11 @@ def _select(cands: List[Tuple[int, int, str, str, str]]) -> List[Tuple[int, int,
     """Longest non-overlapping matches; the token matchers win ties."""
     rank = {"phrase": 0, "pattern": 1, "text": 2}
     chosen: List[Tuple[int, int, str, str, str]] = []
+    taken = bytearray(max((c[1] for c in cands), default=0))
     for cand in sorted(cands, key=lambda c: (-(c[1] - c[0]), rank[c[3]], c[0])):
-        if all(cand[1] <= c[0] or cand[0] >= c[1] for c in chosen):
+        if not any(taken[cand[0]:cand[1]]):
             chosen.append(cand)
+            taken[cand[0]:cand[1]] = b"\x01" * (cand[1] - cand[0])
     return sorted(chosen, key=lambda c: c[0])
 
 
@@ -754,14 +828,21 @@ _PAIN_WORD = re.compile(r"疼|痛|难受|痒|晕|不舒服")
 def _carry_severity(text: str, spans: Sequence[Tuple[int, int]], result: Extraction) -> None:
     """A clause with no symptom of its own ("晚上疼得睡不着") says how bad the one
     before it is."""
+    mentions = result.mentions  # sorted, not overlapping
+    starts = [m.start for m in mentions]
+    seen, last_present = 0, None
     for cs, ce in spans:
+        while seen < len(mentions) and mentions[seen].end <= cs:
+            if mentions[seen].status == PRESENT:
+                last_present = seen
+            seen += 1
         clause = text[cs:ce]
-        if any(cs <= m.start < ce for m in result.mentions) or not _PAIN_WORD.search(clause):
+        first = bisect.bisect_left(starts, cs)
+        if (first < len(starts) and starts[first] < ce) or not _PAIN_WORD.search(clause):
             continue
         severity = parse_severity(clause)
-        before = [i for i, m in enumerate(result.mentions) if m.end <= cs and m.status == PRESENT]
-        if severity and before:
-            i = before[-1]
+        if severity and last_present is not None:
+            i = last_present
             m = result.mentions[i]
             if not m.severity or SEVERITY_RANK[severity] > SEVERITY_RANK[m.severity]:
                 result.mentions[i] = Mention(m.symptom, m.text, m.start, m.end, m.status, severity, m.source)

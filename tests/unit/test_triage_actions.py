@@ -9,7 +9,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.emergency import EmergencyAction
+from actions.emergency import EmergencyAction, emergency_phone, generic_message
+from actions.hospital.interface import SystemUnavailable
+from actions.lang.red_flags import emergency_place
 from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
 
@@ -154,11 +156,14 @@ async def test_danger_found_across_messages_is_an_emergency():
     assert patient.slots["triage_outcome"]["urgency"] == "emergency"
 
 
-def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form"):
+def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form", call_120_said=True):
     slots = {"department": "眼科", "date": "2026-12-01", "booking_mode": "book",
              "triage_department": "眼科", "triage_summary": {"chief_complaint": "眼睛痒"},
              "verified_card": "1000005"}
-    return tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
+    t = tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
+    if call_120_said:  # what Rasa runs first (rules, components/safety_policy.py)
+        t.events.append({"event": "action", "name": "utter_emergency"})
+    return t
 
 
 async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
@@ -172,8 +177,37 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     body = customs(dispatcher)[0]["data"]["emergency"]
     assert set(body) >= {"title", "message", "first_aid", "phone"} and body["phone"] == "120"
     assert body["title"] == "可能是中风"
-    assert "120" in texts(dispatcher)[0] and body["first_aid"] in texts(dispatcher)[0]
+    # utter_emergency has just said "call 120 / go to 急诊": the action adds what is
+    # specific to this danger and does not say that sentence again.
+    (text,) = [t for t in texts(dispatcher) if t]  # then the card, which has no text
+    assert "可能是中风" in text and body["first_aid"] in text
+    assert "120" not in text and generic_message() not in text
     assert button_payloads(dispatcher) == []  # nothing routine is offered
+
+
+async def test_without_utter_emergency_before_it_the_action_gives_the_whole_reply():
+    dispatcher, _ = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")],
+                                                                    call_120_said=False))
+    (text,) = [t for t in texts(dispatcher) if t]
+    assert text.startswith("这些表现可能是中风的信号") and "120" in text and "急诊" in text  # the flag's own message
+
+
+async def test_the_emergency_reply_needs_no_hospital_database(monkeypatch):
+    def down():
+        raise SystemUnavailable("database down")
+
+    for module in ("actions.common", "actions.hospital"):
+        for name in ("hospital", "get_hospital"):
+            monkeypatch.setattr(f"{module}.{name}", down, raising=False)
+    dispatcher, events = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")]))
+    assert customs(dispatcher)[0]["data"]["emergency"]["phone"] == "120"
+    assert ActiveLoop(None) in events
+
+
+def test_the_first_emergency_answer_needs_no_action_server_and_names_phone_and_place():
+    (response,) = domain()["responses"]["utter_emergency"]
+    assert response["text"] == generic_message()
+    assert emergency_phone() in response["text"] and emergency_place() in response["text"]
 
 
 async def test_suicidal_talk_gets_the_crisis_hotline_even_without_the_entity():
