@@ -5,6 +5,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 export PYTHONWARNINGS="ignore::DeprecationWarning"
+# The same model on every machine as far as TensorFlow allows: deterministic kernels, no
+# oneDNN (its kernels differ by CPU), fixed thread counts (how a sum is split across
+# threads changes its rounding). The spread that remains is measured in README.md (Tests).
+export TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
+export TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
