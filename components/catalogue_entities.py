@@ -17,16 +17,14 @@ import hashlib
 import re
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.hospital.config import HOSPITAL_DATA_DIR
 from actions.hospital.interface import NUMBER_TYPES
 from actions.hospital.reference import load_departments
+from components.stateless import StatelessComponent
 
 DEPARTMENTS_FILE = HOSPITAL_DATA_DIR / "departments.yml"
 
@@ -62,7 +60,7 @@ def find_entities(text: str) -> List[Dict[str, Any]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CatalogueEntityExtractor(GraphComponent):
+class CatalogueEntityExtractor(StatelessComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"ignore_intents": ["faq"]}
@@ -73,17 +71,8 @@ class CatalogueEntityExtractor(GraphComponent):
         return hashlib.sha256(DEPARTMENTS_FILE.read_bytes()).hexdigest()
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
         self._ignore_intents = set(config.get("ignore_intents") or ())
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

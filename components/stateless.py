@@ -2,7 +2,7 @@
 from the config alone, at training and at load time alike."""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
@@ -10,6 +10,9 @@ from rasa.engine.storage.storage import ModelStorage
 
 
 class StatelessComponent(GraphComponent):
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        self.config = config or {}
+
     @classmethod
     def create(
         cls,
@@ -18,4 +21,4 @@ class StatelessComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
-        return cls()
+        return cls(config)
