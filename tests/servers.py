@@ -3,12 +3,15 @@ whole session on free loopback ports, against a throw-away hospital database, an
 stopped afterwards — nothing outlives the tests."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import urllib.request
 import uuid
 from typing import Any, Dict, List
 
 import pytest
+import socketio
 
 from scripts.serve import Assistant, free_port, latest_model
 from tests.wechat_fake import FakeWeChatApi, wechat_env
@@ -67,3 +70,33 @@ def texts(replies: List[Dict[str, Any]]) -> str:
 @pytest.fixture
 def chat(assistant) -> RestChat:
     return RestChat(assistant)
+
+
+class PageSocket:
+    """A socket.io client as the web page opens it, in one session."""
+
+    def __init__(self, client: socketio.AsyncClient, replies: asyncio.Queue, session_id: str, confirmed: Any):
+        self.client, self.replies, self.session_id, self.confirmed = client, replies, session_id, confirmed
+
+    async def say(self, text: str, **extra: Any) -> None:
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id, **extra})
+
+    async def reply(self, timeout: float = 30) -> Dict[str, Any]:
+        return await asyncio.wait_for(self.replies.get(), timeout)
+
+
+@contextlib.asynccontextmanager
+async def page_socket(assistant: Assistant, session_id: str):
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+    # Polling: python-engineio's websocket client does not work with the aiohttp Rasa
+    # pins (the browser tests cover websockets).
+    await client.connect(assistant.rasa_url, transports=["polling"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        yield PageSocket(client, replies, session_id, await asyncio.wait_for(confirmed.get(), 10))
+    finally:
+        await client.disconnect()

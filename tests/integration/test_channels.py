@@ -2,15 +2,13 @@
 token-protected HTTP API."""
 from __future__ import annotations
 
-import asyncio
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
-import socketio
 
-from tests.servers import texts
+from tests.servers import page_socket, texts
 
 
 def test_rest_answers_a_chinese_greeting(chat):
@@ -22,22 +20,10 @@ async def test_socketio_answers_and_keeps_the_session(assistant):
     """With session persistence on, python-socketio >= 5.10 silently drops every bot
     reply in Rasa 3.6 (RasaHQ/rasa#13027); this proves replies arrive."""
     session_id = uuid.uuid4().hex
-    replies: asyncio.Queue = asyncio.Queue()
-    confirmed: asyncio.Queue = asyncio.Queue()
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
-    # Polling: python-engineio's websocket client does not work with the aiohttp Rasa
-    # pins (the browser tests cover websockets).
-    await client.connect(assistant.rasa_url, transports=["polling"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed.get(), 10) in (session_id, {"session_id": session_id})
-        await client.emit("user_uttered", {"message": "你好", "session_id": session_id})
-        reply = await asyncio.wait_for(replies.get(), 30)
-        assert "小安" in reply.get("text", "")
-    finally:
-        await client.disconnect()
+    async with page_socket(assistant, session_id) as page:
+        assert page.confirmed in (session_id, {"session_id": session_id})
+        await page.say("你好")
+        assert "小安" in (await page.reply()).get("text", "")
 
 
 def test_http_api_needs_the_token(assistant):

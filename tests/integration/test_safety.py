@@ -3,18 +3,16 @@ action server down — and one very long message neither stalls other patients n
 read past its first 1,000 characters (the patient is told)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 import uuid
 
-import socketio
 
 from channels.limits import NOTE
 from components.input_limit import MAX_CHARS
 from scripts.handoff import resume_conversation
-from tests.servers import RestChat, texts
+from tests.servers import RestChat, page_socket, texts
 
 logger = logging.getLogger(__name__)
 
@@ -72,22 +70,11 @@ def test_a_long_message_is_cut_the_patient_told_and_others_answered_meanwhile(as
 
 async def test_the_web_page_channel_cuts_a_long_message_and_says_so(assistant):
     session_id = uuid.uuid4().hex
-    replies: asyncio.Queue = asyncio.Queue()
-    confirmed: asyncio.Queue = asyncio.Queue()
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
-    await client.connect(assistant.rasa_url, transports=["polling"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.get(), 10)
-        await client.emit("user_uttered", {"message": "你好" * 1500, "session_id": session_id,
-                                           "customData": {"client_ip": "6.6.6.6"}})
+    async with page_socket(assistant, session_id) as page:
+        await page.say("你好" * 1500, customData={"client_ip": "6.6.6.6"})
         said = []
         while NOTE not in said:
-            said.append((await asyncio.wait_for(replies.get(), 30)).get("text"))
-    finally:
-        await client.disconnect()
+            said.append((await page.reply()).get("text"))
     chat = RestChat(assistant)
     chat.sender = session_id
     latest = [e for e in chat.tracker()["events"] if e["event"] == "user"][-1]
