@@ -36,7 +36,7 @@ _CARD = re.compile(r"(?<!\d)(\d{7})(?!\d)")
 _PHONE4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _WANTS_CODE = ("验证码", "短信")
-VERIFICATION_SLOTS = ("verified_card", "verified_at", "card_no", "identity_secret")
+VERIFICATION_SLOTS = ("verified_card", "verified_at", "card_no", "identity_secret", "code_sent")
 IDLE_SECONDS = 10 * 60
 REFRESH_SECONDS = 60  # a use renews the stamp at most this often (fewer events)
 
@@ -229,17 +229,17 @@ class IdentityFormValidation(FormValidationAction):
                 return self._locked(dispatcher, request.until)
             else:
                 dispatcher.utter_message(response="utter_code_wait", until=f"{request.until:%H:%M}")
-            return {"identity_secret": None}
+            return {"identity_secret": None, "code_sent": True}
         if result.ok:
             dispatcher.utter_message(response="utter_identity_verified", name=name)
             # The secret is never kept in the conversation; the stamp vouches for the card.
             return {"identity_secret": "verified", "verified_card": card,
-                    "verified_at": stamp(tracker.sender_id, card)}
+                    "verified_at": stamp(tracker.sender_id, card), "code_sent": None}
         if result.reason == "locked":
             return self._locked(dispatcher, result.locked_until)
         if result.reason == "code_required":
             dispatcher.utter_message(response="utter_code_required")
-            return {"identity_secret": None}
+            return {"identity_secret": None, "code_sent": True}
         dispatcher.utter_message(response="utter_identity_failed", left=result.attempts_left)
         return {"identity_secret": None}
 

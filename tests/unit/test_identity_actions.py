@@ -163,7 +163,7 @@ async def test_five_failures_lock_the_card_for_a_while(h, hospital):
 async def test_after_a_code_was_sent_the_phone_digits_on_screen_are_not_enough(h, hospital):
     """Issue 11 #1: 发验证码 showed "137****7832" and 7832 was accepted as the secret."""
     dispatcher, events = await answer(h, "手机号换了，发验证码吧", "send_code")
-    assert events == [SLOT("identity_secret", None)]
+    assert events == [SLOT("identity_secret", None), SLOT("code_sent", True)]
     assert responses(dispatcher) == ["utter_code_sent"]
     shown = str(dispatcher.messages) + str(domain()["responses"]["utter_code_sent"])
     assert PATIENT.phone_last4 not in shown and PATIENT.phone[:3] not in shown
@@ -181,6 +181,14 @@ async def test_after_a_code_was_sent_the_phone_digits_on_screen_are_not_enough(h
     assert "verified_card" not in slot_events(events)
 
 
+def test_once_a_code_was_sent_the_question_asks_for_the_code_not_the_phone_digits():
+    """Found talking to it: after 发验证码 the form asked again for the phone's last 4."""
+    variations = domain()["responses"]["utter_ask_identity_secret"]
+    after_code = [v for v in variations if v.get("condition") == [{"type": "slot", "name": "code_sent", "value": True}]]
+    assert after_code and "后4位" not in after_code[0]["text"] and "验证码" in after_code[0]["text"]
+    assert any("后4位" in v["text"] for v in variations if not v.get("condition"))
+
+
 async def test_a_code_for_an_unknown_card_is_answered_the_same(h, hospital):
     known, _ = await answer(h, "发验证码", "send_code")
     unknown, _ = await answer(h, "发验证码", "send_code", card=UNKNOWN)
@@ -191,7 +199,7 @@ async def test_a_code_for_an_unknown_card_is_answered_the_same(h, hospital):
 async def test_codes_cannot_be_requested_again_and_again(h, hospital):
     await answer(h, "发验证码", "send_code")
     dispatcher, events = await answer(h, "没收到，再发一次验证码", "send_code")
-    assert events == [SLOT("identity_secret", None)]
+    assert events == [SLOT("identity_secret", None), SLOT("code_sent", True)]
     assert said(dispatcher) == [("utter_code_wait", {"until": "09:01"})]
     assert len(hospital.sms_outbox(CARD)) == 1
 
@@ -245,7 +253,7 @@ async def test_naming_another_card_needs_that_card_verified(h):
     # The other card's verification is forgotten; verify_form's required slots are the
     # domain's again, so Rasa asks for the card.
     assert slot_events(events) == {"verified_card": None, "verified_at": None, "card_no": None,
-                                   "identity_secret": None}
+                                   "identity_secret": None, "code_sent": None}
 
 
 # --- a verification ends --------------------------------------------------------------------------
@@ -262,7 +270,8 @@ async def test_ten_idle_minutes_end_the_verification(h, clock):
     dispatcher, events = await h.run(ValidateVerifyForm(), stale)
     assert responses(dispatcher) == ["utter_identity_expired"]
     assert {k: v for k, v in slot_events(events).items() if k != "requested_slot"} == {
-        "verified_card": None, "verified_at": None, "card_no": None, "identity_secret": None}
+        "verified_card": None, "verified_at": None, "card_no": None, "identity_secret": None,
+        "code_sent": None}
     shown, events = await h.run(AfterIdentity(), tracker("查报告", "check_report", slots=slots, active_loop=None))
     assert (shown.messages, events) == ([], [])
 
