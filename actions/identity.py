@@ -233,8 +233,8 @@ class IdentityFormValidation(FormValidationAction):
         if result.ok:
             dispatcher.utter_message(response="utter_identity_verified", name=name)
             # The secret is never kept in the conversation; the stamp vouches for the card.
-            return {"identity_secret": "verified", "verified_card": card,
-                    "verified_at": stamp(tracker.sender_id, card), "code_sent": None}
+            verified = {"identity_secret": "verified", "verified_card": card, "verified_at": stamp(tracker.sender_id, card)}
+            return {**verified, "code_sent": None} if tracker.get_slot("code_sent") else verified
         if result.reason == "locked":
             return self._locked(dispatcher, result.locked_until)
         if result.reason == "code_required":
