@@ -19,11 +19,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 import yaml
 
 from actions import faq_catalog
-from staff.conversations import EMERGENCY_INTENT, intent_of, is_staff, mask
+from staff.conversations import EMERGENCY_INTENT, OPENERS, intent_of, is_staff, mask
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = Path(__file__).resolve().parent / "texts.yml"
-OPENERS = frozenset({"/greet"})
 NOT_UNDERSTOOD = "nlu_fallback"
 HANDOFF_SLOT = "handoff_active"
 TOP_QUESTIONS = 10

@@ -4,16 +4,21 @@ the handoff ticket masks them (actions.handoff.mask)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from actions.common import HOTLINE
 from actions.handoff import mask
 from chat_store import database
 
 EMERGENCY_INTENT = "emergency"
+OPENERS = frozenset({"/greet"})  # what the page sends by itself when it opens
+# The hospital's own numbers stay readable in what the assistant said.
+PUBLIC_NUMBERS = frozenset({"120", *re.findall(r"\d+", HOTLINE)})
 # What a card the assistant sent is shown as in the staff's transcript.
 CARD_LABELS = {"emergency": "［急救提示］", "triage": "［导诊结果］", "lab_report": "［检验报告］", "menu": "［菜单］"}
 
@@ -70,17 +75,21 @@ def _bot_text(event: Dict[str, Any]) -> str:
     return " ".join(filter(None, [text, *cards]))
 
 
+def mask_bot(text: str) -> str:
+    return re.sub(r"\d{3,}", lambda m: m.group(0) if m.group(0) in PUBLIC_NUMBERS else mask(m.group(0)), text)
+
+
 def transcript(events: List[Dict[str, Any]]) -> List[Line]:
     lines: List[Line] = []
     for event in events:
         kind = event.get("event")
-        if kind == "user" and event.get("text"):
+        if kind == "user" and event.get("text") and event["text"] not in OPENERS:
             lines.append(Line("patient", mask(event["text"]), event.get("timestamp") or 0.0,
                               intent_of(event) == EMERGENCY_INTENT))
         elif kind == "bot":
             text = _bot_text(event)
             if text:
-                lines.append(Line("staff" if is_staff(event) else "bot", mask(text), event.get("timestamp") or 0.0))
+                lines.append(Line("staff" if is_staff(event) else "bot", mask_bot(text), event.get("timestamp") or 0.0))
     return lines
 
 

@@ -45,7 +45,7 @@ function svg(tag, attrs, text) {
 /** Grouped columns per day: days [{day, conversations, messages}]. */
 export function columns(container, days, series) {
   container.replaceChildren();
-  const width = Math.max(320, days.length * 64);
+  const width = Math.max(640, days.length * 64);
   const height = 220;
   const bottom = 30;
   const max = Math.max(1, ...days.flatMap((d) => series.map((s) => d[s.key])));

@@ -194,8 +194,8 @@ function takeover() {
 const FIGURES = [
   ["conversations", "对话", (t) => t.conversations],
   ["messages", "患者消息", (t) => t.messages],
-  ["not_understood_share", "没听懂", (t) => `${(t.not_understood_share * 100).toFixed(1)}%（${t.not_understood} 条）`],
-  ["handoff_rate", "转人工", (t) => `${(t.handoff_rate * 100).toFixed(1)}%（${t.handoffs} 次）`],
+  ["not_understood_share", "没听懂", (t) => [`${(t.not_understood_share * 100).toFixed(1)}%`, `${t.not_understood} 条`]],
+  ["handoff_rate", "转人工", (t) => [`${(t.handoff_rate * 100).toFixed(1)}%`, `${t.handoffs} 次`]],
   ["wait", "人工等待（中位）", (t) => (t.wait_median_seconds === null ? "—" : minutes(Math.round(t.wait_median_seconds)))],
   ["waiting", "仍在等待", (t) => t.handoffs_waiting],
   ["emergencies", "紧急情况", (t) => t.emergencies],
@@ -223,8 +223,9 @@ function analytics() {
     for (const [key, label, value] of FIGURES) {
       const card = el("div", "figure");
       card.dataset.figure = key;
-      card.appendChild(el("span", "figure-value", value(r.totals)));
-      card.appendChild(el("span", "figure-label", label));
+      const [main, detail] = [].concat(value(r.totals));
+      card.appendChild(el("span", "figure-value", main));
+      card.appendChild(el("span", "figure-label", detail ? `${label} · ${detail}` : label));
       figures.appendChild(card);
     }
     columns(document.getElementById("chart-days"), r.per_day, [

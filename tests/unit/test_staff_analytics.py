@@ -2,7 +2,7 @@
 import datetime as dt
 
 from staff import analytics, conversations
-from tests.staff_script import bookings, scripted, store
+from tests.staff_script import bookings, bot, scripted, store
 
 DAY1 = dt.date(2026, 11, 24)
 DAY2 = DAY1 + dt.timedelta(days=1)
@@ -82,4 +82,16 @@ def test_transcript_masks_digits_and_marks_staff_and_emergencies():
     lines = conversations.transcript(scripted(DAY1)["conv-e"] + scripted(DAY1)["conv-d"])
     assert [(l.role, l.text, l.emergency) for l in lines] == [
         ("patient", "转人工", False), ("patient", "我的卡号*******", False), ("staff", "您好，我是工作人员", False),
-        ("patient", "胸口剧痛喘不上气", True), ("bot", "请立即拨打***", False)]
+        ("patient", "胸口剧痛喘不上气", True), ("bot", "请立即拨打120", False)]
+
+
+def test_the_hospitals_own_numbers_stay_readable_in_the_assistants_words():
+    from actions.common import HOTLINE
+
+    said = "预约号 20261125003，就诊卡 1000001；热线 %s，急救 120" % HOTLINE
+    (line,) = conversations.transcript([bot(said, 0.0)])
+    assert line.text == "预约号 ***********，就诊卡 *******；热线 %s，急救 120" % HOTLINE
+
+
+def test_the_pages_opener_is_not_part_of_the_transcript():
+    assert [l.text for l in conversations.transcript(scripted(DAY1)["conv-a"])][:2] == ["您好，我是小安", "怎么挂号"]
