@@ -84,7 +84,7 @@ function takeover() {
         li.appendChild(el("p", "triage", `导诊：${t.triage_summary.chief_complaint}`));
       }
       const recent = el("ol", "preview");
-      for (const m of t.messages.slice(-4)) recent.appendChild(el("li", `line ${m.role}`, `${ROLES[m.role]}：${m.text}`));
+      for (const m of t.messages.slice(-6)) recent.appendChild(el("li", `line ${m.role}`, `${ROLES[m.role]}：${m.text}`));
       li.appendChild(recent);
       const mine = t.taken_by && t.taken_by === me;
       const button = el("button", "take", mine ? "继续对话" : t.taken_by ? "他人处理中" : "接手");
