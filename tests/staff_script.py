@@ -70,3 +70,25 @@ def store(url: str, conversations: Dict[str, List[Dict[str, Any]]]) -> None:
 def stored_count(url: str) -> int:
     with database.engine(url).connect() as connection:
         return connection.execute(sa.select(sa.func.count()).select_from(database.events)).scalar_one()
+
+
+# Hospital questions by category as the hospital's own figures have them
+# (registration ~25%, medicine delivery 14%, tests 12%, internet hospital 11%, …).
+SEED_MIX = {"registration": 25, "pharmacy": 14, "exams": 12, "online": 11, "insurance": 10,
+            "transport": 10, "inpatient": 8, "records": 6, "fever": 4}
+
+
+def seed_mix(day: dt.date) -> Dict[str, List[Dict[str, Any]]]:
+    """100 hospital questions on `day`, two per conversation, in SEED_MIX proportions."""
+    from actions.faq_catalog import get_catalog
+
+    catalog = get_catalog()
+    asked = []
+    for category, count in SEED_MIX.items():
+        entries = catalog.in_category(category)
+        asked += [entries[i % len(entries)] for i in range(count)]
+    start = dt.datetime.combine(day, dt.time(9, 0)).timestamp()
+    conversations: Dict[str, List[Dict[str, Any]]] = {}
+    for i, entry in enumerate(asked):
+        conversations.setdefault(f"mix-{i // 2}", []).append(user(entry.question, "faq", start + i * 60, entry.key))
+    return conversations

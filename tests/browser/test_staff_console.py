@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.staff_script import scripted, store  # noqa: E402
+from tests.staff_script import scripted, seed_mix, store  # noqa: E402
 from xiaoan_page import ChatPage  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
@@ -161,6 +161,18 @@ def test_analytics_page_shows_the_scripted_figures(staff_context, assistant, scr
     csv = page.request.get(assistant.web_url.rstrip("/") + page.locator("#csv").get_attribute("href"))
     assert csv.status == 200 and "totals,conversations,5," in csv.text()
 
+    # A day of hospital questions in the hospital's own proportions, chosen with the form.
+    mix_day = (day1 - dt.timedelta(days=3)).isoformat()
+    store(assistant.tracker_db_url, seed_mix(day1 - dt.timedelta(days=3)))
+    page.fill("#start", mix_day)
+    page.fill("#end", mix_day)
+    page.click("#period button")
+    expect(page.locator("body")).to_have_attribute("data-loaded", f"{mix_day}..{mix_day}")
+    expect(figure("conversations")).to_have_text("50")
+    for key, shown in {"registration": "25 · 25%", "pharmacy": "14 · 14%", "exams": "12 · 12%", "online": "11 · 11%"}.items():
+        expect(page.locator(f'#chart-faq [data-key="{key}"] .bar-value')).to_have_text(shown)
+    page.screenshot(path=str(screenshot_dir / "staff_07_analytics_question_mix.png"), full_page=True)
+
 
 def test_pre_consultation_summaries(staff_context, assistant, screenshot_dir):
     page = staff_context().new_page()
@@ -175,4 +187,4 @@ def test_pre_consultation_summaries(staff_context, assistant, screenshot_dir):
     item = page.locator(".appointment.has-precheck").first
     expect(item.locator(".precheck")).to_contain_text("主诉")
     expect(item.locator(".who")).to_contain_text("**")
-    page.screenshot(path=str(screenshot_dir / "staff_07_summaries.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "staff_08_summaries.png"), full_page=True)

@@ -95,3 +95,13 @@ def test_the_hospitals_own_numbers_stay_readable_in_the_assistants_words():
 
 def test_the_pages_opener_is_not_part_of_the_transcript():
     assert [l.text for l in conversations.transcript(scripted(DAY1)["conv-a"])][:2] == ["您好，我是小安", "怎么挂号"]
+
+
+def test_category_mix_follows_the_hospitals_breakdown():
+    from tests.staff_script import SEED_MIX, seed_mix
+
+    r = analytics.analyse(seed_mix(DAY1), DAY1, DAY1)
+    assert r["totals"]["conversations"] == 50 and r["totals"]["messages"] == 100
+    assert [(row["key"], row["share"]) for row in r["faq_categories"]] == [
+        (key, count / 100) for key, count in SEED_MIX.items()]
+    assert r["capabilities"] == [{"key": "faq", "label": "医院咨询", "count": 100, "share": 1.0}]
