@@ -104,6 +104,10 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     expect(staff_row).to_contain_text("您好，我是王护士，请问有什么可以帮您？", timeout=10000)
     expect(staff_row.locator(".avatar")).to_have_text("工作人员")
     expect(nurse.locator("#transcript .line.staff").last).to_contain_text("您好，我是王护士")
+    page.reload()  # the page keeps the conversation, staff mark included
+    patient.wait_ready()
+    expect(page.locator("#log .msg-row.staff .avatar").last).to_have_text("工作人员")
+    patient.settle()
     rows = patient.bot_rows.count()
     patient.send("我想问一下我妈妈住院的情况")
     expect(nurse.locator("#transcript .line.patient").last).to_contain_text("我妈妈住院", timeout=10000)
