@@ -13,6 +13,9 @@ channel, nothing else:
   send no Origin header (not a browser) are still let in, as python-engineio does.
 - The input limits every channel of ours has (channels/limits.py): long messages cut
   with a note, the caller's address in the metadata as `client_ip`.
+
+It also carries the staff console's messages to the patient during a takeover
+(channels/staff_relay.py).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from sanic import Blueprint
 
 from channels.limits import add_client_ip, capped
 from channels.origins import web_origins
+from channels.staff_relay import add_staff_relay
 
 logger = logging.getLogger(__name__)
 
@@ -50,4 +54,5 @@ class SocketIOInput(RasaSocketIOInput):
                 await sio.enter_room(sid, requested, namespace=self.namespace)
             await sio.emit("session_confirm", requested, room=sid, namespace=self.namespace)
 
+        add_staff_relay(blueprint, sio, self.namespace, self.bot_message_evt)
         return blueprint

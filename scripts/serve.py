@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API_TOKEN_ENV = "XIAOAN_API_TOKEN"  # read by scripts/rasa_server.py
 ACTION_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # read by actions/server.py, sent by Rasa (endpoints.yml)
 ORIGINS_ENV = "XIAOAN_WEB_ORIGINS"  # read by channels/origins.py
+STAFF_PASSWORD_ENV = "XIAOAN_STAFF_PASSWORD"  # read by staff/auth.py in the page's server
 logger = logging.getLogger("serve")
 
 
@@ -82,6 +83,7 @@ class Assistant:
     tracker_db_url: Optional[str] = None
     token: str = field(default_factory=new_token)
     action_token: str = field(default_factory=new_token)
+    staff_password: str = field(default_factory=new_token)  # the staff console's login (/staff/)
     model: Optional[Path] = None
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -125,7 +127,7 @@ class Assistant:
         # Each secret goes only to the process that needs it.
         env = {
             name: value for name, value in {**os.environ, **self.extra_env}.items()
-            if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV)
+            if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV, STAFF_PASSWORD_ENV)
         }
         env.update(HOSPITAL_DB_URL=self.database_url, TRACKER_DB_URL=self.tracker_db_url, PYTHONUNBUFFERED="1")
         if self.web_port:
@@ -174,9 +176,9 @@ class Assistant:
             [
                 sys.executable, str(ROOT / "scripts" / "serve_web.py"),
                 "--host", "127.0.0.1", "--port", str(self.web_port),
-                "--server-url", self.rasa_url,
+                "--server-url", self.rasa_url, "--staff",
             ],
-            env,
+            {**env, STAFF_PASSWORD_ENV: self.staff_password},
         )
         _wait_until_up(self.web_url, web, "web page server", timeout)
 
@@ -227,8 +229,11 @@ def main() -> None:
     token_file.write_text(token, encoding="utf-8")
     token_file.chmod(0o600)
     from actions.hospital.config import database_url
+    from staff.auth import password as staff_password
 
+    password, password_file = staff_password()
     assistant = Assistant(
+        staff_password=password,
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         web_port=args.web_port,
@@ -240,11 +245,14 @@ def main() -> None:
         logger.info(
             "\n小安 is running.\n"
             "  Web page:     %s\n"
+            "  Staff console: %sstaff/ (password %s)\n"
             "  REST channel: %s/webhooks/rest/webhook\n"
             "  HTTP API:     %s (token in .data/api_token)\n"
             "  Logs:         %s\n"
             "Press Ctrl-C to stop.",
-            assistant.web_url, assistant.rasa_url, assistant.rasa_url, assistant.log_dir,
+            assistant.web_url, assistant.web_url,
+            f"in {password_file}" if password_file else f"from {STAFF_PASSWORD_ENV}",
+            assistant.rasa_url, assistant.rasa_url, assistant.log_dir,
         )
         try:
             while all(p.poll() is None for p in assistant.processes.values()):

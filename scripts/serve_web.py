@@ -10,6 +10,11 @@ config.js is generated and the Content-Security-Policy meta tag of index.html is
 rewritten to allow exactly that Rasa origin. Without them the built files are served
 as they are (default: Rasa on the page's own host, port 5005).
 
+--staff also serves the staff console (staff/) under /staff/, behind the staff login
+(password from XIAOAN_STAFF_PASSWORD, else .data/staff_password); it reads the hospital
+and conversation databases (HOSPITAL_DB_URL, TRACKER_DB_URL) and sends staff messages
+through the Rasa server at --server-url.
+
 Rasa itself must run with the socketio channel and accept this page's origin:
 scripts/rasa_server.py allows the origins in XIAOAN_WEB_ORIGINS (channels/origins.py;
 default http://127.0.0.1:8080 and http://localhost:8080).
@@ -71,6 +76,7 @@ def build_csp(server_url: Optional[str]) -> str:
 
 class Handler(SimpleHTTPRequestHandler):
     overrides: dict = {}  # "/index.html" and "/config.js" -> bytes, when configured
+    staff = None  # staff.app.StaffApp, when the staff console is on
 
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
@@ -104,13 +110,42 @@ class Handler(SimpleHTTPRequestHandler):
         if with_body:
             self.wfile.write(body)
 
+    def _is_staff(self) -> bool:
+        path = urlsplit(self.path).path
+        return self.staff is not None and (path == "/staff" or path.startswith("/staff/"))
+
+    def _serve_staff(self, method: str, with_body: bool = True) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 64 * 1024:
+            self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return
+        body = self.rfile.read(length) if length else b""
+        answer = self.staff.handle(method, self.path, self.headers, body, self.client_address[0])
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(answer.body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        if self._is_staff():
+            return self._serve_staff("POST")
+        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+
     def do_GET(self) -> None:  # noqa: N802
+        if self._is_staff():
+            return self._serve_staff("GET")
         body = self._override()
         if body is None:
             return super().do_GET()
         self._send_override(body, True)
 
     def do_HEAD(self) -> None:  # noqa: N802
+        if self._is_staff():
+            return self._serve_staff("GET", with_body=False)
         body = self._override()
         if body is None:
             return super().do_HEAD()
@@ -133,6 +168,7 @@ def make_server(
     socket_path: Optional[str] = None,
     init_payload: Optional[str] = None,
     quiet: bool = False,
+    staff=None,
 ) -> ThreadingHTTPServer:
     """Create (not start) the HTTP server; call serve_forever() / shutdown() on it."""
     dist = Path(dist)
@@ -156,11 +192,25 @@ def make_server(
         if n != 1:
             raise RuntimeError("Content-Security-Policy meta tag not found in index.html")
         overrides["/index.html"] = html.encode("utf-8")
-    handler = type("XiaoanHandler", (Handler,), {"overrides": overrides})
+    handler = type("XiaoanHandler", (Handler,), {"overrides": overrides, "staff": staff})
     httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(dist)))
     httpd.daemon_threads = True
     httpd.quiet = quiet
     return httpd
+
+
+def staff_console(server_url: Optional[str]):
+    if not server_url or not server_url.startswith("http"):
+        raise ValueError("--staff needs --server-url http://<rasa-host>:<port>")
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from actions.hospital import get_hospital
+    from staff import auth
+    from staff.app import StaffApp
+
+    password, _ = auth.password()
+    return StaffApp(get_hospital, None, server_url, password)
 
 
 def main(argv=None) -> int:
@@ -172,9 +222,12 @@ def main(argv=None) -> int:
     ap.add_argument("--socket-path", help="socket.io path (default /socket.io)")
     ap.add_argument("--init-payload", help='sent when a conversation starts (default /greet; "" = none)')
     ap.add_argument("--quiet", action="store_true", help="no request log")
+    ap.add_argument("--staff", action="store_true", help="also serve the staff console at /staff/ (needs --server-url)")
     args = ap.parse_args(argv)
     try:
-        httpd = make_server(args.host, args.port, args.dist, args.server_url, args.socket_path, args.init_payload, args.quiet)
+        staff = staff_console(args.server_url) if args.staff else None
+        httpd = make_server(args.host, args.port, args.dist, args.server_url, args.socket_path, args.init_payload,
+                            args.quiet, staff)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"serve_web: {exc}", file=sys.stderr)
         return 2

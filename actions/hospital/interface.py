@@ -42,6 +42,10 @@ class NotFound(HospitalError):
     code = "not_found"
 
 
+class HandoffTaken(HospitalError):
+    code = "taken"
+
+
 class BookingRejected(HospitalError):
     """codes: no_slots, duplicate, one_per_department_day, session_closed, past,
     not_released, not_cancellable"""
@@ -178,6 +182,8 @@ class HandoffTicket:
     summary: str
     status: str  # open / closed
     created_at: dt.datetime
+    taken_by: Optional[str] = None  # the staff member who took it (staff console)
+    taken_at: Optional[dt.datetime] = None
 
 
 class HospitalSystems(abc.ABC):
@@ -289,6 +295,16 @@ class HospitalSystems(abc.ABC):
 
     @abc.abstractmethod
     def close_handoff(self, ticket_id: int) -> HandoffTicket: ...
+
+    @abc.abstractmethod
+    def take_handoff(self, ticket_id: int, staff: str) -> HandoffTicket:
+        """For staff tools only: one staff member takes an open ticket; HandoffTaken
+        when someone else already has it (or it is closed)."""
+
+    @abc.abstractmethod
+    def appointments_on(self, day: dt.date) -> List[Tuple[Appointment, Patient]]:
+        """For staff tools only (the doctor's pre-consultation view): the day's booked
+        appointments with their patients, by department, period and queue number."""
 
     # --- audit ----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -238,6 +238,15 @@ class HandoffTicketRow(Base):
     closed_at = Column(DateTime)
 
 
+class HandoffTakeoverRow(Base):
+    """Which staff member took a ticket: the primary key lets only one take it."""
+
+    __tablename__ = "handoff_takeovers"
+    ticket_id = Column(ForeignKey("handoff_tickets.id"), primary_key=True)
+    staff = Column(String(40), nullable=False)
+    taken_at = Column(DateTime, nullable=False)
+
+
 class LimitKey(Base):
     """One row per counted key (a card, a conversation, a client, each a keyed
     pseudonym): updating it first serialises every attempt on that key, so two

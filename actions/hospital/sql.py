@@ -36,6 +36,7 @@ from .interface import (
     CodeRequest,
     Department,
     Doctor,
+    HandoffTaken,
     HandoffTicket,
     HospitalSystems,
     ImagingExam,
@@ -884,8 +885,9 @@ class SqlHospital(HospitalSystems):
     # --- handoff -------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _ticket_dc(r: m.HandoffTicketRow) -> HandoffTicket:
-        return HandoffTicket(r.id, r.conversation_id, r.reason, r.summary, r.status, r.created_at)
+    def _ticket_dc(r: m.HandoffTicketRow, takeover: Optional[m.HandoffTakeoverRow] = None) -> HandoffTicket:
+        return HandoffTicket(r.id, r.conversation_id, r.reason, r.summary, r.status, r.created_at,
+                             takeover.staff if takeover else None, takeover.taken_at if takeover else None)
 
     def create_handoff(self, conversation_id: str, reason: str, summary: str) -> HandoffTicket:
         with self._tx() as s:
@@ -899,10 +901,45 @@ class SqlHospital(HospitalSystems):
 
     def handoff_tickets(self, status: Optional[str] = None) -> List[HandoffTicket]:
         with self._tx() as s:
-            query = select(m.HandoffTicketRow).order_by(m.HandoffTicketRow.id)
+            query = (select(m.HandoffTicketRow, m.HandoffTakeoverRow)
+                     .join(m.HandoffTakeoverRow, m.HandoffTakeoverRow.ticket_id == m.HandoffTicketRow.id, isouter=True)
+                     .order_by(m.HandoffTicketRow.id))
             if status:
                 query = query.where(m.HandoffTicketRow.status == status)
-            return [self._ticket_dc(r) for r in s.execute(query).scalars()]
+            return [self._ticket_dc(r, t) for r, t in s.execute(query).all()]
+
+    def take_handoff(self, ticket_id: int, staff: str) -> HandoffTicket:
+        taken = HandoffTaken("这张工单已经由其他工作人员接手了。")
+        with self._tx() as s:
+            row = s.get(m.HandoffTicketRow, ticket_id)
+            if row is None:
+                raise NotFound("没有找到这张转人工工单。")
+            if row.status != "open":
+                raise taken
+            takeover = m.HandoffTakeoverRow(ticket_id=ticket_id, staff=staff[:40], taken_at=self.clock())
+            s.add(takeover)
+            try:
+                s.flush()  # the primary key refuses a second taker, also in another process
+            except IntegrityError as exc:
+                raise taken from exc
+            return self._ticket_dc(row, takeover)
+
+    def appointments_on(self, day: dt.date) -> List[Tuple[Appointment, Patient]]:
+        with self._tx() as s:
+            rows = s.execute(
+                self._session_select().add_columns(m.AppointmentRow, m.PatientRow)
+                .join(m.AppointmentRow, m.AppointmentRow.session_id == m.ClinicSessionRow.id)
+                .join(m.PatientRow, m.AppointmentRow.patient_id == m.PatientRow.id)
+                .where(m.AppointmentRow.visit_date == day, m.AppointmentRow.status == m.ACTIVE)
+            ).all()
+            result = [
+                (self._appointment_from(appt, patient.card_no, self._session_dc(row, doc, dept)),
+                 Patient(patient.card_no, unseal(patient.name_enc), patient.sex, patient.birth_date))
+                for row, doc, dept, appt, patient in rows
+            ]
+        result.sort(key=lambda pair: (pair[0].session.department, PERIODS.index(pair[0].session.period),
+                                      pair[0].queue_no))
+        return result
 
     def close_handoff(self, ticket_id: int) -> HandoffTicket:
         with self._tx() as s:

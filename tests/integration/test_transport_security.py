@@ -97,6 +97,7 @@ def test_no_secret_on_any_command_line(assistant):
             continue
         assert assistant.token not in command_line
         assert assistant.action_token not in command_line
+        assert assistant.staff_password not in command_line
 
 
 def test_each_secret_goes_only_where_it_is_needed(assistant):
@@ -104,6 +105,10 @@ def test_each_secret_goes_only_where_it_is_needed(assistant):
     web_env = Path(f"/proc/{assistant.processes['web'].pid}/environ").read_bytes()
     assert assistant.token.encode() not in actions_env + web_env
     assert assistant.action_token.encode() not in web_env
+    rasa_env = Path(f"/proc/{assistant.processes['rasa'].pid}/environ").read_bytes()
+    # The staff console's password: the page's server only.
+    assert assistant.staff_password.encode() not in actions_env + rasa_env
+    assert assistant.staff_password.encode() in web_env
 
 
 def _listening(port: int) -> List[str]:

@@ -39,6 +39,7 @@ function restoreItem(raw) {
     lab_report: raw.lab_report,
     emergency: raw.emergency,
     attachment: raw.image ? { type: "image", payload: { src: raw.image } } : undefined,
+    staff: raw.staff === true,
   });
   if (item && item.buttons && Number.isInteger(raw.chosen) && raw.chosen >= 0 && raw.chosen < item.buttons.length) {
     item.chosen = raw.chosen;

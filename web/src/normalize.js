@@ -136,7 +136,10 @@ export function normalizeBotMessage(raw) {
   if (lab) item.lab_report = lab;
   const emergency = normalizeEmergency(msg.emergency);
   if (emergency) item.emergency = emergency;
-  return Object.keys(item).length > 1 ? item : null;
+  if (Object.keys(item).length === 1) return null;
+  // A hospital staff member writing during a takeover (channels/staff_relay.py).
+  if (raw.staff === true || msg.staff === true) item.staff = true;
+  return item;
 }
 
 /** "**a**b" -> [{text:"a", strong:true}, {text:"b", strong:false}] ; unmatched ** stays literal. */

@@ -203,8 +203,14 @@ export function renderItem(item, actions) {
   }
   const row = el("div", "msg-row bot");
   if (item.emergency || item.lab_report) row.classList.add("wide");
-  row.appendChild(el("span", "avatar", "小安"));
+  if (item.staff) {
+    row.classList.add("staff");
+    row.appendChild(el("span", "avatar staff-avatar", "工作人员"));
+  } else {
+    row.appendChild(el("span", "avatar", "小安"));
+  }
   const body = el("div", "bot-body");
+  if (item.staff) body.appendChild(el("div", "staff-label", "人工客服 · 工作人员回复"));
   if (item.emergency) body.appendChild(renderEmergency(item.emergency));
   if (item.text || item.image) {
     const bubble = el("div", "bubble bot-bubble");

@@ -61,3 +61,13 @@ test("**emphasis** parsing", () => {
   assert.deepEqual(parseEmphasis("a**b"), [{ text: "a**b", strong: false }]);
   assert.deepEqual(parseEmphasis("<b>x</b>"), [{ text: "<b>x</b>", strong: false }]);
 });
+
+test("staff messages keep their mark; nothing else can claim it", () => {
+  assert.deepEqual(normalizeBotMessage({ text: "您好，我是工作人员", staff: true }), {
+    role: "bot",
+    text: "您好，我是工作人员",
+    staff: true,
+  });
+  assert.deepEqual(normalizeBotMessage({ text: "小安", staff: "yes" }), { role: "bot", text: "小安" });
+  assert.equal(normalizeBotMessage({ staff: true }), null);
+});
