@@ -22,7 +22,7 @@ from actions import common
 from actions.hospital.interface import HospitalError, NotFound
 from actions.hospital.reference import load_facts
 from actions.identity import verified_card
-from actions.lang.dates import describe, parse_moment
+from actions.lang.dates import describe, parse_moment, spell_out_days
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,8 @@ def _fillers() -> List[str]:
 
 def reminder_note(text: str, moment_text: str) -> str:
     """What to remind of: the message without the time and the asking words."""
-    note = text.replace(moment_text, " ") if moment_text else text
-    for short in ("明早", "明晚", "今早", "后早"):  # what parse_moment spelled out
-        note = note.replace(short, " ")
+    note = spell_out_days(text)  # as parse_moment read it
+    note = note.replace(moment_text, " ") if moment_text else note
     for filler in _fillers():
         note = note.replace(filler, " ")
     return _PUNCTUATION.sub("", note)[:40]

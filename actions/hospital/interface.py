@@ -300,6 +300,11 @@ class HospitalSystems(abc.ABC):
     def cancel_reminder(self, reminder_id: int, conversation_id: str) -> Reminder: ...
 
     @abc.abstractmethod
+    def detach_reminders(self, conversation_id: str) -> int:
+        """The person leaves a shared device ("退出"): this conversation's pending reminders
+        no longer come here; a patient's still go by SMS, chat-only ones are cancelled."""
+
+    @abc.abstractmethod
     def claim_due_reminders(self, worker: str, limit: int = 20) -> List[Reminder]:
         """Claim due pending reminders for `worker`: each is claimed by one worker only
         (compare-and-set), and its SMS is sent in the same transaction, so it goes once.

@@ -892,6 +892,15 @@ class SqlHospital(HospitalSystems):
             s.refresh(row)
             return self._reminder_dc(s, row)
 
+    def detach_reminders(self, conversation_id: str) -> int:
+        mine = (m.ReminderRow.conversation_id == str(conversation_id)[:80], m.ReminderRow.state == "pending")
+        with self._tx() as s:
+            cancelled = s.execute(update(m.ReminderRow).where(*mine, m.ReminderRow.patient_id.is_(None))
+                                  .values(state="cancelled").execution_options(synchronize_session=False)).rowcount
+            detached = s.execute(update(m.ReminderRow).where(*mine).values(conversation_id=None)
+                                 .execution_options(synchronize_session=False)).rowcount
+        return cancelled + detached
+
     def claim_due_reminders(self, worker: str, limit: int = 20) -> List[Reminder]:
         now = self.clock()
         with self._tx() as s:

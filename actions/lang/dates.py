@@ -171,6 +171,12 @@ _SHORT_DAY_PARTS = (("明早", "明天早上"), ("明晚", "明天晚上"), ("�
 _MOMENT_SPAN = dt.timedelta(minutes=61)
 
 
+def spell_out_days(text: str) -> str:
+    for short, full in _SHORT_DAY_PARTS:
+        text = text.replace(short, full)
+    return text
+
+
 @dataclass(frozen=True)
 class ParsedMoment:
     when: Optional[dt.datetime] = None
@@ -181,12 +187,12 @@ class ParsedMoment:
 
 def parse_moment(text: str, now: dt.datetime) -> ParsedMoment:
     """The first moment in `text` ("明天早上8点", "下周一7点半", "20分钟后"), resolved
-    against `now`. It may lie in the past; the caller says so."""
+    against `now`. It may lie in the past; the caller says so. `text` of the result is
+    the expression in spell_out_days(text)."""
     impossible = _impossible_month_day(text, now.date())
     if impossible:
         return ParsedMoment(text=impossible, invalid=True)
-    for short, full in _SHORT_DAY_PARTS:
-        text = text.replace(short, full)
+    text = spell_out_days(text)
 
     import jionlp
 

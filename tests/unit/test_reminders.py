@@ -275,3 +275,15 @@ def test_the_note_is_stored_sealed(hospital):
     with hospital._tx() as s:
         [row] = s.query(m.ReminderRow).all()
         assert "二甲双胍" not in row.note_enc
+
+
+def test_after_logout_the_conversation_gets_no_reminders_but_the_patient_still_gets_the_sms(hospital, rasa):
+    session = later_session(hospital)
+    hospital.book(CARD, session.id, conversation_id=CHAT)
+    chat_only = hospital.add_reminder(hospital.clock() + dt.timedelta(minutes=5), "吃药", CHAT)
+    assert hospital.detach_reminders(CHAT) == 2
+    assert hospital.reminders(CHAT) == []
+    assert hospital.reminder(chat_only.id, CHAT).state == "cancelled"
+    hospital.clock.set(due_time(session))
+    assert len(ReminderDispatcher(hospital, rasa.url, "t").dispatch_once()) == 1
+    assert rasa.calls == [] and len(reminder_sms(hospital)) == 1
