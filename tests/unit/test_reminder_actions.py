@@ -125,3 +125,36 @@ async def test_logout_detaches_the_conversations_reminders(harness, hospital):
     hospital.add_reminder(hospital.clock() + dt.timedelta(hours=1), "量血压", CHAT)
     await harness.run(Logout(), tracker("换个人", "logout", active_loop=None))
     assert hospital.reminders(CHAT) == []
+
+
+def test_every_form_shows_a_due_reminder_and_then_goes_on():
+    import yaml
+
+    from tests.unit.action_harness import PROJECT_ROOT, domain
+
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules" / "reminders.yml").read_text(encoding="utf-8"))["rules"]
+    inside = {rule["condition"][0]["active_loop"]: rule["steps"] for rule in rules if rule.get("condition")}
+    assert set(inside) == set(domain()["forms"])
+    for form, steps in inside.items():
+        assert steps == [{"intent": "EXTERNAL_reminder"}, {"action": "action_deliver_reminder"},
+                         {"action": form}, {"active_loop": form}]
+
+
+@pytest.mark.parametrize("form, requested", [("booking_form", "date"), ("cancel_form", "appointment_no"),
+                                             ("verify_form", "card_no")])
+async def test_forms_leave_a_due_reminder_to_its_rule(harness, form, requested):
+    from actions.booking import ValidateBookingForm, ValidateCancelForm
+    from actions.identity import ValidateVerifyForm
+
+    validation = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancelForm,
+                  "verify_form": ValidateVerifyForm}[form]()
+    t = tracker("", "EXTERNAL_reminder", entities=[("reminder_id", "1")], requested=requested, active_loop=form)
+    dispatcher, events = await harness.run(validation, t)
+    assert (dispatcher.messages, events) == ([], [])
+
+
+def test_triage_leaves_a_due_reminder_to_its_rule():
+    from actions.triage import triage_step
+
+    t = tracker("", "EXTERNAL_reminder", entities=[("reminder_id", "1")], active_loop="triage_form")
+    assert triage_step(t) == []
