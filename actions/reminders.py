@@ -86,8 +86,11 @@ class SetReminder(Action):
         except HospitalError as error:
             common.say_hospital_error(dispatcher, error)
             return []
-        dispatcher.utter_message(response="utter_reminder_set_sms" if card else "utter_reminder_set",
-                                 when=when_text(parsed.when, moment_now.date()), note=note or "您交代的事")
+        said = dict(when=when_text(parsed.when, moment_now.date()), note=note or "您交代的事")
+        if card:
+            dispatcher.utter_message(response="utter_reminder_set_sms", **said)
+        else:
+            dispatcher.utter_message(response="utter_reminder_set", **said)
         return []
 
 
