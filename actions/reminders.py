@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.hospital.interface import HospitalError, NotFound
 from actions.hospital.reference import load_facts
-from actions.identity import verified_card
+from actions.identity import verified_card, whose
 from actions.lang.dates import describe, parse_moment, spell_out_days
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class DeliverReminder(Action):
             return []
         visit = reminder.appointment.session
         dispatcher.utter_message(
-            response="utter_reminder_appointment",
+            response="utter_reminder_appointment", name=whose(tracker, reminder.appointment.card_no),
             day=describe(visit.date, reminder.due_at.date()), period=visit.period, department=visit.department,
             doctor=f"{visit.doctor_name}{visit.doctor_title}", location=visit.location,
             number=reminder.appointment.number,

@@ -7,6 +7,9 @@ ACTION_SERVER_TOKEN, new for each run, which Rasa sends the action server
 (actions/server.py) as endpoints.yml says. The browser origins Rasa accepts
 (XIAOAN_WEB_ORIGINS) are the web page's.
 
+Beside them, in this process, run the hourly chat purge and the reminder dispatcher
+(scripts/reminders.py), which delivers due reminders through the HTTP API.
+
 `python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
 `Assistant` to start the same servers on free ports against a throw-away database.
 """

@@ -99,6 +99,7 @@ async def test_an_appointment_reminder_offers_cancel_and_reschedule(harness, hos
     assert responses(dispatcher) == ["utter_reminder_appointment"]
     assert dispatcher.messages[0]["number"] == appt.number
     assert dispatcher.messages[0]["department"] == session.department
+    assert dispatcher.messages[0]["name"] == "赵**"  # whose appointment it is, masked
     # the buttons come from the domain response
     from tests.unit.action_harness import domain
 
