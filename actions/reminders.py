@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType

@@ -1,16 +1,20 @@
 """Reminders end to end: a reminder that falls due while the Rasa server and the
 reminder dispatcher are down arrives once they are back, exactly once, in the chat
-and by SMS; and a patient can ask for one in the chat.
+and by SMS; an appointment reminder reaches the open web page (socket.io) with its
+buttons; and a patient can ask for one in the chat.
 
 Needs a model trained with the reminder intents (EXTERNAL_reminder, set_reminder):
 an older model answers trigger_intent with 404 and the chat part never arrives."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
+import uuid
 
+from actions.hospital import models as m
 from actions.hospital.sql import create_hospital
-from tests.servers import texts
+from tests.servers import page_socket, texts
 
 CARD = "1000002"
 WAIT_SECONDS = 120
@@ -72,3 +76,35 @@ def test_a_patient_sets_a_reminder_in_the_chat(assistant, chat):
 def test_a_date_that_does_not_exist_gets_a_clarification(assistant, chat):
     reply = texts(chat.say("2月30日早上8点提醒我去复诊"))
     assert "没有2月30日" in reply, reply
+
+
+async def test_an_appointment_reminder_reaches_the_open_page_with_its_buttons(assistant):
+    session_id = uuid.uuid4().hex
+    hospital = create_hospital(assistant.database_url)
+    appointment = None
+    try:
+        async with page_socket(assistant, session_id) as page:
+            await page.say("你好")
+            await page.reply()
+            visit = next(s for s in hospital.sessions(department="骨科", only_available=True)
+                         if (s.date - dt.date.today()).days >= 2)
+            appointment = hospital.book("1000005", visit.id, conversation_id=session_id)
+            with hospital._tx() as s:  # due now instead of the day before
+                s.query(m.ReminderRow).filter_by(conversation_id=session_id).update({"due_at": dt.datetime.now()})
+            deadline = time.monotonic() + WAIT_SECONDS
+            reminder = None
+            while reminder is None and time.monotonic() < deadline:
+                try:
+                    reply = await page.reply(timeout=5)
+                except asyncio.TimeoutError:
+                    continue
+                if "温馨提醒" in reply.get("text", ""):
+                    reminder = reply
+            assert reminder is not None
+            assert appointment.number in reminder["text"] and "赵**" in reminder["text"]
+            choices = reminder.get("quick_replies") or reminder.get("buttons") or []
+            assert [c["title"] for c in choices] == ["取消预约", "改约"]
+    finally:
+        if appointment is not None:
+            hospital.cancel("1000005", appointment.number)  # the session's other tests see the slot free
+        hospital.dispose()

@@ -16,7 +16,7 @@ from actions.hospital.interface import BookingRejected, NotFound
 from actions.hospital.reference import reminder_time
 from actions.hospital.sql import REMINDER_CLAIM_TIMEOUT, create_hospital
 from scripts.reminders import EXTERNAL_INTENT, ReminderDispatcher
-from tests.unit.test_hospital_booking import CARD, open_session
+from tests.unit.test_hospital_booking import CARD
 
 CHAT = "chat-reminders"
 
