@@ -23,7 +23,8 @@ HOTLINE = "0000-88881200（每天 8:00-20:00）"
 # for a person, a hospital question). While a form is active Rasa runs a rule only when
 # the form rejects the turn, and a form rejects only when its validation sets no slot:
 # so validation must set nothing at all for these.
-FORM_INTERRUPTIONS = frozenset({"emergency", "stop", "human_handoff", "faq", "logout"})
+# EXTERNAL_reminder: a due reminder, shown by its rule, then the form asks again.
+FORM_INTERRUPTIONS = frozenset({"emergency", "stop", "human_handoff", "faq", "logout", "EXTERNAL_reminder"})
 
 
 def hospital() -> HospitalSystems:

@@ -302,5 +302,9 @@ class Logout(Action):
         return "action_logout"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        try:
+            hospital().detach_reminders(tracker.sender_id)  # the next person sees none of them
+        except HospitalError as error:
+            logger.warning("reminders not detached at logout: %s", error.code)
         dispatcher.utter_message(response="utter_logged_out")
         return [ActiveLoop(None), AllSlotsReset()]

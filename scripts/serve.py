@@ -7,6 +7,9 @@ ACTION_SERVER_TOKEN, new for each run, which Rasa sends the action server
 (actions/server.py) as endpoints.yml says. The browser origins Rasa accepts
 (XIAOAN_WEB_ORIGINS) are the web page's.
 
+Beside them, in this process, run the hourly chat purge and the reminder dispatcher
+(scripts/reminders.py), which delivers due reminders through the HTTP API.
+
 `python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
 `Assistant` to start the same servers on free ports against a throw-away database.
 """
@@ -30,6 +33,7 @@ from typing import Dict, Iterator, List, Optional
 
 from chat_store import database as chat_database
 from scripts.purge_chats import PeriodicPurge
+from scripts.reminders import POLL_SECONDS, ReminderDispatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 API_TOKEN_ENV = "XIAOAN_API_TOKEN"  # read by scripts/rasa_server.py
@@ -88,6 +92,8 @@ class Assistant:
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="xiaoan-logs-")))
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     purge: Optional[PeriodicPurge] = None
+    reminders: Optional[ReminderDispatcher] = None
+    reminder_every: float = POLL_SECONDS  # seconds between rounds of the reminder dispatcher
     extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
     launches: Dict[str, tuple] = field(default_factory=dict, repr=False)  # name → (command, env)
 
@@ -163,6 +169,7 @@ class Assistant:
                 self._start_web(env, timeout)
             self.purge = PeriodicPurge(self.tracker_db_url, retention_days)
             self.purge.start()
+            self.start_reminders()
         except Exception:
             self.stop()
             raise
@@ -182,6 +189,20 @@ class Assistant:
         )
         _wait_until_up(self.web_url, web, "web page server", timeout)
 
+    def start_reminders(self) -> None:
+        """The reminder dispatcher; what is pending in the database is armed again."""
+        from actions.hospital.sql import create_hospital
+
+        hospital = create_hospital(self.database_url, seed=False)
+        self.reminders = ReminderDispatcher(hospital, self.rasa_url, self.token, every=self.reminder_every)
+        self.reminders.start()
+
+    def stop_reminders(self) -> None:
+        if self.reminders:
+            self.reminders.stop()
+            self.reminders.hospital.dispose()
+            self.reminders = None
+
     def restart_rasa(self, timeout: float = 240) -> None:
         """Stop the Rasa server alone and start it again; the other servers and the
         conversations database keep running."""
@@ -189,6 +210,7 @@ class Assistant:
         self.start_again("rasa", f"{self.rasa_url}/", timeout)
 
     def stop(self) -> None:
+        self.stop_reminders()
         if self.purge:
             self.purge.stop()
             self.purge = None

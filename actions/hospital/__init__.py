@@ -18,6 +18,7 @@ from .interface import (  # noqa: F401
     LabResult,
     NotFound,
     Patient,
+    Reminder,
     SystemUnavailable,
     VerificationResult,
 )

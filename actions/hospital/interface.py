@@ -121,6 +121,17 @@ class Appointment:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    id: int
+    kind: str  # appointment (the day before a visit) / custom (asked for by the patient)
+    due_at: dt.datetime
+    state: str  # pending / sending / sent / cancelled
+    conversation_id: Optional[str]  # where the chat reminder goes; None: SMS only
+    note: str = ""  # custom: what to remind of, in the patient's words
+    appointment: Optional[Appointment] = None  # appointment: the visit
+
+
+@dataclass(frozen=True)
 class VerificationResult:
     ok: bool
     # ok / wrong (also an unknown card, or no valid code) / locked /
@@ -272,6 +283,44 @@ class HospitalSystems(abc.ABC):
     @abc.abstractmethod
     def appointments(self, card_no: str, upcoming_only: bool = True,
                      conversation_id: Optional[str] = None) -> List[Appointment]: ...
+
+    # --- reminders ----------------------------------------------------------------------
+    # Booking arms a reminder the day before the visit (facts.yml reminders.day_before_at,
+    # env XIAOAN_REMINDER_AT); rescheduling moves it, cancelling cancels it.
+    @abc.abstractmethod
+    def add_reminder(self, due_at: dt.datetime, note: str, conversation_id: Optional[str],
+                     card_no: Optional[str] = None) -> Reminder:
+        """A one-off reminder the patient asked for: in the conversation, and by SMS
+        when `card_no` (a verified card) is given. BookingRejected("past") when due_at
+        is not in the future."""
+
+    @abc.abstractmethod
+    def reminders(self, conversation_id: str) -> List[Reminder]:
+        """Pending reminders of this conversation, soonest first."""
+
+    @abc.abstractmethod
+    def reminder(self, reminder_id: int, conversation_id: str) -> Reminder:
+        """One reminder of this conversation (NotFound for another conversation's)."""
+
+    @abc.abstractmethod
+    def cancel_reminder(self, reminder_id: int, conversation_id: str) -> Reminder: ...
+
+    @abc.abstractmethod
+    def detach_reminders(self, conversation_id: str) -> int:
+        """The person leaves a shared device ("退出"): this conversation's pending reminders
+        no longer come here; a patient's still go by SMS, chat-only ones are cancelled."""
+
+    @abc.abstractmethod
+    def claim_due_reminders(self, worker: str, limit: int = 20) -> List[Reminder]:
+        """Claim due pending reminders for `worker`: each is claimed by one worker only
+        (compare-and-set), and its SMS is sent in the same transaction, so it goes once.
+        Claims left unfinished for 10 minutes (a crashed worker) are closed as sent:
+        delivered at most once, never twice."""
+
+    @abc.abstractmethod
+    def finish_reminder(self, reminder_id: int, worker: str, retry_after: Optional[dt.timedelta] = None) -> None:
+        """The worker's chat delivery is over (sent), or could not start and is tried
+        again `retry_after` from now (the SMS is not sent again)."""
 
     # --- reports -----------------------------------------------------------------------
     @abc.abstractmethod

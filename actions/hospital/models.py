@@ -301,3 +301,26 @@ class SmsOutbox(Base):
     body = Column(Text, nullable=False)
     code = Column(String(6))
     sent_at = Column(DateTime, nullable=False)
+
+
+class ReminderRow(Base):
+    """A reminder to deliver once: the day before an appointment (`appointment_id`) or
+    one the patient asked for (`note`, sealed). Delivered by the SMS gateway when a
+    patient is known and in the conversation when there is one. States: pending →
+    sending (claimed by one dispatcher, compare-and-set) → sent; pending → cancelled."""
+
+    __tablename__ = "reminders"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(12), nullable=False)  # appointment / custom
+    patient_id = Column(ForeignKey("patients.id"), index=True)
+    appointment_id = Column(ForeignKey("appointments.id"), index=True)
+    conversation_id = Column(String(80), index=True)
+    note_enc = Column(Text)  # what to remind of, sealed: it may be about health
+    due_at = Column(DateTime, nullable=False)
+    state = Column(String(10), nullable=False, default="pending")
+    claimed_by = Column(String(40))
+    claimed_at = Column(DateTime)
+    sms_sent_at = Column(DateTime)
+    sent_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (Index("ix_reminders_state_due", "state", "due_at"),)

@@ -36,6 +36,21 @@ def load_facts(path: Path = HOSPITAL_DATA_DIR / "facts.yml") -> dict:
     return read_yaml(path)
 
 
+REMINDER_AT_ENV = "XIAOAN_REMINDER_AT"
+
+
+def reminder_time(facts: Optional[dict] = None, env: Optional[dict] = None) -> dt.time:
+    """When the day-before reminder goes: XIAOAN_REMINDER_AT ("HH:MM"), else facts.yml."""
+    import os
+
+    env = os.environ if env is None else env
+    value = (env.get(REMINDER_AT_ENV) or "").strip() or (facts or load_facts())["reminders"]["day_before_at"]
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise ReferenceDataError(REMINDER_AT_ENV, [f"not a time of day (HH:MM): {value!r}"]) from None
+
+
 def fees(facts: Optional[dict] = None) -> Dict[str, float]:
     facts = facts or load_facts()
     raw = facts["registration"]["fees"]

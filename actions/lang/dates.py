@@ -162,3 +162,51 @@ def describe(day: dt.date, today: dt.date) -> str:
     weekday = f"周{WEEKDAYS[day.weekday()]}"
     inner = f"{weekday}，{relative}" if relative else weekday
     return f"{day.month}月{day.day}日（{inner}）"
+
+
+# jionlp reads "明早8点" as today's 早8点: say the day in full first.
+_SHORT_DAY_PARTS = (("明早", "明天早上"), ("明晚", "明天晚上"), ("今早", "今天早上"), ("后早", "后天早上"))
+# A moment names its minute: "8点", "8:30", "20分钟后"; a span longer than this
+# ("明天", "明天早上") does not, and the patient is asked for the time.
+_MOMENT_SPAN = dt.timedelta(minutes=61)
+
+
+def spell_out_days(text: str) -> str:
+    for short, full in _SHORT_DAY_PARTS:
+        text = text.replace(short, full)
+    return text
+
+
+@dataclass(frozen=True)
+class ParsedMoment:
+    when: Optional[dt.datetime] = None
+    text: str = ""  # the expression as the patient wrote it
+    invalid: bool = False  # a date that does not exist, e.g. 2月30日
+    needs_time: bool = False  # a day ("明天") without the time of day
+
+
+def parse_moment(text: str, now: dt.datetime) -> ParsedMoment:
+    """The first moment in `text` ("明天早上8点", "下周一7点半", "20分钟后"), resolved
+    against `now`. It may lie in the past; the caller says so. `text` of the result is
+    the expression in spell_out_days(text)."""
+    impossible = _impossible_month_day(text, now.date())
+    if impossible:
+        return ParsedMoment(text=impossible, invalid=True)
+    text = spell_out_days(text)
+
+    import jionlp
+
+    try:
+        found = jionlp.ner.extract_time(text, time_base=now, with_parsing=True)
+    except Exception:  # jionlp raises plain exceptions on odd input
+        logger.debug("jionlp could not parse a time expression", exc_info=True)
+        return ParsedMoment()
+    for item in found:
+        times = item.get("detail", {}).get("time")
+        if item.get("type") != "time_point" or not isinstance(times, list) or not isinstance(times[0], str):
+            continue  # periodic ("每天") or open-ended expressions name no single moment
+        start, end = dt.datetime.fromisoformat(times[0]), dt.datetime.fromisoformat(times[1])
+        if end - start > _MOMENT_SPAN:
+            return ParsedMoment(text=item["text"], needs_time=True)
+        return ParsedMoment(when=start, text=item["text"])
+    return ParsedMoment()
