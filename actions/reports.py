@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from actions.hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
 from actions.hospital.knowledge import find_analyte, find_exam, load_lab_tests
@@ -257,6 +258,11 @@ class LabMeaning(Action):
             dispatcher.utter_message(
                 text="请问是哪一项指标？比如“白细胞偏高”“转氨酶高”“血钾低”。想看自己的报告，说“查报告”。"
             )
+            return []
+        typed = lab_values.typed_value(text, analyte)
+        if typed is not None:
+            said = lab_values.explain(analyte, typed)
+            dispatcher.utter_message(**said)
             return []
         # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
         rest = text

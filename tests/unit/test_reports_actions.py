@@ -390,3 +390,49 @@ def test_knowledge_finds_what_these_tests_ask_about():
     assert find_analyte("转氨酶高了要紧吗").code == "ALT"
     assert find_exam("做增强CT前要停二甲双胍吗").code == "CT_ENHANCED"
     assert find_exam("胃镜前要空腹吗").code == "GASTROSCOPY"
+
+
+# --- a value the patient types (issue 13) ---------------------------------------------------------
+
+
+async def test_a_typed_value_is_compared_with_the_range():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("我的白细胞12是不是很严重", "ask_lab_meaning")))
+
+    [said] = dispatcher.messages
+    wbc = load_lab_tests().get("WBC")
+    assert said["response"] == "utter_lab_value_high"
+    assert said["value"].startswith("12 ") and said["range"].startswith("3.5-9.5") and said["degree"] == "轻度偏高"
+    assert said["meaning"] == wbc.when_high and said["next_step"] == wbc.next_step
+    assert wbc.when_low not in str(said)
+
+
+async def test_a_typed_value_uses_the_age_and_sex_the_message_gives():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("孩子5岁白细胞12", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["range"].startswith("4.4-11.9")
+    assert dispatcher.messages[0]["whom"] == "5 岁儿童"
+
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("我是女的，血红蛋白125", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["response"] == "utter_lab_value_normal"
+
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("血红蛋白125正常吗", "ask_lab_meaning")))
+    said = dispatcher.messages[0]
+    assert said["response"] == "utter_lab_value_by_sex"
+    assert said["male_verdict"] == "轻度偏低" and said["female_verdict"] == "在参考范围内"
+
+
+async def test_a_typed_critical_value_sends_to_the_emergency_room():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("血钾6.8要紧吗", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["response"] == "utter_lab_value_critical"
+
+
+def test_lab_value_responses_exist_with_their_variables():
+    from tests.unit.action_harness import domain
+    import re
+    responses = domain()["responses"]
+    for name in ("utter_lab_value_high", "utter_lab_value_low", "utter_lab_value_normal",
+                 "utter_lab_value_critical", "utter_lab_value_by_sex"):
+        text = responses[name][0]["text"]
+        assert "诊断" in text or "急诊" in text, name
+        assert set(re.findall(r"{(\w+)}", text)) <= {"analyte", "value", "range", "whom", "degree", "meaning",
+                                                    "next_step", "male_range", "female_range",
+                                                    "male_verdict", "female_verdict"}, name
