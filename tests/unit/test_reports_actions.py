@@ -436,3 +436,18 @@ def test_lab_value_responses_exist_with_their_variables():
         assert set(re.findall(r"{(\w+)}", text)) <= {"analyte", "value", "range", "whom", "degree", "meaning",
                                                     "next_step", "male_range", "female_range",
                                                     "male_verdict", "female_verdict"}, name
+
+
+async def test_an_ordinal_opens_the_report_at_that_place_in_the_list(hospital):
+    """Issue 13: "看第一份" after the list."""
+    listed = [("lab", o) for o in hospital.lab_orders(MAN)[:6]] + [("imaging", e) for e in hospital.imaging_exams(MAN)[:6]]
+    dispatcher, _ = await run(ShowReports(), verified(MAN, "查报告", "check_report"))
+    first_line = all_text(dispatcher).split("\n")[1]
+    kind, first = listed[0]
+    assert (first.panel if kind == "lab" else first.body_part) in first_line
+
+    dispatcher, _ = await run(ShowReport(), verified(MAN, "看第一份", "open_report"))
+    assert (first.panel if kind == "lab" else first.body_part) in all_text(dispatcher)
+    kind, second = listed[1]
+    dispatcher, _ = await run(ShowReport(), verified(MAN, "第二份", "open_report"))
+    assert (second.panel if kind == "lab" else second.body_part) in all_text(dispatcher)
