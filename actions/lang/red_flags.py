@@ -1,11 +1,16 @@
 """Red-flag detection: danger signs that preempt all other triage.
 
 `detect(text, context=None)` → the most urgent RedFlag or None; `detect_all()` → every
-one, most urgent first. Both work on raw text alone, so the NLU pipeline can run them
+one, most urgent first; `mentioned()` → those only spoken of (a past episode, a
+relative's history, a knowledge question, a chronic illness under care), for the
+when-to-go-to-急诊 line; `assess()` gives both. Both work on raw text alone, so the NLU pipeline can run them
 on every message. The rules live in data/knowledge/red_flags.yml. Every phrase is
 checked in its clause: negated ("没有胸痛"), hypothetical ("如果抽搐怎么办") and
-resolved past ("上个月晕倒过一次，现在好了") mentions do not fire; uncertain ones
-("是不是中风了") do, because missing a real emergency costs more than a false alarm.
+resolved past ("上个月晕倒过一次，现在好了") mentions do not fire, nor do those framed by the word
+lists of red_flags.yml `context` (past or chronic in their clause, a relative's
+history or a knowledge question in the message) unless a "now" word is there too
+("我爸以前心梗过，现在又胸口疼"); uncertain ones ("是不是中风了") do fire, because
+missing a real emergency costs more than a false alarm.
 
 Combination rules need context (age in months, known hypertension, newborn,
 pregnancy). The caller may pass it; whatever it leaves out is read from the same
