@@ -41,6 +41,7 @@ from actions.hospital.interface import (
 from actions import triage_engine
 from actions.identity import IdentityFormValidation, identity_slots, renew, verified_card, whose
 from actions.lang.dates import describe, parse_date, parse_period
+from actions.lang.ordinals import parse_ordinal, pick
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ DEPENDENTS = {
 }
 _NUMBER_TYPE_WORDS = (("特需号", ("特需",)), ("专家号", ("专家", "主任号")), ("普通号", ("普通", "普号")))
 _APPOINTMENT_NO = re.compile(r"GH\d{8}-\d{3,4}", re.IGNORECASE)
-_ORDINALS = {"第一": 0, "第1": 0, "第二": 1, "第2": 1, "第三": 2, "第3": 2, "第四": 3, "第4": 3}
 MAX_SUGGESTIONS = 6
 
 
@@ -74,8 +74,17 @@ def appointment_no_said(tracker: Tracker) -> Dict[Text, Any]:
     """The appointment number the patient picked, when the form asked for one."""
     if tracker.get_slot("requested_slot") != "appointment_no":
         return {}
-    match = _APPOINTMENT_NO.search(latest_text(tracker))
-    return {"appointment_no": match.group(0).upper()} if match else {}
+    text = latest_text(tracker)
+    match = _APPOINTMENT_NO.search(text)
+    if match:
+        return {"appointment_no": match.group(0).upper()}
+    if parse_ordinal(text) is not None:  # "第一个": in the order the list showed them
+        try:
+            chosen = pick(text, my_appointments(tracker))
+        except HospitalError:
+            return {}
+        return {"appointment_no": chosen.number} if chosen else {}
+    return {}
 
 
 def _day(value: Optional[str]) -> Optional[dt.date]:
@@ -276,6 +285,8 @@ class ValidateBookingForm(IdentityFormValidation):
             return {}
         choices = tracker.get_slot("doctor_choices") or []
         picked = [name for name in choices if name in text]
+        if choices and not picked and pick(text, choices):
+            picked = [pick(text, choices)]  # "第一个", "第二位"
         try:
             if picked:
                 name = max(picked, key=len)  # 李梅华 is not 李梅
@@ -448,10 +459,8 @@ class ValidateBookingForm(IdentityFormValidation):
         for session in candidates:
             if session.doctor_name in text:
                 return {"session_id": str(session.id)}
-        for word, index in _ORDINALS.items():
-            if word in text and index < len(candidates):
-                return {"session_id": str(candidates[index].id)}
-        return {}
+        chosen = pick(text, candidates)
+        return {"session_id": str(chosen.id)} if chosen else {}
 
     def validate_session_id(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {"session_id": value}
@@ -529,7 +538,8 @@ class AskDoctor(BookingQuestion):
 
     def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
         names = slots.get("doctor_choices") or []
-        doctors = [d for d in hospital().doctors() if d.name in names]
+        # In the order of doctor_choices, so that "第二位" is the second button.
+        doctors = sorted((d for d in hospital().doctors() if d.name in names), key=lambda d: names.index(d.name))
         dispatcher.utter_message(
             text="有几位医生符合，请问是哪一位？",
             buttons=buttons([(f"{d.name}（{d.department} {d.title}）", d.name) for d in doctors]),
@@ -835,6 +845,12 @@ def schedule_reply(text: str) -> Dict[str, Any]:
         return {"text": f"“{parsed.text}”这个日期不存在，请再看一下日期。"}
     department = find_department_in_text(text)
     doctors = find_doctors_in_text(text, department.name if department else None)
+    if len(doctors) > 1 and parsed.date:
+        on_day = doctors_on_day(doctors, parsed.date, parsed.period)
+        if len(on_day) == 1:
+            doctors = on_day  # "张医生礼拜三在不在": the one 张 who sees patients then
+        elif on_day is not None:
+            return doctors_on_day_reply(on_day, parsed.date, parsed.period)
     if len(doctors) > 1:
         when = parsed.text
         return {
@@ -884,6 +900,38 @@ def schedule_reply(text: str) -> Dict[str, Any]:
     if book:
         reply["buttons"] = buttons([("帮我预约", book + (f"{free[0].doctor_name}医生" if doctor else ""))])
     return reply
+
+
+def doctors_on_day(doctors, day: dt.date, period: Optional[str]):
+    """Those of `doctors` who see patients on `day` (and `period`), in the schedule's
+    order; None when the day is outside the schedule or the hospital is closed."""
+    system = hospital()
+    first, last = system.schedule_window()
+    if not first <= day <= last or system.closed_reason(day):
+        return None
+    working = []
+    for doctor in doctors:
+        if system.sessions(department=doctor.department, doctor_id=doctor.id, start=day, end=day, period=period):
+            working.append(doctor)
+    return working
+
+
+def doctors_on_day_reply(doctors, day: dt.date, period: Optional[str]) -> Dict[str, Any]:
+    """Which of several doctors of one name see patients that day (none or several)."""
+    when = describe(day, today()) + (period or "")
+    if not doctors:
+        return {"response": "utter_no_doctor_on_day", "when": when}
+    system = hospital()
+    lines = []
+    for doctor in doctors:
+        sessions = system.sessions(department=doctor.department, doctor_id=doctor.id, start=day, end=day, period=period)
+        times = "、".join(f"{s.period}{s.number_type}（{'余' + str(s.remaining) + '个' if s.remaining else '已约满'}）"
+                         for s in sessions)
+        lines.append(f"· {doctor.name}（{doctor.department} {doctor.title}）：{times}")
+    return {
+        "response": "utter_doctors_on_day", "when": when, "doctors": "\n".join(lines),
+        "buttons": buttons([(f"{d.name}（{d.department}）", f"{d.name}{date_payload(day)}出诊吗") for d in doctors[:8]]),
+    }
 
 
 class FeeInfo(Action):

@@ -99,6 +99,14 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     return body
 
 
+def say_when_to_go(dispatcher: CollectingDispatcher, flags: List[rf.RedFlag]) -> None:
+    """For a red flag only spoken of (a past episode, a relative, a knowledge question):
+    the one line that says when to go to 急诊 after all."""
+    signs = "、".join(dict.fromkeys(f.signs or f.title for f in flags[:2]))
+    if signs:
+        dispatcher.utter_message(response="utter_when_to_go_emergency", signs=signs)
+
+
 def said_call_120(tracker: Tracker) -> bool:
     """Whether utter_emergency has been said since the patient's latest message."""
     for event in reversed(tracker.events):

@@ -14,6 +14,8 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
 from actions import faq_catalog
 from actions.common import buttons, custom_payload, latest_text
+from actions.emergency import say_when_to_go
+from actions.lang import red_flags as rf
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class AnswerFaq(Action):
         confidence = response.get("confidence") or 0.0
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
+            say_when_to_go(dispatcher, rf.mentioned(text))
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
@@ -51,6 +54,7 @@ class AnswerFaq(Action):
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)
         dispatcher.utter_message(text="您是不是想问：", buttons=options + buttons([HANDOFF_BUTTON]))
+        say_when_to_go(dispatcher, rf.mentioned(text))
         return []
 
 
@@ -81,6 +85,7 @@ class DidYouMean(Action):
             )
         else:
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
+        say_when_to_go(dispatcher, rf.mentioned(latest_text(tracker)))
         return [UserUtteranceReverted()]
 
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from actions.hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
 from actions.hospital.knowledge import find_analyte, find_exam, load_lab_tests
 from actions.identity import verified_card, whose
+from actions.lang.ordinals import parse_ordinal, pick
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,19 @@ def imaging_line(exam: ImagingExam) -> str:
     return f"· {exam.modality} {exam.body_part}：{status}"
 
 
+def _recent(card: str, kind: Optional[str], asked: Dict[str, Any]) -> Tuple[List[LabOrder], List[ImagingExam]]:
+    """The lab orders and exams the report list shows, in its order."""
+    orders = hospital().lab_orders(card, **asked) if kind != "imaging" else []
+    exams = hospital().imaging_exams(card, **asked) if kind != "lab" else []
+    return orders[:MAX_LISTED], exams[:MAX_LISTED]
+
+
+def listed_reports(card: str, kind: Optional[str], asked: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """(kind, id) of every report in the list, in the order it shows them."""
+    orders, exams = _recent(card, kind, asked)
+    return [("lab", o.id) for o in orders] + [("imaging", e.id) for e in exams]
+
+
 class ShowReports(Action):
     """The verified patient's recent lab orders and imaging exams, with status."""
 
@@ -89,13 +104,11 @@ class ShowReports(Action):
         kind = report_kind(_gated_text(tracker, "check_report"))
         asked = {"conversation_id": tracker.sender_id}
         try:
-            orders = hospital().lab_orders(card, **asked) if kind != "imaging" else []
-            exams = hospital().imaging_exams(card, **asked) if kind != "lab" else []
+            orders, exams = _recent(card, kind, asked)
             name = whose(tracker, card)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return []
-        orders, exams = orders[:MAX_LISTED], exams[:MAX_LISTED]
         if not orders and not exams:
             dispatcher.utter_message(text=f"没有查到{name}近期的检验或检查记录。如果刚做完，可能还在登记中，请稍后再查。")
             return []
@@ -142,7 +155,10 @@ class ShowReport(Action):
         try:
             asked = {"conversation_id": tracker.sender_id}
             if not report_id:
-                kind, report_id = self._by_name(card, _gated_text(tracker, "open_report"), asked)
+                said = _gated_text(tracker, "open_report")
+                kind, report_id = self._by_name(card, said, asked)
+                if not report_id and parse_ordinal(said) is not None:
+                    kind, report_id = self._by_place(card, said, tracker, asked)
             if kind == "lab":
                 order = system.lab_order(card, report_id, **asked)
                 show_lab_order(dispatcher, order, whose(tracker, card))
@@ -156,6 +172,13 @@ class ShowReport(Action):
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
         return []
+
+    @staticmethod
+    def _by_place(card: str, text: str, tracker: Tracker, asked: Dict[str, Any]):
+        """"看第一份": the report at that place in the list action_show_reports showed."""
+        listed = listed_reports(card, report_kind(_gated_text(tracker, "check_report")), asked)
+        chosen = pick(text, listed)
+        return chosen if chosen else (None, None)
 
     @staticmethod
     def _by_name(card: str, text: str, asked: Dict[str, Any]):
@@ -257,6 +280,11 @@ class LabMeaning(Action):
             dispatcher.utter_message(
                 text="请问是哪一项指标？比如“白细胞偏高”“转氨酶高”“血钾低”。想看自己的报告，说“查报告”。"
             )
+            return []
+        typed = lab_values.typed_value(text, analyte)
+        if typed is not None:
+            said = lab_values.explain(analyte, typed)
+            dispatcher.utter_message(**said)
             return []
         # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
         rest = text

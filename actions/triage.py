@@ -28,7 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import triage_engine as te
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text
-from actions.emergency import say_emergency
+from actions.emergency import say_emergency, say_when_to_go
 from actions.lang import red_flags as rf
 
 logger = logging.getLogger(__name__)
@@ -129,6 +129,16 @@ class AskTriageQuestion(Action):
         return []
 
 
+def _known_flags(ids: List[str]) -> List[rf.RedFlag]:
+    flags = []
+    for flag_id in ids:
+        try:
+            flags.append(rf.red_flag(flag_id))
+        except KeyError:
+            logger.warning("unknown red flag id in the triage state")
+    return flags
+
+
 def outcome_payload(outcome: Dict[str, Any]) -> Dict[str, Any]:
     department = outcome.get("department")
     bookable = bool(department) and outcome["urgency"] != "emergency" and department not in NOT_BOOKABLE
@@ -169,6 +179,7 @@ class TriageOutcome(Action):
             text=text,
             buttons=buttons([(f"预约{payload['department']}", book)]) if book else [],
         )
+        say_when_to_go(dispatcher, _known_flags(state.get("red_flags_mentioned") or []))
         dispatcher.utter_message(json_message=custom_payload(triage=payload))
         return done + [
             SlotSet("triage_department", payload["department"] if book else None),

@@ -200,6 +200,8 @@ def start() -> Dict[str, Any]:
     asked            question ids shown, in order (the budget counts these)
     pending          the question on screen, if any ("clarify" for a request for detail)
     red_flags        red-flag ids seen in any message
+    red_flags_mentioned  red-flag ids only spoken of (past, a relative, a knowledge
+                     question): the outcome says when to go to 急诊
     clarifications   how many times detail was asked for
     """
     return {
@@ -215,6 +217,7 @@ def start() -> Dict[str, Any]:
         "asked": [],
         "pending": None,
         "red_flags": [],
+        "red_flags_mentioned": [],
         "clarifications": 0,
     }
 
@@ -336,9 +339,13 @@ def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> No
         newborn=None if facts["age_months"] is None else facts["age_months"] <= rf.NEWBORN_MAX_MONTHS,
         pregnant=facts["pregnant"],
     )
-    for flag in rf.detect_all(text, context, extraction=ex):
+    flags, mentioned = rf.assess(text, context, extraction=ex)
+    for flag in flags:
         if flag.id not in state["red_flags"]:
             state["red_flags"].append(flag.id)
+    for flag in mentioned:
+        if flag.id not in state["red_flags_mentioned"]:
+            state["red_flags_mentioned"].append(flag.id)
 
 
 def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
@@ -427,6 +434,29 @@ def _fact_from_text(q: QuestionDef, text: str, ex: sx.Extraction) -> Optional[st
     return None
 
 
+def _understood(q: QuestionDef, text: str) -> Optional[str]:
+    """The value the question's own patterns read in a free-text reply, each hit read in
+    its clause: negated ("不是突然的") it stands for the other answer of a yes/no
+    question, said of another time ("以前突然晕过一次") or only supposed it counts for
+    nothing. The first hit that counts decides."""
+    norm = sx.normalize(text)
+    spans = sx.clause_spans(norm)
+    opposite = {YES: NO, NO: YES}
+    votes = []
+    for value, patterns in q.understands.items():
+        for pattern in patterns:
+            for m in pattern.finditer(norm):
+                if not m.group():
+                    continue
+                status = sx.assertion(norm, m.start(), m.end(), spans)
+                if status == sx.ABSENT:
+                    if q.is_yes_no and value in opposite:
+                        votes.append((m.start(), opposite[value]))
+                elif status not in (sx.PAST, sx.HYPOTHETICAL):
+                    votes.append((m.start(), value))
+    return min(votes)[1] if votes else None
+
+
 def interpret_answer(q: QuestionDef, reply: Any) -> Optional[str]:
     """The option value a reply stands for (button value, title, or free text)."""
     if reply is None:
@@ -442,13 +472,13 @@ def interpret_answer(q: QuestionDef, reply: Any) -> Optional[str]:
             return option.value
     if text.lower() in ("yes", "no", "unknown") and text.lower() in values:
         return text.lower()
-    for value, patterns in q.understands.items():
-        if any(p.search(text) for p in patterns):
-            # "不是很高" must not read as high: a plain no wins over a pattern hit
-            plain = sx.interpret_yes_no(text)
-            if plain == NO and value == YES and q.is_yes_no and not re.match(r"^(没错|不错)", text):
-                return NO
-            return value
+    understood = _understood(q, text)
+    if understood is not None:
+        # "不是很高" must not read as high: a plain no wins over a pattern hit
+        plain = sx.interpret_yes_no(text)
+        if plain == NO and understood == YES and q.is_yes_no and not re.match(r"^(没错|不错)", text):
+            return NO
+        return understood
     ex = sx.extract(text)
     from_fact = _fact_from_text(q, text, ex)
     if from_fact in values:

@@ -1,11 +1,16 @@
 """Red-flag detection: danger signs that preempt all other triage.
 
 `detect(text, context=None)` → the most urgent RedFlag or None; `detect_all()` → every
-one, most urgent first. Both work on raw text alone, so the NLU pipeline can run them
+one, most urgent first; `mentioned()` → those only spoken of (a past episode, a
+relative's history, a knowledge question, a chronic illness under care), for the
+when-to-go-to-急诊 line; `assess()` gives both. Both work on raw text alone, so the NLU pipeline can run them
 on every message. The rules live in data/knowledge/red_flags.yml. Every phrase is
 checked in its clause: negated ("没有胸痛"), hypothetical ("如果抽搐怎么办") and
-resolved past ("上个月晕倒过一次，现在好了") mentions do not fire; uncertain ones
-("是不是中风了") do, because missing a real emergency costs more than a false alarm.
+resolved past ("上个月晕倒过一次，现在好了") mentions do not fire, nor do those framed by the word
+lists of red_flags.yml `context` (past or chronic in their clause, a relative's
+history or a knowledge question in the message) unless a "now" word is there too
+("我爸以前心梗过，现在又胸口疼"); uncertain ones ("是不是中风了") do fire, because
+missing a real emergency costs more than a false alarm.
 
 Combination rules need context (age in months, known hypertension, newborn,
 pregnancy). The caller may pass it; whatever it leaves out is read from the same
@@ -39,11 +44,13 @@ class RedFlag:
     crisis: bool = False
     crisis_hotline: Optional[str] = None
     evidence: str = ""
+    signs: str = ""
 
     def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id, "title": self.title, "message": self.message, "first_aid": self.first_aid,
             "crisis": self.crisis, "crisis_hotline": self.crisis_hotline, "evidence": self.evidence,
+            "signs": self.signs,
         }
 
 
@@ -81,6 +88,8 @@ class _Rule:
     combos: Tuple[_Combo, ...]
     unless: Tuple["re.Pattern[str]", ...]
     facts: Mapping[str, Any] = field(default_factory=dict)
+    signs: str = ""
+    names: Optional["re.Pattern[str]"] = None
 
 
 def emergency_place() -> str:
@@ -120,6 +129,8 @@ def _rules() -> Tuple[_Rule, ...]:
             first_aid=entry.get("first_aid"), crisis=bool(entry.get("crisis")),
             combos=tuple(combos), unless=tuple(re.compile(p) for p in entry.get("unless", [])),
             facts=dict(entry.get("facts") or {}),
+            signs=str(entry.get("signs") or ""),
+            names=re.compile(entry["names"]) if entry.get("names") else None,
         ))
     return tuple(rules)
 
@@ -138,7 +149,7 @@ def red_flag(flag_id: str, evidence: str = "") -> RedFlag:
 
 def _as_flag(rule: _Rule, evidence: str) -> RedFlag:
     hotline = _hospital_placeholders()["crisis_hotline"] if rule.crisis else None
-    return RedFlag(rule.id, rule.title, rule.message, rule.first_aid, rule.crisis, hotline, evidence)
+    return RedFlag(rule.id, rule.title, rule.message, rule.first_aid, rule.crisis, hotline, evidence, rule.signs)
 
 
 def _context_holds(condition: Mapping[str, Any], ctx: RedFlagContext, text: str) -> bool:
@@ -175,15 +186,90 @@ def _context_holds(condition: Mapping[str, Any], ctx: RedFlagContext, text: str)
     return True
 
 
-def _live_match(regex: "re.Pattern[str]", text: str, spans, others) -> Optional[str]:
-    """The first match of `regex` that is said about now (not negated, hypothetical or past)."""
+@dataclass(frozen=True)
+class _Frames:
+    """The word lists of red_flags.yml `context`, as expressions (None when empty)."""
+
+    now: Optional["re.Pattern[str]"]
+    past: Optional["re.Pattern[str]"]
+    chronic: Optional["re.Pattern[str]"]
+    relative: Optional["re.Pattern[str]"]
+    knowledge: Optional["re.Pattern[str]"]
+    knowledge_before: Optional["re.Pattern[str]"]
+    person: Optional["re.Pattern[str]"]
+
+
+@functools.lru_cache(maxsize=None)
+def _frames() -> _Frames:
+    lists = knowledge("red_flags").get("context") or {}
+
+    def words(key: str) -> Optional["re.Pattern[str]"]:
+        found = sorted({str(w) for w in lists.get(key) or []}, key=len, reverse=True)
+        return re.compile("|".join(re.escape(w) for w in found)) if found else None
+
+    return _Frames(*(words(key) for key in
+                     ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "person")))
+
+
+def _has(regex: Optional["re.Pattern[str]"], text: str) -> bool:
+    return bool(regex and regex.search(text))
+
+
+# What a verb is followed by when it happened once before: "心梗过", "大出血过" (not "晕过去").
+_EXPERIENCED = re.compile(r"过(?![去来])")
+
+
+def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
+    """Why the phrase text[start:end] is not about now, read in its own clause: 'past',
+    'chronic' or 'knowledge' (after 会不会 …); None when it is (or may be) about now."""
+    cs, ce = sx.clause_of(spans, start)
+    clause = text[cs:ce]
+    frames = _frames()
+    if _has(frames.now, clause):
+        return None
+    # "心梗过" happened before; "这辈子没这么疼过" is now, worse than ever.
+    experienced = _EXPERIENCED.match(text, end) and not re.search("没|未", text[cs:end])
+    if experienced or _has(frames.past, clause):
+        return "past"
+    if _has(frames.chronic, clause):
+        return "chronic"
+    if frames.knowledge_before and frames.knowledge_before.search(text, cs, start):
+        return "knowledge"
+    return None
+
+
+def _message_frame(text: str, evidence: Sequence[Tuple[int, int]], spans) -> Optional[str]:
+    """Why a whole message is not about a danger now: 'relative' (family history) or
+    'knowledge' (a question about the illness, not a person); None otherwise."""
+    frames = _frames()
+    if _has(frames.now, text):
+        return None
+    if _has(frames.relative, text):
+        return "relative"
+    if _has(frames.knowledge, text):
+        for start, end in evidence:
+            cs, ce = sx.clause_of(spans, start)
+            if text.startswith("了", end) or text[start:end].endswith("了") or _has(frames.person, text[cs:ce]):
+                return None  # "我爸吐血了，严重吗": it happened to someone
+        return "knowledge"
+    return None
+
+
+def _matches(regex: "re.Pattern[str]", text: str, spans, others) -> Tuple[Optional[Tuple[int, int]], bool]:
+    """(the first match said about now, whether the phrase is said at all in another
+    frame: past, hypothetical, chronic …). Negated mentions count for neither."""
+    framed = False
     for m in regex.finditer(text):
         if not m.group():
             continue
         status = sx.assertion(text, m.start(), m.end(), spans, others)
         if status in (sx.PRESENT, sx.UNCERTAIN):
-            return m.group()
-    return None
+            if _clause_frame(text, m.start(), m.end(), spans) is None:
+                return (m.start(), m.end()), framed
+            framed = True
+        elif status in (sx.PAST, sx.HYPOTHETICAL):
+            framed = True
+    return None, framed
 
 
 def _text_context(text: str, ctx: RedFlagContext, extraction: "sx.Extraction") -> RedFlagContext:
@@ -205,30 +291,53 @@ def detect(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = 
 def detect_all(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None,
                extraction: Optional["sx.Extraction"] = None) -> List[RedFlag]:
     """Every red flag in one message, in the order of red_flags.yml (most urgent first)."""
+    return assess(text, context, extraction)[0]
+
+
+def mentioned(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None) -> List[RedFlag]:
+    """Red flags a message speaks of without a danger now: a past or resolved event, a
+    relative's history, a knowledge question, a chronic illness under care, a
+    hypothetical. The reply then says when to go to 急诊."""
+    return assess(text, context)[1]
+
+
+def assess(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None,
+           extraction: Optional["sx.Extraction"] = None) -> Tuple[List[RedFlag], List[RedFlag]]:
+    """(red flags said about now, red flags only mentioned in another frame)."""
     norm = sx.normalize(text)
     if not norm:
-        return []
+        return [], []
     extraction = extraction or sx.extract(norm)
     ctx = _text_context(norm, RedFlagContext.of(context), extraction)
     spans = sx.clause_spans(norm)
     others = [(m.start, m.end) for m in extraction.mentions]
-    flags = []
+    flags, framed_flags = [], []
     for rule in _rules():
         if any(u.search(norm) for u in rule.unless):
             continue
+        said_otherwise = False
         for combo in rule.combos:
             if combo.context and not _context_holds(combo.context, ctx, norm):
                 continue
-            evidence = []
+            evidence, framed, said = [], False, True
             for group in combo.groups:
-                hit = _live_match(group, norm, spans, others)
-                if hit is None:
+                hit, other_frame = _matches(group, norm, spans, others)
+                if hit is None and not other_frame:
+                    said = False
                     break
-                evidence.append(hit)
-            else:
-                flags.append(_as_flag(rule, "+".join(evidence)))
+                framed = framed or hit is None
+                if hit is not None:
+                    evidence.append(hit)
+            if not said:
+                continue
+            if not framed and _message_frame(norm, evidence, spans) is None:
+                flags.append(_as_flag(rule, "+".join(norm[s:e] for s, e in evidence)))
                 break
-    return flags
+            said_otherwise = True
+        else:
+            if said_otherwise or (rule.names and rule.names.search(norm)):
+                framed_flags.append(_as_flag(rule, "mentioned"))
+    return flags, framed_flags
 
 
 def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[RedFlag]:

@@ -258,7 +258,7 @@ _NOT_NEGATION = re.compile(
     "不该|不可以|不要|别的|特别|没用|没效果|不管用|不起作用|不愈合|不消退|没有用|不过|不论|不只|不然"
 )
 # Mild "negations" are softeners, not negation ("不是很疼" = a little).
-_NEGATION_CUE = re.compile("否认|并没有|从来没有|从来没|从没有|从没|都没有|也没有|没有|也没|都没|并不|也不|都不|不是|没|不|无|未|别")
+_NEGATION_CUE = re.compile("否认|并没有|从来没有|从来没|从没有|从没|都没有|也没有|没有|也没|都没|也不是|都不是|并不是|倒不是|并不|也不|都不|不是|没|不|无|未|别")
 # Words that may stand between a negation and what it negates ("没有明显的胸痛").
 # Read by _only_filler, not a regular expression: "(?:有|过|有过|…)*" backtracks
 # exponentially on "有过有过…" that does not end in filler.
@@ -693,10 +693,17 @@ _NOT_SUDDEN = re.compile(r"不是突然|慢慢(地)?|逐渐|渐渐|一点点加�
 
 
 def parse_sudden(text: str) -> Optional[bool]:
+    """True / False when the text says whether it began suddenly; a negated 突然
+    ("不是突然的", "也没有突然") says it did not."""
     if _NOT_SUDDEN.search(text):
         return False
-    if _SUDDEN.search(text):
-        return True
+    spans = clause_spans(text)
+    for m in _SUDDEN.finditer(text):
+        status = assertion(text, m.start(), m.end(), spans)
+        if status == ABSENT:
+            return False
+        if status in (PRESENT, UNCERTAIN):
+            return True
     return None
 
 

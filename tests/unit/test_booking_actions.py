@@ -577,10 +577,45 @@ async def test_reschedule_commit_moves_the_appointment(h, hospital):
 
 
 async def test_schedule_for_a_surname_asks_which_doctor(h):
-    dispatcher, events = await h.run(ScheduleInfo(), tracker("李医生周四出诊吗", "ask_schedule", active_loop=None))
+    dispatcher, events = await h.run(ScheduleInfo(), tracker("李医生出诊吗", "ask_schedule", active_loop=None))
     assert events == []
     assert texts(dispatcher) == ["有几位医生符合，请问是哪一位？"]
-    assert button_payloads(dispatcher) == [f"{name}周四出诊吗" for name in LI_DOCTORS[:8]]
+    assert button_payloads(dispatcher) == [f"{name}出诊吗" for name in LI_DOCTORS[:8]]
+
+
+def working_on(hospital, names, day):
+    return [d for d in hospital.doctors() if d.name in names
+            and hospital.sessions(department=d.department, doctor_id=d.id, start=day, end=day)]
+
+
+async def test_a_surname_on_a_day_answers_who_sees_patients_that_day(h, hospital):
+    """Issue 13: "张医生礼拜三在不在" listed every 张 instead of answering the question."""
+    working = working_on(hospital, LI_DOCTORS, THU)
+    assert 1 < len(working) < len(LI_DOCTORS), "the seed must make this test mean something"
+    dispatcher, _ = await h.run(ScheduleInfo(), tracker("李医生礼拜四在不在", "ask_schedule", active_loop=None))
+    [said] = dispatcher.messages
+    assert said["response"] == "utter_doctors_on_day" and said["when"].startswith("11月26日")
+    assert [line.split("（")[0] for line in said["doctors"].split("\n")] == [f"· {d.name}" for d in working]
+    assert [b["payload"] for b in said["buttons"]] == [f"{d.name}2026年11月26日出诊吗" for d in working]
+
+
+async def test_a_surname_on_a_day_with_one_doctor_working_answers_for_that_one(h, hospital):
+    for offset in range(14):
+        day = D(2026, 11, 24) + dt.timedelta(days=offset)
+        working = working_on(hospital, ["胡庆", "李娜洁"], day)
+        if len(working) == 1 and not hospital.closed_reason(day):
+            break
+    else:
+        pytest.skip("no day with exactly one of the two at work")
+    reply = schedule_reply(f"{day.month}月{day.day}日李娜洁和胡庆医生在不在")
+    assert reply.get("response") is None and reply["text"].startswith(f"{working[0].name}医生")
+
+
+async def test_an_ordinal_picks_a_doctor_from_the_list(h):
+    _, events = await validate(h, "第二个", requested="doctor", booking_mode="book", doctor_choices=LI_DOCTORS)
+    assert slot_events(events)["doctor"] == LI_DOCTORS[1]
+    dispatcher, _ = await h.run(AskDoctor(), tracker("李医生", "book_appointment", slots={"doctor_choices": LI_DOCTORS[::-1]}))
+    assert button_payloads(dispatcher) == LI_DOCTORS[::-1], "buttons in the order the ordinal counts"
 
 
 async def test_slots_left_for_a_department_the_day_after_tomorrow(h, hospital):
@@ -673,6 +708,14 @@ async def test_ask_which_appointment_offers_only_the_patients_own(h, hospital):
     assert texts(dispatcher) == ["请选择是哪一个预约："]
     assert button_titles(dispatcher) == ["11月26日下午 心血管内科 胡庆"]
     assert button_payloads(dispatcher) == [appointment.number]
+
+
+async def test_an_ordinal_picks_an_appointment(h, hospital):
+    [appointment] = hospital.appointments(OWNER)
+    _, events = await h.run(ValidateCancelForm(), cancel_tracker("第一个"))
+    assert events == [SLOT("appointment_no", appointment.number)]
+    _, events = await h.run(ValidateCancelForm(), cancel_tracker("第二个"))
+    assert SLOT("appointment_no", appointment.number) not in events
 
 
 async def test_cancel_own_appointment_releases_the_slot(h, hospital):

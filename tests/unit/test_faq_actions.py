@@ -70,3 +70,24 @@ async def test_an_unsure_hospital_answer_without_symptoms_suggests_questions():
     dispatcher = CollectingDispatcher()
     assert await AnswerFaq().run(dispatcher, t, {}) == []
     assert dispatcher.messages[0]["text"] == "您是不是想问："
+
+
+async def test_a_knowledge_question_about_a_danger_says_when_to_go_to_the_emergency_room():
+    """Issue 13: "中风有什么症状" is not an emergency, but the answer says when it is."""
+    t = tracker("中风有什么症状")
+    t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    t.latest_message["response_selector"] = {"faq": {"response": {
+        "intent_response_key": "faq/health_checkup", "confidence": 0.9}, "ranking": []}}
+    dispatcher = CollectingDispatcher()
+    await AnswerFaq().run(dispatcher, t, {})
+    hint = [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+    assert hint and "嘴歪" in hint[0]["signs"]
+
+
+async def test_an_everyday_question_gets_no_emergency_line():
+    t = tracker("医保卡丢了怎么办")
+    t.latest_message["response_selector"] = {"faq": {"response": {
+        "intent_response_key": "faq/insurance_lost", "confidence": 0.9}, "ranking": []}}
+    dispatcher = CollectingDispatcher()
+    await AnswerFaq().run(dispatcher, t, {})
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]

@@ -390,3 +390,64 @@ def test_knowledge_finds_what_these_tests_ask_about():
     assert find_analyte("转氨酶高了要紧吗").code == "ALT"
     assert find_exam("做增强CT前要停二甲双胍吗").code == "CT_ENHANCED"
     assert find_exam("胃镜前要空腹吗").code == "GASTROSCOPY"
+
+
+# --- a value the patient types (issue 13) ---------------------------------------------------------
+
+
+async def test_a_typed_value_is_compared_with_the_range():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("我的白细胞12是不是很严重", "ask_lab_meaning")))
+
+    [said] = dispatcher.messages
+    wbc = load_lab_tests().get("WBC")
+    assert said["response"] == "utter_lab_value_high"
+    assert said["value"].startswith("12 ") and said["range"].startswith("3.5-9.5") and said["degree"] == "轻度偏高"
+    assert said["meaning"] == wbc.when_high and said["next_step"] == wbc.next_step
+    assert wbc.when_low not in str(said)
+
+
+async def test_a_typed_value_uses_the_age_and_sex_the_message_gives():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("孩子5岁白细胞12", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["range"].startswith("4.4-11.9")
+    assert dispatcher.messages[0]["whom"] == "5 岁儿童"
+
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("我是女的，血红蛋白125", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["response"] == "utter_lab_value_normal"
+
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("血红蛋白125正常吗", "ask_lab_meaning")))
+    said = dispatcher.messages[0]
+    assert said["response"] == "utter_lab_value_by_sex"
+    assert said["male_verdict"] == "轻度偏低" and said["female_verdict"] == "在参考范围内"
+
+
+async def test_a_typed_critical_value_sends_to_the_emergency_room():
+    dispatcher, _ = await run(LabMeaning(), make_tracker(user("血钾6.8要紧吗", "ask_lab_meaning")))
+    assert dispatcher.messages[0]["response"] == "utter_lab_value_critical"
+
+
+def test_lab_value_responses_exist_with_their_variables():
+    from tests.unit.action_harness import domain
+    import re
+    responses = domain()["responses"]
+    for name in ("utter_lab_value_high", "utter_lab_value_low", "utter_lab_value_normal",
+                 "utter_lab_value_critical", "utter_lab_value_by_sex"):
+        text = responses[name][0]["text"]
+        assert "诊断" in text or "急诊" in text, name
+        assert set(re.findall(r"{(\w+)}", text)) <= {"analyte", "value", "range", "whom", "degree", "meaning",
+                                                    "next_step", "male_range", "female_range",
+                                                    "male_verdict", "female_verdict"}, name
+
+
+async def test_an_ordinal_opens_the_report_at_that_place_in_the_list(hospital):
+    """Issue 13: "看第一份" after the list."""
+    listed = [("lab", o) for o in hospital.lab_orders(MAN)[:6]] + [("imaging", e) for e in hospital.imaging_exams(MAN)[:6]]
+    dispatcher, _ = await run(ShowReports(), verified(MAN, "查报告", "check_report"))
+    first_line = all_text(dispatcher).split("\n")[1]
+    kind, first = listed[0]
+    assert (first.panel if kind == "lab" else first.body_part) in first_line
+
+    dispatcher, _ = await run(ShowReport(), verified(MAN, "看第一份", "open_report"))
+    assert (first.panel if kind == "lab" else first.body_part) in all_text(dispatcher)
+    kind, second = listed[1]
+    dispatcher, _ = await run(ShowReport(), verified(MAN, "第二份", "open_report"))
+    assert (second.panel if kind == "lab" else second.body_part) in all_text(dispatcher)

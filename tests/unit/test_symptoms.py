@@ -163,3 +163,11 @@ def test_extraction_is_json_friendly():
     import json
 
     json.dumps(extract("孩子5岁，发烧38度5，咳嗽两天了").to_dict(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text, sudden", [
+    ("不是突然的，断断续续一个多月了", False), ("也没有突然，慢慢重的", False),
+    ("突然就头晕了", True), ("头晕一个月了", None),
+])
+def test_sudden_onset_is_read_with_negation(text, sudden):
+    assert sx.parse_sudden(text) is sudden

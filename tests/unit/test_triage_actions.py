@@ -241,3 +241,25 @@ async def test_an_answer_misread_as_a_hospital_question_still_counts():
     _, events = await run(ValidateTriageForm(), t)
     state = slot_events(events)["triage_state"]
     assert "fever" in state["present"] and pending in state["asked"]
+
+
+async def test_a_past_danger_ends_triage_with_the_when_to_go_line():
+    """Issue 13: a relative's or a past red flag is no emergency, but the outcome says
+    when to go to 急诊."""
+    patient = Patient()
+    reply = await patient.say("我爸以前心梗过，我最近胸口有点闷")
+    while reply is not None:
+        reply = await patient.say("没有", "deny")
+    dispatcher, _ = await patient.outcome()
+    assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
+    hint = [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+    assert hint and "冷汗" in hint[0]["signs"]
+
+
+async def test_an_everyday_outcome_has_no_emergency_line():
+    patient = Patient()
+    reply = await patient.say("肚子疼")
+    while reply is not None:
+        reply = await patient.say("没有", "deny")
+    dispatcher, _ = await patient.outcome()
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]

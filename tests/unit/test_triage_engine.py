@@ -269,3 +269,33 @@ def test_functions_do_not_mutate_their_input():
     te.update(state, "还拉肚子")
     te.summary(state)
     assert json.dumps(state, sort_keys=True) == frozen
+
+
+def test_a_negated_sudden_answer_reads_as_not_sudden():
+    """Issue 13: "不是突然的,断断续续一个多月了" answered 这次是突然出现的吗 and was read as
+    sudden onset. The answer reader reads each hit of its patterns with negation."""
+    q = te.load_knowledge().questions["q_sudden"]
+    for reply in ("不是突然的,断断续续一个多月了", "断断续续一个多月了，不是突然的", "也不是突然的",
+                  "没有突然，有一个多月了", "以前突然晕过一次，这次是慢慢的"):
+        assert te.interpret_answer(q, reply) == te.NO, reply
+    for reply in ("是突然的", "对，一下子就麻了", "突然就这样了"):
+        assert te.interpret_answer(q, reply) == te.YES, reply
+
+
+def test_the_seed_scenario_is_not_an_emergency_when_onset_was_gradual():
+    state = te.start()
+    for text in ("我头晕，手脚发麻", "有高血压", "不是突然的,断断续续一个多月了"):
+        state = te.update(state, text)
+        state, step = te.advance(state)
+    assert state["facts"]["sudden"] is False
+    while isinstance(step, te.Question):
+        state = te.update(state, "没有")
+        state, step = te.advance(state)
+    assert step.urgency != "emergency"
+    assert not state["red_flags"]
+
+
+def test_spoken_of_red_flags_are_kept_for_the_when_to_go_line():
+    state = te.update(te.start(), "我爸以前心梗过，最近我胸口有点闷")
+    assert "chest_pain_acs" in state["red_flags_mentioned"]
+    assert not state["red_flags"]

@@ -1,0 +1,88 @@
+"""A lab value the patient types ("我的白细胞12是不是很严重"): compared with the reference
+range for their sex and age when the message says them (adults otherwise), and
+explained in the usual calm, never-a-diagnosis words (domain responses
+utter_lab_value_*). Nothing here reads a patient record.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+from actions.hospital.knowledge import Analyte
+from actions.lang import symptoms as sx
+
+ADULT_AGE = 30.0
+# How far past a limit, as a share of the range's width, still counts as 轻度.
+MILD_SHARE = 0.5
+_VALUE = re.compile(r"(?:是|为|有|到|才|只有|测出来|查出来|结果|的值|值)?\s*[:：]?\s*(?<![\d.^])(\d{1,5}(?:\.\d{1,3})?)(?![\d^])")
+_SEX = {"male": "男", "female": "女"}
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    value: float
+    sex: Optional[str]  # 男 / 女 / None when the message does not say
+    age: Optional[float]  # years, None when not said
+
+
+def typed_value(text: str, analyte: Analyte) -> Optional[TypedValue]:
+    """The number typed right after the analyte's name ("白细胞12", "血钾是6.8"), with the
+    sex and age the same message gives."""
+    for key in sorted(analyte.keys, key=len, reverse=True):
+        at = text.find(key)
+        if at < 0:
+            continue
+        m = _VALUE.match(text, at + len(key))
+        if m:
+            months = sx.parse_age_months(text)
+            return TypedValue(float(m.group(1)), _SEX.get(sx.parse_sex(text) or ""),
+                              None if months is None else months / 12)
+    return None
+
+
+def _verdict(analyte: Analyte, value: float, sex: str, age: float) -> str:
+    low, high = analyte.reference_for(sex, age)
+    flag = analyte.evaluate(value, sex, age).flag
+    if not flag:
+        return "normal"
+    width = (high - low) if low is not None and high is not None else (high or low or 1.0)
+    beyond = (value - high) if flag == "↑" else (low - value)
+    return ("mild_" if beyond <= MILD_SHARE * width else "marked_") + ("high" if flag == "↑" else "low")
+
+
+_DEGREE = {"mild_high": "轻度偏高", "marked_high": "明显偏高", "mild_low": "轻度偏低", "marked_low": "明显偏低",
+           "normal": "在参考范围内"}
+
+
+def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
+    """What to say: {"response": name, **variables}."""
+    age = typed.age if typed.age is not None else ADULT_AGE
+    unit = f" {analyte.unit}" if analyte.unit else ""
+    value = f"{typed.value:g}{unit}"
+    sexes = [typed.sex] if typed.sex in analyte.sexes else list(analyte.sexes)
+    ranges = {sex: analyte.reference_for(sex, age) for sex in sexes}
+    if len(set(ranges.values())) > 1:  # the range depends on a sex the message does not say
+        verdicts = {sex: _DEGREE[_verdict(analyte, typed.value, sex, age)] for sex in sexes}
+        return dict(response="utter_lab_value_by_sex", analyte=analyte.name, value=value,
+                    male_range=analyte.reference_text("男", age), female_range=analyte.reference_text("女", age),
+                    male_verdict=verdicts["男"], female_verdict=verdicts["女"])
+    sex = sexes[0]
+    if typed.age is not None and typed.age < 18:
+        whom = f"{typed.age:g} 岁儿童"
+    else:
+        whom = ("成人" if typed.age is None else f"{typed.age:g} 岁") + (f"{sex}性" if typed.sex else "")
+    evaluation = analyte.evaluate(typed.value, sex, age)
+    common = {"analyte": analyte.name, "value": value, "range": analyte.reference_text(sex, age), "whom": whom,
+              "next_step": analyte.next_step}
+    # Response names written out in full: scripts/validate_data.py looks for them.
+    if evaluation.critical:
+        return dict(response="utter_lab_value_critical", **common)
+    verdict = _verdict(analyte, typed.value, sex, age)
+    if verdict == "normal":
+        return dict(response="utter_lab_value_normal", **common)
+    if verdict.endswith("high"):
+        return dict(response="utter_lab_value_high", degree=_DEGREE[verdict], meaning=analyte.meaning("↑") or "",
+                    **common)
+    return dict(response="utter_lab_value_low", degree=_DEGREE[verdict], meaning=analyte.meaning("↓") or "",
+                **common)
