@@ -906,7 +906,20 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
         if best is not None:
             return Question(best.id, best.text, best.why,
                             [{"title": o.title, "value": o.value} for o in best.options])
+    sex_question = _sex_question_before_female_only(state, current)
+    if sex_question is not None:
+        return sex_question
     return _outcome(state, current)
+
+
+def _sex_question_before_female_only(state: Mapping[str, Any], current: Assessment) -> Optional[Question]:
+    """Past the budget, one tap more rather than send a man to 妇科 ("小肚子疼")."""
+    q = load_knowledge().questions.get("q_sex")
+    female_only = load_knowledge().demographics.get("female_only", [])
+    if (q is None or current.department not in female_only or state["facts"].get("sex")
+            or q.id in state["asked"] or _known(state, q)):
+        return None
+    return Question(q.id, q.text, q.why, [{"title": o.title, "value": o.value} for o in q.options])
 
 
 def _clarify(state: Mapping[str, Any]) -> Question:

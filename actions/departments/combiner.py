@@ -17,7 +17,7 @@ MODEL_SHARE = 0.35      # the model's share of the ranking when entries were nam
 MODEL_ALONE_MIN = 0.6   # the model alone names a department only when this sure
 UNSURE_BELOW = 0.55     # a top department less sure than this …
 CLOSE_RATIO = 0.5       # … with a runner-up at least half as likely: ask which fits
-NAMED_KINDS = ("conditions", "tests", "situations")  # what the symptom lexicon does not know
+NAMED_KINDS = ("conditions", "tests")  # what the symptom lexicon does not know; age and pregnancy are facts
 
 
 @dataclass
