@@ -18,10 +18,17 @@ How a decision is made
   * Otherwise every symptom said to be present votes for its departments
     (data/knowledge/symptoms.yml), combinations and answers add their boosts, and
     age, pregnancy and sex move the result (儿科, 新生儿科, 产科, no 妇科 for men).
+  * The department knowledge and model (actions/departments) read every message too:
+    named conditions and tests add to the symptom votes; with no symptom recognised
+    their ranking decides (a named body part or condition always gets a department),
+    and when its top two are close one "which of these fits?" question is asked. A
+    question about living with a named condition ("乙肝饮食注意事项") gets the entry's
+    short safe note and the department, without screening questions.
   * A follow-up question is asked only if its possible answers lead to different
     outcomes (department or urgency); questions that can reveal an emergency come
     first, then the ones the designers listed for the chief complaint. At most
-    MAX_QUESTIONS, and never one whose answer is already known from any message.
+    MAX_QUESTIONS (one more only to ask the sex before 妇科), and never one whose
+    answer is already known from any message.
   * Nothing recognisable → a polite request for more detail with example buttons.
 """
 from __future__ import annotations
