@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import pickle
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
@@ -34,8 +33,7 @@ SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
 TEMPLATES_PER_PHRASE = 4
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("XIAOAN_DATA_DIR") or PROJECT_ROOT / ".data") / "department_model"
+CACHE_DIR = PROJECT_ROOT / ".data" / "department_model"
 
 
 def source_files() -> List[Path]:
@@ -110,7 +108,7 @@ class DepartmentModel:
 def build_model(cache: Optional[Path] = None) -> DepartmentModel:
     """The trained model: from the cache when the data did not change, else trained now."""
     files = source_files()
-    cache = cache or cache_dir()
+    cache = cache or CACHE_DIR
     path = cache / f"{data_hash(files)}.pkl"
     if path.exists():
         with path.open("rb") as handle:  # our own file, under the owner-only .data/
