@@ -109,9 +109,14 @@ def missed_just_before(tracker: Tracker) -> bool:
 
 
 def describes_symptoms(text: str) -> bool:
+    """A present symptom, or a condition, complaint or body part the department
+    knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么")."""
+    from actions.departments.knowledge import load_knowledge
     from actions.lang.symptoms import extract  # builds the spaCy pipeline on first use
 
-    return bool(extract(text).present)
+    if extract(text).present:
+        return True
+    return any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in load_knowledge().match(text))
 
 
 class ShowMenu(Action):

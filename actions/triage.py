@@ -10,7 +10,7 @@ has another question — `action_ask_triage_outcome` asks it, with its one-sente
 form; `action_triage_outcome` then says it and hands the department and the
 pre-consultation summary to booking (`triage_department`, `triage_summary`).
 
-The engine never asks more than five questions and never one it has asked or whose
+The engine never asks more than two questions and never one it has asked or whose
 answer it already knows. Red flags are not handled here: intent `emergency` goes to
 `action_emergency` (actions/emergency.py) by rule, even inside this form.
 
@@ -173,7 +173,8 @@ class TriageOutcome(Action):
             say_emergency(dispatcher, flag)
             dispatcher.utter_message(json_message=custom_payload(triage=payload))
             return done + [SlotSet("triage_department", None), SlotSet("triage_summary", None)]
-        text = "\n".join(part for part in (outcome["reason"], outcome["advice"], outcome.get("note")) if part)
+        text = "\n".join(part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note"))
+                         if part)
         book = payload["book_payload"]
         dispatcher.utter_message(
             text=text,

@@ -18,10 +18,17 @@ How a decision is made
   * Otherwise every symptom said to be present votes for its departments
     (data/knowledge/symptoms.yml), combinations and answers add their boosts, and
     age, pregnancy and sex move the result (儿科, 新生儿科, 产科, no 妇科 for men).
+  * The department knowledge and model (actions/departments) read every message too:
+    named conditions and tests add to the symptom votes; with no symptom recognised
+    their ranking decides (a named body part or condition always gets a department),
+    and when its top two are close one "which of these fits?" question is asked. A
+    question about living with a named condition ("乙肝饮食注意事项") gets the entry's
+    short safe note and the department, without screening questions.
   * A follow-up question is asked only if its possible answers lead to different
     outcomes (department or urgency); questions that can reveal an emergency come
     first, then the ones the designers listed for the chief complaint. At most
-    MAX_QUESTIONS, and never one whose answer is already known from any message.
+    MAX_QUESTIONS (one more only to ask the sex before 妇科), and never one whose
+    answer is already known from any message.
   * Nothing recognisable → a polite request for more detail with example buttons.
 """
 from __future__ import annotations
@@ -33,6 +40,8 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from actions.departments import combiner as dc
+from actions.departments import knowledge as dk
 from actions.knowledge_files import hospital_facts, knowledge
 from actions.lang import red_flags as rf
 from actions.lang import symptoms as sx
@@ -44,10 +53,18 @@ DEPARTMENTS: Tuple[str, ...] = (
 )
 URGENCIES: Tuple[str, ...] = ("self_care", "routine", "today", "emergency")
 URGENCY_RANK = {u: i for i, u in enumerate(URGENCIES)}
-MAX_QUESTIONS = 5
+# A routine presentation reaches a department within two questions (issue #13); a
+# question is only asked when one of its answers changes the department or urgency.
+MAX_QUESTIONS = 2
 MAX_CLARIFICATIONS = 2
 STATE_VERSION = 1
 CLARIFY_ID = "clarify"
+CHOOSE_ID = "choose_department"  # "which of these fits?" when the department is unsure
+NONE_OF_THESE = "none"
+# How much a named condition or test (data/triage/departments) weighs against the
+# symptom lexicon's votes (3 = first choice, ×1.5 for the first symptom).
+NAMED_WEIGHT = 1.5
+CHOSEN_WEIGHT = 100.0
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 FACT_KEYS = (
     "age_months", "sex", "pregnant", "pregnancy_weeks", "duration_days", "temperature", "high_fever",
@@ -167,6 +184,7 @@ class Outcome:
     red_flags: List[Dict[str, Any]] = field(default_factory=list)
     first_aid: Optional[str] = None
     crisis_hotline: Optional[str] = None
+    info: Optional[str] = None  # the short safe answer to a health-knowledge question
     note: str = "以上是就诊建议，不是诊断，具体请以医生当面检查为准。"
     kind: str = "outcome"
 
@@ -203,6 +221,11 @@ def start() -> Dict[str, Any]:
     red_flags_mentioned  red-flag ids only spoken of (past, a relative, a knowledge
                      question): the outcome says when to go to 急诊
     clarifications   how many times detail was asked for
+    departments      what the department knowledge and model read in the messages:
+                     evidence {department: sum of probabilities}, named {department:
+                     evidence of named conditions/tests}, terms (entries named), note
+                     ([term, short safe note]), urgency, knowledge_question (asks how
+                     to live with a named condition)
     """
     return {
         "v": STATE_VERSION,
@@ -219,7 +242,13 @@ def start() -> Dict[str, Any]:
         "red_flags": [],
         "red_flags_mentioned": [],
         "clarifications": 0,
+        "departments": _no_departments(),
     }
+
+
+def _no_departments() -> Dict[str, Any]:
+    return {"evidence": {}, "named": {}, "terms": [], "note": None, "urgency": None,
+            "knowledge_question": False}
 
 
 def _copy(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -231,6 +260,8 @@ def _copy(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         new.setdefault(key, value)
     for key in FACT_KEYS:
         new["facts"].setdefault(key, None)
+    for key, value in _no_departments().items():
+        new["departments"].setdefault(key, value)
     return new
 
 
@@ -359,12 +390,33 @@ def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
     return new
 
 
-def _absorb(state: Dict[str, Any], text: str) -> sx.Extraction:
+def _absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extraction:
+    """Take in what a message says. `free_text` is False for a reply to a question,
+    where only named entries, not the model's reading of "没有", count."""
     ex = sx.extract(text)
     _merge(state, text, ex)
     _detect_mentions(state, text)
     _detect_red_flags(state, text, ex)
+    _absorb_departments(state, text, free_text, ex)
     return ex
+
+
+def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: sx.Extraction) -> None:
+    if not text.strip():
+        return
+    guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
+    if not guess.from_knowledge and (not free_text or guess.confidence < dc.MODEL_ALONE_MIN):
+        return
+    d = state["departments"]
+    for dept, p in guess.ranking[:5]:
+        d["evidence"][dept] = d["evidence"].get(dept, 0.0) + p
+    for dept, value in guess.named.items():
+        d["named"][dept] = d["named"].get(dept, 0.0) + value
+    d["terms"] += [t for t in guess.terms if t not in d["terms"]]
+    d["note"] = d["note"] or (list(guess.note) if guess.note else None)
+    d["urgency"] = d["urgency"] or guess.urgency
+    if guess.from_knowledge and dk.asks_for_knowledge(text):
+        d["knowledge_question"] = True
 
 
 def mark_asked(state: Mapping[str, Any], question_id: str) -> Dict[str, Any]:
@@ -528,6 +580,8 @@ def answer(state: Optional[Mapping[str, Any]], question_id: str, reply: Any) -> 
     if question_id == CLARIFY_ID:
         _absorb(new, str(reply or ""))
         return new
+    if question_id == CHOOSE_ID:
+        return _answer_choice(new, reply)
     q = load_knowledge().questions.get(question_id)
     if q is None:
         raise KeyError(f"unknown question {question_id!r}")
@@ -537,11 +591,35 @@ def answer(state: Optional[Mapping[str, Any]], question_id: str, reply: Any) -> 
     value = interpret_answer(q, reply)
     if text and text not in {o.value for o in q.options}:
         duration = new["facts"].get("duration_days")
-        _absorb(new, text)  # "没有，不过拉肚子" also tells us about diarrhoea
+        _absorb(new, text, free_text=False)  # "没有，不过拉肚子" also tells us about diarrhoea
         if q.fact == "age_months":
             new["facts"]["duration_days"] = duration  # "2个月" here is the age
     _apply_value(new, q, value or UNKNOWN, text)
     return new
+
+
+def _answer_choice(state: Dict[str, Any], reply: Any) -> Dict[str, Any]:
+    """The reply to "which of these fits?": a department (button value or its title,
+    or a department named in free text), else none of these."""
+    if CHOOSE_ID not in state["asked"]:
+        state["asked"].append(CHOOSE_ID)
+    text = "" if reply is None else str(reply).strip()
+    ask_as = dk.load_knowledge().ask_as
+    chosen = next((d for d in DEPARTMENTS if text in (d, ask_as.get(d))), None)
+    if chosen is None and text:
+        chosen = next((d for d in DEPARTMENTS if d in text), None)
+        _absorb(state, text, free_text=False)
+    state["answers"][CHOOSE_ID] = chosen or NONE_OF_THESE
+    return state
+
+
+def department_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
+    """What the department knowledge and model read in the messages, summing to 1."""
+    evidence = state["departments"]["evidence"]
+    total = sum(evidence.values())
+    if total <= 0:
+        return []
+    return sorted(((d, v / total) for d, v in evidence.items()), key=lambda kv: -kv[1])
 
 
 # ── Evaluation ────────────────────────────────────────────────────────────────
@@ -656,8 +734,18 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             flags.append(flag)
     if flags:
         return Assessment("急诊科", "emergency", [("急诊科", 100.0)], flags, [], None, None, used)
+    chosen = state["answers"].get(CHOOSE_ID)
     if not used:
-        return Assessment(None, "routine", [], [], [], None, None, used)
+        ranking = department_ranking(state)
+        if not ranking:
+            return Assessment(None, "routine", [], [], [], None, None, used)
+        named_scores: Dict[str, float] = OrderedDict(ranking)
+        if chosen in DEPARTMENTS:
+            named_scores[chosen] = named_scores.get(chosen, 0.0) + CHOSEN_WEIGHT
+        named_scores, remap_reason = _remap(named_scores, facts)
+        ranking = sorted(named_scores.items(), key=lambda kv: -kv[1])
+        urgency = state["departments"]["urgency"] or "routine"
+        return Assessment(ranking[0][0], urgency, ranking, [], [], remap_reason, None, used)
 
     scores: Dict[str, float] = OrderedDict()
     urgency = "routine"
@@ -699,6 +787,10 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         if combo.get("because"):
             because.append((sum((combo.get("boost") or {}).values()) + (2 if combo.get("urgency") else 0), combo["because"]))
 
+    for dept, value in state["departments"]["named"].items():
+        scores[dept] = scores.get(dept, 0.0) + NAMED_WEIGHT * value
+    if chosen in DEPARTMENTS:
+        scores[chosen] = scores.get(chosen, 0.0) + CHOSEN_WEIGHT
     scores, remap_reason = _remap(scores, facts)
     ranking = sorted(scores.items(), key=lambda kv: -kv[1])
     department = ranking[0][0] if ranking else None
@@ -827,6 +919,12 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
         if state["clarifications"] < MAX_CLARIFICATIONS:
             return _clarify(state)
         return _unresolved()
+    if state["departments"]["knowledge_question"]:
+        return _outcome(state, current)  # "乙肝饮食注意事项": an answer, not a screening
+    if not current.used and len(state["asked"]) < MAX_QUESTIONS and CHOOSE_ID not in state["answers"]:
+        ranking = department_ranking(state)
+        if dc.unsure(ranking):
+            return _choose(ranking)
     if len(state["asked"]) < MAX_QUESTIONS:
         kb = load_knowledge()
         best, best_is_flag = None, False
@@ -845,7 +943,20 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
         if best is not None:
             return Question(best.id, best.text, best.why,
                             [{"title": o.title, "value": o.value} for o in best.options])
+    sex_question = _sex_question_before_female_only(state, current)
+    if sex_question is not None:
+        return sex_question
     return _outcome(state, current)
+
+
+def _sex_question_before_female_only(state: Mapping[str, Any], current: Assessment) -> Optional[Question]:
+    """Past the budget, one tap more rather than send a man to 妇科 ("小肚子疼")."""
+    q = load_knowledge().questions.get("q_sex")
+    female_only = load_knowledge().demographics.get("female_only", [])
+    if (q is None or current.department not in female_only or state["facts"].get("sex")
+            or q.id in state["asked"] or _known(state, q)):
+        return None
+    return Question(q.id, q.text, q.why, [{"title": o.title, "value": o.value} for o in q.options])
 
 
 def _clarify(state: Mapping[str, Any]) -> Question:
@@ -854,6 +965,14 @@ def _clarify(state: Mapping[str, Any]) -> Question:
             if first else "不好意思，我还没听明白。可以换个说法，或者点下面最接近的一项。")
     return Question(CLARIFY_ID, text, "问这个是因为知道具体哪里不舒服，才能推荐合适的科室。",
                     [{"title": t, "value": t} for t in CLARIFY_EXAMPLES], kind="clarify")
+
+
+def _choose(ranking: Sequence[Tuple[str, float]]) -> Question:
+    wording = dk.dialogue()["choose_question"]
+    ask_as = dk.load_knowledge().ask_as
+    buttons = [{"title": ask_as.get(d, d), "value": d} for d, p in ranking[:3] if p >= dc.CLOSE_RATIO * ranking[0][1]]
+    buttons.append({"title": wording["none_title"], "value": NONE_OF_THESE})
+    return Question(CHOOSE_ID, wording["text"], wording["why"], buttons)
 
 
 def _unresolved() -> Outcome:
@@ -905,7 +1024,7 @@ def _outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:
             advice=message, red_flags=[f.to_dict() for f in flags], first_aid=main.first_aid,
             crisis_hotline=hotline,
         )
-    names = _names(a.used)
+    names = _names(a.used) or "、".join(state["departments"]["terms"][:3])
     parts = [f"您提到{names}" if names else "根据您的描述"]
     if a.remap_reason:
         parts.append(a.remap_reason)
@@ -918,10 +1037,17 @@ def _outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:
     else:
         when = "建议今天就去看" if a.urgency == "today" else "建议挂"
         reason = "，".join(parts) + f"，{when}{a.department}。"
+    info = None
+    d = state["departments"]
+    if d["knowledge_question"]:
+        wording = dk.dialogue()
+        if d["note"]:
+            info = wording["knowledge_answer"].format(term=d["note"][0], note=d["note"][1])
+        reason = wording["knowledge_department"].format(department=a.department)
     return Outcome(
         department=a.department, urgency=a.urgency, reason=reason,
         advice=_advice(a.department, a.urgency, a.self_care_return_if),
-        return_if=a.self_care_return_if,
+        return_if=a.self_care_return_if, info=info,
     )
 
 

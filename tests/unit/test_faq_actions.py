@@ -53,6 +53,12 @@ async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
     assert events == [FollowupAction("triage_form")]
 
 
+async def test_a_named_condition_or_body_part_starts_triage_instead_of_not_understood():
+    for text in ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么"):
+        events = await DidYouMean().run(CollectingDispatcher(), tracker(text, before=MISSED), {})
+        assert events == [FollowupAction("triage_form")], text
+
+
 async def test_an_unsure_hospital_answer_to_a_symptom_starts_triage():
     """The selector half-matched "孩子发烧了" to the children's fever-clinic question:
     triage asks the child's age first (under 3 months is an emergency)."""

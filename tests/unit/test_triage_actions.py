@@ -117,6 +117,16 @@ async def test_a_clear_first_message_ends_at_once_walk_in_departments_offer_no_b
     assert slots["triage_department"] is None and slots["triage_summary"]["temperature"] == 38.6
 
 
+async def test_a_health_knowledge_question_is_answered_first_then_the_department_with_booking():
+    patient = Patient()
+    assert await patient.say("乙肝小三阳饮食要注意什么", intent="faq") is None
+    dispatcher, slots = await patient.outcome()
+    text = texts(dispatcher)[0]
+    assert text.startswith("关于乙肝：") and "感染科" in text
+    assert button_payloads(dispatcher) == ["帮我预约感染科"]
+    assert slots["triage_department"] == "感染科"
+
+
 async def test_not_knowing_the_department_asks_for_detail_with_example_buttons():
     patient = Patient()
     asking = await patient.say("不知道挂什么科", "ask_department")

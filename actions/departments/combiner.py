@@ -1,0 +1,81 @@
+"""Knowledge and model together: a department ranking with a confidence.
+
+The knowledge explains (the entries the patient named), the model generalises (wording
+the knowledge lacks). With named entries the ranking is mostly the knowledge's, the
+model breaking ties and adding near misses; without any, the model alone speaks, and
+only when it is sure enough (MODEL_ALONE_MIN) does the triage take its word.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from actions.departments import knowledge as dk
+from actions.departments import model as dm
+
+MODEL_SHARE = 0.35      # the model's share of the ranking when entries were named
+MODEL_ALONE_MIN = 0.6   # the model alone names a department only when this sure
+UNSURE_BELOW = 0.55     # a top department less sure than this …
+CLOSE_RATIO = 0.5       # … with a runner-up at least half as likely: ask which fits
+NAMED_KINDS = ("conditions", "tests")  # what the symptom lexicon does not know; age and pregnancy are facts
+
+
+@dataclass
+class DepartmentGuess:
+    ranking: List[Tuple[str, float]]          # sums to 1; empty when nothing points anywhere
+    terms: List[str] = field(default_factory=list)          # entries named, in order
+    named: Dict[str, float] = field(default_factory=dict)   # evidence of NAMED_KINDS
+    note: Optional[Tuple[str, str]] = None    # (term, short safe note) of a named entry
+    urgency: Optional[str] = None
+    from_knowledge: bool = False
+
+    @property
+    def department(self) -> Optional[str]:
+        return self.ranking[0][0] if self.ranking else None
+
+    @property
+    def confidence(self) -> float:
+        return self.ranking[0][1] if self.ranking else 0.0
+
+    @property
+    def unsure(self) -> bool:
+        return unsure(self.ranking)
+
+
+def unsure(ranking: List[Tuple[str, float]]) -> bool:
+    if len(ranking) < 2:
+        return False
+    (_, top), (_, second) = ranking[0], ranking[1]
+    return top < UNSURE_BELOW and second >= CLOSE_RATIO * top
+
+
+def combine(knowledge_scores: Mapping[str, float], model_probs: Mapping[str, float]) -> List[Tuple[str, float]]:
+    total = sum(knowledge_scores.values())
+    if total <= 0:
+        return sorted(model_probs.items(), key=lambda kv: -kv[1])
+    mixed: Dict[str, float] = {d: (1 - MODEL_SHARE) * s / total for d, s in knowledge_scores.items()}
+    for dept, p in model_probs.items():
+        mixed[dept] = mixed.get(dept, 0.0) + MODEL_SHARE * p
+    return sorted(mixed.items(), key=lambda kv: -kv[1])
+
+
+def guess(text: str, knowledge: Optional[dk.DepartmentKnowledge] = None,
+          model: Optional[dm.DepartmentModel] = None,
+          symptom_spans: Sequence[Tuple[int, int]] = ()) -> DepartmentGuess:
+    """`symptom_spans`: where the symptom lexicon already read a complaint; an entry
+    there ("掉头发" of 雄激素性脱发) is not counted again as a named condition."""
+    knowledge = knowledge or dk.load_knowledge()
+    model = model or dm.load_model()
+    matches = knowledge.match(text)
+    ranking = combine(dk.scores(matches), model.predict(text))
+    terms: List[str] = []
+    note = None
+    urgency = None
+    for m in matches:
+        if m.entry.term not in terms:
+            terms.append(m.entry.term)
+        if m.entry.note and note is None:
+            note = (m.entry.term, m.entry.note)
+        urgency = urgency or m.entry.urgency
+    named = [m for m in matches if not any(m.start < e and s < m.end for s, e in symptom_spans)]
+    return DepartmentGuess(ranking, terms, dk.scores(named, NAMED_KINDS), note, urgency, bool(matches))

@@ -1,0 +1,148 @@
+"""The department knowledge: data/triage/departments/*.yml, one file per department.
+
+Every entry is a term and its colloquial variants (see that folder's README.md).
+`match(text)` finds the entries a message names, longest phrase first, and drops the
+ones the patient denies ("没有糖尿病"); `scores(matches)` turns them into department
+evidence. Loading is lazy and cached; importing this module costs nothing.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+from actions.knowledge_files import PROJECT_ROOT, load_yaml
+from actions.lang import symptoms as sx
+
+DEPARTMENTS_DIR = PROJECT_ROOT / "data" / "triage" / "departments"
+DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"
+# How much a named entry says about the department, by kind: a diagnosis the patient
+# was given says more than a body part alone.
+KIND_WEIGHTS: Dict[str, float] = {
+    "conditions": 3.0, "tests": 2.5, "symptoms": 2.0, "situations": 1.5, "body_parts": 1.0,
+}
+KINDS = tuple(KIND_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str
+    variants: Tuple[str, ...]
+    department: str
+    kind: str
+    weight: float = 1.0
+    also: Mapping[str, float] = field(default_factory=dict)
+    why: Optional[str] = None
+    note: Optional[str] = None
+    urgency: Optional[str] = None
+
+    @property
+    def phrases(self) -> Tuple[str, ...]:
+        return (self.term,) + self.variants
+
+    @property
+    def evidence(self) -> float:
+        return KIND_WEIGHTS[self.kind] * self.weight
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    phrase: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DepartmentKnowledge:
+    ask_as: Mapping[str, str]
+    entries: Tuple[Entry, ...]
+    index: Mapping[str, Entry]  # lower-cased phrase → entry
+    longest: int
+
+    def match(self, text: str) -> List[Match]:
+        """The entries the text names (not denied, not long over), left to right, longest first."""
+        norm = sx.normalize(text)
+        low = norm.lower()
+        spans = sx.clause_spans(norm)
+        found: List[Match] = []
+        i = 0
+        while i < len(low):
+            for length in range(min(self.longest, len(low) - i), 0, -1):
+                entry = self.index.get(low[i:i + length])
+                if entry is not None:
+                    if sx.assertion(norm, i, i + length, spans) not in (sx.ABSENT, sx.PAST):
+                        found.append(Match(entry, norm[i:i + length], i, i + length))
+                    i += length
+                    break
+            else:
+                i += 1
+        return found
+
+
+def entry_from(raw: Any, department: str, kind: str) -> Entry:
+    if isinstance(raw, Mapping):
+        terms = [str(t) for t in raw["terms"]]
+        return Entry(terms[0], tuple(terms[1:]), department, kind, float(raw.get("weight", 1.0)),
+                     {str(k): float(v) for k, v in (raw.get("also") or {}).items()},
+                     raw.get("why"), raw.get("note"), raw.get("urgency"))
+    terms = [str(t) for t in raw]
+    return Entry(terms[0], tuple(terms[1:]), department, kind)
+
+
+def read_department_files(directory: Path = DEPARTMENTS_DIR) -> List[Dict[str, Any]]:
+    return [dict(yaml.safe_load(path.read_text(encoding="utf-8")), file=path.name)
+            for path in sorted(directory.glob("*.yml"))]
+
+
+def build_knowledge(files: Sequence[Mapping[str, Any]]) -> DepartmentKnowledge:
+    entries: List[Entry] = []
+    ask_as: Dict[str, str] = {}
+    for data in files:
+        department = data["department"]
+        ask_as[department] = data.get("ask_as") or department
+        for kind in KINDS:
+            entries.extend(entry_from(raw, department, kind) for raw in data.get(kind) or [])
+    index: Dict[str, Entry] = {}
+    for entry in entries:
+        for phrase in entry.phrases:
+            index.setdefault(phrase.lower(), entry)
+    return DepartmentKnowledge(ask_as, tuple(entries), index, max((len(p) for p in index), default=1))
+
+
+@functools.lru_cache(maxsize=None)
+def load_knowledge() -> DepartmentKnowledge:
+    return build_knowledge(read_department_files())
+
+
+def dialogue() -> Mapping[str, Any]:
+    """Wording and word lists the department step of the triage uses."""
+    return load_yaml(str(DIALOGUE_FILE))
+
+
+def scores(matches: Sequence[Match], kinds: Sequence[str] = KINDS) -> Dict[str, float]:
+    """Department evidence of the matches (each entry counted once)."""
+    result: Dict[str, float] = {}
+    seen = set()
+    for m in matches:
+        if m.entry.kind not in kinds or id(m.entry) in seen:
+            continue
+        seen.add(id(m.entry))
+        result[m.entry.department] = result.get(m.entry.department, 0.0) + m.entry.evidence
+        for dept, share in m.entry.also.items():
+            result[dept] = result.get(dept, 0.0) + m.entry.evidence * share
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def _knowledge_question() -> "re.Pattern[str]":
+    return re.compile("|".join(re.escape(w) for w in dialogue()["knowledge_question_words"]))
+
+
+def asks_for_knowledge(text: str) -> bool:
+    """"乙肝饮食注意事项", "癫痫怎么护理": a question about living with a condition."""
+    return bool(_knowledge_question().search(sx.normalize(text)))

@@ -1,0 +1,78 @@
+"""Knowledge + model → department ranking and confidence; the model itself."""
+from __future__ import annotations
+
+import pytest
+
+from actions.departments import combiner as dc
+from actions.departments import model as dm
+
+
+class FixedModel:
+    def __init__(self, probs):
+        self.probs = probs
+
+    def predict(self, text):
+        return dict(self.probs)
+
+
+def test_named_entries_lead_and_the_model_breaks_ties():
+    ranking = dc.combine({"骨科": 3.0, "康复医学科": 3.0}, {"骨科": 0.2, "康复医学科": 0.7, "皮肤科": 0.1})
+    assert ranking[0][0] == "康复医学科"
+    assert abs(sum(p for _, p in ranking) - 1) < 1e-9
+    ranking = dc.combine({"泌尿外科": 3.0}, {"皮肤科": 0.9, "泌尿外科": 0.1})
+    assert ranking[0][0] == "泌尿外科"
+
+
+def test_without_named_entries_the_model_alone_ranks():
+    assert dc.combine({}, {"眼科": 0.8, "口腔科": 0.2})[0] == ("眼科", 0.8)
+
+
+@pytest.mark.parametrize("ranking, unsure", [
+    ([("皮肤科", 0.45), ("普通外科", 0.40)], True),
+    ([("皮肤科", 0.45), ("普通外科", 0.10)], False),   # the runner-up is far behind
+    ([("皮肤科", 0.80), ("普通外科", 0.15)], False),
+    ([("皮肤科", 1.0)], False),
+])
+def test_unsure_means_a_weak_top_with_a_close_runner_up(ranking, unsure):
+    assert dc.unsure(ranking) is unsure
+
+
+def test_a_guess_names_its_terms_note_and_evidence():
+    g = dc.guess("乙肝小三阳要注意什么", model=FixedModel({"感染科": 0.5, "消化内科": 0.5}))
+    assert g.from_knowledge and g.terms == ["乙肝"]
+    assert g.department == "感染科" and g.note[0] == "乙肝"
+    assert g.named["感染科"] > g.named["消化内科"] > 0  # shared with a note (also: 消化内科)
+
+
+def test_a_complaint_the_symptom_lexicon_read_is_not_counted_again_as_named():
+    text = "关节疼，掉头发"
+    start = text.index("掉头发")
+    g = dc.guess(text, model=FixedModel({"风湿免疫科": 1.0}), symptom_spans=[(start, start + 3)])
+    assert "皮肤科" not in g.named
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("department_model")
+    return cache, dm.build_model(cache)
+
+
+def test_the_model_is_cached_by_data_hash_and_loads_the_same(trained):
+    cache, model = trained
+    files = list(cache.glob("*.pkl"))
+    assert [f.stem for f in files] == [dm.data_hash(dm.source_files())]
+    again = dm.build_model(cache)
+    text = "大腿外侧一大片皮肤又红又烫"
+    assert again.predict(text) == model.predict(text)
+
+
+@pytest.mark.parametrize("text, department", [
+    ("后槽牙咬东西没劲还晃", "口腔科"),
+    ("看东西老是有重影", "眼科"),
+    ("例假两个月没来了", "妇科"),
+    ("尿尿的时候火辣辣的", "泌尿外科"),
+])
+def test_the_model_lands_wording_the_knowledge_does_not_have(trained, text, department):
+    _, model = trained
+    probs = model.predict(text)
+    assert max(probs, key=probs.get) == department
