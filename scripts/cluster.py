@@ -367,8 +367,9 @@ class Cluster:
         if self.proxy:
             self.proxy.stop()
         _stop(self.web)
-        for node in self.nodes:
-            node.stop()
+        if self.nodes:
+            with ThreadPoolExecutor(len(self.nodes)) as pool:  # each may take its graceful-shutdown time
+                list(pool.map(Assistant.stop, self.nodes))
         for service in (self.redis, self.postgres):
             if service:
                 service.stop()
