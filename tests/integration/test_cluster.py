@@ -27,6 +27,7 @@ from typing import Any, Dict, List
 
 import pytest
 import socketio
+import sqlalchemy as sa
 
 from scripts.cluster import LOCK_KEY_PREFIX, Cluster, Redis, missing_packages
 from scripts.serve import latest_model
@@ -138,6 +139,14 @@ def tracker(cluster: Cluster, sender: str) -> Dict[str, Any]:
         return json.loads(response.read().decode("utf-8"))
 
 
+def stored_messages(cluster: Cluster, sender: str) -> int:
+    """How many of the conversation's messages are stored, read from the database: the
+    HTTP API would start a session for a conversation it does not know yet."""
+    with sa.create_engine(cluster.postgres.url("chats")).connect() as connection:
+        return connection.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                  {"s": sender}).scalar()
+
+
 def user_texts(conversation: Dict[str, Any]) -> List[str]:
     return [event["text"] for event in conversation["events"] if event["event"] == "user"]
 
@@ -193,10 +202,10 @@ async def test_a_socketio_conversation_stays_on_one_instance(cluster):
     """Polling sends each request of a connection on its own; an instance that did not
     open the connection refuses it, so this conversation works only if nginx keeps
     it on one instance."""
-    replies: asyncio.Queue = asyncio.Queue()
+    received: List[Dict[str, Any]] = []
     confirmed: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient()
-    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    client.on("bot_uttered", received.append)
     client.on("session_confirm", lambda data: confirmed.put_nowait(data))
     session_id = f"cluster-{uuid.uuid4().hex[:12]}"
     # "localhost": aiohttp keeps no cookies from an IP address, a browser does.
@@ -204,14 +213,21 @@ async def test_a_socketio_conversation_stays_on_one_instance(cluster):
     try:
         await client.emit("session_request", {"session_id": session_id})
         assert await asyncio.wait_for(confirmed.get(), 30) == session_id
-        for text in SCRIPT:
+        for turn, text in enumerate(SCRIPT, 1):
             await client.emit("user_uttered", {"message": text, "session_id": session_id})
-            assert await asyncio.wait_for(replies.get(), 60)
-            while user_texts(tracker(cluster, session_id))[-1:] != [text]:
+            deadline = time.monotonic() + 60
+            while stored_messages(cluster, session_id) < turn:  # a turn is stored when it is done
+                assert time.monotonic() < deadline, f"{text!r} was not answered"
                 await asyncio.sleep(0.1)
+        conversation = tracker(cluster, session_id)
+        said = [event for event in conversation["events"] if event["event"] == "bot"]
+        deadline = time.monotonic() + 30
+        while len(received) < len(said) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
     finally:
         await client.disconnect()
-    assert user_texts(tracker(cluster, session_id)) == SCRIPT
+    assert user_texts(conversation) == SCRIPT
+    assert [reply.get("text") for reply in received] == [event.get("text") for event in said]  # all reached the page
 
 
 def test_limits_count_the_patients_address_not_the_proxys(cluster):
