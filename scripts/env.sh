@@ -78,3 +78,15 @@ ensure_browser() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   fi
 }
+
+ensure_cluster_packages() {
+  # Several instances (make cluster, tests/integration/test_cluster.py) share PostgreSQL
+  # and Redis behind nginx: the distribution's packages, started by scripts/cluster.py
+  # on free loopback ports (the packages' own services are not used).
+  if ! python -c 'import sys; from scripts.cluster import missing_packages; sys.exit(bool(missing_packages()))'; then
+    step "Installing PostgreSQL, Redis and nginx for several instances (Debian packages)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx >/dev/null
+  fi
+}

@@ -95,6 +95,10 @@ class Assistant:
     reminders: Optional[ReminderDispatcher] = None
     reminder_every: float = POLL_SECONDS  # seconds between rounds of the reminder dispatcher
     extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
+    # For several instances (scripts/cluster.py): more endpoints.yml sections (a shared
+    # lock store) and environment for the Rasa server alone (that store's password).
+    extra_endpoints: str = ""
+    rasa_env: Dict[str, str] = field(default_factory=dict)
     launches: Dict[str, tuple] = field(default_factory=dict, repr=False)  # name → (command, env)
 
     @property
@@ -145,7 +149,7 @@ class Assistant:
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
             "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
             "tracker_store:\n  type: chat_store.tracker_store.EncryptedSQLTrackerStore\n"
-            "  url: ${TRACKER_DB_URL}\n",
+            "  url: ${TRACKER_DB_URL}\n" + self.extra_endpoints,
             encoding="utf-8",
         )
         actions = self._spawn(
@@ -160,7 +164,7 @@ class Assistant:
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--credentials", "credentials.yml", "--endpoints", str(endpoints),
             ],
-            {**env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token},
+            {**env, **self.rasa_env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token},
         )
         try:
             _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, "action server", timeout)

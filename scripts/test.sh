@@ -33,9 +33,10 @@ step "Dialogue evaluation: test stories, no prediction errors allowed"
 rm -rf results/core
 rasa test core --stories tests --model "$MODEL" --out results/core --fail-on-prediction-errors --no-plot
 
-step "End-to-end tests against running servers (REST, socketio, triage, browser)"
+step "End-to-end tests against running servers (REST, socketio, triage, several instances, browser)"
 ensure_browser
-XIAOAN_REQUIRE_BROWSER=1 run_pytest tests/integration tests/browser -q
+ensure_cluster_packages
+XIAOAN_REQUIRE_BROWSER=1 XIAOAN_REQUIRE_CLUSTER=1 run_pytest tests/integration tests/browser -q
 
 echo
 echo "All tests passed in $(( $(date +%s) - started )) s. Reports are in results/."
