@@ -13,13 +13,14 @@ from pathlib import Path
 
 # report file: (label, gate, target)
 GATES = {
-    # 2026-12-02: 0.946 measured with the new logout/forget_me intents (fresh clone); gate = figure
-    # less the 0.008 spread measured without deterministic ops, rounded down. Below issue 2's
-    # target 0.95: raising it back is training-data work (issue 13).
+    # 2026-12-02, linear classifiers (components/linear_classifiers.py): intent 0.941, entity
+    # 0.967, FAQ 0.949 on two fresh clones alike (liblinear, fixed seed, unshuffled folds: no
+    # spread). Intent stays below issue 2's 0.95 until issue 13's training data lands.
     "intent_report.json": ("intent weighted F1", 0.935, 0.95),
-    # Departments and number types come from the catalogue (components/catalogue_entities.py).
-    "CatalogueEntityExtractor_report.json": ("entity weighted F1", 0.97, 0.90),
-    "response_selection_report.json": ("FAQ answer weighted F1", 0.90, 0.90),
+    # Departments and number types come from the catalogue (components/catalogue_entities.py);
+    # the 4 misses are FAQ-like questions ("看个专家得花几个钱") whose words are not extracted.
+    "CatalogueEntityExtractor_report.json": ("entity weighted F1", 0.96, 0.90),
+    "response_selection_report.json": ("FAQ answer weighted F1", 0.94, 0.90),
 }
 
 
@@ -39,7 +40,7 @@ def main(results: str) -> int:
         verdict = "ok  " if score >= gate else "FAIL"
         failed |= score < gate
         below = "" if score >= target else f"  — below the target {target:.2f}"
-        print(f"{verdict} {label}: {score:.3f} (gate {gate:.2f}){below}")
+        print(f"{verdict} {label}: {score:.3f} (gate {gate:.3f}){below}")
     return 1 if failed else 0
 
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""小安 on the blind evaluation set (tests/triage/blind/: written by authors who never saw
+the training data, the knowledge or the red-flag list; see its README).
+
+    python -m scripts.eval_blind --rest URL   # through the running assistant (the gated figures)
+    python -m scripts.eval_blind              # the triage engine in process, without the NLU
+    add -v for every miss
+
+Follow-up questions are answered "没有" (the patient's first message is all we know).
+Department top-1 and top-3 count on the department questions (a second acceptable
+department counts); emergency recall on the emergencies; the false-emergency rate on the
+look-alikes and the department questions, less the few minor injuries labelled 急诊科.
+Gates (tests/integration/test_blind_set.py): see GATES.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import yaml
+
+from scripts import eval_triage as ev
+from scripts.eval_departments import play
+
+BLIND = Path(__file__).resolve().parents[1] / "tests" / "triage" / "blind"
+EMERGENCY_DEPARTMENT = "急诊科"
+# Issue 13's targets are top-1 0.85, recall 100 %, false emergencies <= 3 %. The gates hold
+# today's measured figures (2026-12-02) so nothing gets worse; see README "Tests".
+GATES = {"top1": 0.80, "emergency_recall": 0.93, "false_emergency": 0.03}
+PARALLEL = 4
+
+
+def load_cases() -> List[ev.Case]:
+    def read(name: str) -> List[Dict[str, Any]]:
+        return yaml.safe_load((BLIND / f"{name}.yml").read_text(encoding="utf-8"))["cases"]
+
+    cases = []
+    for i, raw in enumerate(read("departments")):
+        wanted = [raw["department"]] + ([raw["also"]] if raw.get("also") else [])
+        cases.append(ev.Case(f"d{i}", raw["text"], wanted, "routine", set="departments"))
+    for i, raw in enumerate(read("emergencies")):
+        cases.append(ev.Case(f"e{i}", raw["text"], [EMERGENCY_DEPARTMENT], "emergency", set="emergencies"))
+    for i, raw in enumerate(read("lookalikes")):
+        department = raw.get("department")
+        wanted = None if department in (None, "none") else [department] + ([raw["also"]] if raw.get("also") else [])
+        cases.append(ev.Case(f"l{i}", raw["text"], wanted, "routine", set="lookalikes"))
+    return cases
+
+
+def play_all(cases: Sequence[ev.Case], rest_url: Optional[str] = None) -> List[ev.Result]:
+    if rest_url is None:
+        return [ev.play_engine(case) for case in cases]
+    client, texts = ev.RestClient(rest_url, timeout=60), ev._question_texts()
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return list(pool.map(lambda case: ev.play_rest(case, client, texts), cases))
+
+
+def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
+    questions = [r for r in results if r.case.set == "departments"]
+    emergencies = [r for r in results if r.case.set == "emergencies"]
+    calm = [r for r in results if r.case.set == "lookalikes"
+            or (r.case.set == "departments" and EMERGENCY_DEPARTMENT not in (r.case.departments or []))]
+    # Top-3 from the triage engine's ranking in process (the chat shows one department).
+    top3 = sum(bool(set(r.case.departments) & set(play(r.case.text)["top3"])) for r in questions)
+    confusions = collections.Counter(
+        (r.case.departments[0], r.department or "无") for r in questions if r.department not in r.case.departments
+    )
+    return {
+        "questions": len(questions),
+        "top1": sum(r.department in r.case.departments for r in questions) / len(questions),
+        "top3": top3 / len(questions),
+        "no_department": sum(r.department is None for r in questions) / len(questions),
+        "asked": sum(len(r.questions) for r in questions) / len(questions),
+        "emergencies": len(emergencies),
+        "emergency_recall": sum(r.urgency == "emergency" for r in emergencies) / len(emergencies),
+        "calm": len(calm),
+        "false_emergency": sum(r.urgency == "emergency" for r in calm) / len(calm),
+        "errors": sum(bool(r.error) for r in results),
+        "confusions": confusions.most_common(12),
+    }
+
+
+def report(m: Dict[str, Any]) -> str:
+    return "\n".join([
+        f"blind set: {m['questions']} department questions, {m['emergencies']} emergencies, "
+        f"{m['calm']} non-emergencies for false alarms",
+        f"department top-1 {m['top1']:.1%} (gate {GATES['top1']:.0%}, target 85%)  top-3 {m['top3']:.1%} (engine)  "
+        f"no department {m['no_department']:.1%}  questions per case {m['asked']:.2f}",
+        f"emergency recall {m['emergency_recall']:.1%} (gate {GATES['emergency_recall']:.0%}, target 100%)  "
+        f"false emergencies {m['false_emergency']:.1%} (gate {GATES['false_emergency']:.0%})  errors {m['errors']}",
+        "most frequent confusions (wanted → given): " + ", ".join(f"{a}→{b} ×{k}" for (a, b), k in m["confusions"]),
+    ])
+
+
+def failures(m: Dict[str, Any]) -> List[str]:
+    failed = []
+    if m["top1"] < GATES["top1"]:
+        failed.append("department top-1")
+    if m["emergency_recall"] < GATES["emergency_recall"]:
+        failed.append("emergency recall")
+    if m["false_emergency"] > GATES["false_emergency"]:
+        failed.append("false-emergency rate")
+    return failed
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rest", metavar="URL", help="play through the assistant's REST channel at URL")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    results = play_all(load_cases(), args.rest)
+    if args.verbose:
+        for r in results:
+            wrong_department = r.case.set == "departments" and r.department not in r.case.departments
+            wrong_urgency = (r.case.urgency == "emergency") != (r.urgency == "emergency")
+            if wrong_department or wrong_urgency:
+                print(f"MISS [{r.case.set}] {r.case.text} → {r.department}/{r.urgency} (want {r.case.departments})")
+    m = figures(results)
+    print(report(m))
+    return 1 if failures(m) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
