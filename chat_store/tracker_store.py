@@ -9,9 +9,15 @@ Conversations survive a restart of the Rasa server, and memory no longer grows w
 every conversation ever held. At the end of each saved turn the store also carries out
 the "forget me" requests the action server recorded (`database.request_forget`), so
 the turn that asked is deleted with the rest of the conversation.
+
+Reading and writing a conversation waits on the database and the disk, so it runs in a
+worker thread, not on the event loop where the other conversations are answered (Rasa
+holds the conversation's lock meanwhile, so no other turn of it runs). On SQLite the
+database keeps a write-ahead log (`database.use_write_ahead_log`).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Dict, Optional, Text
@@ -46,9 +52,27 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         url = host if host and "://" in host else database.database_url()
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        database.use_write_ahead_log(self.engine)
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        return await asyncio.to_thread(self._retrieve_now, sender_id, fetch_events_from_all_sessions)
+
+    def _retrieve_now(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        # SQLTrackerStore._retrieve, run in a worker thread.
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        await asyncio.to_thread(self._save_now, tracker)
+
+    def _save_now(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
             new = list(self._additional_events(session, tracker))
             if new:

@@ -4,8 +4,15 @@ long message is handled, and resident memory of each server.
 
     python -m scripts.benchmark [--rounds 5] [--long-chars 20000]
 
-Starts its own servers on free ports against a throw-away database and stops them.
-Prints figures; asserts nothing (goals live here, not in timed tests).
+Load mode: a stock `rasa init` bot (scripts/stock_bot.py, trained once per Rasa version)
+and 小安 side by side in one run, each driven over REST by the same load generator at
+1, 5 and 20 concurrent conversations (turns/s, p50/p95/p99 ms, errors), with
+`/model/parse` alone and the stock bot's training time:
+
+    python -m scripts.benchmark --load [--levels 1,5,20] [--seconds 30] [--max-turns 3000]
+
+Starts its own servers on free loopback ports against a throw-away database and stops
+them. Prints figures; asserts nothing (goals live here, not in timed tests).
 """
 from __future__ import annotations
 
@@ -67,7 +74,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--long-chars", type=int, default=20000)
+    parser.add_argument("--load", action="store_true", help="stock bot and 小安 side by side under load")
+    parser.add_argument("--levels", default="1,5,20", help="concurrent conversations, comma-separated")
+    parser.add_argument("--seconds", type=float, default=30, help="time budget of each level and bot")
+    parser.add_argument("--max-turns", type=int, default=3000, help="turn budget of each level and bot")
+    parser.add_argument("--parse-rounds", type=int, default=20)
     args = parser.parse_args()
+    if args.load:
+        from scripts import load
+
+        load.run([int(n) for n in args.levels.split(",")], args.seconds, args.max_turns, args.parse_rounds)
+        return
     database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"
     started = time.perf_counter()
     with Assistant(

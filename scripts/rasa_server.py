@@ -38,6 +38,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     sys.argv = rasa_argv(sys.argv[1:] if argv is None else argv, token, web_origins())
     from rasa.__main__ import main as rasa_main
 
+    from scripts import rasa_speedups
+
+    rasa_speedups.install()
     rasa_main()
 
 

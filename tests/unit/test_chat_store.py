@@ -3,8 +3,10 @@ tracker that round-trips, the retention purge, and "forget me" requests carried 
 when the turn that asked is saved."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import sqlite3
 import time
 
 import pytest
@@ -216,3 +218,29 @@ async def test_the_purge_job_keeps_the_configured_number_of_days(store, url, dom
     job.stop()
     assert await store.keys() == []
     assert not job.is_alive()
+
+
+def test_the_sqlite_conversations_database_keeps_a_write_ahead_log(store, url, domain):
+    asyncio.run(store.save(tracker_with("patient-wal", identity_conversation(), domain)))
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_conversation_waiting_for_the_database_does_not_hold_up_the_others(store, url, domain):
+    """While another writer holds the database, saving a turn waits for it in a worker
+    thread: the event loop, which answers every other patient, keeps running (on the
+    loop itself the save would block it until SQLite gave up, and nothing could let go
+    of the lock)."""
+    await store.save(tracker_with("patient-a", identity_conversation(), domain))
+    tracker = tracker_with("patient-b", identity_conversation(), domain)
+    writer = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    saving = asyncio.create_task(store.save(tracker))
+    for _ in range(20):
+        await asyncio.sleep(0.01)  # the loop runs other work meanwhile
+    assert not saving.done()
+    writer.execute("COMMIT")
+    writer.close()
+    await saving
+    stored = (await store.retrieve("patient-b")).events
+    assert [type(e) for e in stored] == [type(e) for e in tracker.events]
