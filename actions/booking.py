@@ -17,7 +17,6 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.common import (
     FORM_INTERRUPTIONS,
@@ -258,7 +257,6 @@ class ValidateBookingForm(IdentityFormValidation):
         return appointment_no_said(tracker)
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        card = verified_card(tracker)
         try:
             appointment = next(
                 (a for a in my_appointments(tracker) if a.number == value), None

@@ -927,7 +927,7 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
             return _choose(ranking)
     if len(state["asked"]) < MAX_QUESTIONS:
         kb = load_knowledge()
-        best, best_is_flag = None, False
+        best = None
         for qid in _relevant_questions(state, current.used):
             q = kb.questions[qid]
             if qid in state["asked"] or _known(state, q) or not _requirements_met(state, q):
@@ -936,7 +936,7 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
             if not changes:
                 continue
             if can_flag:
-                best, best_is_flag = q, True
+                best = q
                 break
             if best is None:
                 best = q

@@ -35,7 +35,7 @@ class WeChatPatient:
         if answer.passive:
             return answer.text
         seen = len(self.api.messages_to(self.openid))
-        sent = self.api.wait_for(self.openid, seen + 1, timeout=60)
+        self.api.wait_for(self.openid, seen + 1, timeout=60)
         time.sleep(0.5)  # a long reply comes as several messages
         return "\n\n".join(self.api.messages_to(self.openid)[seen:])
 

@@ -5,7 +5,6 @@ import re
 from collections import defaultdict
 
 import pytest
-import yaml
 
 from actions import triage_engine as te
 from actions.departments import knowledge as dk

@@ -18,7 +18,6 @@ from tests.unit.reports_harness import (
     action,
     all_text,
     bot,
-    domain,
     loop,
     make_tracker,
     payloads,
