@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The one command that tests everything: unit tests, data validation, training,
-# NLU and dialogue evaluation with gates, and end-to-end tests against real servers
-# (REST, socketio, triage evaluation, browser) that start and stop their servers.
+# The one command that tests everything, quickest failures first: lint, unit tests,
+# data validation, training, NLU and dialogue evaluation with gates, then end-to-end
+# tests against real servers (REST, socketio, triage and blind set, several instances,
+# browser) that start and stop their servers.
+#   bash scripts/test.sh            everything (make test, CI)
+#   bash scripts/test.sh PART ...   only some: lint unit web train nlu core e2e
 source "$(dirname "$0")/env.sh"
 started=$(date +%s)
 ensure_python_env
-ensure_web_page
 
 run_pytest() {  # pytest's exit 5 (nothing collected) is a failure here, never a pass
   local status=0
@@ -14,29 +16,58 @@ run_pytest() {  # pytest's exit 5 (nothing collected) is a failure here, never a
   return "$status"
 }
 
-step "Unit tests (hospital systems, language, knowledge, actions)"
-run_pytest tests/unit -q
+part_lint() {
+  step "Lint (ruff: pyflakes errors and syntax; config in ruff.toml)"
+  ruff check .
+}
 
-step "Validating training data and domain"
-python -m scripts.validate_data
+part_unit() {
+  step "Unit tests (hospital systems, language, knowledge, actions)"
+  run_pytest tests/unit -q
+}
 
-step "Training"
-train_if_needed
-MODEL=$(latest_model)
+part_web() {
+  step "Web page unit tests (node --test)"
+  ensure_web_page
+  (cd web && npm test --silent)
+}
 
-step "NLU evaluation on the held-out test set (gates in scripts/nlu_gates.py)"
-rm -rf results/nlu
-rasa test nlu --nlu tests/nlu --model "$MODEL" --out results/nlu --no-plot >/dev/null
-python -m scripts.nlu_gates results/nlu
+part_train() {
+  step "Validating training data and domain"
+  python -m scripts.validate_data
+  step "Training"
+  train_if_needed
+}
 
-step "Dialogue evaluation: test stories, no prediction errors allowed"
-rm -rf results/core
-rasa test core --stories tests --model "$MODEL" --out results/core --fail-on-prediction-errors --no-plot
+part_nlu() {
+  step "NLU evaluation on the held-out test set (gates in scripts/nlu_gates.py)"
+  rm -rf results/nlu
+  rasa test nlu --nlu tests/nlu --model "$(latest_model)" --out results/nlu --no-plot >/dev/null
+  python -m scripts.nlu_gates results/nlu
+}
 
-step "End-to-end tests against running servers (REST, socketio, triage, several instances, browser)"
-ensure_browser
-ensure_cluster_packages
-XIAOAN_REQUIRE_BROWSER=1 XIAOAN_REQUIRE_CLUSTER=1 run_pytest tests/integration tests/browser -q
+part_core() {
+  step "Dialogue evaluation: test stories, no prediction errors allowed"
+  rm -rf results/core
+  rasa test core --stories tests --model "$(latest_model)" --out results/core --fail-on-prediction-errors --no-plot
+}
+
+part_e2e() {
+  step "End-to-end tests against running servers (REST, socketio, triage, blind set, several instances, browser)"
+  ensure_web_page
+  ensure_browser
+  ensure_cluster_packages
+  XIAOAN_REQUIRE_BROWSER=1 XIAOAN_REQUIRE_CLUSTER=1 run_pytest tests/integration tests/browser -q
+}
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(lint unit web train nlu core e2e)
+for part in "${parts[@]}"; do
+  if ! declare -F "part_$part" >/dev/null; then
+    echo "unknown part: $part (lint unit web train nlu core e2e)" >&2; exit 2
+  fi
+  "part_$part"
+done
 
 echo
-echo "All tests passed in $(( $(date +%s) - started )) s. Reports are in results/."
+echo "Passed (${parts[*]}) in $(( $(date +%s) - started )) s. Reports are in results/."
