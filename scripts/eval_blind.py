@@ -96,6 +96,18 @@ def report(m: Dict[str, Any]) -> str:
     ])
 
 
+def misses(results: Sequence[ev.Result]) -> str:
+    """Every wrong department or urgency, with its transcript (for designers)."""
+    blocks = []
+    for r in results:
+        wrong_department = r.case.set == "departments" and r.department not in r.case.departments
+        wrong_urgency = (r.case.urgency == "emergency") != (r.urgency == "emergency")
+        if wrong_department or wrong_urgency or r.error:
+            head = f"[{r.case.set}] want {r.case.departments}/{r.case.urgency}, got {r.department}/{r.urgency}"
+            blocks.append("\n".join([head + (f" ({r.error})" if r.error else "")] + r.transcript))
+    return "\n\n".join(blocks) + "\n"
+
+
 def failures(m: Dict[str, Any]) -> List[str]:
     failed = []
     if m["top1"] < GATES["top1"]:
@@ -114,11 +126,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     results = play_all(load_cases(), args.rest)
     if args.verbose:
-        for r in results:
-            wrong_department = r.case.set == "departments" and r.department not in r.case.departments
-            wrong_urgency = (r.case.urgency == "emergency") != (r.urgency == "emergency")
-            if wrong_department or wrong_urgency:
-                print(f"MISS [{r.case.set}] {r.case.text} → {r.department}/{r.urgency} (want {r.case.departments})")
+        print(misses(results))
     m = figures(results)
     print(report(m))
     return 1 if failures(m) else 0
