@@ -103,6 +103,19 @@ POSITIVES = [
     ("从梯子上摔下来了", "major_trauma"),
     ("被蛇咬了", "major_trauma"),
     ("十五岁男孩，睾丸突然剧痛", "testicular_torsion"),
+    # third batch of presentations (Manchester flowcharts / CTAS complaints)
+    ("眼睛里扎进去一根竹签", "eye_injury"),
+    ("右眼胀痛得厉害，看路灯周围有彩虹圈，恶心想吐", "eye_injury"),
+    ("打完石膏手指发紫发凉", "limb_ischemia"),
+    ("我弟拿着菜刀说要砍死他老婆", "violence_risk"),
+    ("孩子连口水都咽不下去了，一直往外流", "epiglottitis"),
+    ("一晚上尿不出来，小肚子憋得疼", "urinary_retention"),
+    ("硬了四个小时还软不下来", "priapism"),
+    ("高烧寒战，血压70多，人迷糊", "sepsis"),
+    ("疝气鼓出来按不进去了", "incarcerated_hernia"),
+    ("三天没排气，肚子胀得鼓鼓的，一直吐", "acute_abdomen"),
+    ("孩子吸气的时候锁骨上面凹进去", "breathing_difficulty"),
+    ("闺女一直抽，中间没醒过", "seizure"),
 ]
 
 LOOK_ALIKES = [
@@ -152,7 +165,21 @@ LOOK_ALIKES = [
     "发烧两天，脖子有点酸",
     "喘不上来一口大气的感觉",
     "喊孩子写作业他也不答应",
+    "眼睛进了个小飞虫",
+    "游戏里拿刀砍人的那种",
+    "雷诺综合征，手指一受凉就发白发凉",
+    "以前尿潴留插过尿管",
+    "肚子有点胀，今天还没大便",
 ]
+
+
+@pytest.mark.parametrize("text, flag_id", [
+    ("什么是会厌炎", "epiglottitis"), ("脓毒症有什么症状", "sepsis"),
+    ("尿潴留怎么预防", "urinary_retention"),
+])
+def test_spoken_of_new_presentations_get_the_when_to_go_line(text, flag_id):
+    fired, mentioned = rf.assess(text)
+    assert not fired and flag_id in [f.id for f in mentioned], text
 
 
 @pytest.mark.parametrize("text, flag_id", POSITIVES)
