@@ -28,9 +28,12 @@ from scripts.eval_departments import play
 
 BLIND = Path(__file__).resolve().parents[1] / "tests" / "triage" / "blind"
 EMERGENCY_DEPARTMENT = "急诊科"
-# Issue 13's targets are top-1 0.85, recall 100 %, false emergencies <= 3 %. The gates hold
-# today's measured figures (2026-12-02) so nothing gets worse; see README "Tests".
-GATES = {"top1": 0.80, "emergency_recall": 0.93, "false_emergency": 0.03}
+# Issue 13's targets are top-1 0.85, recall 100 %, false emergencies <= 3 %; they are not met
+# yet. Through the assistant on 2026-12-02 (same figures on two runs; nothing here is random):
+# top-1 0.624, recall 0.902 (74/82), false emergencies 0.091 (55/604), most of them the
+# intent classifier's `emergency` (rules alone: recall 67/82, 6 false alarms). The gates
+# hold those figures so nothing gets worse; each improvement moves them up.
+GATES = {"top1": 0.60, "emergency_recall": 0.90, "false_emergency": 0.10}
 PARALLEL = 4
 
 
