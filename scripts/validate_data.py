@@ -16,7 +16,7 @@ UNUSED = "The utterance '{}' is not used in any story or rule"
 def responses_sent_by_actions() -> set:
     found = set()
     for path in Path("actions").rglob("*.py"):
-        found.update(re.findall(r"response=\"(utter_\w+)\"", path.read_text(encoding="utf-8")))
+        found.update(re.findall(r"response\"?\s*[=:]\s*\"(utter_\w+)\"", path.read_text(encoding="utf-8")))
     return found
 
 
