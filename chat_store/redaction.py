@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 
 SECRET_SLOT = "identity_secret"
 IDENTITY_QUESTIONS = frozenset({"card_no", SECRET_SLOT})
@@ -27,13 +27,14 @@ def mask_codes(text: str) -> str:
     return _CODE.sub(MASK, text)
 
 
-def _masked(value: Any) -> Any:
+def map_strings(value: Any, change: Callable[[str], str], keep: frozenset = frozenset()) -> Any:
+    """A JSON value with `change` applied to every string, except under the keys in `keep`."""
     if isinstance(value, str):
-        return mask_codes(value)
+        return change(value)
     if isinstance(value, list):
-        return [_masked(item) for item in value]
+        return [map_strings(item, change, keep) for item in value]
     if isinstance(value, dict):
-        return {key: item if key in _NOT_TEXT else _masked(item) for key, item in value.items()}
+        return {key: item if key in keep else map_strings(item, change, keep) for key, item in value.items()}
     return value
 
 
@@ -46,7 +47,7 @@ def redact(events: Sequence[Dict[str, Any]], start: int = 0) -> List[Dict[str, A
         kind = event.get("event")
         if index >= start:
             if kind == "user" and requested in IDENTITY_QUESTIONS:
-                event = _masked(copy.deepcopy(event))
+                event = map_strings(copy.deepcopy(event), mask_codes, _NOT_TEXT)
             elif kind == "slot" and event.get("name") == SECRET_SLOT and event.get("value") not in SAFE_SECRET_VALUES:
                 event = {**event, "value": REDACTED}
             stored.append(event)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from actions.common import HOTLINE
 from actions.handoff import mask
 from chat_store import database
+from chat_store.redaction import map_strings
 
 EMERGENCY_INTENT = "emergency"
 OPENERS = frozenset({"/greet"})  # what the page sends by itself when it opens
@@ -104,10 +105,4 @@ def triage_summary(events: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
 
 def masked(value: Any) -> Any:
     """A JSON value with every string's digit runs starred out."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, list):
-        return [masked(item) for item in value]
-    if isinstance(value, dict):
-        return {key: masked(item) for key, item in value.items()}
-    return value
+    return map_strings(value, mask)
