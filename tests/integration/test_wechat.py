@@ -53,6 +53,16 @@ class WeChatPatient:
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read().decode("utf-8"))
 
+    def user_events(self, wait_s: float = 10) -> List[dict]:
+        """The patient's messages in the stored conversation. A passive reply leaves
+        before Rasa has saved the turn, so wait a moment for it."""
+        deadline = time.time() + wait_s
+        while True:
+            events = [e for e in self.tracker()["events"] if e["event"] == "user"]
+            if events or time.time() > deadline:
+                return events
+            time.sleep(0.2)
+
 
 @pytest.fixture
 def patient(assistant, wechat_api) -> WeChatPatient:
@@ -132,7 +142,7 @@ def test_emergency_reply_is_passive_within_the_limit(patient, wechat_api):
     assert answer.passive, answer.body
     assert answer.seconds < 4.6
     assert "120" in answer.text
-    first_event = [e for e in patient.tracker()["events"] if e["event"] == "user"][-1]
+    first_event = patient.user_events()[-1]
     assert first_event["parse_data"]["intent"]["name"] == "emergency"
 
 
