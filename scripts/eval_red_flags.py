@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import yaml
 
-import yaml  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SET_PATH = ROOT / "tests" / "triage" / "red_flag_set.yml"
 MAX_FALSE_ALARMS = 0.03
