@@ -30,7 +30,7 @@ from actions.common import (
     say_hospital_error,
     today,
 )
-from actions.hospital.interface import (
+from hospital.interface import (
     NUMBER_TYPES,
     PERIODS,
     Appointment,
@@ -39,8 +39,8 @@ from actions.hospital.interface import (
 )
 from actions import triage_engine
 from actions.identity import IdentityFormValidation, identity_slots, renew, verified_card, whose
-from actions.lang.dates import describe, parse_date, parse_period
-from actions.lang.ordinals import parse_ordinal, pick
+from language.dates import describe, parse_date, parse_period
+from language.ordinals import parse_ordinal, pick
 
 logger = logging.getLogger(__name__)
 

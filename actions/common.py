@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hospital.interface import Department, Doctor, HospitalError, HospitalSystems
+from hospital.interface import Department, Doctor, HospitalError, HospitalSystems
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ FORM_INTERRUPTIONS = frozenset({"emergency", "stop", "human_handoff", "faq", "lo
 
 
 def hospital() -> HospitalSystems:
-    from actions.hospital import get_hospital  # the factory builds the engine lazily
+    from hospital import get_hospital  # the factory builds the engine lazily
 
     return get_hospital()
 

@@ -20,8 +20,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload, entity_value, latest_text
-from actions.knowledge_files import hospital_facts
-from actions.lang import red_flags as rf
+from language.knowledge_files import hospital_facts
+from safety import red_flags as rf
 
 logger = logging.getLogger(__name__)
 

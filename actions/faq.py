@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from actions import faq_catalog
 from actions.common import buttons, custom_payload, latest_text
 from actions.emergency import say_when_to_go
-from actions.lang import red_flags as rf
+from safety import red_flags as rf
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def describes_symptoms(text: str) -> bool:
     """A present symptom, or a condition, complaint or body part the department
     knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么")."""
     from actions.departments.knowledge import load_knowledge
-    from actions.lang.symptoms import extract  # builds the spaCy pipeline on first use
+    from language.symptoms import extract  # builds the spaCy pipeline on first use
 
     if extract(text).present:
         return True

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.lang.words import has_words
+from language.words import has_words
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
 from actions.common import HOTLINE, hospital, latest_intent, say_hospital_error
-from actions.hospital.interface import HospitalError
+from hospital.interface import HospitalError
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import keys
+from security import keys
 from actions.common import FORM_INTERRUPTIONS, hospital, latest_intent, latest_text, say_hospital_error
-from actions.hospital.interface import HospitalError
+from hospital.interface import HospitalError
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from actions.hospital.knowledge import Analyte
-from actions.lang import symptoms as sx
+from hospital.knowledge import Analyte
+from language import symptoms as sx
 
 ADULT_AGE = 30.0
 # How far past a limit, as a share of the range's width, still counts as 轻度.

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import hospital, say_hospital_error
-from actions.hospital.interface import HospitalError
+from hospital.interface import HospitalError
 from actions.identity import verified_card
 from chat_store import database
 

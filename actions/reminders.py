@@ -19,10 +19,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.hospital.interface import HospitalError, NotFound
-from actions.hospital.reference import load_facts
+from hospital.interface import HospitalError, NotFound
+from hospital.reference import load_facts
 from actions.identity import verified_card, whose
-from actions.lang.dates import describe, parse_moment, spell_out_days
+from language.dates import describe, parse_moment, spell_out_days
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
-from actions.hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
-from actions.hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
+from hospital.knowledge import find_analyte, find_exam, load_lab_tests
 from actions.identity import verified_card, whose
-from actions.lang.ordinals import parse_ordinal, pick
+from language.ordinals import parse_ordinal, pick
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import triage_engine as te
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text
 from actions.emergency import say_emergency, say_when_to_go
-from actions.lang import red_flags as rf
+from safety import red_flags as rf
 
 logger = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from actions.departments import combiner as dc
 from actions.departments import knowledge as dk
-from actions.knowledge_files import hospital_facts, knowledge
-from actions.lang import red_flags as rf
-from actions.lang import symptoms as sx
+from language.knowledge_files import hospital_facts, knowledge
+from safety import red_flags as rf
+from language import symptoms as sx
 
 DEPARTMENTS: Tuple[str, ...] = (
     "呼吸内科", "心血管内科", "消化内科", "神经内科", "内分泌科", "肾内科", "血液内科", "风湿免疫科", "感染科",

@@ -12,7 +12,7 @@ socket.io room as `bot_uttered` with `"staff": true` (the page shows it as from
 工作人员). Messages are accepted only while the conversation is handed off
 (`handoff_active`); `hand_back` clears that slot, so 小安 answers the next message.
 
-The token is derived from the master secret (actions/keys.py), which the Rasa server
+The token is derived from the master secret (security/keys.py), which the Rasa server
 and the page's server both read; nothing else knows it.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from actions import keys
+from security import keys
 
 logger = logging.getLogger(__name__)
 

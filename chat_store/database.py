@@ -4,7 +4,7 @@ leaves it — the retention purge and a patient's "forget me" request.
 Rasa's process writes conversations through `chat_store.tracker_store`; the action
 server and the purge job use this module only (no Rasa import, so they stay light).
 The `events` table has the columns of Rasa's SQLTrackerStore; its `data` column is
-encrypted with the "tracker" key of `actions.keys`, which lives outside the database.
+encrypted with the "tracker" key of `security.keys`, which lives outside the database.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from actions import keys
+from security import keys
 
 logger = logging.getLogger(__name__)
 

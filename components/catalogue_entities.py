@@ -21,9 +21,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.hospital.config import HOSPITAL_DATA_DIR
-from actions.hospital.interface import NUMBER_TYPES
-from actions.hospital.reference import load_departments
+from hospital.config import HOSPITAL_DATA_DIR
+from hospital.interface import NUMBER_TYPES
+from hospital.reference import load_departments
 from components.stateless import StatelessComponent
 
 DEPARTMENTS_FILE = HOSPITAL_DATA_DIR / "departments.yml"

@@ -12,7 +12,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.lang.words import has_words
+from language.words import has_words
 from components.stateless import StatelessComponent
 
 FALLBACK_INTENT = "nlu_fallback"

@@ -21,8 +21,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.lang import red_flags
-from actions.lang.zh_nlp import PROJECT_ROOT
+from safety import red_flags
+from language.zh_nlp import PROJECT_ROOT
 from components.stateless import StatelessComponent
 
 RED_FLAGS_FILE = PROJECT_ROOT / "data" / "knowledge" / "red_flags.yml"

@@ -19,7 +19,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.lang import zh_nlp
+from language import zh_nlp
 
 WORDS_FILE = "words.json"
 

@@ -199,7 +199,7 @@ class Redis:
 def proxy_config(port: int, rasa_ports: List[int], web_port: Optional[int]) -> str:
     """nginx: socket.io sticky by a cookie nginx sets (random the first time), REST on
     any instance; the instances' HTTP API is not exposed. The real client address goes
-    to Rasa in X-Real-IP (the per-client limits of actions/hospital read it)."""
+    to Rasa in X-Real-IP (the per-client limits of hospital read it)."""
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in rasa_ports)
     # Repeated in each location: one proxy_set_header there drops every inherited one.
     headers = "proxy_set_header Host $host;\n            proxy_set_header X-Real-IP $remote_addr;"
@@ -340,7 +340,7 @@ class Cluster:
     @staticmethod
     def _prepare_databases(hospital_url: str, chats_url: str) -> None:
         """Create and seed once, before N servers would each try at the same moment."""
-        from actions.hospital.sql import create_hospital
+        from hospital.sql import create_hospital
         from chat_store import database
 
         create_hospital(hospital_url).engine.dispose()

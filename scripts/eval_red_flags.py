@@ -48,7 +48,7 @@ def load_set(path: Path = SET_PATH) -> Dict[str, List[Dict[str, str]]]:
 
 
 def score(data: Dict[str, List[Dict[str, str]]]) -> Score:
-    from actions.lang import red_flags as rf
+    from safety import red_flags as rf
 
     emergencies = data["emergencies"] + data.get("emergencies_in_context", [])
     missed = [case for case in emergencies if rf.detect(case["text"]) is None]

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("ticket", nargs="?", type=int)
     parser.add_argument("--rasa", default="http://127.0.0.1:5005")
     args = parser.parse_args(argv)
-    from actions.hospital import get_hospital
+    from hospital import get_hospital
 
     hospital = get_hospital()
     if args.command == "list":

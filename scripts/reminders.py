@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from typing import List, Optional
 
-from actions.hospital.interface import HospitalError, HospitalSystems, Reminder
+from hospital.interface import HospitalError, HospitalSystems, Reminder
 
 logger = logging.getLogger("reminders")
 

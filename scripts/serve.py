@@ -195,7 +195,7 @@ class Assistant:
 
     def start_reminders(self) -> None:
         """The reminder dispatcher; what is pending in the database is armed again."""
-        from actions.hospital.sql import create_hospital
+        from hospital.sql import create_hospital
 
         hospital = create_hospital(self.database_url, seed=False)
         self.reminders = ReminderDispatcher(hospital, self.rasa_url, self.token, every=self.reminder_every)
@@ -254,7 +254,7 @@ def main() -> None:
     token_file.parent.mkdir(exist_ok=True)
     token_file.write_text(token, encoding="utf-8")
     token_file.chmod(0o600)
-    from actions.hospital.config import database_url
+    from hospital.config import database_url
     from staff.auth import password as staff_password
 
     password, password_file = staff_password()

@@ -205,7 +205,7 @@ def staff_console(server_url: Optional[str]):
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    from actions.hospital import get_hospital
+    from hospital import get_hospital
     from staff import auth
     from staff.app import StaffApp
 

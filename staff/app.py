@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
-from actions.hospital.interface import HandoffTaken, HospitalError
+from hospital.interface import HandoffTaken, HospitalError
 from staff import analytics, auth, conversations, summaries
 from staff.relay import Relay, RelayError
 from staff.takeover import NotYours, Takeover

@@ -4,7 +4,7 @@ and a signed session cookie.
 The password comes from XIAOAN_STAFF_PASSWORD; when that is unset it is generated
 once into `.data/staff_password` (owner-only) and `make run` says where it is. The
 cookie is `<name>|<expiry>|<hmac>` under the "staff-session" key derived in
-actions/keys.py; it is HttpOnly, SameSite=Strict and limited to /staff/. Login
+security/keys.py; it is HttpOnly, SameSite=Strict and limited to /staff/. Login
 failures are limited per client address: 5 in 15 minutes pause that address until
 the oldest is 15 minutes old.
 """
@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Callable, Deque, Dict, Optional, Tuple
 
-from actions import keys
+from security import keys
 
 PASSWORD_ENV = "XIAOAN_STAFF_PASSWORD"
 PASSWORD_FILE = Path(__file__).resolve().parents[1] / ".data" / "staff_password"

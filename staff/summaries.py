@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List
 
-from actions.hospital.interface import HospitalSystems
+from hospital.interface import HospitalSystems
 from staff import conversations
 
 

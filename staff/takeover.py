@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, List
 
-from actions.hospital.interface import HandoffTicket, HospitalSystems
+from hospital.interface import HandoffTicket, HospitalSystems
 from staff import conversations
 from staff.analytics import texts
 from staff.relay import Relay

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from actions.hospital.config import ManualClock
-from actions.hospital.seed import DEMO_PATIENTS, DemoPatient
-from actions.hospital.sql import SqlHospital, clone_in_memory, create_hospital
+from hospital.config import ManualClock
+from hospital.seed import DEMO_PATIENTS, DemoPatient
+from hospital.sql import SqlHospital, clone_in_memory, create_hospital
 
 # A Tuesday with no public holiday in the following 14 days.
 REFERENCE_DAY = dt.date(2026, 11, 24)

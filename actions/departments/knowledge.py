@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.knowledge_files import PROJECT_ROOT, load_yaml
-from actions.lang import symptoms as sx
+from language.knowledge_files import PROJECT_ROOT, load_yaml
+from language import symptoms as sx
 
 DEPARTMENTS_DIR = PROJECT_ROOT / "data" / "triage" / "departments"
 DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"

@@ -1,6 +1,6 @@
 """Which 就诊卡 a WeChat openid is bound to. Kept in the hospital database (its own
 table), with the openid as a keyed hash and the card number encrypted, so the table
-alone tells nothing about who is whom (keys from actions/keys.py)."""
+alone tells nothing about who is whom (keys from security/keys.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import Column, DateTime, MetaData, String, Table, create_engine, delete, insert, select
 from sqlalchemy.engine import Engine
 
-from actions import keys
+from security import keys
 
 metadata = MetaData()
 wechat_bindings = Table(

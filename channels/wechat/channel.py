@@ -55,7 +55,7 @@ class WeChatInput(InputChannel):
 
     def bindings(self) -> Bindings:
         if self._bindings is None:
-            from actions.hospital.config import database_url
+            from hospital.config import database_url
 
             self._bindings = Bindings.from_url(database_url())
         return self._bindings

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from actions import keys
+from security import keys
 from channels.wechat import render
 from channels.wechat.api import WeChatApi
 from channels.wechat.bindings import Bindings

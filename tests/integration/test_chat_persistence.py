@@ -9,8 +9,8 @@ from typing import Any, Dict, List
 
 import sqlalchemy as sa
 
-from actions import keys
-from actions.hospital.seed import DEMO_PATIENTS
+from security import keys
+from hospital.seed import DEMO_PATIENTS
 from tests.servers import RestChat, texts
 
 PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == "1000001")

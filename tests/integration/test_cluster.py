@@ -232,7 +232,7 @@ async def test_a_socketio_conversation_stays_on_one_instance(cluster):
 
 def test_limits_count_the_patients_address_not_the_proxys(cluster):
     """nginx passes the caller's address and Rasa believes it, so the per-client limits
-    (actions/hospital) do not lump every patient together as the proxy; a client's own
+    (hospital) do not lump every patient together as the proxy; a client's own
     X-Real-IP is overwritten. Loopback has every 127.x address: this client is 127.0.0.9."""
     sender = f"cluster-{uuid.uuid4().hex[:12]}"
     connection = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=120, source_address=("127.0.0.9", 0))

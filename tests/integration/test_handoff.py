@@ -2,7 +2,7 @@
 conversation back."""
 from __future__ import annotations
 
-from actions.hospital import create_hospital
+from hospital import create_hospital
 from scripts.handoff import resume_conversation
 from tests.servers import texts
 

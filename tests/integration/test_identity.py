@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from actions.hospital import create_hospital
+from hospital import create_hospital
 from tests.servers import RestChat, texts
 
 CARD, LAST4, NAME = "1000003", "7832", "王秀英"  # the critical-potassium patient

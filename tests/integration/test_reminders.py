@@ -12,8 +12,8 @@ import datetime as dt
 import time
 import uuid
 
-from actions.hospital import models as m
-from actions.hospital.sql import create_hospital
+from hospital import models as m
+from hospital.sql import create_hospital
 from tests.servers import page_socket, texts
 
 CARD = "1000002"

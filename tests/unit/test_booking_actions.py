@@ -29,8 +29,8 @@ from actions.booking import (
     arrival_notes,
     schedule_reply,
 )
-from actions.hospital.seed import DEMO_PATIENTS
-from actions.hospital.sql import create_hospital
+from hospital.seed import DEMO_PATIENTS
+from hospital.sql import create_hospital
 from tests.unit.action_harness import (
     Harness,
     button_payloads,
@@ -165,7 +165,7 @@ async def test_no_department_guess_while_identity_is_asked(h):
 
 
 async def test_hospital_down_while_validating_ends_the_form_politely(h, hospital, monkeypatch):
-    from actions.hospital.interface import SystemUnavailable
+    from hospital.interface import SystemUnavailable
 
     def down(*_args, **_kwargs):
         raise SystemUnavailable("系统暂时无法连接医院信息系统，本次没有办理成功，请稍后再试。")

@@ -5,8 +5,8 @@ annotates is found."""
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.hospital.interface import NUMBER_TYPES
-from actions.hospital.reference import load_departments
+from hospital.interface import NUMBER_TYPES
+from hospital.reference import load_departments
 from components.catalogue_entities import (
     DEPARTMENTS_FILE,
     CatalogueEntityExtractor,

@@ -22,7 +22,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions import keys
+from security import keys
 from chat_store import database
 from chat_store.tracker_store import EncryptedSQLTrackerStore
 from tests.unit.action_harness import PROJECT_ROOT

@@ -1,11 +1,11 @@
-"""Chinese date and half-day parsing (actions/lang/dates.py) against a fixed day:
+"""Chinese date and half-day parsing (language/dates.py) against a fixed day:
 2026-11-24, a Tuesday."""
 import datetime as dt
 import time
 
 import pytest
 
-from actions.lang.dates import ParsedDate, cn_number, describe, parse_date, parse_period
+from language.dates import ParsedDate, cn_number, describe, parse_date, parse_period
 
 TODAY = dt.date(2026, 11, 24)
 D = dt.date

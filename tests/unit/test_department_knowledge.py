@@ -9,7 +9,7 @@ import pytest
 from actions import triage_engine as te
 from actions.departments import knowledge as dk
 from actions.departments import model as dm
-from actions.knowledge_files import load_yaml
+from language.knowledge_files import load_yaml
 from scripts.eval_departments import load_heldout
 
 FILES = dk.read_department_files()

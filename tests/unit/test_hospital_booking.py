@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from actions.hospital.interface import BookingRejected, NotFound
+from hospital.interface import BookingRejected, NotFound
 
 CARD = "1000005"  # demo patient without appointments
 OTHER = "1000006"

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.hospital.interface import TITLES
+from hospital.interface import TITLES
 
 REQUIRED_DEPARTMENTS = (
     "呼吸内科 心血管内科 消化内科 神经内科 内分泌科 肾内科 血液内科 风湿免疫科 感染科 普通外科 骨科 泌尿外科 "

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.hospital import models as m
-from actions.hospital.interface import BookingRejected
-from actions.hospital.sql import create_hospital, drop_schema
+from hospital import models as m
+from hospital.interface import BookingRejected
+from hospital.sql import create_hospital, drop_schema
 
 PG_URL = os.environ.get("HOSPITAL_TEST_PG_URL", "").strip()
 

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from actions.hospital.interface import NotFound, SystemUnavailable
-from actions.hospital.sql import create_hospital
+from hospital.interface import NotFound, SystemUnavailable
+from hospital.sql import create_hospital
 
 
 def assert_unavailable(fn, *args):

@@ -9,11 +9,11 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from actions import keys
-from actions.hospital import models as m
-from actions.hospital.interface import NotFound
-from actions.hospital.security import log_ref, unseal
-from actions.hospital.sql import create_hospital, drop_schema
+from security import keys
+from hospital import models as m
+from hospital.interface import NotFound
+from hospital.security import log_ref, unseal
+from hospital.sql import create_hospital, drop_schema
 from tests.unit.test_hospital_concurrency import PG_URL, run_together
 
 UNKNOWN = "9999999"
@@ -264,7 +264,7 @@ def test_log_pseudonyms_need_the_key(monkeypatch, demo_patient):
 
 
 def test_the_database_file_is_the_owners_only(tmp_path, today, monkeypatch):
-    from actions.hospital import config
+    from hospital import config
 
     monkeypatch.setattr(config, "DEFAULT_DB_PATH", tmp_path / "data" / "hospital.db")
     monkeypatch.delenv(config.ENV_DB_URL, raising=False)

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from actions.hospital.knowledge import (
+from hospital.knowledge import (
     LAB_PANELS,
     LAB_TESTS_PATH,
     find_analyte,
@@ -12,7 +12,7 @@ from actions.hospital.knowledge import (
     validate_exams,
     validate_lab_tests,
 )
-from actions.hospital.reference import load_departments, load_facts, read_yaml, validate_departments
+from hospital.reference import load_departments, load_facts, read_yaml, validate_departments
 
 
 @pytest.fixture(scope="module")

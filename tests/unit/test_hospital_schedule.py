@@ -3,8 +3,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from actions.hospital.interface import NUMBER_TYPES, PERIODS
-from actions.hospital.sql import create_hospital
+from hospital.interface import NUMBER_TYPES, PERIODS
+from hospital.sql import create_hospital
 
 ALWAYS_OPEN = {"急诊科", "发热门诊"}
 
@@ -100,7 +100,7 @@ def test_only_available_drops_sessions_that_ended(hospital, today):
 def test_session_lookup(hospital):
     first = hospital.sessions()[0]
     assert hospital.session(first.id) == first
-    from actions.hospital.interface import NotFound
+    from hospital.interface import NotFound
 
     with pytest.raises(NotFound):
         hospital.session(10 ** 7)

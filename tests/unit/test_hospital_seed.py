@@ -3,10 +3,10 @@ import re
 
 from sqlalchemy import select
 
-from actions.hospital import models as m
-from actions.hospital.security import unseal
-from actions.hospital.seed import DEMO_PATIENTS, main
-from actions.hospital.sql import create_hospital, get_hospital, reset_hospital_cache
+from hospital import models as m
+from hospital.security import unseal
+from hospital.seed import DEMO_PATIENTS, main
+from hospital.sql import create_hospital, get_hospital, reset_hospital_cache
 
 
 SEALED = ("name_enc", "phone_enc", "guardian_name_enc")  # encrypted with a fresh IV each time

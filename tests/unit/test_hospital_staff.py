@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from actions.hospital.interface import HandoffTaken, NotFound
+from hospital.interface import HandoffTaken, NotFound
 
 
 def test_only_one_staff_member_takes_a_ticket(hospital):

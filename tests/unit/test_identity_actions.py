@@ -12,7 +12,7 @@ from actions import identity
 from actions.common import FORM_INTERRUPTIONS
 from actions.identity import AfterIdentity, Logout, ValidateVerifyForm, identity_slots, stamp, verified_card
 from actions.reports import ShowReports
-from actions.hospital.seed import DEMO_PATIENTS
+from hospital.seed import DEMO_PATIENTS
 from tests.unit.action_harness import (PROJECT_ROOT, Harness, button_payloads, domain, parse_data, responses,
                                        slot_events, texts, tracker, user)
 

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from actions import keys
+from security import keys
 
 
 @pytest.fixture

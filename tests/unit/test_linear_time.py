@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from actions.lang import red_flags, symptoms
+from language import symptoms
+from safety import red_flags
 
 SHORT, LONG, BOUND = 1_000, 8_000, 24
 

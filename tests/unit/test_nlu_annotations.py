@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-from actions.lang.zh_nlp import get_nlp
+from language.zh_nlp import get_nlp
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "data" / "nlu", ROOT / "tests" / "nlu"]

@@ -2,7 +2,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.lang.words import has_words
+from language.words import has_words
 from components.no_words import NoWordsFallback
 
 

@@ -1,4 +1,4 @@
-from actions.lang.ordinals import parse_ordinal, pick
+from language.ordinals import parse_ordinal, pick
 
 
 def test_picks_by_place():

@@ -9,8 +9,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions import keys, privacy
-from actions.hospital.interface import SystemUnavailable
+from actions import privacy
+from security import keys
+from hospital.interface import SystemUnavailable
 from actions.identity import AfterIdentity
 from chat_store import database
 from chat_store.tracker_store import EncryptedSQLTrackerStore

@@ -9,8 +9,8 @@ import logging
 import pytest
 from rasa.shared.core.domain import Domain
 
-from actions.hospital.interface import NotFound, SystemUnavailable
-from actions.hospital.seed import DEMO_PATIENTS
+from hospital.interface import NotFound, SystemUnavailable
+from hospital.seed import DEMO_PATIENTS
 from actions.identity import AfterIdentity, ValidateVerifyForm, identity_slots
 from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
 from tests.unit.reports_harness import (

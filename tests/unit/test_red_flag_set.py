@@ -4,7 +4,7 @@ that only speak of a danger (past, a relative, a knowledge question) get the
 when-to-go-to-急诊 line instead."""
 from scripts import eval_red_flags as ev
 
-from actions.lang import red_flags as rf
+from safety import red_flags as rf
 
 DATA = ev.load_set()
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.knowledge_files import hospital_facts
-from actions.lang import red_flags as rf
+from language.knowledge_files import hospital_facts
+from safety import red_flags as rf
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from actions import reminders
-from actions.lang.dates import parse_moment
+from language.dates import parse_moment
 from actions.reminders import DeliverReminder, SetReminder, reminder_note
 from tests.unit.action_harness import Harness, responses, tracker
 

@@ -1,4 +1,4 @@
-"""Reminders (actions/hospital/sql.py, scripts/reminders.py): armed by booking, moved
+"""Reminders (hospital/sql.py, scripts/reminders.py): armed by booking, moved
 by rescheduling, cancelled with the appointment, kept in the database so a new
 dispatcher (a restart) delivers what is pending, and delivered once even with two
 dispatchers at the same moment."""
@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
-from actions.hospital.config import ManualClock
-from actions.hospital.interface import BookingRejected, NotFound
-from actions.hospital.reference import reminder_time
-from actions.hospital.sql import REMINDER_CLAIM_TIMEOUT, create_hospital
+from hospital.config import ManualClock
+from hospital.interface import BookingRejected, NotFound
+from hospital.reference import reminder_time
+from hospital.sql import REMINDER_CLAIM_TIMEOUT, create_hospital
 from scripts.reminders import EXTERNAL_INTENT, ReminderDispatcher
 from tests.unit.test_hospital_booking import CARD
 
@@ -156,7 +156,7 @@ def test_rescheduling_moves_the_reminder(hospital, rasa):
 def test_an_appointment_ended_elsewhere_is_not_reminded(hospital, rasa):
     """The appointment's status changed without cancel() (a counter, staff): the
     dispatcher checks it when it claims."""
-    from actions.hospital import models as m
+    from hospital import models as m
 
     session = later_session(hospital)
     appt = hospital.book(CARD, session.id, conversation_id=CHAT)
@@ -269,7 +269,7 @@ def test_a_chat_only_reminder_sends_no_sms(hospital, rasa):
 
 
 def test_the_note_is_stored_sealed(hospital):
-    from actions.hospital import models as m
+    from hospital import models as m
 
     hospital.add_reminder(hospital.clock() + dt.timedelta(hours=1), "吃二甲双胍", CHAT)
     with hospital._tx() as s:

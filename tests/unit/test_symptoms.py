@@ -1,8 +1,8 @@
 """Symptom extraction: present/absent, negation scope, time, severity, who the patient is."""
 import pytest
 
-from actions.lang import symptoms as sx
-from actions.lang.symptoms import extract
+from language import symptoms as sx
+from language.symptoms import extract
 
 
 def statuses(text):
@@ -152,7 +152,7 @@ def test_token_matchers_do_the_work():
 
 
 def test_lexicon_words_are_single_tokens():
-    from actions.lang.zh_nlp import tokenize
+    from language.zh_nlp import tokenize
 
     sx._matchers()  # loads the dictionary
     for word in ("嗓子疼", "手脚发麻", "拉肚子", "喘不上气", "晕乎乎"):

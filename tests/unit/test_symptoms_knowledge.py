@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 
 from actions import triage_engine as te
-from actions.knowledge_files import knowledge
-from actions.lang import red_flags as rf
-from actions.lang import symptoms as sx
+from language.knowledge_files import knowledge
+from safety import red_flags as rf
+from language import symptoms as sx
 
 SYMPTOMS = knowledge("symptoms")
 QUESTIONS = knowledge("triage_questions")
@@ -155,7 +155,7 @@ def test_typo_fixes_keep_the_length():
 def test_lexicon_file_is_in_sync():
     """data/lexicon/symptoms.txt is generated from symptoms.yml (minus phrases that would
     hide another dictionary's words); regenerate with
-    `python -m actions.lang.symptoms --write-lexicon`."""
+    `python -m language.symptoms --write-lexicon`."""
     assert sx.USER_DICT_PATH.read_text(encoding="utf-8") == sx.generate_user_dict()
 
 

@@ -10,8 +10,8 @@ from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import EmergencyAction, emergency_phone, generic_message
-from actions.hospital.interface import SystemUnavailable
-from actions.lang.red_flags import emergency_place
+from hospital.interface import SystemUnavailable
+from safety.red_flags import emergency_place
 from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
 
@@ -206,7 +206,7 @@ async def test_the_emergency_reply_needs_no_hospital_database(monkeypatch):
     def down():
         raise SystemUnavailable("database down")
 
-    for module in ("actions.common", "actions.hospital"):
+    for module in ("actions.common", "hospital"):
         for name in ("hospital", "get_hospital"):
             monkeypatch.setattr(f"{module}.{name}", down, raising=False)
     dispatcher, events = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")]))

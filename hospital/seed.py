@@ -3,7 +3,7 @@ gives identical rows. Lab results are generated from data/knowledge/lab_tests.ym
 imaging reports from data/knowledge/exams.yml, so the knowledge files stay the one
 source of truth.
 
-    python -m actions.hospital.seed [--reset] [--url URL] [--today YYYY-MM-DD]
+    python -m hospital.seed [--reset] [--url URL] [--today YYYY-MM-DD]
 """
 from __future__ import annotations
 
@@ -664,7 +664,7 @@ def summary(hospital) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m actions.hospital.seed", description="建立并填充模拟医院数据库")
+    parser = argparse.ArgumentParser(prog="python -m hospital.seed", description="建立并填充模拟医院数据库")
     parser.add_argument("--url", help="数据库 URL（默认取 HOSPITAL_DB_URL，或项目下 .data/hospital.db）")
     parser.add_argument("--reset", action="store_true", help="删除全部表后重新生成")
     parser.add_argument("--today", type=dt.date.fromisoformat, help="以哪一天为“今天”生成（默认今天）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence, TypeVar
 
-from actions.lang.symptoms import cn_number
+from language.symptoms import cn_number
 
 T = TypeVar("T")
 

@@ -1,13 +1,13 @@
 """Personal data at rest and in logs: what may be stored, shown or logged.
 
-Every key comes from `actions.keys` (a master secret outside the database), so a
+Every key comes from `security.keys` (a master secret outside the database), so a
 copy of the database alone reveals no name, phone, national ID or code, and a log
 pseudonym cannot be turned back into a card number by trying the few million cards."""
 from __future__ import annotations
 
 import hmac
 
-from actions import keys
+from security import keys
 
 
 def seal(value: str) -> str:

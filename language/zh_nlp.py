@@ -18,7 +18,7 @@ from spacy.language import Language
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
 
 jieba.setLogLevel(logging.WARNING)

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from actions.knowledge_files import hospital_facts, knowledge
-from actions.lang import symptoms as sx
+from language.knowledge_files import hospital_facts, knowledge
+from language import symptoms as sx
 
 BABY_WORDS = re.compile(r"宝宝|婴儿|娃|孩子|小孩|新生儿|闺女|儿子|女儿|宝贝")
 NEWBORN_WORDS = re.compile(r"新生儿|刚出生|出生没几天|还没满月|没满月|不到满月|刚生下来|出生\d+天|出生[一二两三四五六七八九十几]+天")

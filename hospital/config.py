@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 HOSPITAL_DATA_DIR = DATA_DIR / "hospital"
 KNOWLEDGE_DIR = DATA_DIR / "knowledge"

@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.knowledge_files import PROJECT_ROOT, knowledge
-from actions.lang.zh_nlp import get_nlp, lexicon_files, read_words
+from language.knowledge_files import PROJECT_ROOT, knowledge
+from language.zh_nlp import get_nlp, lexicon_files, read_words
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def generate_user_dict(lexicon: Optional[Lexicon] = None) -> str:
     """Content of data/lexicon/symptoms.txt (jieba user dictionary: `word freq`)."""
     lines = [
         "# Generated from data/knowledge/symptoms.yml — do not edit by hand.",
-        "# Regenerate: python -m actions.lang.symptoms --write-lexicon",
+        "# Regenerate: python -m language.symptoms --write-lexicon",
     ]
     lines += [f"{word} {USER_DICT_FREQ}" for word in dictionary_words(lexicon)]
     return "\n".join(lines) + "\n"
