@@ -111,7 +111,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     app = create_app(token)
     # Train (or load from .data/) the department model now, not on a patient's first message.
-    from actions.departments.model import load_model
+    from actions.triage.departments.model import load_model
     load_model()
     logger.info("Action server on http://%s:%s (Rasa's secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)

@@ -35,7 +35,7 @@ def load_heldout(path: Path = HELDOUT_PATH) -> List[Dict[str, Any]]:
 
 
 def play(text: str, reply: str = "不清楚") -> Dict[str, Any]:
-    from actions import triage_engine as te
+    from actions.triage import engine as te
 
     state = te.update(te.start(), text)
     asked = 0

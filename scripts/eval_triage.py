@@ -107,7 +107,7 @@ def reply_for(case: Case, question_id: str) -> str:
 
 
 def play_engine(case: Case) -> Result:
-    from actions import triage_engine as te
+    from actions.triage import engine as te
 
     started = time.perf_counter()
     transcript = [f"患者：{case.text}"]
@@ -146,7 +146,7 @@ def _question_texts() -> Dict[str, str]:
 
 
 def _options(question_id: str) -> List[Dict[str, str]]:
-    from actions import triage_engine as te
+    from actions.triage import engine as te
 
     q = te.load_knowledge().questions.get(question_id)
     return [{"title": o.title, "value": o.value} for o in q.options] if q else []
@@ -297,7 +297,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         client, texts = RestClient(args.rest), _question_texts()
         play = lambda case: play_rest(case, client, texts)  # noqa: E731
     else:
-        from actions import triage_engine as te
+        from actions.triage import engine as te
 
         te.next_step(te.update(te.start(), "嗓子疼"))  # build the pipeline outside the timings
         play = play_engine

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import yaml
 
-from actions import faq_catalog
+from actions.faq import catalog as faq_catalog
 from staff.conversations import EMERGENCY_INTENT, OPENERS, intent_of, is_staff, mask
 
 ROOT = Path(__file__).resolve().parents[1]

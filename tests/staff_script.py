@@ -80,7 +80,7 @@ SEED_MIX = {"registration": 25, "pharmacy": 14, "exams": 12, "online": 11, "insu
 
 def seed_mix(day: dt.date) -> Dict[str, List[Dict[str, Any]]]:
     """100 hospital questions on `day`, two per conversation, in SEED_MIX proportions."""
-    from actions.faq_catalog import get_catalog
+    from actions.faq.catalog import get_catalog
 
     catalog = get_catalog()
     asked = []

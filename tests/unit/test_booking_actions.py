@@ -1,4 +1,4 @@
-"""The booking actions (actions/booking.py) run against the real domain and a freshly
+"""The booking actions (actions/booking/) run against the real domain and a freshly
 seeded in-memory hospital whose today is 2026-11-24 (a Tuesday, 09:00).
 
 Session ids are looked up in the hospital, never hard-coded; what a patient is told

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.departments import combiner as dc
-from actions.departments import model as dm
+from actions.triage.departments import combiner as dc
+from actions.triage.departments import model as dm
 
 
 class FixedModel:

@@ -6,9 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from actions import triage_engine as te
-from actions.departments import knowledge as dk
-from actions.departments import model as dm
+from actions.triage import engine as te
+from actions.triage.departments import knowledge as dk
+from actions.triage.departments import model as dm
 from language.knowledge_files import load_yaml
 from scripts.eval_departments import load_heldout
 

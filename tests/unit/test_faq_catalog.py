@@ -1,5 +1,5 @@
 """The FAQ catalogue: data/nlu/faq/*.yml, data/knowledge/faq_categories.yml,
-tests/nlu/faq.yml and actions/faq_catalog.py.
+tests/nlu/faq.yml and actions/faq/catalog.py.
 
 Besides the loader, menu, suggestions and validator, these tests hold the answers to
 the hospital's facts (data/hospital/facts.yml, data/hospital/faq_facts.yml): one
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions import faq_catalog as fc
+from actions.faq import catalog as fc
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ_DIR = ROOT / "data" / "nlu" / "faq"
@@ -110,7 +110,7 @@ def test_canonical_questions_are_short_and_unique(catalog):
 
 
 def test_canonical_questions_are_never_treated_as_vague(catalog):
-    # actions/faq.py sends a suggestion button's question back as the user's text:
+    # actions/faq/ sends a suggestion button's question back as the user's text:
     # it must then be answered, not suggested again.
     for e in catalog.entries.values():
         assert not catalog.is_vague(e.question), e.question
@@ -163,7 +163,7 @@ def test_loader_is_cached(catalog):
 
 def test_import_does_no_work():
     code = (
-        "import sys, actions.faq_catalog as m;"
+        "import sys, actions.faq.catalog as m;"
         "print(m.load_catalog.cache_info().currsize, any(n == 'rasa' or n.startswith('rasa.') for n in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""Proving who you are (actions/identity.py): card number, then the last four digits of
+"""Proving who you are (actions/identity/): card number, then the last four digits of
 the registered phone or a one-time SMS code, run through the real verify_form
 validation against a freshly seeded hospital (clock: 2026-11-24 09:00).
 

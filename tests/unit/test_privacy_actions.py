@@ -1,4 +1,4 @@
-"""Forget me (actions/privacy.py): after the patient confirmed and proved who they are,
+"""Forget me (actions/identity/privacy.py): after the patient confirmed and proved who they are,
 this conversation and every conversation the hospital's audit trail ties to the card
 are deleted from the conversations database; the audit trail stays."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions import privacy
+from actions.identity import privacy
 from security import keys
 from hospital.interface import SystemUnavailable
 from actions.identity import AfterIdentity

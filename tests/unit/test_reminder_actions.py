@@ -1,4 +1,4 @@
-"""The reminder actions (actions/reminders.py) with the real domain: setting a one-off
+"""The reminder actions (actions/reminders/) with the real domain: setting a one-off
 reminder from the patient's words, the polite answers when the time cannot be used,
 and the delivered reminder with its buttons."""
 from __future__ import annotations

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from actions import triage_engine as te
+from actions.triage import engine as te
 from language.knowledge_files import knowledge
 from safety import red_flags as rf
 from language import symptoms as sx

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from actions import triage_engine as te
+from actions.triage import engine as te
 from scripts import eval_triage
 from tests.unit.test_triage_engine import play
 

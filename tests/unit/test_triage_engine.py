@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from actions import triage_engine as te
+from actions.triage import engine as te
 
 
 def play(text, answers=None, default="no"):

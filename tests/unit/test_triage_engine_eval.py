@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actions import triage_engine as te
+from actions.triage import engine as te
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import eval_triage  # noqa: E402

@@ -18,7 +18,7 @@ How a decision is made
   * Otherwise every symptom said to be present votes for its departments
     (data/knowledge/symptoms.yml), combinations and answers add their boosts, and
     age, pregnancy and sex move the result (儿科, 新生儿科, 产科, no 妇科 for men).
-  * The department knowledge and model (actions/departments) read every message too:
+  * The department knowledge and model (actions/triage/departments) read every message too:
     named conditions and tests add to the symptom votes; with no symptom recognised
     their ranking decides (a named body part or condition always gets a department),
     and when its top two are close one "which of these fits?" question is asked. A
@@ -40,8 +40,8 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from actions.departments import combiner as dc
-from actions.departments import knowledge as dk
+from actions.triage.departments import combiner as dc
+from actions.triage.departments import knowledge as dk
 from language.knowledge_files import hospital_facts, knowledge
 from safety import red_flags as rf
 from language import symptoms as sx

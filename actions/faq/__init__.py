@@ -2,7 +2,7 @@
 menu, and "您是不是想问…" instead of a confident wrong answer.
 
 The answers themselves live with their questions in data/nlu/faq/*.yml; categories and
-hot questions in data/knowledge/faq_categories.yml (see actions/faq_catalog.py).
+hot questions in data/knowledge/faq_categories.yml (see actions/faq/catalog.py).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
-from actions import faq_catalog
+from actions.faq import catalog as faq_catalog
 from actions.common import buttons, custom_payload, latest_text
 from actions.emergency import say_when_to_go
 from safety import red_flags as rf
@@ -111,7 +111,7 @@ def missed_just_before(tracker: Tracker) -> bool:
 def describes_symptoms(text: str) -> bool:
     """A present symptom, or a condition, complaint or body part the department
     knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么")."""
-    from actions.departments.knowledge import load_knowledge
+    from actions.triage.departments.knowledge import load_knowledge
     from language.symptoms import extract  # builds the spaCy pipeline on first use
 
     if extract(text).present:

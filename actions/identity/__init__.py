@@ -262,7 +262,7 @@ GATED_TASKS = {
     "list_appointments": ("actions.booking", "ListAppointments"),
     "check_report": ("actions.reports", "ShowReports"),
     "open_report": ("actions.reports", "ShowReport"),
-    "forget_me": ("actions.privacy", "ForgetConversations"),
+    "forget_me": ("actions.identity.privacy", "ForgetConversations"),
 }
 
 

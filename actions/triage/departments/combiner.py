@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from actions.departments import knowledge as dk
-from actions.departments import model as dm
+from actions.triage.departments import knowledge as dk
+from actions.triage.departments import model as dm
 
 MODEL_SHARE = 0.35      # the model's share of the ranking when entries were named
 MODEL_ALONE_MIN = 0.6   # the model alone names a department only when this sure

@@ -37,7 +37,7 @@ from hospital.interface import (
     ClinicSession,
     HospitalError,
 )
-from actions import triage_engine
+from actions.triage import engine as triage_engine
 from actions.identity import IdentityFormValidation, identity_slots, renew, verified_card, whose
 from language.dates import describe, parse_date, parse_period
 from language.ordinals import parse_ordinal, pick

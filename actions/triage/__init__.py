@@ -1,7 +1,7 @@
 """Triage (导诊): which department, how urgently — as a Rasa form.
 
 `triage_form` has one required slot, `triage_outcome`. On every patient message
-`validate_triage_form` feeds the text to the triage engine (actions/triage_engine.py),
+`validate_triage_form` feeds the text to the triage engine (actions/triage/engine.py),
 whose state lives in the unfeaturized slot `triage_state`: a pending question is
 answered with the text (a button press sends the plain answer, so it reads exactly
 like typing), anything else in the message is taken in too. The engine then either
@@ -26,7 +26,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import triage_engine as te
+from actions.triage import engine as te
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text
 from actions.emergency import say_emergency, say_when_to_go
 from safety import red_flags as rf

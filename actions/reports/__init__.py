@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import lab_values
+from actions.reports import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
 from hospital.knowledge import find_analyte, find_exam, load_lab_tests

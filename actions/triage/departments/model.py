@@ -21,7 +21,7 @@ import pickle
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from actions.departments import knowledge as dk
+from actions.triage.departments import knowledge as dk
 from language.knowledge_files import KNOWLEDGE_DIR, PROJECT_ROOT, load_yaml
 
 logger = logging.getLogger(__name__)

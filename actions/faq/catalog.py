@@ -31,7 +31,7 @@ from language.words import has_words
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAQ_DIR = PROJECT_ROOT / "data" / "nlu" / "faq"
 CATEGORIES_FILE = PROJECT_ROOT / "data" / "knowledge" / "faq_categories.yml"
 
