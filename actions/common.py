@@ -33,6 +33,27 @@ def hospital() -> HospitalSystems:
     return get_hospital()
 
 
+class UsesHospital:
+    """The hospital systems and today's date an action works with, passed in.
+
+    The action server builds every action with no arguments: the configured hospital
+    (`hospital.get_hospital()`) and the real date. Tests pass their own:
+    `ValidateBookingForm(hospital=test_hospital, today=dt.date(2026, 3, 2))`.
+    """
+
+    def __init__(self, hospital: Optional[HospitalSystems] = None, today: Optional[dt.date] = None) -> None:
+        super().__init__()
+        self._hospital = hospital
+        self._today = today
+
+    @property
+    def hospital(self) -> HospitalSystems:
+        return self._hospital if self._hospital is not None else hospital()
+
+    def today(self) -> dt.date:
+        return self._today or today()
+
+
 def today() -> dt.date:
     return dt.date.today()
 

@@ -98,6 +98,10 @@ class Harness:
         for module in _TODAY_USERS:
             monkeypatch.setattr(importlib.import_module(module), "today", lambda: today)
 
+    def build(self, action_class):
+        """An action of `action_class` working with this test's hospital and date."""
+        return action_class(hospital=self.hospital, today=self.today)
+
     async def run(self, action: Action, tracker_: Tracker) -> Tuple[CollectingDispatcher, List[Dict[str, Any]]]:
         dispatcher = CollectingDispatcher()
         events = await action.run(dispatcher, tracker_, domain())
