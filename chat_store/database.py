@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -29,7 +29,7 @@ DEFAULT_RETENTION_DAYS = 30.0
 DEFAULT_DB_PATH = Path(__file__).resolve().parents[1] / ".data" / "chats.db"
 
 
-def database_url(env: Optional[dict] = None) -> str:
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     """TRACKER_DB_URL (e.g. postgresql://user:pass@host/chats), or the default SQLite
     file under `.data/` (its directory is created)."""
     env = os.environ if env is None else env
@@ -40,7 +40,7 @@ def database_url(env: Optional[dict] = None) -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
-def retention_days(env: Optional[dict] = None) -> float:
+def retention_days(env: Optional[Mapping[str, str]] = None) -> float:
     """CHAT_RETENTION_DAYS: how long chat content is kept (default 30). Anything that
     is not a positive number stops the program rather than keeping chats forever."""
     env = os.environ if env is None else env

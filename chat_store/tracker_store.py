@@ -33,7 +33,7 @@ from chat_store.redaction import redact
 
 logger = logging.getLogger(__name__)
 
-_Base = declarative_base(metadata=database.metadata)
+_Base: Any = declarative_base(metadata=database.metadata)
 
 
 class EncryptedSQLTrackerStore(SQLTrackerStore):

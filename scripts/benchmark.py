@@ -25,6 +25,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any, Dict
 
 from scripts.serve import Assistant, free_port, latest_model
 
@@ -55,7 +56,7 @@ def long_message_and_bystander(url: str, chars: int) -> tuple:
     """(ms for a message of `chars` characters, ms for another patient's 你好 sent
     50 ms after it, while it is being handled)."""
     text = (LONG_UNIT * (chars // len(LONG_UNIT) + 1))[:chars]
-    timings = {}
+    timings: Dict[str, Any] = {}
     sender = threading.Thread(target=lambda: timings.update(long=say(url, f"bench-{uuid.uuid4().hex[:8]}", text)))
     sender.start()
     time.sleep(0.05)

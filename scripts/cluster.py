@@ -77,7 +77,7 @@ def _private_dir(path: Path, account: Optional[pwd.struct_passwd]) -> Path:
 
 
 def _popen(command: List[str], log: Path, account: Optional[pwd.struct_passwd], **kwargs: Any) -> subprocess.Popen:
-    drop = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
+    drop: Dict[str, Any] = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
     with open(log, "ab") as output:
         return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
                                 **drop, **kwargs)

@@ -169,7 +169,8 @@ def find_outcome(messages: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]
 
 def identify_question(messages: Sequence[Dict[str, Any]], texts: Dict[str, str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
     """(question id, buttons) of the last question among the bot's messages."""
-    question_id, buttons = None, []
+    question_id: Optional[str] = None
+    buttons: List[Dict[str, Any]] = []
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("triage_question"), dict):

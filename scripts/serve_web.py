@@ -29,7 +29,7 @@ import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 DEFAULT_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
@@ -76,7 +76,8 @@ def build_csp(server_url: Optional[str]) -> str:
 
 class Handler(SimpleHTTPRequestHandler):
     overrides: dict = {}  # "/index.html" and "/config.js" -> bytes, when configured
-    staff = None  # staff.app.StaffApp, when the staff console is on
+    staff: Any = None  # staff.app.StaffApp, when the staff console is on
+    quiet = False  # no request log
 
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
@@ -156,7 +157,7 @@ class Handler(SimpleHTTPRequestHandler):
         return None
 
     def log_message(self, fmt: str, *args) -> None:
-        if not getattr(self.server, "quiet", False):
+        if not self.quiet:
             super().log_message(fmt, *args)
 
 
@@ -192,10 +193,9 @@ def make_server(
         if n != 1:
             raise RuntimeError("Content-Security-Policy meta tag not found in index.html")
         overrides["/index.html"] = html.encode("utf-8")
-    handler = type("XiaoanHandler", (Handler,), {"overrides": overrides, "staff": staff})
+    handler = type("XiaoanHandler", (Handler,), {"overrides": overrides, "staff": staff, "quiet": quiet})
     httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(dist)))
     httpd.daemon_threads = True
-    httpd.quiet = quiet
     return httpd
 
 

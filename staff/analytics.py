@@ -84,10 +84,13 @@ def analyse(conversations: Mapping[str, List[Dict[str, Any]]], start: dt.date, e
     catalog = faq_catalog.get_catalog()
     labels = texts()
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    per_day = {day.isoformat(): {"day": day.isoformat(), "conversations": 0, "messages": 0, "bookings": 0}
+    per_day: Dict[str, Dict[str, Any]] = {day.isoformat(): {"day": day.isoformat(), "conversations": 0, "messages": 0, "bookings": 0}
                for day in days}
-    topics, categories, questions = Counter(), Counter(), Counter()
-    departments, urgencies = Counter(), Counter()
+    topics: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    questions: Counter[str] = Counter()
+    departments: Counter[str] = Counter()
+    urgencies: Counter[str] = Counter()
     not_understood: List[str] = []
     waits: List[float] = []
     counted = handed_off = emergency_conversations = messages = emergencies = unanswered = 0
@@ -132,9 +135,9 @@ def analyse(conversations: Mapping[str, List[Dict[str, Any]]], start: dt.date, e
             handed_off += 1
 
     booked = 0
-    for entry in bookings:
-        if entry.get("action") == "book_appointment" and entry.get("outcome") == "ok" and entry.get("conversation_id"):
-            day = entry["at"].date().isoformat()
+    for booking in bookings:
+        if booking.get("action") == "book_appointment" and booking.get("outcome") == "ok" and booking.get("conversation_id"):
+            day = booking["at"].date().isoformat()
             if day in per_day:
                 booked += 1
                 per_day[day]["bookings"] += 1

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import Callable, Deque, Dict, Optional, Tuple
+from typing import Callable, Deque, Dict, Mapping, Optional, Tuple
 
 from security import keys
 
@@ -31,7 +31,7 @@ FAILURE_WINDOW = 15 * 60
 MAX_NAME = 20
 
 
-def password(env: Optional[dict] = None, path: Path = PASSWORD_FILE) -> Tuple[str, Optional[Path]]:
+def password(env: Optional[Mapping[str, str]] = None, path: Path = PASSWORD_FILE) -> Tuple[str, Optional[Path]]:
     """The staff password and the file it is in (None when it came from the environment)."""
     env = os.environ if env is None else env
     configured = (env.get(PASSWORD_ENV) or "").strip()

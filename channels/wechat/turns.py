@@ -176,7 +176,7 @@ class Turns:
         message = UserMessage(says, collector, openid, parse_data=parse_data, input_channel=CHANNEL,
                               metadata={"channel": CHANNEL})
         turn = asyncio.ensure_future(self._turn(handler, message, openid, backend))
-        waits = [turn]
+        waits: List[asyncio.Future] = [turn]
         if emergency:
             waits.append(asyncio.ensure_future(collector.emergency_said.wait()))
         await asyncio.wait(waits, timeout=self.reply_within, return_when=asyncio.FIRST_COMPLETED)
