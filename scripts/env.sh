@@ -11,7 +11,7 @@ export PYTHONWARNINGS="ignore::DeprecationWarning"
 export TF_DETERMINISTIC_OPS=1 TF_ENABLE_ONEDNN_OPTS=0
 export TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m  (%s s in)\n' "$*" "$SECONDS"; }
 
 find_python310() {
   for candidate in python3 python3.10 "$(pyenv root 2>/dev/null)/versions/3.10"*/bin/python3; do

@@ -57,7 +57,7 @@ part_e2e() {
   ensure_web_page
   ensure_browser
   ensure_cluster_packages
-  XIAOAN_REQUIRE_BROWSER=1 XIAOAN_REQUIRE_CLUSTER=1 run_pytest tests/integration tests/browser -q
+  XIAOAN_REQUIRE_BROWSER=1 XIAOAN_REQUIRE_CLUSTER=1 run_pytest tests/integration tests/browser -q --durations=12
 }
 
 parts=("$@")
