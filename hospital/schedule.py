@@ -2,7 +2,7 @@
 
 Every day is planned from (day, department, doctor) alone with its own seeded random
 generator, so a day looks the same whichever day the database was first seeded on,
-and extending the rolling 14-day window later just plans the missing days.
+and extending the rolling booking window later just plans the missing days.
 """
 from __future__ import annotations
 
@@ -12,26 +12,21 @@ import random
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from .facts import facts
 from .reference import DepartmentSpec, HolidayCalendar
 
 SEED = 20261124
-WINDOW_DAYS = 14
 WORK_HALF_DAYS = tuple((weekday, period) for weekday in range(5) for period in ("上午", "下午"))
-# Clinic hours from facts.yml; a session can be booked until it ends and cancelled
-# until it starts.
-PERIOD_HOURS = {
-    "上午": (dt.time(8, 0), dt.time(12, 0)),
-    "下午": (dt.time(13, 30), dt.time(17, 30)),
-    "夜间": (dt.time(18, 0), dt.time(21, 0)),
-}
 
 
+# Clinic hours are facts (facts.yml): a session can be booked until it ends and
+# cancelled until it starts.
 def period_start(day: dt.date, period: str) -> dt.datetime:
-    return dt.datetime.combine(day, PERIOD_HOURS[period][0])
+    return dt.datetime.combine(day, facts().periods[period][0])
 
 
 def period_end(day: dt.date, period: str) -> dt.datetime:
-    return dt.datetime.combine(day, PERIOD_HOURS[period][1])
+    return dt.datetime.combine(day, facts().periods[period][1])
 
 
 @dataclass(frozen=True)

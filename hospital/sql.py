@@ -1,8 +1,9 @@
 """The mock hospital systems on SQLAlchemy (SQLite file by default, PostgreSQL works
 too). One implementation of `HospitalSystems`; dialogue code only sees the interface.
 
-    hospital = get_hospital()                       # process-wide, from HOSPITAL_DB_URL
-    hospital = create_hospital("sqlite://", today=date(2026, 11, 24))   # tests
+    hospital = connect("sqlite:///hospital.db")      # tables created, nothing seeded
+
+`hospital.factory` builds it (and has the demo seed it); nothing here knows the demo.
 
 Every database failure surfaces as `SystemUnavailable` after the transaction was
 rolled back, so a patient is never told something happened that did not.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from . import models as m
-from .config import Clock, ManualClock, database_url, system_clock
+from .config import Clock, system_clock
 from .interface import (
     NUMBER_TYPES,
     PERIODS,
@@ -48,9 +49,9 @@ from .interface import (
     SystemUnavailable,
     VerificationResult,
 )
-from .reference import (department_candidates, fees, load_facts, load_holidays, normalize_department_text,
-                        release_moment, release_policy, reminder_time)
-from .schedule import WINDOW_DAYS, appointment_number, period_end, period_start
+from .facts import facts
+from .reference import department_candidates, load_holidays, normalize_department_text
+from .schedule import appointment_number, period_end, period_start
 from .security import hash_code, limit_key, log_ref, mask_phone, same_secret, seal, unseal
 
 logger = logging.getLogger(__name__)
@@ -77,13 +78,7 @@ REMINDER_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 MAX_FAILURES = FAILURE_LIMITS["card"][0][0]
 LONGEST_WINDOW = max(window for limits in (FAILURE_LIMITS, CODE_LIMITS) for rules in limits.values()
                      for _, window in rules)
-STATUS_TEXT = {"cancelled": "已取消", "rescheduled": "已改约", "attended": "已就诊"}
 DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
-
-
-def _unavailable_message() -> str:
-    hotline = load_facts()["hospital"]["hotline"]
-    return f"系统暂时无法连接医院信息系统，本次没有办理成功，请稍后再试，或拨打咨询电话 {hotline}。"
 
 
 class _SlotConflict(Exception):
@@ -134,9 +129,7 @@ def _owner_only(path: Path) -> None:
 
 
 def _drop_outdated(engine: Engine) -> None:
-    """The mock's tables changed shape (seed version): rebuild rather than fail."""
-    from .seed import SEED_VERSION
-
+    """The mock's tables changed shape (schema version): rebuild rather than fail."""
     tables = MetaData()
     with engine.connect() as conn:
         tables.reflect(conn)
@@ -144,54 +137,23 @@ def _drop_outdated(engine: Engine) -> None:
         if meta is None:
             return
         version = conn.execute(select(meta.c.value).where(meta.c.key == "seed_version")).scalar()
-    if version in (None, SEED_VERSION):
+    if version in (None, m.SCHEMA_VERSION):
         return
-    logger.warning("hospital database from seed version %s: rebuilding it for version %s", version, SEED_VERSION)
+    logger.warning("hospital database from schema version %s: rebuilding it for version %s", version, m.SCHEMA_VERSION)
     ours = set(m.Base.metadata.tables) | {"verification_state"}
     tables.drop_all(engine, tables=[t for t in tables.sorted_tables if t.name in ours])
 
 
-def create_hospital(url: str, today: Optional[dt.date] = None, seed: bool = True,
-                    clock: Optional[Clock] = None) -> "SqlHospital":
-    """Create the schema if needed and (with seed) fill or bring up to date the demo
-    data for `today`. Without a clock, a given `today` gets a manual clock at 9:00 so
-    tests are deterministic; otherwise the system clock is used."""
-    if clock is None:
-        clock = ManualClock(dt.datetime.combine(today, dt.time(9, 0))) if today else system_clock
-    today = today or clock().date()
+def connect(url: str, clock: Clock = system_clock) -> "SqlHospital":
+    """The hospital on this database, its tables created if missing (nothing seeded)."""
     try:
         engine = make_engine(url)
         _drop_outdated(engine)
         m.Base.metadata.create_all(engine)
     except SQLAlchemyError as exc:
         logger.error("hospital database unreachable (%s)", type(exc).__name__)
-        raise SystemUnavailable(_unavailable_message()) from exc
-    hospital = SqlHospital(engine, clock=clock)
-    if seed:
-        hospital.ensure_seeded(today)
-    return hospital
-
-
-_cached: Optional["SqlHospital"] = None
-_cache_lock = threading.Lock()
-
-
-def get_hospital() -> HospitalSystems:
-    """The process-wide hospital (HOSPITAL_DB_URL or .data/hospital.db), created and
-    seeded on first use. A failed start is not cached, so the next call retries."""
-    global _cached
-    with _cache_lock:
-        if _cached is None:
-            _cached = create_hospital(database_url())
-        return _cached
-
-
-def reset_hospital_cache() -> None:
-    global _cached
-    with _cache_lock:
-        if _cached is not None:
-            _cached.engine.dispose()
-        _cached = None
+        raise SystemUnavailable("hospital database unavailable") from exc
+    return SqlHospital(engine, clock=clock)
 
 
 def clone_in_memory(source: "SqlHospital", clock: Optional[Clock] = None) -> "SqlHospital":
@@ -208,9 +170,7 @@ def clone_in_memory(source: "SqlHospital", clock: Optional[Clock] = None) -> "Sq
             raw.close()
     target.execute("PRAGMA foreign_keys=ON")
     engine = create_engine("sqlite://", future=True, creator=lambda: target, poolclass=StaticPool)
-    hospital = SqlHospital(engine, clock=clock or source.clock)
-    hospital._current_for = source._current_for
-    return hospital
+    return SqlHospital(engine, clock=clock or source.clock)
 
 
 def drop_schema(url: str) -> None:
@@ -239,7 +199,6 @@ class SqlHospital(HospitalSystems):
         # One shared in-memory connection must not interleave transactions of threads.
         shared = isinstance(engine.pool, StaticPool)
         self._lock = threading.RLock() if shared else contextlib.nullcontext()
-        self._current_for: Optional[dt.date] = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -256,36 +215,7 @@ class SqlHospital(HospitalSystems):
             except SQLAlchemyError as exc:
                 # Only the class: messages may carry parameters with personal data.
                 logger.error("hospital database error (%s); transaction rolled back", type(exc).__name__)
-                raise SystemUnavailable(_unavailable_message()) from exc
-
-    def ensure_seeded(self, today: Optional[dt.date] = None) -> None:
-        """Seed an empty database, or extend an earlier seed to `today` (idempotent)."""
-        self._bring_current(today or self.today, allow_seed=True)
-
-    def _keep_current(self) -> None:
-        """A long-running server rolls its 14-day window forward as days pass."""
-        if self._current_for != self.today:
-            self._bring_current(self.today, allow_seed=False)
-
-    def _bring_current(self, today: dt.date, allow_seed: bool) -> None:
-        from .seed import bring_up_to_date, is_seeded, seed
-
-        def run(s: Session) -> None:
-            if is_seeded(s):
-                bring_up_to_date(s, today, self.clock())
-            elif allow_seed:
-                # A fixed "now" so the same day always seeds exactly the same rows.
-                seed(s, today, dt.datetime.combine(today, dt.time(7, 0)))
-
-        try:
-            with self._tx() as s:
-                run(s)
-        except SystemUnavailable as exc:
-            if not isinstance(exc.__cause__, IntegrityError):
-                raise
-            with self._tx() as s:  # another process seeded or extended at the same moment
-                run(s)
-        self._current_for = today
+                raise SystemUnavailable("hospital database unavailable") from exc
 
     def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok",
                conversation_id: Optional[str] = None) -> None:
@@ -301,7 +231,7 @@ class SqlHospital(HospitalSystems):
     def _require_patient(self, s: Session, card_no: str) -> m.PatientRow:
         patient = self._patient_row(s, card_no)
         if patient is None:
-            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+            raise NotFound("no such card", reason="card")
         return patient
 
     # --- catalogue ------------------------------------------------------------------------------------
@@ -381,9 +311,8 @@ class SqlHospital(HospitalSystems):
     # --- schedule ---------------------------------------------------------------------------------------
 
     def schedule_window(self) -> Tuple[dt.date, dt.date]:
-        self._keep_current()
         today = self.today
-        return today, today + dt.timedelta(days=WINDOW_DAYS - 1)
+        return today, facts().last_bookable_day(today)
 
     def closed_reason(self, day: dt.date) -> Optional[str]:
         return load_holidays().closed_reason(day)
@@ -429,7 +358,7 @@ class SqlHospital(HospitalSystems):
             rows = s.execute(query).all()
         if only_available:
             rows = [r for r in rows if period_end(r[0].day, r[0].period) > now
-                    and release_moment(r[0].day, r[0].number_type) <= now]
+                    and facts().release_moment(r[0].day, r[0].number_type) <= now]
         rows.sort(key=lambda r: (r[0].day, PERIODS.index(r[0].period), NUMBER_TYPES.index(r[0].number_type), r[1].id))
         return [self._session_dc(*r) for r in rows]
 
@@ -437,14 +366,14 @@ class SqlHospital(HospitalSystems):
         with self._tx() as s:
             row = s.execute(self._session_select().where(m.ClinicSessionRow.id == session_id)).one_or_none()
             if row is None:
-                raise NotFound("没有找到这个出诊时段，请重新选择。")
+                raise NotFound("no such clinic session", reason="session")
             return self._session_dc(*row)
 
     def fees(self) -> dict:
-        return fees()
+        return dict(facts().fees)
 
     def expert_release_policy(self) -> str:
-        return release_policy()
+        return facts().release_policy()
 
     # --- identity ------------------------------------------------------------------------------------------
 
@@ -482,10 +411,9 @@ class SqlHospital(HospitalSystems):
         code = f"{secrets.randbelow(10 ** 6):06d}"
         s.add(m.OtpCode(patient_id=patient.id, code_hash=hash_code(patient.id, code), created_at=now,
                         expires_at=now + dt.timedelta(minutes=OTP_MINUTES)))
-        hospital = load_facts()["hospital"]["short_name"]
+        body = facts().sms_code.format(hospital=facts().short_name, code=code, minutes=OTP_MINUTES)
         # The mock gateway's "sent" box stands in for the patient's phone.
-        s.add(m.SmsOutbox(patient_id=patient.id, phone_enc=patient.phone_enc, code=code, sent_at=now,
-                          body=f"【{hospital}】您的验证码是{code}，{OTP_MINUTES}分钟内有效。如非本人操作请忽略。"))
+        s.add(m.SmsOutbox(patient_id=patient.id, phone_enc=patient.phone_enc, code=code, sent_at=now, body=body))
 
     @staticmethod
     def _revoke_codes(s: Session, patient_id: int) -> None:
@@ -615,22 +543,23 @@ class SqlHospital(HospitalSystems):
             self._audit(s, "read_patient", "patient", row, "ok" if row else "not_found", conversation_id)
             result = Patient(row.card_no, unseal(row.name_enc), row.sex, row.birth_date) if row else None
         if result is None:
-            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+            raise NotFound("no such card", reason="card")
         return result
 
     # --- appointments ----------------------------------------------------------------------------------------
 
     def _check_bookable(self, row: m.ClinicSessionRow, now: dt.datetime) -> None:
-        last = now.date() + dt.timedelta(days=WINDOW_DAYS - 1)
+        last = facts().last_bookable_day(now.date())
         if row.status != "open":
-            raise BookingRejected("很抱歉，这位医生该时段已停诊，请选择其他时段或其他医生。", "session_closed")
+            raise BookingRejected("session stopped", "session_closed")
         if now >= period_end(row.day, row.period):
-            raise BookingRejected("这个时段已经结束了，请选择之后的时段。", "past")
+            raise BookingRejected("session over", "past")
         if row.day > last:
-            raise BookingRejected("这个时段还没有开放预约，目前可以预约两周内的号源。", "session_closed")
-        if now < release_moment(row.day, row.number_type):
-            raise BookingRejected(f"这个{row.number_type}还没有放号（{release_policy()}），请到时再约或选择其他号。",
-                                  "not_released")
+            raise BookingRejected("beyond the booking window", "session_closed", reason="not_open_yet",
+                                  days=facts().booking_window_days)
+        if now < facts().release_moment(row.day, row.number_type):
+            raise BookingRejected("not released yet", "not_released", number_type=row.number_type,
+                                  policy=facts().release_policy())
 
     def _active_same_day(self, s: Session, patient_id: int, row: m.ClinicSessionRow, exclude_id: Optional[int] = None):
         query = select(m.AppointmentRow).where(
@@ -643,10 +572,9 @@ class SqlHospital(HospitalSystems):
     @staticmethod
     def _reject_existing(existing, row: m.ClinicSessionRow) -> None:
         if any(a.session_id == row.id for a in existing):
-            raise BookingRejected("您已经预约过这个时段了，不需要重复预约。", "duplicate")
+            raise BookingRejected("already booked", "duplicate")
         if existing:
-            raise BookingRejected("同一科室同一天只能预约一个号，您当天在这个科室已经有预约了；如需调整，可以改约原来的预约。",
-                                  "one_per_department_day")
+            raise BookingRejected("one appointment per department and day", "one_per_department_day")
 
     def _take_slot(self, s: Session, patient: m.PatientRow, row: m.ClinicSessionRow, precheck: dict,
                    now: dt.datetime, note: Optional[str] = None) -> m.AppointmentRow:
@@ -659,7 +587,7 @@ class SqlHospital(HospitalSystems):
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
-            raise BookingRejected("很抱歉，这个时段的号已经约满了，可以看看其他时间或其他医生。", "no_slots")
+            raise BookingRejected("session full", "no_slots")
         queue = s.execute(select(m.ClinicSessionRow.next_queue).where(m.ClinicSessionRow.id == row.id)).scalar_one()
         appt = m.AppointmentRow(patient_id=patient.id, session_id=row.id, department_id=row.department_id,
                                 visit_date=row.day, status=m.ACTIVE, queue_no=queue, precheck=dict(precheck or {}),
@@ -687,18 +615,17 @@ class SqlHospital(HospitalSystems):
                 self._reject_existing(self._active_same_day(s, patient.id, row), row)
             except BookingRejected as exc:
                 return exc
-        return BookingRejected("您已经预约过这个时段了，不需要重复预约。", "duplicate")
+        return BookingRejected("already booked", "duplicate")
 
     def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None,
              conversation_id: Optional[str] = None) -> Appointment:
-        self._keep_current()
         now = self.clock()
         try:
             with self._tx() as s:
                 patient = self._require_patient(s, card_no)
                 row = s.get(m.ClinicSessionRow, session_id)
                 if row is None:
-                    raise NotFound("没有找到这个出诊时段，请重新选择。")
+                    raise NotFound("no such clinic session", reason="session")
                 self._check_bookable(row, now)
                 self._reject_existing(self._active_same_day(s, patient.id, row), row)
                 appt = self._take_slot(s, patient, row, precheck or {}, now)
@@ -714,15 +641,15 @@ class SqlHospital(HospitalSystems):
         appt = s.execute(select(m.AppointmentRow).where(m.AppointmentRow.number == (appointment_no or "").strip(),
                                                         m.AppointmentRow.patient_id == patient.id)).scalar_one_or_none()
         if appt is None:
-            raise NotFound("没有找到这个预约，请核对预约号。")
+            raise NotFound("no such appointment", reason="appointment")
         return appt
 
     def _check_changeable(self, s: Session, appt: m.AppointmentRow, now: dt.datetime) -> m.ClinicSessionRow:
         if appt.status != m.ACTIVE:
-            raise BookingRejected(f"这个预约{STATUS_TEXT.get(appt.status, '已失效')}，不能再取消或改约。", "not_cancellable")
+            raise BookingRejected(f"appointment {appt.status}", "not_cancellable", reason=appt.status)
         row = s.get(m.ClinicSessionRow, appt.session_id)
         if now >= period_start(row.day, row.period):
-            raise BookingRejected("这个预约的就诊时段已经开始，无法在线取消或改约，请到门诊楼 1 楼挂号窗口办理。", "not_cancellable")
+            raise BookingRejected("session started", "not_cancellable", reason="started")
         return row
 
     def _set_status(self, s: Session, appt: m.AppointmentRow, status: str, now: dt.datetime, note: Optional[str] = None) -> None:
@@ -748,7 +675,6 @@ class SqlHospital(HospitalSystems):
 
     def reschedule(self, card_no: str, appointment_no: str, session_id: int,
                    conversation_id: Optional[str] = None) -> Appointment:
-        self._keep_current()
         now = self.clock()
         try:
             with self._tx() as s:
@@ -757,9 +683,9 @@ class SqlHospital(HospitalSystems):
                 self._check_changeable(s, old, now)
                 new_row = s.get(m.ClinicSessionRow, session_id)
                 if new_row is None:
-                    raise NotFound("没有找到这个出诊时段，请重新选择。")
+                    raise NotFound("no such clinic session", reason="session")
                 if new_row.id == old.session_id:
-                    raise BookingRejected("新选的时段和原来的预约相同，不需要改约。", "duplicate")
+                    raise BookingRejected("same session", "duplicate", reason="same_slot")
                 self._check_bookable(new_row, now)
                 self._reject_existing(self._active_same_day(s, patient.id, new_row, exclude_id=old.id), new_row)
                 # Old released and new taken in this one transaction: either both or neither.
@@ -781,7 +707,6 @@ class SqlHospital(HospitalSystems):
 
     def appointments(self, card_no: str, upcoming_only: bool = True,
                      conversation_id: Optional[str] = None) -> List[Appointment]:
-        self._keep_current()
         now = self.clock()
         with self._tx() as s:
             patient = self._patient_row(s, card_no)
@@ -804,7 +729,7 @@ class SqlHospital(HospitalSystems):
                 result = [self._appointment_from(a, patient.card_no, self._session_dc(row, doc, dept))
                           for a, row, doc, dept in rows]
         if result is None:
-            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+            raise NotFound("no such card", reason="card")
         return result
 
     def _appointment_dc(self, s: Session, appt: m.AppointmentRow, card_no: str) -> Appointment:
@@ -825,7 +750,7 @@ class SqlHospital(HospitalSystems):
                                   row: m.ClinicSessionRow, conversation_id: Optional[str], now: dt.datetime) -> None:
         """The day before the visit; none when that moment has passed (a visit booked
         for tomorrow evening: the confirmation was the reminder)."""
-        due = dt.datetime.combine(row.day - dt.timedelta(days=1), reminder_time())
+        due = dt.datetime.combine(row.day - dt.timedelta(days=1), facts().reminder_time())
         if due > now:
             s.add(m.ReminderRow(kind="appointment", patient_id=patient.id, appointment_id=appt.id,
                                 conversation_id=str(conversation_id)[:80] if conversation_id else None,
@@ -853,7 +778,7 @@ class SqlHospital(HospitalSystems):
                      card_no: Optional[str] = None) -> Reminder:
         now = self.clock()
         if due_at <= now:
-            raise BookingRejected("提醒的时间已经过去了，请换一个以后的时间。", "past")
+            raise BookingRejected("reminder time passed", "past", reason="reminder")
         with self._tx() as s:
             patient = self._patient_row(s, card_no) if card_no else None
             row = m.ReminderRow(kind="custom", patient_id=patient.id if patient else None,
@@ -876,7 +801,7 @@ class SqlHospital(HospitalSystems):
     def _own_reminder(self, s: Session, reminder_id: int, conversation_id: str) -> m.ReminderRow:
         row = s.get(m.ReminderRow, reminder_id)
         if row is None or row.conversation_id != str(conversation_id)[:80]:
-            raise NotFound("没有找到这条提醒。")
+            raise NotFound("no such reminder", reason="reminder")
         return row
 
     def reminder(self, reminder_id: int, conversation_id: str) -> Reminder:
@@ -889,7 +814,7 @@ class SqlHospital(HospitalSystems):
             won = s.execute(update(m.ReminderRow).where(m.ReminderRow.id == row.id, m.ReminderRow.state == "pending")
                             .values(state="cancelled").execution_options(synchronize_session=False)).rowcount
             if won != 1:
-                raise BookingRejected("这条提醒已经发出或已取消了。", "not_cancellable")
+                raise BookingRejected("reminder sent or cancelled", "not_cancellable", reason="reminder")
             s.refresh(row)
             return self._reminder_dc(s, row)
 
@@ -935,16 +860,15 @@ class SqlHospital(HospitalSystems):
         return claimed
 
     def _send_reminder_sms(self, s: Session, row: m.ReminderRow, reminder: Reminder) -> None:
-        facts = load_facts()
-        texts = facts["reminders"]
+        texts, hospital = facts().reminders, facts().short_name
         if reminder.appointment is not None:
             visit = reminder.appointment.session
-            body = texts["sms_appointment"].format(
-                hospital=facts["hospital"]["short_name"], day=f"{visit.date.month}月{visit.date.day}日",
+            body = texts.sms_appointment.format(
+                hospital=hospital, day=f"{visit.date.month}月{visit.date.day}日",
                 period=visit.period, department=visit.department, doctor=f"{visit.doctor_name}{visit.doctor_title}",
                 number_type=visit.number_type, location=visit.location, number=reminder.appointment.number)
         else:
-            body = texts["sms_custom"].format(hospital=facts["hospital"]["short_name"], note=reminder.note)
+            body = texts.sms_custom.format(hospital=hospital, note=reminder.note)
         patient = s.get(m.PatientRow, row.patient_id)
         s.add(m.SmsOutbox(patient_id=patient.id, phone_enc=patient.phone_enc, body=body, sent_at=self.clock()))
 
@@ -977,7 +901,7 @@ class SqlHospital(HospitalSystems):
 
         result = self._read_records(card_no, "read_lab_orders", "lab_orders", load, conversation_id)
         if result is None:
-            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+            raise NotFound("no such card", reason="card")
         return result
 
     def lab_order(self, card_no: str, order_id: str, conversation_id: Optional[str] = None) -> LabOrder:
@@ -987,7 +911,7 @@ class SqlHospital(HospitalSystems):
 
         result = self._read_records(card_no, "read_lab_order", f"lab_order:{order_id}", load, conversation_id)
         if result is None:
-            raise NotFound("没有找到这份检验报告，请核对报告单号。")
+            raise NotFound("no such lab order", reason="lab_order")
         return result
 
     def _lab_dcs(self, s: Session, orders: Sequence[m.LabOrderRow]) -> List[LabOrder]:
@@ -1010,7 +934,7 @@ class SqlHospital(HospitalSystems):
 
         result = self._read_records(card_no, "read_imaging_exams", "imaging_exams", load, conversation_id)
         if result is None:
-            raise NotFound("没有找到这张就诊卡，请核对卡号。")
+            raise NotFound("no such card", reason="card")
         return result
 
     def imaging_exam(self, card_no: str, exam_id: str, conversation_id: Optional[str] = None) -> ImagingExam:
@@ -1020,7 +944,7 @@ class SqlHospital(HospitalSystems):
 
         result = self._read_records(card_no, "read_imaging_exam", f"imaging_exam:{exam_id}", load, conversation_id)
         if result is None:
-            raise NotFound("没有找到这项检查，请核对检查单号。")
+            raise NotFound("no such exam", reason="exam")
         return result
 
     @staticmethod
@@ -1055,11 +979,11 @@ class SqlHospital(HospitalSystems):
             return [self._ticket_dc(r, t) for r, t in s.execute(query).all()]
 
     def take_handoff(self, ticket_id: int, staff: str) -> HandoffTicket:
-        taken = HandoffTaken("这张工单已经由其他工作人员接手了。")
+        taken = HandoffTaken("ticket taken by someone else")
         with self._tx() as s:
             row = s.get(m.HandoffTicketRow, ticket_id)
             if row is None:
-                raise NotFound("没有找到这张转人工工单。")
+                raise NotFound("no such handoff ticket", reason="ticket")
             if row.status != "open":
                 raise taken
             takeover = m.HandoffTakeoverRow(ticket_id=ticket_id, staff=staff[:40], taken_at=self.clock())
@@ -1091,7 +1015,7 @@ class SqlHospital(HospitalSystems):
         with self._tx() as s:
             row = s.get(m.HandoffTicketRow, ticket_id)
             if row is None:
-                raise NotFound("没有找到这张转人工工单。")
+                raise NotFound("no such handoff ticket", reason="ticket")
             row.status, row.closed_at = "closed", self.clock()
             return self._ticket_dc(row)
 
@@ -1124,7 +1048,7 @@ class SqlHospital(HospitalSystems):
         with self._tx() as s:
             row = s.get(m.ClinicSessionRow, session_id)
             if row is None:
-                raise NotFound("没有找到这个出诊时段。")
+                raise NotFound("no such clinic session", reason="session")
             row.status, row.note = "stopped", note
 
     def set_session_load(self, session_id: int, booked: Optional[int] = None, capacity: Optional[int] = None) -> ClinicSession:
@@ -1132,7 +1056,7 @@ class SqlHospital(HospitalSystems):
         with self._tx() as s:
             row = s.get(m.ClinicSessionRow, session_id)
             if row is None:
-                raise NotFound("没有找到这个出诊时段。")
+                raise NotFound("no such clinic session", reason="session")
             if capacity is not None:
                 row.capacity = capacity
             if booked is not None:

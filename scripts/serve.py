@@ -195,7 +195,7 @@ class Assistant:
 
     def start_reminders(self) -> None:
         """The reminder dispatcher; what is pending in the database is armed again."""
-        from hospital.sql import create_hospital
+        from hospital import create_hospital
 
         hospital = create_hospital(self.database_url, seed=False)
         self.reminders = ReminderDispatcher(hospital, self.rasa_url, self.token, every=self.reminder_every)

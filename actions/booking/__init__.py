@@ -30,6 +30,7 @@ from actions.common import (
     say_hospital_error,
     today,
 )
+from hospital.facts import facts
 from hospital.interface import (
     NUMBER_TYPES,
     PERIODS,
@@ -441,7 +442,7 @@ class ValidateBookingForm(IdentityFormValidation):
         if fits:
             return {"number_type": value}
         days_ahead = (dt.date.fromisoformat(tracker.get_slot("date")) - today()).days
-        released = "" if value == "普通号" or days_ahead < 7 else f"（{hospital().expert_release_policy()}）"
+        released = "" if value == "普通号" or days_ahead < facts().release[value].days else f"（{hospital().expert_release_policy()}）"
         dispatcher.utter_message(text=f"这个时段没有可预约的{value}了{released}。")
         return {"number_type": None}
 

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.reports import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
 from hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
-from hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from knowledge import find_analyte, find_exam, load_lab_tests
 from actions.identity import verified_card, whose
 from language.ordinals import parse_ordinal, pick
 

@@ -29,8 +29,8 @@ from actions.booking import (
     arrival_notes,
     schedule_reply,
 )
-from hospital.seed import DEMO_PATIENTS
-from hospital.sql import create_hospital
+from hospital.demo.scenario import demo_patients
+from hospital import create_hospital
 from tests.unit.action_harness import (
     Harness,
     button_payloads,
@@ -43,7 +43,7 @@ from tests.unit.action_harness import (
 )
 
 CARD = "1000005"  # 赵丽华: no appointments in the seed
-PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == CARD)
+PATIENT = next(p for p in demo_patients() if p.card_no == CARD)
 D = dt.date
 THU = D(2026, 11, 26)
 FRI = D(2026, 11, 27)

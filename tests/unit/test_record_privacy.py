@@ -10,7 +10,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 from hospital.interface import NotFound, SystemUnavailable
-from hospital.seed import DEMO_PATIENTS
+from hospital.demo.scenario import demo_patients
 from actions.identity import AfterIdentity, ValidateVerifyForm, identity_slots
 from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
 from tests.unit.reports_harness import (
@@ -30,7 +30,7 @@ from tests.unit.reports_harness import (
     user,
 )
 
-A, B, C = DEMO_PATIENTS[0], DEMO_PATIENTS[1], DEMO_PATIENTS[2]
+A, B, C = demo_patients()[0], demo_patients()[1], demo_patients()[2]
 NOT_FOUND = "没有找到这份报告。只能查看您本人的报告，请说“查报告”看看您的报告列表。"
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from knowledge import find_analyte, find_exam, load_lab_tests
 from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
 from tests.unit.reports_harness import all_text, make_tracker, payloads, run, texts, use_hospital, user
 
