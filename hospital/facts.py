@@ -37,7 +37,7 @@ class ReleaseRule:
 @dataclass(frozen=True)
 class Emergency:
     phone: str
-    place: str  # 急诊楼 1 楼
+    place: str  # building and floor
     hours: str  # 24 小时开放
     crisis_hotline: str
 

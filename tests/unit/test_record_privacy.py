@@ -218,7 +218,7 @@ async def test_verification_failing_in_the_hospital_leaves_verified_card_unset(h
 
     assert "verified_card" not in slot_events(events)
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
-    assert texts(dispatcher) == ["医院系统暂时连接不上。"]
+    assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
 
 
 async def test_a_typed_card_number_alone_verifies_nothing(hospital):
