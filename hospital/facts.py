@@ -53,7 +53,7 @@ class ReminderFacts:
 @dataclass(frozen=True)
 class Facts:
     short_name: str
-    hotline: str  # the bare number, 0000-88881200
+    hotline: str  # the bare number
     hotline_hours: str
     sms_code: str
     periods: Mapping[str, Tuple[dt.time, dt.time]]  # 上午 → (08:00, 12:00)
@@ -68,7 +68,7 @@ class Facts:
 
     @property
     def hotline_with_hours(self) -> str:
-        """0000-88881200（每天 8:00-20:00）"""
+        """The number with its opening hours in brackets, as replies give it."""
         return f"{self.hotline}（{self.hotline_hours}）"
 
     def last_bookable_day(self, today: dt.date) -> dt.date:
