@@ -32,7 +32,6 @@ _LAZY = {
     "reset_hospital_cache": "factory",
     "SqlHospital": "sql",
     "ManualClock": "config",
-    "facts": "facts",
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .. import models as m
 from ..facts import facts
 from ..reference import DepartmentSpec, load_departments, load_holidays, load_names
-from ..schedule import RotaDoctor, plan_day
+from .rota import RotaDoctor, plan_day
 from ..security import hash_id_number, seal
 from .scenario import demo_patients, scenario
 

@@ -72,6 +72,7 @@ class Population:
     panel_weights: Mapping[str, int]
     forced_surnames: Mapping[str, str]
     region_codes: Tuple[str, ...]
+    stopped_note: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def load_scenario(path: Path = SCENARIO_FILE) -> Scenario:
         child_exams=tuple(pop["child_exams"]), child_panels=tuple(pop["child_panels"]),
         panel_weights=dict(pop["panel_weights"]), forced_surnames=dict(pop["forced_surnames"]),
         region_codes=tuple(str(code) for code in pop["region_codes"]),
+        stopped_note=pop["stopped_note"],
     )
     return Scenario(tuple(_patient(p) for p in raw["patients"]), population)
 

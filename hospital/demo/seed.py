@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from .. import models as m
 from ..facts import facts
 from ..reference import load_holidays
-from ..schedule import SEED, appointment_number, days, plan_day
+from ..schedule import appointment_number
+from .rota import SEED, days, plan_day
 from .people import Ctx, SeedPatient, context, insert_patients, insert_sessions, session_row
 from .records import insert_imaging, insert_lab_orders, workday
 from .scenario import demo_patients
