@@ -11,13 +11,12 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from hospital.facts import facts
 from hospital.interface import Department, Doctor, HospitalError, HospitalSystems
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 500  # longer messages are read only this far
-
-HOTLINE = "0000-88881200（每天 8:00-20:00）"
 
 # Messages every form leaves to the rules (data/rules/*: a red flag, giving up, asking
 # for a person, a hospital question). While a form is active Rasa runs a rule only when
@@ -71,8 +70,11 @@ def entity_value(tracker: Tracker, name: str) -> Optional[str]:
 
 
 def say_hospital_error(dispatcher: CollectingDispatcher, error: HospitalError) -> None:
-    logger.warning("hospital system error: %s", error.code)
-    dispatcher.utter_message(text=error.message)
+    """The reply for this error: the response named by its key (domain.yml), filled with
+    its parameters and the hotline."""
+    logger.warning("hospital system error: %s", error.key)
+    dispatcher.utter_message(response=f"utter_hospital_error_{error.key}", hotline=facts().hotline_with_hours,
+                             **error.params)
 
 
 def find_department_in_text(text: str) -> Optional[Department]:

@@ -20,7 +20,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload, entity_value, latest_text
-from language.knowledge_files import hospital_facts
+from hospital.facts import facts
 from safety import red_flags as rf
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,11 @@ TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_s
 
 
 def emergency_phone() -> str:
-    return str(hospital_facts()["hospital"]["emergency_phone"])
+    return facts().emergency.phone
 
 
 def crisis_hotline() -> str:
-    return str(hospital_facts()["hospital"]["crisis_hotline"])
+    return facts().emergency.crisis_hotline
 
 
 def generic_message() -> str:

@@ -1,6 +1,9 @@
 """The hospital's systems behind one interface (`interface.HospitalSystems`).
 
-Dialogue code calls `get_hospital()`; tests call `create_hospital(url, today=...)`.
+Dialogue code calls `get_hospital()` (hospital.factory); tests call
+`create_hospital(url, today=...)`. The business facts (hotline, booking window, release
+rules, fees, clinic hours) are `facts()` (hospital.facts). The demo hospital's data
+comes from `hospital.demo`.
 Both are imported lazily so importing this package creates no engine and reads no file.
 """
 from .interface import (  # noqa: F401
@@ -24,11 +27,10 @@ from .interface import (  # noqa: F401
 )
 
 _LAZY = {
-    "create_hospital": "sql",
-    "get_hospital": "sql",
-    "reset_hospital_cache": "sql",
+    "create_hospital": "factory",
+    "get_hospital": "factory",
+    "reset_hospital_cache": "factory",
     "SqlHospital": "sql",
-    "DEMO_PATIENTS": "seed",
     "ManualClock": "config",
 }
 

@@ -10,7 +10,6 @@ from typing import Callable, Optional
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 HOSPITAL_DATA_DIR = DATA_DIR / "hospital"
-KNOWLEDGE_DIR = DATA_DIR / "knowledge"
 DEFAULT_DB_PATH = PROJECT_ROOT / ".data" / "hospital.db"
 
 ENV_DB_URL = "HOSPITAL_DB_URL"

@@ -19,17 +19,43 @@ NUMBER_TYPES = ("普通号", "专家号", "特需号")
 TITLES = ("主任医师", "副主任医师", "主治医师")
 
 
+# Every case a patient may be told about: `code`, or `code_reason` where one code covers
+# several cases. The wording is the domain response `utter_hospital_error_<key>`
+# (domain.yml); an implementation raises these keys and never writes the sentence.
+ERROR_KEYS = (
+    "error", "unavailable", "taken",
+    "not_found", "not_found_card", "not_found_session", "not_found_appointment", "not_found_reminder",
+    "not_found_lab_order", "not_found_exam", "not_found_ticket",
+    "no_slots", "duplicate", "duplicate_same_slot", "one_per_department_day",
+    "session_closed", "session_closed_not_open_yet", "past", "past_reminder", "not_released",
+    "not_cancellable", "not_cancellable_cancelled", "not_cancellable_rescheduled", "not_cancellable_attended",
+    "not_cancellable_started", "not_cancellable_reminder",
+)
+
+
 class HospitalError(Exception):
     """Base of every error the hospital systems raise. `code` is stable for dialogue
-    code to branch on; `message` is a polite Chinese sentence a patient may read."""
+    code to branch on; `reason` tells apart the cases of one code; `params` fill the
+    placeholders of the patient's reply (`key` names it, see ERROR_KEYS). `message`
+    describes the error for logs and staff, not for patients."""
 
     code = "error"
 
-    def __init__(self, message: str, code: Optional[str] = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str = "", code: Optional[str] = None, *, reason: Optional[str] = None, **params):
+        super().__init__(message or code or self.code)
+        self.message = message or code or self.code
         if code:
             self.code = code
+        self.reason = reason
+        self.params = params
+
+    @property
+    def key(self) -> str:
+        """The most specific of code_reason, code, "error" that ERROR_KEYS knows."""
+        for key in (f"{self.code}_{self.reason}" if self.reason else None, self.code):
+            if key in ERROR_KEYS:
+                return key
+        return "error"
 
 
 class SystemUnavailable(HospitalError):
@@ -39,6 +65,8 @@ class SystemUnavailable(HospitalError):
 
 
 class NotFound(HospitalError):
+    """reasons: card, session, appointment, reminder, lab_order, exam, ticket"""
+
     code = "not_found"
 
 
@@ -48,7 +76,7 @@ class HandoffTaken(HospitalError):
 
 class BookingRejected(HospitalError):
     """codes: no_slots, duplicate, one_per_department_day, session_closed, past,
-    not_released, not_cancellable"""
+    not_released, not_cancellable (reasons in ERROR_KEYS)"""
 
     code = "rejected"
 

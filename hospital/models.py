@@ -24,6 +24,9 @@ from sqlalchemy.orm import declarative_base
 Base = declarative_base()
 
 ACTIVE = "booked"  # the one appointment status that holds a slot
+# Stored as hospital_meta "seed_version"; a database of another version is rebuilt.
+# 2: personal fields encrypted, limits as sliding windows
+SCHEMA_VERSION = "2"
 
 
 class Meta(Base):

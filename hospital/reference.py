@@ -1,4 +1,4 @@
-"""The hospital's fixed reference data from data/hospital/*.yml: facts, departments,
+"""The hospital's fixed reference data from data/hospital/*.yml: departments,
 public holidays and the name vocabulary. Read on first use, never at import time."""
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import yaml
 
 from .config import HOSPITAL_DATA_DIR
-from .interface import NUMBER_TYPES
+from .facts import facts
 
 CATEGORIES = ("内科", "外科", "妇儿", "五官", "急诊", "其他")
 SATURDAY_MODES = ("full", "morning", "none")
@@ -29,44 +29,6 @@ class ReferenceDataError(ValueError):
 def read_yaml(path: Path) -> dict:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}
-
-
-@functools.lru_cache(maxsize=None)
-def load_facts(path: Path = HOSPITAL_DATA_DIR / "facts.yml") -> dict:
-    return read_yaml(path)
-
-
-REMINDER_AT_ENV = "XIAOAN_REMINDER_AT"
-
-
-def reminder_time(facts: Optional[dict] = None, env: Optional[dict] = None) -> dt.time:
-    """When the day-before reminder goes: XIAOAN_REMINDER_AT ("HH:MM"), else facts.yml."""
-    import os
-
-    env = os.environ if env is None else env
-    value = (env.get(REMINDER_AT_ENV) or "").strip() or (facts or load_facts())["reminders"]["day_before_at"]
-    try:
-        return dt.time.fromisoformat(value)
-    except ValueError:
-        raise ReferenceDataError(REMINDER_AT_ENV, [f"not a time of day (HH:MM): {value!r}"]) from None
-
-
-def fees(facts: Optional[dict] = None) -> Dict[str, float]:
-    facts = facts or load_facts()
-    raw = facts["registration"]["fees"]
-    return {kind: float(raw[kind]) for kind in NUMBER_TYPES}
-
-
-def release_policy(facts: Optional[dict] = None) -> str:
-    reg = (facts or load_facts())["registration"]
-    text = f"{reg['expert_release']}；{reg['ordinary_release']}"
-    return re.sub(r"\s+", "", text) + "。"
-
-
-def release_moment(day: dt.date, number_type: str, facts: Optional[dict] = None) -> dt.datetime:
-    """When a number of this kind for `day` opens for booking (专家号 7 days ahead at 15:00…)."""
-    rule = (facts or load_facts())["registration"]["release"][number_type]
-    return dt.datetime.combine(day - dt.timedelta(days=rule["days"]), dt.time.fromisoformat(rule["at"]))
 
 
 # --- departments --------------------------------------------------------------------
@@ -90,9 +52,8 @@ class DepartmentSpec:
     special: bool = False
 
 
-def validate_departments(raw: dict, facts: Optional[dict] = None) -> List[str]:
-    facts = facts or load_facts()
-    buildings = set(facts.get("buildings", {}))
+def validate_departments(raw: dict, buildings: Optional[Iterable[str]] = None) -> List[str]:
+    buildings = set(facts().buildings if buildings is None else buildings)
     problems: List[str] = []
     seen: Dict[str, str] = {}
     codes = set()

@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from language.knowledge_files import hospital_facts, knowledge
+from hospital.facts import facts
+from language.knowledge_files import knowledge
 from language import symptoms as sx
 
 BABY_WORDS = re.compile(r"宝宝|婴儿|娃|孩子|小孩|新生儿|闺女|儿子|女儿|宝贝")
@@ -98,16 +99,11 @@ def emergency_place() -> str:
 
 
 def _hospital_placeholders() -> Dict[str, str]:
-    facts = hospital_facts()
-    emergency = facts["outpatient_hours"]["emergency"]
-    place = re.search(r"（(.+?)）", emergency)
-    place_text = f"本院{place.group(1) if place else '急诊'}"
-    if "24" in emergency:
-        place_text += "，24 小时开放"
+    emergency = facts().emergency
     return {
-        "emergency_phone": str(facts["hospital"]["emergency_phone"]),
-        "emergency_place": place_text,
-        "crisis_hotline": facts["hospital"]["crisis_hotline"],
+        "emergency_phone": emergency.phone,
+        "emergency_place": f"本院{emergency.place}，{emergency.hours}",
+        "crisis_hotline": emergency.crisis_hotline,
     }
 
 

@@ -340,7 +340,7 @@ class Cluster:
     @staticmethod
     def _prepare_databases(hospital_url: str, chats_url: str) -> None:
         """Create and seed once, before N servers would each try at the same moment."""
-        from hospital.sql import create_hospital
+        from hospital import create_hospital
         from chat_store import database
 
         create_hospital(hospital_url).engine.dispose()

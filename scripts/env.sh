@@ -58,7 +58,7 @@ ensure_web_page() {
 
 ensure_database() {
   step "Hospital database (mock HIS/LIS): create and seed if needed"
-  python -m hospital.seed
+  python -m hospital.demo
 }
 
 latest_model() { ls -t models/*.tar.gz 2>/dev/null | head -n 1; }

@@ -7,8 +7,10 @@ ACTION_SERVER_TOKEN, new for each run, which Rasa sends the action server
 (actions/server.py) as endpoints.yml says. The browser origins Rasa accepts
 (XIAOAN_WEB_ORIGINS) are the web page's.
 
-Beside them, in this process, run the hourly chat purge and the reminder dispatcher
-(scripts/reminders.py), which delivers due reminders through the HTTP API.
+Beside them, in this process, run the hourly chat purge, the reminder dispatcher
+(scripts/reminders.py), which delivers due reminders through the HTTP API, and the
+demo hospital's daily refresh (hospital/demo/daily.py: the booking window rolls
+forward when the date changes).
 
 `python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
 `Assistant` to start the same servers on free ports against a throw-away database.
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from chat_store import database as chat_database
+from hospital.demo.daily import DailyRefresh
 from scripts.purge_chats import PeriodicPurge
 from scripts.reminders import POLL_SECONDS, ReminderDispatcher
 
@@ -93,6 +96,7 @@ class Assistant:
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     purge: Optional[PeriodicPurge] = None
     reminders: Optional[ReminderDispatcher] = None
+    daily: Optional[DailyRefresh] = None
     reminder_every: float = POLL_SECONDS  # seconds between rounds of the reminder dispatcher
     extra_env: Dict[str, str] = field(default_factory=dict)  # e.g. a channel's settings in tests
     # For several instances (scripts/cluster.py): more endpoints.yml sections (a shared
@@ -195,13 +199,18 @@ class Assistant:
 
     def start_reminders(self) -> None:
         """The reminder dispatcher; what is pending in the database is armed again."""
-        from hospital.sql import create_hospital
+        from hospital import create_hospital
 
         hospital = create_hospital(self.database_url, seed=False)
         self.reminders = ReminderDispatcher(hospital, self.rasa_url, self.token, every=self.reminder_every)
         self.reminders.start()
+        self.daily = DailyRefresh(hospital)
+        self.daily.start()
 
     def stop_reminders(self) -> None:
+        if self.daily:
+            self.daily.stop()
+            self.daily = None
         if self.reminders:
             self.reminders.stop()
             self.reminders.hospital.dispose()

@@ -30,7 +30,10 @@ RETRIEVAL = [
 # Intents only a program triggers (the reminder dispatcher's EXTERNAL_reminder through
 # Rasa's trigger_intent API) have no training examples: nobody types them.
 EXTERNAL = [re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU")]
-ALLOWED = RETRIEVAL + EXTERNAL + [re.compile(UNUSED.format(r"utter_ask_\w+"))] + [
+# A hospital error's reply is named by its key (actions.common.say_hospital_error);
+# tests/unit/test_hospital_error_replies.py checks each key has one and each one a key.
+HOSPITAL_ERRORS = [re.compile(UNUSED.format(r"utter_hospital_error_\w+"))]
+ALLOWED = RETRIEVAL + EXTERNAL + HOSPITAL_ERRORS + [re.compile(UNUSED.format(r"utter_ask_\w+"))] + [
     re.compile(re.escape(UNUSED.format(name))) for name in responses_sent_by_actions()
 ]
 

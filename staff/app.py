@@ -99,7 +99,7 @@ class StaffApp:
             return self._api(method, path, query, body, staff)
         except HospitalError as error:
             logger.error("staff console: hospital error (%s)", error.code)
-            return _error(503, error.message)
+            return _error(503, "医院系统暂时连接不上，请稍后再试。")
 
     def _api(self, method, path, query, body, staff) -> Response:
         takeover = Takeover(self.hospital, self.chats, self.relay)
@@ -124,8 +124,8 @@ class StaffApp:
                 if method == "POST" and verb == "hand-back":
                     takeover.hand_back(ticket_id, staff)
                     return _json({"ok": True})
-            except HandoffTaken as error:
-                return _error(409, error.message)
+            except HandoffTaken:
+                return _error(409, "这张工单已经由其他工作人员接手了。")
             except NotYours:
                 return _error(409, "这张工单不在您手上。")
             except KeyError:

@@ -11,15 +11,15 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
-from actions.common import HOTLINE
 from actions.handoff import mask
 from chat_store import database
 from chat_store.redaction import map_strings
+from hospital.facts import facts
 
 EMERGENCY_INTENT = "emergency"
 OPENERS = frozenset({"/greet"})  # what the page sends by itself when it opens
 # The hospital's own numbers stay readable in what the assistant said.
-PUBLIC_NUMBERS = frozenset({"120", *re.findall(r"\d+", HOTLINE)})
+PUBLIC_NUMBERS = frozenset({facts().emergency.phone, *re.findall(r"\d+", facts().hotline)})
 # What a card the assistant sent is shown as in the staff's transcript.
 CARD_LABELS = {"emergency": "［急救提示］", "triage": "［导诊结果］", "lab_report": "［检验报告］", "menu": "［菜单］"}
 

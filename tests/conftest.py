@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 from hospital.config import ManualClock
-from hospital.seed import DEMO_PATIENTS, DemoPatient
-from hospital.sql import SqlHospital, clone_in_memory, create_hospital
+from hospital.demo.scenario import DemoPatient, demo_patients
+from hospital.factory import create_hospital
+from hospital.sql import SqlHospital, clone_in_memory
 
 # A Tuesday with no public holiday in the following 14 days.
 REFERENCE_DAY = dt.date(2026, 11, 24)
@@ -38,8 +39,9 @@ def hospital(_seeded_template, today) -> SqlHospital:
 
 @pytest.fixture
 def demo_patient() -> DemoPatient:
-    """The first demo patient: `.card_no` and `.phone_last4` (verification "phone4")."""
-    return DEMO_PATIENTS[0]
+    """The first demo patient of data/hospital/demo_scenario.yml: `.card_no`, `.name`
+    and `.phone_last4` (verification "phone4")."""
+    return demo_patients()[0]
 
 
 # The running assistant (action server, Rasa server, web page), started once per test

@@ -30,6 +30,7 @@ from actions.common import (
     say_hospital_error,
     today,
 )
+from hospital.facts import facts
 from hospital.interface import (
     NUMBER_TYPES,
     PERIODS,
@@ -395,7 +396,7 @@ class ValidateBookingForm(IdentityFormValidation):
             )
         else:
             dispatcher.utter_message(
-                text="最近两周这个科室的号都约满了。可以换个科室或医生，也可以关注每天 15:00 放出的专家号。"
+                text=f"最近两周这个科室的号都约满了。可以换个科室或医生，也可以关注每天 {facts().release['专家号'].at:%H:%M} 放出的专家号。"
             )
 
     # --- half-day ---------------------------------------------------------------------------
@@ -441,7 +442,7 @@ class ValidateBookingForm(IdentityFormValidation):
         if fits:
             return {"number_type": value}
         days_ahead = (dt.date.fromisoformat(tracker.get_slot("date")) - today()).days
-        released = "" if value == "普通号" or days_ahead < 7 else f"（{hospital().expert_release_policy()}）"
+        released = "" if value == "普通号" or days_ahead < facts().release[value].days else f"（{hospital().expert_release_policy()}）"
         dispatcher.utter_message(text=f"这个时段没有可预约的{value}了{released}。")
         return {"number_type": None}
 
@@ -866,7 +867,8 @@ def schedule_reply(text: str) -> Dict[str, Any]:
     if day and not first <= day <= last:
         if day < first:
             return {"text": f"{day.month}月{day.day}日已经过去了。可以问我今天到 {describe(last, today())} 之间的排班。"}
-        return {"text": f"目前只能查到 {describe(last, today())} 的排班；专家号提前 7 天 15:00 放号。"}
+        expert = facts().release["专家号"]
+        return {"text": f"目前只能查到 {describe(last, today())} 的排班；专家号提前 {expert.days} 天 {expert.at:%H:%M} 放号。"}
     if day and system.closed_reason(day):
         return {"text": f"{describe(day, today())}是{system.closed_reason(day)}，门诊休息（急诊和发热门诊照常开放）。"}
     sessions = system.sessions(

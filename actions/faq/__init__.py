@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
 from actions.faq import catalog as faq_catalog
 from actions.common import buttons, custom_payload, latest_text
+from hospital.facts import facts
 from actions.emergency import say_when_to_go
 from safety import red_flags as rf
 
@@ -73,7 +74,7 @@ class DidYouMean(Action):
             return [FollowupAction("triage_form")]
         if missed_just_before(tracker):
             dispatcher.utter_message(
-                text="抱歉，小安还是没能理解您的意思。要不要请人工客服帮您？也可以拨打服务热线 0000-88881200（每天 8:00-20:00）。",
+                text=f"抱歉，小安还是没能理解您的意思。要不要请人工客服帮您？也可以拨打服务热线 {facts().hotline_with_hours}。",
                 buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
             )
             return [UserUtteranceReverted()]

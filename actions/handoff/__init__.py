@@ -13,7 +13,8 @@ from typing import List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
-from actions.common import HOTLINE, hospital, latest_intent, say_hospital_error
+from actions.common import hospital, latest_intent, say_hospital_error
+from hospital.facts import facts
 from hospital.interface import HospitalError
 
 logger = logging.getLogger(__name__)
@@ -55,13 +56,13 @@ class Handoff(Action):
             ticket = hospital().create_handoff(tracker.sender_id, reason, conversation_summary(tracker))
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
-            dispatcher.utter_message(text=f"您也可以直接拨打服务热线 {HOTLINE}。")
+            dispatcher.utter_message(text=f"您也可以直接拨打服务热线 {facts().hotline_with_hours}。")
             return []
         logger.info("handoff ticket %s opened", ticket.id)
         dispatcher.utter_message(
             text=(
                 f"好的，已为您转接人工客服（工单号 {ticket.id}），工作人员会在这里回复您，请稍等。\n"
-                f"人工服务时间 每天 8:00-20:00；着急的话可以直接拨打服务热线 {HOTLINE}，"
+                f"人工服务时间 {facts().hotline_hours}；着急的话可以直接拨打服务热线 {facts().hotline_with_hours}，"
                 "或到门诊楼 1 楼咨询台。\n如有胸痛、呼吸困难等紧急情况，请立即拨打 120。"
             )
         )

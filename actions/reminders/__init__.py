@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from hospital.interface import HospitalError, NotFound
-from hospital.reference import load_facts
+from hospital.facts import facts
 from actions.identity import verified_card, whose
 from language.dates import describe, parse_moment, spell_out_days
 
@@ -39,7 +39,7 @@ def now() -> dt.datetime:
 
 @functools.lru_cache(maxsize=1)
 def _fillers() -> List[str]:
-    return sorted(load_facts()["reminders"]["note_fillers"], key=len, reverse=True)
+    return list(facts().reminders.note_fillers)
 
 
 def reminder_note(text: str, moment_text: str) -> str:

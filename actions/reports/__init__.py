@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reports import lab_values
 from actions.common import buttons, custom_payload, hospital, latest_text, say_hospital_error
+from hospital.facts import facts
 from hospital.interface import HospitalError, ImagingExam, LabOrder, NotFound
-from hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from knowledge import find_analyte, find_exam, load_lab_tests
 from actions.identity import verified_card, whose
 from language.ordinals import parse_ordinal, pick
 
@@ -35,7 +36,7 @@ _MODALITY_WORDS = {
     "CT": ("CT", "ct"),
 }
 MAX_LISTED = 6
-EMERGENCY_PHONE = "120"
+
 
 
 def _when(moment: Optional[dt.datetime]) -> str:
@@ -240,13 +241,13 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder, name: str)
     if critical:
         names = "、".join(r.name for r in critical)
         message = (
-            f"⚠️ {names}达到危急值，需要马上处理。请立即联系开单医生，或现在就到急诊科（急诊楼1楼）；"
-            f"如有心慌、胸闷、明显乏力或意识不清，请立即拨打 {EMERGENCY_PHONE}。"
+            f"⚠️ {names}达到危急值，需要马上处理。请立即联系开单医生，或现在就到急诊科（{facts().emergency.place}）；"
+            f"如有心慌、胸闷、明显乏力或意识不清，请立即拨打 {facts().emergency.phone}。"
         )
         dispatcher.utter_message(
             text=message,
             json_message=custom_payload(
-                emergency={"title": "危急值提醒", "message": message, "phone": EMERGENCY_PHONE}
+                emergency={"title": "危急值提醒", "message": message, "phone": facts().emergency.phone}
             ),
         )
     if not notes and not critical:

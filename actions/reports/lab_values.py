@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from hospital.knowledge import Analyte
+from knowledge import Analyte
 from language import symptoms as sx
 
 ADULT_AGE = 30.0

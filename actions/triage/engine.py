@@ -42,7 +42,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from actions.triage.departments import combiner as dc
 from actions.triage.departments import knowledge as dk
-from language.knowledge_files import hospital_facts, knowledge
+from hospital.facts import facts
+from language.knowledge_files import knowledge
 from safety import red_flags as rf
 from language import symptoms as sx
 
@@ -976,7 +977,7 @@ def _choose(ranking: Sequence[Tuple[str, float]]) -> Question:
 
 
 def _unresolved() -> Outcome:
-    desk = hospital_facts()["buildings"]["门诊楼"]
+    desk = facts().buildings["门诊楼"]
     desk_place = "门诊楼 1 楼咨询台" if "咨询台" in desk else "门诊咨询台"
     return Outcome(
         department=None, urgency="routine",
@@ -995,19 +996,19 @@ def _names(ids: Sequence[str], limit: int = 3) -> str:
 
 
 def _advice(department: str, urgency: str, return_if: Optional[str]) -> str:
-    hours = hospital_facts()["outpatient_hours"]
+    hours = facts()
     emergency = rf.emergency_place()
     if department == "发热门诊":
-        return f"{hours['fever_clinic']}。请戴好口罩，直接过去就诊，不用等普通门诊。"
+        return f"{hours.fever_clinic}。请戴好口罩，直接过去就诊，不用等普通门诊。"
     if department == "急诊科":
         return f"请今天就去急诊科处理（{emergency}）。"
     if urgency == "today":
-        return (f"建议今天就去看{department}。门诊时间：{hours['weekday']}；已经过了门诊时间，"
+        return (f"建议今天就去看{department}。门诊时间：{hours.weekday_hours}；已经过了门诊时间，"
                 f"或者情况加重，请直接去急诊（{emergency}）。")
     if urgency == "self_care":
         return (f"目前可以先在家观察：多休息、多喝温水、清淡饮食。如果出现这些情况，请来医院看{department}："
                 f"{return_if}。")
-    return f"可以预约最近几天的{department}门诊号，挂号可以提前 14 天预约。如果症状加重，请及时就医。"
+    return f"可以预约最近几天的{department}门诊号，挂号可以提前 {hours.booking_window_days} 天预约。如果症状加重，请及时就医。"
 
 
 def _outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:

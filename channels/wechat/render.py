@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
+from hospital.facts import facts
+
 # WeChat's limit for one text message is 2048 bytes; keep a margin.
 MAX_TEXT_BYTES = 2000
 
@@ -65,7 +67,7 @@ def render(messages: List[Dict[str, Any]]) -> Rendered:
         emergency = data.get("emergency")
         if emergency and (emergency.get("message") or "") not in said:
             lines.append(say("emergency_card", title=emergency.get("title", ""),
-                             message=emergency.get("message", ""), phone=emergency.get("phone", "120")))
+                             message=emergency.get("message", ""), phone=emergency.get("phone") or facts().emergency.phone))
         if lines:
             out.blocks.append("\n".join(lines))
     return out

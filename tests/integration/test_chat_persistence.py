@@ -10,10 +10,10 @@ from typing import Any, Dict, List
 import sqlalchemy as sa
 
 from security import keys
-from hospital.seed import DEMO_PATIENTS
+from hospital.demo.scenario import demo_patients
 from tests.servers import RestChat, texts
 
-PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == "1000001")
+PATIENT = next(p for p in demo_patients() if p.card_no == "1000001")
 
 
 def rows(assistant, sender: str) -> List[Dict[str, Any]]:

@@ -13,7 +13,7 @@ import time
 import uuid
 
 from hospital import models as m
-from hospital.sql import create_hospital
+from hospital import create_hospital
 from tests.servers import page_socket, texts
 
 CARD = "1000002"

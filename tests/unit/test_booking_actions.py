@@ -29,8 +29,8 @@ from actions.booking import (
     arrival_notes,
     schedule_reply,
 )
-from hospital.seed import DEMO_PATIENTS
-from hospital.sql import create_hospital
+from hospital.demo.scenario import demo_patients
+from hospital import create_hospital
 from tests.unit.action_harness import (
     Harness,
     button_payloads,
@@ -43,7 +43,7 @@ from tests.unit.action_harness import (
 )
 
 CARD = "1000005"  # 赵丽华: no appointments in the seed
-PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == CARD)
+PATIENT = next(p for p in demo_patients() if p.card_no == CARD)
 D = dt.date
 THU = D(2026, 11, 26)
 FRI = D(2026, 11, 27)
@@ -174,7 +174,7 @@ async def test_hospital_down_while_validating_ends_the_form_politely(h, hospital
     dispatcher, events = await validate(h, "眼科", requested="department", booking_mode="book")
     assert events[0] == SLOT("department", None)
     assert events[-2:] == [ASK(None), {"event": "active_loop", "timestamp": None, "name": None}]
-    assert texts(dispatcher) == ["系统暂时无法连接医院信息系统，本次没有办理成功，请稍后再试。"]
+    assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
 
 
 # --- doctor -------------------------------------------------------------------------------------
@@ -530,10 +530,8 @@ async def test_commit_when_the_last_slot_went_meanwhile(h, hospital):
     hospital.set_session_load(session.id, booked=session.capacity)
     dispatcher, events = await h.run(BookingCommit(), commit_tracker(session.id))
     assert events == RESET
-    assert texts(dispatcher) == [
-        "很抱歉，这个时段的号已经约满了，可以看看其他时间或其他医生。",
-        "本次没有预约成功。可以说“挂号”重新选择。",
-    ]
+    assert responses(dispatcher) == ["utter_hospital_error_no_slots"]
+    assert texts(dispatcher)[1:] == ["本次没有预约成功。可以说“挂号”重新选择。"]
     assert hospital.appointments(CARD) == []
 
 
@@ -544,8 +542,7 @@ async def test_commit_when_the_hospital_system_fails(h, hospital):
         conn.execute(text("ALTER TABLE appointment_history RENAME TO appointment_history_gone"))
     dispatcher, events = await h.run(BookingCommit(), commit_tracker(session.id))
     assert events == RESET
-    [message] = texts(dispatcher)
-    assert message.startswith("系统暂时无法连接医院信息系统，本次没有办理成功")
+    assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
     assert hospital.appointments(CARD) == []
     assert hospital.session(session.id).booked == session.booked  # rolled back
 
@@ -757,7 +754,7 @@ async def test_someone_elses_appointment_number_is_refused(h, hospital):
     # And the action itself refuses too, should a number ever reach it.
     dispatcher, _ = await h.run(CancelAppointment(), cancel_tracker(
         "确定", "affirm", requested=None, appointment_no=other.number, cancel_confirmed=True))
-    assert texts(dispatcher) == ["没有找到这个预约，请核对预约号。"]
+    assert responses(dispatcher) == ["utter_hospital_error_not_found_appointment"]
     assert hospital.appointments("1000002") == [other]
 
 

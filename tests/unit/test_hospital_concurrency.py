@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from hospital import models as m
 from hospital.interface import BookingRejected
-from hospital.sql import create_hospital, drop_schema
+from hospital import create_hospital
+from hospital.sql import drop_schema
 
 PG_URL = os.environ.get("HOSPITAL_TEST_PG_URL", "").strip()
 

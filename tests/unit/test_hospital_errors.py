@@ -4,13 +4,14 @@ import pytest
 from sqlalchemy import text
 
 from hospital.interface import NotFound, SystemUnavailable
-from hospital.sql import create_hospital
+from tests.unit.hospital_replies import reply_to
+from hospital import create_hospital
 
 
 def assert_unavailable(fn, *args):
     with pytest.raises(SystemUnavailable) as info:
         fn(*args)
-    assert "没有办理成功" in info.value.message and info.value.code == "unavailable"
+    assert "没有办理成功" in reply_to(info.value) and info.value.code == "unavailable"
 
 
 def test_disposed_engine(hospital):

@@ -13,7 +13,8 @@ from security import keys
 from hospital import models as m
 from hospital.interface import NotFound
 from hospital.security import log_ref, unseal
-from hospital.sql import create_hospital, drop_schema
+from hospital import create_hospital
+from hospital.sql import drop_schema
 from tests.unit.test_hospital_concurrency import PG_URL, run_together
 
 UNKNOWN = "9999999"

@@ -1,7 +1,7 @@
 import pytest
 
 from hospital.interface import NotFound
-from hospital.knowledge import load_lab_tests
+from knowledge import load_lab_tests
 
 
 def results(hospital, card, panel):

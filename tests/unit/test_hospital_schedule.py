@@ -4,7 +4,8 @@ from collections import Counter, defaultdict
 import pytest
 
 from hospital.interface import NUMBER_TYPES, PERIODS
-from hospital.sql import create_hospital
+from hospital import create_hospital
+from hospital.demo import ensure_current
 
 ALWAYS_OPEN = {"急诊科", "发热门诊"}
 
@@ -136,8 +137,9 @@ def test_holidays_known_for_2025_to_2027(hospital):
     assert hospital.closed_reason(dt.date(2026, 11, 24)) is None
 
 
-def test_window_rolls_forward_with_the_clock(hospital, today):
+def test_window_rolls_forward_when_the_demo_is_brought_up_to_date(hospital, today):
     hospital.clock.advance(days=3)
+    ensure_current(hospital)
     start, end = hospital.schedule_window()
     assert start == today + dt.timedelta(days=3)
     assert max(s.date for s in hospital.sessions()) == end

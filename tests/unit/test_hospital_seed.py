@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from hospital import models as m
 from hospital.security import unseal
-from hospital.seed import DEMO_PATIENTS, main
-from hospital.sql import create_hospital, get_hospital, reset_hospital_cache
+from hospital.demo.__main__ import main
+from hospital.demo.scenario import demo_patients
+from hospital.factory import create_hospital, get_hospital, reset_hospital_cache
 
 
 SEALED = ("name_enc", "phone_enc", "guardian_name_enc")  # encrypted with a fresh IV each time
@@ -30,14 +31,14 @@ def test_same_day_same_data(hospital, today):
 
 
 def test_demo_patients_match_the_constant(hospital, today):
-    assert [d.card_no for d in DEMO_PATIENTS[:4]] == ["1000001", "1000002", "1000003", "1000004"]
-    ages = {int(hospital.patient(d.card_no).age_on(today)) for d in DEMO_PATIENTS}
+    assert [d.card_no for d in demo_patients()[:4]] == ["1000001", "1000002", "1000003", "1000004"]
+    ages = {int(hospital.patient(d.card_no).age_on(today)) for d in demo_patients()}
     assert {45, 30, 6} <= ages and any(a >= 75 for a in ages)
-    for d in DEMO_PATIENTS:
+    for d in demo_patients():
         p = hospital.patient(d.card_no)
         assert (p.name, p.sex, int(p.age_on(today))) == (d.name, d.sex, d.age)
         assert hospital.verify(d.card_no, "phone4", d.phone_last4).ok
-    child = next(d for d in DEMO_PATIENTS if d.age < 14)
+    child = next(d for d in demo_patients() if d.age < 14)
     assert child.guardian
 
 
@@ -64,7 +65,7 @@ def test_names_and_phones_are_encrypted_at_rest_with_a_key_outside_the_database(
         rows = {r.card_no: r for r in conn.execute(select(m.PatientRow))}
         outbox = conn.execute(select(m.SmsOutbox)).all()
     dumped = repr(dump_raw(hospital))
-    for demo in DEMO_PATIENTS:
+    for demo in demo_patients():
         row = rows[demo.card_no]
         assert demo.name not in dumped and demo.phone not in dumped
         assert (unseal(row.name_enc), unseal(row.phone_enc)) == (demo.name, demo.phone)
@@ -84,13 +85,14 @@ def test_national_id_is_only_stored_hashed(hospital):
         assert not any(re.fullmatch(r"\d{17}[\dX]", str(v)) for v in row)
 
 
-def test_cli_builds_and_summarises(tmp_path, capsys):
+def test_cli_builds_and_summarises(tmp_path, caplog):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    caplog.set_level("INFO", logger="hospital.demo")
     assert main(["--url", url, "--today", "2026-11-24"]) == 0
     assert main(["--url", url, "--reset", "--today", "2026-11-24"]) == 0
-    out = capsys.readouterr().out
-    assert "科室 29" in out and "1000001" in out and DEMO_PATIENTS[0].phone_last4 in out
-    assert DEMO_PATIENTS[0].phone not in out
+    out = caplog.text
+    assert "departments 29" in out and "1000001" in out and demo_patients()[0].phone_last4 in out
+    assert demo_patients()[0].phone not in out
 
 
 def test_get_hospital_is_cached_and_uses_the_env(tmp_path, monkeypatch):

@@ -12,11 +12,11 @@ from actions import identity
 from actions.common import FORM_INTERRUPTIONS
 from actions.identity import AfterIdentity, Logout, ValidateVerifyForm, identity_slots, stamp, verified_card
 from actions.reports import ShowReports
-from hospital.seed import DEMO_PATIENTS
+from hospital.demo.scenario import demo_patients
 from tests.unit.action_harness import (PROJECT_ROOT, Harness, button_payloads, domain, parse_data, responses,
                                        slot_events, texts, tracker, user)
 
-PATIENT = next(p for p in DEMO_PATIENTS if p.card_no == "1000005")  # 赵丽华, no appointments
+PATIENT = next(p for p in demo_patients() if p.card_no == "1000005")  # 赵丽华, no appointments
 CARD = PATIENT.card_no
 UNKNOWN = "9999999"
 

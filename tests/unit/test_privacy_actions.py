@@ -136,5 +136,5 @@ async def test_nothing_is_deleted_without_a_yes_to_the_question(monkeypatch, hos
 async def test_hospital_down_deletes_nothing_and_says_so(monkeypatch, hospital, today, chats):
     monkeypatch.setattr(privacy, "hospital", lambda: AuditTrail(error=SystemUnavailable("医院系统暂时连接不上。")))
     dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(), verified_after(CONFIRMED))
-    assert [m["text"] for m in dispatcher.messages] == ["医院系统暂时连接不上。"]
+    assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
     assert pending(chats) == []

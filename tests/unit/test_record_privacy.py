@@ -10,7 +10,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 from hospital.interface import NotFound, SystemUnavailable
-from hospital.seed import DEMO_PATIENTS
+from hospital.demo.scenario import demo_patients
 from actions.identity import AfterIdentity, ValidateVerifyForm, identity_slots
 from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
 from tests.unit.reports_harness import (
@@ -30,7 +30,7 @@ from tests.unit.reports_harness import (
     user,
 )
 
-A, B, C = DEMO_PATIENTS[0], DEMO_PATIENTS[1], DEMO_PATIENTS[2]
+A, B, C = demo_patients()[0], demo_patients()[1], demo_patients()[2]
 NOT_FOUND = "没有找到这份报告。只能查看您本人的报告，请说“查报告”看看您的报告列表。"
 
 
@@ -218,7 +218,7 @@ async def test_verification_failing_in_the_hospital_leaves_verified_card_unset(h
 
     assert "verified_card" not in slot_events(events)
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
-    assert texts(dispatcher) == ["医院系统暂时连接不上。"]
+    assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
 
 
 async def test_a_typed_card_number_alone_verifies_nothing(hospital):

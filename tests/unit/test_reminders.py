@@ -13,8 +13,9 @@ import pytest
 
 from hospital.config import ManualClock
 from hospital.interface import BookingRejected, NotFound
-from hospital.reference import reminder_time
-from hospital.sql import REMINDER_CLAIM_TIMEOUT, create_hospital
+from hospital.facts import facts
+from hospital import create_hospital
+from hospital.sql import REMINDER_CLAIM_TIMEOUT
 from scripts.reminders import EXTERNAL_INTENT, ReminderDispatcher
 from tests.unit.test_hospital_booking import CARD
 
@@ -26,7 +27,7 @@ def reminder_sms(hospital, card=CARD):
 
 
 def due_time(session):
-    return dt.datetime.combine(session.date - dt.timedelta(days=1), reminder_time())
+    return dt.datetime.combine(session.date - dt.timedelta(days=1), facts().reminder_time())
 
 
 def later_session(hospital, min_days=2):

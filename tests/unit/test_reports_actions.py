@@ -1,6 +1,6 @@
 """The reports actions against the real domain and a freshly seeded hospital.
 
-Demo cards (hospital/seed.py): 1000001 man 45 (血脂/肝功能 high, 血常规 pending,
+Demo cards (data/hospital/demo_scenario.yml): 1000001 man 45 (血脂/肝功能 high, 血常规 pending,
 abdominal ultrasound ready, CT scheduled), 1000002 woman 30 (HGB 102 low), 1000003
 woman 76 (K 6.8 critical, head CT pending report), 1000004 boy 6 (child ranges)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from hospital.knowledge import find_analyte, find_exam, load_lab_tests
+from knowledge import find_analyte, find_exam, load_lab_tests
 from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
 from tests.unit.reports_harness import all_text, make_tracker, payloads, run, texts, use_hospital, user
 

@@ -86,7 +86,9 @@ def test_transcript_masks_digits_and_marks_staff_and_emergencies():
 
 
 def test_the_hospitals_own_numbers_stay_readable_in_the_assistants_words():
-    from actions.common import HOTLINE
+    from hospital.facts import facts
+
+    HOTLINE = facts().hotline_with_hours
 
     said = "预约号 20261125003，就诊卡 1000001；热线 %s，急救 120" % HOTLINE
     (line,) = conversations.transcript([bot(said, 0.0)])

@@ -1,42 +1,32 @@
-"""The curated knowledge tables conversation designers edit: lab analytes
-(data/knowledge/lab_tests.yml) and examinations (data/knowledge/exams.yml).
+"""Lab analytes (data/knowledge/lab_tests.yml): reference ranges by sex and age, what a
+high or low value may mean, critical values, and the panels they are ordered in.
 
     find_analyte("血红蛋白偏低说明什么")  → the HGB analyte; .when_low, .next_step
     analyte.evaluate(value, sex, age)   → reference range, flag ↑/↓, critical
-    find_exam("增强CT要准备什么")         → the CT_ENHANCED exam; .preparation
 
-Files are read and validated on first use; a broken file raises KnowledgeError listing
-every problem, so a designer's typo fails the tests instead of a conversation.
+Read and validated on first use; a broken file raises KnowledgeError listing every
+problem, so a designer's typo fails the tests instead of a conversation.
 """
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
-from .config import KNOWLEDGE_DIR
-from .reference import load_departments, load_facts, read_yaml
+from .matching import best_match, normalize
+from .tables import LAB_TESTS_PATH, SEXES, KnowledgeError, num, read_table
 
-SEXES = ("男", "女")
 LAB_PANELS = ("血常规", "尿常规", "肝功能", "肾功能", "血脂", "血糖/糖化", "甲功", "电解质", "凝血", "炎症指标", "肿瘤标志物")
-EXAM_MODALITIES = ("检验", "超声", "CT", "MRI", "X线", "胃镜", "肠镜", "心电图", "核酸", "骨密度")
 # Ages (years) every analyte must have a reference band for.
 COVERAGE_AGES = (0.5, 1, 3, 6, 10, 15, 30, 50, 70, 95)
 
-LAB_TESTS_PATH = KNOWLEDGE_DIR / "lab_tests.yml"
-EXAMS_PATH = KNOWLEDGE_DIR / "exams.yml"
 
+def _department_names() -> List[str]:
+    """Panels name the departments that order them; those must be the hospital's."""
+    from hospital.reference import load_departments
 
-class KnowledgeError(ValueError):
-    def __init__(self, source: str, problems: List[str]):
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
-
-
-# --- lab analytes ---------------------------------------------------------------------
+    return [d.name for d in load_departments()]
 
 
 @dataclass(frozen=True)
@@ -150,10 +140,6 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _num(x) -> Optional[float]:
-    return None if x is None else float(x)
-
-
 def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -> List[str]:
     """Every problem in a lab_tests.yml document (empty list when valid)."""
     problems: List[str] = []
@@ -194,7 +180,7 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
         if any(s not in SEXES for s in sexes):
             problems.append(f"{code}: sexes must be 男/女")
         for key in [a.get("code"), a.get("name")] + list(a.get("aliases") or []):
-            norm = _normalize(str(key or "")).lower()
+            norm = normalize(str(key or "")).lower()
             if norm in owners and owners[norm] != code:
                 problems.append(f"{code}: alias {key} already used by {owners[norm]}")
             owners[norm] = code
@@ -203,7 +189,7 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
         any_low = any_high = False
         lows, highs = [], []
         for band in bands:
-            low, high = _num(band.get("low")), _num(band.get("high"))
+            low, high = num(band.get("low")), num(band.get("high"))
             if low is None and high is None:
                 problems.append(f"{code}: a reference band needs low or high")
             if low is not None and high is not None and low >= high:
@@ -225,14 +211,14 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
         if typical is not None and (len(typical) != 2 or float(typical[0]) >= float(typical[1])):
             problems.append(f"{code}: typical must be [low, high]")
         crit = a.get("critical") or {}
-        c_low, c_high = _num(crit.get("low")), _num(crit.get("high"))
+        c_low, c_high = num(crit.get("low")), num(crit.get("high"))
         if c_low is not None and any(c_low >= x for x in lows + highs):
             problems.append(f"{code}: critical low {c_low} must be below the reference range")
         if c_high is not None and any(c_high <= x for x in lows + highs):
             problems.append(f"{code}: critical high {c_high} must be above the reference range")
         if bands:
-            parsed = [RefBand(_num(b.get("low")), _num(b.get("high")), b.get("sex"),
-                              float(b.get("age_min", 0)), _num(b.get("age_max"))) for b in bands]
+            parsed = [RefBand(num(b.get("low")), num(b.get("high")), b.get("sex"),
+                              float(b.get("age_min", 0)), num(b.get("age_max"))) for b in bands]
             for sex in sexes:
                 for age in COVERAGE_AGES:
                     if not any(b.matches(sex, age) for b in parsed):
@@ -246,7 +232,7 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
 def _analyte(a: dict) -> Analyte:
     crit = a.get("critical") or {}
     bands = tuple(
-        RefBand(_num(b.get("low")), _num(b.get("high")), b.get("sex"), float(b.get("age_min", 0)), _num(b.get("age_max")))
+        RefBand(num(b.get("low")), num(b.get("high")), b.get("sex"), float(b.get("age_min", 0)), num(b.get("age_max")))
         for b in a["reference"]
     )
     return Analyte(
@@ -261,8 +247,8 @@ def _analyte(a: dict) -> Analyte:
         next_step=a["next_step"],
         when_high=a.get("when_high"),
         when_low=a.get("when_low"),
-        critical_low=_num(crit.get("low")),
-        critical_high=_num(crit.get("high")),
+        critical_low=num(crit.get("low")),
+        critical_high=num(crit.get("high")),
         sexes=tuple(a.get("sexes") or SEXES),
         typical=tuple(float(x) for x in a["typical"]) if a.get("typical") else None,
     )
@@ -270,8 +256,8 @@ def _analyte(a: dict) -> Analyte:
 
 @functools.lru_cache(maxsize=None)
 def load_lab_tests(path: Path = LAB_TESTS_PATH) -> LabCatalogue:
-    raw = read_yaml(path)
-    problems = validate_lab_tests(raw, [d.name for d in load_departments()])
+    raw = read_table(path)
+    problems = validate_lab_tests(raw, _department_names())
     if problems:
         raise KnowledgeError(str(path), problems)
     panels = {
@@ -284,152 +270,6 @@ def load_lab_tests(path: Path = LAB_TESTS_PATH) -> LabCatalogue:
 def find_analyte(text: str) -> Optional[Analyte]:
     """The analyte a patient's text names (code, name or alias; the longest mention
     wins, so 糖化血红蛋白 is not mistaken for 血红蛋白). None when nothing matches."""
-    return _best_match(text, [(a, a.keys) for a in load_lab_tests()])
+    return best_match(text, [(a, a.keys) for a in load_lab_tests()])
 
 
-# --- exams ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExamReport:
-    body_part: str
-    normal: str
-    abnormal: Tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Exam:
-    code: str
-    name: str
-    aliases: Tuple[str, ...]
-    modality: str
-    building: str
-    floor: str
-    place: str
-    fasting: bool
-    preparation: Tuple[str, ...]
-    duration: str
-    turnaround: str
-    reports: Tuple[ExamReport, ...] = ()
-    report_hours: Optional[float] = None
-    sexes: Tuple[str, ...] = SEXES
-
-    @property
-    def location(self) -> str:
-        return f"{self.building}{self.floor}{self.place}"
-
-    @property
-    def keys(self) -> Tuple[str, ...]:
-        return (self.code, self.name) + self.aliases
-
-
-def validate_exams(raw: dict, buildings: Optional[Iterable[str]] = None) -> List[str]:
-    problems: List[str] = []
-    buildings = set(buildings) if buildings is not None else None
-    owners: Dict[str, str] = {}
-    for i, e in enumerate(raw.get("exams") or []):
-        code = e.get("code") or f"#{i}"
-        for key in ("code", "name", "modality", "building", "floor", "place", "preparation", "duration", "turnaround"):
-            if not e.get(key):
-                problems.append(f"{code}: missing {key}")
-        if not isinstance(e.get("fasting"), bool):
-            problems.append(f"{code}: fasting must be true/false")
-        if e.get("modality") and e["modality"] not in EXAM_MODALITIES:
-            problems.append(f"{code}: unknown modality {e['modality']}")
-        if buildings is not None and e.get("building") and e["building"] not in buildings:
-            problems.append(f"{code}: building {e['building']} not in facts.yml")
-        prep = e.get("preparation")
-        if prep and (not isinstance(prep, list) or not all(isinstance(p, str) and p for p in prep)):
-            problems.append(f"{code}: preparation must be a list of sentences")
-        for r in e.get("reports") or []:
-            if not r.get("body_part") or not r.get("normal") or not r.get("abnormal"):
-                problems.append(f"{code}: a report needs body_part, normal and abnormal")
-        if e.get("reports") and not (isinstance(e.get("report_hours"), (int, float)) and e["report_hours"] > 0):
-            problems.append(f"{code}: exams with reports need report_hours > 0")
-        if any(s not in SEXES for s in e.get("sexes") or SEXES):
-            problems.append(f"{code}: sexes must be 男/女")
-        for key in [e.get("code"), e.get("name")] + list(e.get("aliases") or []):
-            norm = _normalize(str(key or "")).lower()
-            if norm in owners and owners[norm] != code:
-                problems.append(f"{code}: alias {key} already used by {owners[norm]}")
-            owners[norm] = code
-    if not raw.get("exams"):
-        problems.append("no exams")
-    return problems
-
-
-@functools.lru_cache(maxsize=None)
-def load_exams(path: Path = EXAMS_PATH) -> Tuple[Exam, ...]:
-    raw = read_yaml(path)
-    problems = validate_exams(raw, load_facts().get("buildings", {}))
-    if problems:
-        raise KnowledgeError(str(path), problems)
-    return tuple(
-        Exam(
-            code=e["code"],
-            name=e["name"],
-            aliases=tuple(str(x) for x in e.get("aliases") or ()),
-            modality=e["modality"],
-            building=e["building"],
-            floor=e["floor"],
-            place=e["place"],
-            fasting=e["fasting"],
-            preparation=tuple(e["preparation"]),
-            duration=e["duration"],
-            turnaround=e["turnaround"],
-            reports=tuple(ExamReport(r["body_part"], r["normal"], tuple(r["abnormal"])) for r in e.get("reports") or ()),
-            report_hours=_num(e.get("report_hours")),
-            sexes=tuple(e.get("sexes") or SEXES),
-        )
-        for e in raw["exams"]
-    )
-
-
-def get_exam(code: str) -> Exam:
-    for e in load_exams():
-        if e.code == code:
-            return e
-    raise KeyError(code)
-
-
-def find_exam(text: str) -> Optional[Exam]:
-    """The exam a patient's text names (longest mention wins: 增强CT over CT)."""
-    return _best_match(text, [(e, e.keys) for e in load_exams()])
-
-
-# --- matching ---------------------------------------------------------------------------------
-
-
-def _normalize(text: str) -> str:
-    # NFKC folds full-width letters (ＣＴ) typed on Chinese keyboards.
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
-
-
-def _is_ascii(key: str) -> bool:
-    return all(ord(c) < 128 for c in key)
-
-
-def _mentions(text: str, key: str) -> bool:
-    key = _normalize(key)
-    if not key:
-        return False
-    if not _is_ascii(key):
-        return key in text
-    # Latin codes need word boundaries (PT must not match inside APTT) but may be
-    # followed by a value ("K6.8"); very short ones are case-sensitive so 血钾 K is not
-    # found in every "k".
-    flags = 0 if len(key) <= 2 else re.IGNORECASE
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![A-Za-z])", text, flags) is not None
-
-
-def _best_match(text: str, candidates: Sequence[Tuple[object, Tuple[str, ...]]]):
-    text = _normalize(text)
-    if not text:
-        return None
-    best, best_len = None, 0
-    for item, keys in candidates:
-        for key in keys:
-            n = len(_normalize(key))
-            if n > best_len and _mentions(text, key):
-                best, best_len = item, n
-    return best

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from hospital.knowledge import (
+from knowledge import (
     LAB_PANELS,
     LAB_TESTS_PATH,
     find_analyte,
@@ -12,7 +12,8 @@ from hospital.knowledge import (
     validate_exams,
     validate_lab_tests,
 )
-from hospital.reference import load_departments, load_facts, read_yaml, validate_departments
+from hospital.facts import facts
+from hospital.reference import load_departments, read_yaml, validate_departments
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_find_exam(text, code):
 
 def test_exam_facts():
     exams = {e.code: e for e in load_exams()}
-    buildings = load_facts()["buildings"]
+    buildings = facts().buildings
     for e in exams.values():
         assert e.building in buildings and e.preparation and e.turnaround
     assert exams["CT_ENHANCED"].location.startswith("医技楼负1楼")
@@ -126,7 +127,7 @@ def test_lab_validation_catches_designer_mistakes(raw_lab, code, changes, fragme
 
 def test_shipped_files_are_valid(raw_lab):
     assert validate_lab_tests(raw_lab, [d.name for d in load_departments()]) == []
-    assert validate_exams(read_yaml(LAB_TESTS_PATH.parent / "exams.yml"), load_facts()["buildings"]) == []
+    assert validate_exams(read_yaml(LAB_TESTS_PATH.parent / "exams.yml"), facts().buildings) == []
     assert validate_departments(read_yaml(LAB_TESTS_PATH.parents[1] / "hospital" / "departments.yml")) == []
 
 
@@ -134,5 +135,5 @@ def test_exam_validation():
     raw = read_yaml(LAB_TESTS_PATH.parent / "exams.yml")
     raw["exams"][0]["building"] = "行政楼"
     raw["exams"][1]["preparation"] = []
-    problems = validate_exams(raw, load_facts()["buildings"])
+    problems = validate_exams(raw, facts().buildings)
     assert any("行政楼" in p for p in problems) and any("missing preparation" in p for p in problems)

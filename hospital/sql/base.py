@@ -1,0 +1,224 @@
+"""The SQL hospital's plumbing, catalogue (departments, doctors) and schedule."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from .. import models as m
+from ..config import Clock, system_clock
+from ..interface import (
+    NUMBER_TYPES,
+    PERIODS,
+    TITLES,
+    ClinicSession,
+    Department,
+    Doctor,
+    HospitalSystems,
+    NotFound,
+    SystemUnavailable,
+)
+from ..facts import facts
+from ..reference import department_candidates, load_holidays, normalize_department_text
+from ..schedule import period_end
+
+logger = logging.getLogger("hospital.sql")
+
+DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
+
+
+
+class SqlBase(HospitalSystems):
+    """Plumbing (transactions, audit) and the catalogue and schedule."""
+
+    def __init__(self, engine: Engine, clock: Clock = system_clock, actor: str = "小安"):
+        self.engine = engine
+        self.clock = clock
+        self.actor = actor
+        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+        # One shared in-memory connection must not interleave transactions of threads.
+        shared = isinstance(engine.pool, StaticPool)
+        self._lock = threading.RLock() if shared else contextlib.nullcontext()
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._lock:
+            try:
+                with self._sessions.begin() as session:
+                    yield session
+            except SQLAlchemyError as exc:
+                # Only the class: messages may carry parameters with personal data.
+                logger.error("hospital database error (%s); transaction rolled back", type(exc).__name__)
+                raise SystemUnavailable("hospital database unavailable") from exc
+
+    def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok",
+               conversation_id: Optional[str] = None) -> None:
+        s.add(m.AuditLog(at=self.clock(), actor=self.actor, action=action, target=target,
+                         patient_id=patient.id if patient else None, outcome=outcome,
+                         conversation_id=str(conversation_id)[:80] if conversation_id else None))
+
+    @staticmethod
+    def _patient_row(s: Session, card_no: str) -> Optional[m.PatientRow]:
+        card_no = (card_no or "").strip()
+        return s.execute(select(m.PatientRow).where(m.PatientRow.card_no == card_no)).scalar_one_or_none()
+
+    def _require_patient(self, s: Session, card_no: str) -> m.PatientRow:
+        patient = self._patient_row(s, card_no)
+        if patient is None:
+            raise NotFound("no such card", reason="card")
+        return patient
+
+    # --- catalogue ------------------------------------------------------------------------------------
+
+    def departments(self) -> List[Department]:
+        with self._tx() as s:
+            return self._departments(s)
+
+    def _departments(self, s: Session, where=None) -> List[Department]:
+        query = select(m.DepartmentRow).order_by(m.DepartmentRow.sort_order)
+        if where is not None:
+            query = query.where(where)
+        rows = s.execute(query).scalars().all()
+        aliases: Dict[int, List[str]] = {}
+        for dept_id, alias in s.execute(select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias)
+                                        .order_by(m.DepartmentAlias.id)):
+            aliases.setdefault(dept_id, []).append(alias)
+        return [Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
+                for r in rows]
+
+    def find_department(self, text: str) -> Optional[Department]:
+        candidates = department_candidates(text)
+        if not candidates:
+            return None
+        with self._tx() as s:
+            return self._find_department(s, candidates)
+
+    def _find_department(self, s: Session, candidates: Sequence[str]) -> Optional[Department]:
+        for candidate in candidates:
+            dept_id = s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.name == candidate)).scalar_one_or_none()
+            if dept_id is None:
+                dept_id = s.execute(select(m.DepartmentAlias.department_id)
+                                    .where(m.DepartmentAlias.alias == candidate)).scalar_one_or_none()
+            if dept_id is not None:
+                return self._departments(s, m.DepartmentRow.id == dept_id)[0]
+        return None
+
+    def _department_id(self, s: Session, text: str) -> Optional[int]:
+        dept = self._find_department(s, department_candidates(text))
+        if dept is None:
+            return None
+        return s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.code == dept.code)).scalar_one()
+
+    def doctors(self, department: Optional[str] = None) -> List[Doctor]:
+        with self._tx() as s:
+            query = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            if department:
+                dept_id = self._department_id(s, department)
+                if dept_id is None:
+                    return []
+                query = query.where(m.DoctorRow.department_id == dept_id)
+            return self._doctor_list(s.execute(query).all())
+
+    def find_doctors(self, text: str) -> List[Doctor]:
+        key = normalize_department_text(text)
+        stripped = True
+        while stripped:
+            stripped = False
+            for suffix in DOCTOR_SUFFIXES:
+                if key.endswith(suffix) and len(key) > len(suffix):
+                    key, stripped = key[: -len(suffix)], True
+                    break
+        if not key:
+            return []
+        with self._tx() as s:
+            base = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            rows = s.execute(base.where(m.DoctorRow.name == key)).all()
+            if not rows and len(key) <= 2:
+                rows = s.execute(base.where(m.DoctorRow.surname == key)).all()
+            return self._doctor_list(rows)
+
+    @staticmethod
+    def _doctor_list(rows) -> List[Doctor]:
+        rows = sorted(rows, key=lambda r: (r[1].sort_order, TITLES.index(r[0].title), r[0].code))
+        return [Doctor(d.id, d.name, d.title, dept.name, d.specialties, d.bio) for d, dept in rows]
+
+    # --- schedule ---------------------------------------------------------------------------------------
+
+    def schedule_window(self) -> Tuple[dt.date, dt.date]:
+        today = self.today
+        return today, facts().last_bookable_day(today)
+
+    def closed_reason(self, day: dt.date) -> Optional[str]:
+        return load_holidays().closed_reason(day)
+
+    @staticmethod
+    def _session_select():
+        return (select(m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
+                .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
+                .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id))
+
+    @staticmethod
+    def _session_dc(row: m.ClinicSessionRow, doctor: m.DoctorRow, dept: m.DepartmentRow) -> ClinicSession:
+        return ClinicSession(
+            id=row.id, doctor_id=doctor.id, doctor_name=doctor.name, doctor_title=doctor.title, department=dept.name,
+            date=row.day, period=row.period, number_type=row.number_type, fee=float(row.fee),
+            capacity=row.capacity, booked=row.booked, location=f"{dept.building}{dept.floor}",
+        )
+
+    def sessions(self, department: Optional[str] = None, doctor_id: Optional[int] = None,
+                 start: Optional[dt.date] = None, end: Optional[dt.date] = None, period: Optional[str] = None,
+                 number_type: Optional[str] = None, only_available: bool = False) -> List[ClinicSession]:
+        first, last = self.schedule_window()
+        start, end = max(start or first, first), min(end or last, last)
+        if start > end:
+            return []
+        now = self.clock()
+        with self._tx() as s:
+            query = self._session_select().where(m.ClinicSessionRow.day >= start, m.ClinicSessionRow.day <= end,
+                                                 m.ClinicSessionRow.status == "open")
+            if department:
+                dept_id = self._department_id(s, department)
+                if dept_id is None:
+                    return []
+                query = query.where(m.ClinicSessionRow.department_id == dept_id)
+            if doctor_id is not None:
+                query = query.where(m.ClinicSessionRow.doctor_id == doctor_id)
+            if period:
+                query = query.where(m.ClinicSessionRow.period == period)
+            if number_type:
+                query = query.where(m.ClinicSessionRow.number_type == number_type)
+            if only_available:
+                query = query.where(m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
+            rows = s.execute(query).all()
+        if only_available:
+            rows = [r for r in rows if period_end(r[0].day, r[0].period) > now
+                    and facts().release_moment(r[0].day, r[0].number_type) <= now]
+        rows.sort(key=lambda r: (r[0].day, PERIODS.index(r[0].period), NUMBER_TYPES.index(r[0].number_type), r[1].id))
+        return [self._session_dc(*r) for r in rows]
+
+    def session(self, session_id: int) -> ClinicSession:
+        with self._tx() as s:
+            row = s.execute(self._session_select().where(m.ClinicSessionRow.id == session_id)).one_or_none()
+            if row is None:
+                raise NotFound("no such clinic session", reason="session")
+            return self._session_dc(*row)
+
+    def fees(self) -> dict:
+        return dict(facts().fees)
+
+    def expert_release_policy(self) -> str:
+        return facts().release_policy()
