@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from safety import red_flags
-from language.zh_nlp import PROJECT_ROOT
+from language.knowledge_files import PROJECT_ROOT
 from components.stateless import StatelessComponent
 
 RED_FLAGS_FILE = PROJECT_ROOT / "data" / "knowledge" / "red_flags.yml"

@@ -8,33 +8,27 @@ silently read as "the 30th of this month".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from typing import Optional
 
+from language.knowledge_files import pattern, regex, words
+from language.numbers import whole_number
+
 logger = logging.getLogger(__name__)
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_NUM = r"[0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3}"
-_MONTH_DAY = re.compile(rf"(?:(\d{{4}})年)?({_NUM})月({_NUM})[日号]?")
-
-# jionlp reads a bare half-day or hour ("改到下午", "3点") as today: only an expression
-# with one of these names a day.
-_NAMES_A_DAY = re.compile(r"[今明昨天日号周月节]|元旦|星期|礼拜")
-_HAS_YEAR = re.compile(r"\d{4}年|[今明去后]年")
-_HAS_MONTH = re.compile(r"月")
-_WEEKDAY = re.compile(r"(周|星期|礼拜)[一二三四五六日天1-7]")
 # A past month-day ("1月5日" said on 12月28日) or day ("5号" said on the 24th) means the
 # next one when that is this close; further off it stays a (past) date to explain.
 ROLL_FORWARD_DAYS = 31
+_HAS_MONTH = re.compile(r"月")
 
-_PERIOD_WORDS = (
-    ("夜间", ("晚上", "夜间", "夜里", "傍晚", "夜门诊", "夜诊", "今晚", "明晚", "后晚")),
-    ("上午", ("上午", "早上", "早晨", "清早", "上半天")),
-    ("下午", ("下午", "午后", "下半天")),
-)
+
+@functools.lru_cache(maxsize=1)
+def _month_day() -> "re.Pattern[str]":
+    number = pattern("date_number")
+    return re.compile(rf"(?:(\d{{4}})年)?({number})月({number})[日号]?")
 
 
 @dataclass(frozen=True)
@@ -49,23 +43,9 @@ class ParsedDate:
         return self.date is not None or self.invalid
 
 
-def cn_number(text: str) -> Optional[int]:
-    """'12' / '１２' / '十二' / '二十一' → int (1..99)."""
-    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10
-        return value + (_CN_DIGITS.get(units, 0) if units else 0)
-    if len(text) == 1 and text in _CN_DIGITS:
-        return _CN_DIGITS[text]
-    return None
-
-
 def parse_period(text: str) -> Optional[str]:
-    for period, words in _PERIOD_WORDS:
-        if any(word in text for word in words):
+    for period, names in words("period_words").items():
+        if any(name in text for name in names):
             return period
     return None
 
@@ -81,9 +61,9 @@ def _period_from_hour(hour: int) -> Optional[str]:
 
 
 def _impossible_month_day(text: str, today: dt.date) -> Optional[str]:
-    for match in _MONTH_DAY.finditer(text):
+    for match in _month_day().finditer(text):
         year = int(match.group(1)) if match.group(1) else today.year
-        month, day = cn_number(match.group(2)), cn_number(match.group(3))
+        month, day = whole_number(match.group(2)), whole_number(match.group(3))
         if month is None or day is None:
             continue
         try:
@@ -116,7 +96,7 @@ def parse_date(text: str, today: dt.date) -> ParsedDate:
         end = dt.datetime.fromisoformat(times[1])
         if (end - start) > dt.timedelta(days=1):
             continue  # a span such as 下周 or 12月: not one day
-        if not _NAMES_A_DAY.search(item["text"]):
+        if not regex("names_a_day").search(item["text"]):
             continue  # "下午", "3点": a time of day, not a day
         if period is None and (start.hour, start.minute) != (0, 0):
             period = _period_from_hour(start.hour)
@@ -126,9 +106,9 @@ def parse_date(text: str, today: dt.date) -> ParsedDate:
 
 
 def _roll_forward(day: dt.date, text: str, today: dt.date) -> dt.date:
-    if day >= today or _HAS_YEAR.search(text):
+    if day >= today or regex("has_year").search(text):
         return day
-    if _WEEKDAY.search(text):
+    if regex("weekday").search(text):
         candidates = [day + dt.timedelta(days=7)]  # "周一" said on a Tuesday: next Monday
     elif _HAS_MONTH.search(text):
         candidates = [_replace_year(day, day.year + 1)]
@@ -153,26 +133,22 @@ def _next_month(day: dt.date) -> Optional[dt.date]:
         return None
 
 
-WEEKDAYS = "一二三四五六日"
-
-
 def describe(day: dt.date, today: dt.date) -> str:
     """'11月26日（周四，后天）' — how the assistant writes a day back to a patient."""
     relative = {0: "今天", 1: "明天", 2: "后天"}.get((day - today).days)
-    weekday = f"周{WEEKDAYS[day.weekday()]}"
+    weekday = f"周{words('weekday_names')[day.weekday()]}"
     inner = f"{weekday}，{relative}" if relative else weekday
     return f"{day.month}月{day.day}日（{inner}）"
 
 
-# jionlp reads "明早8点" as today's 早8点: say the day in full first.
-_SHORT_DAY_PARTS = (("明早", "明天早上"), ("明晚", "明天晚上"), ("今早", "今天早上"), ("后早", "后天早上"))
 # A moment names its minute: "8点", "8:30", "20分钟后"; a span longer than this
 # ("明天", "明天早上") does not, and the patient is asked for the time.
 _MOMENT_SPAN = dt.timedelta(minutes=61)
 
 
 def spell_out_days(text: str) -> str:
-    for short, full in _SHORT_DAY_PARTS:
+    """jionlp reads "明早8点" as today's 早8点: the day said in full first."""
+    for short, full in words("short_day_parts").items():
         text = text.replace(short, full)
     return text
 

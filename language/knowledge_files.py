@@ -1,18 +1,23 @@
-"""Designer-owned knowledge (data/knowledge/*.yml, data/hospital/facts.yml), loaded once.
+"""Designer-owned knowledge (data/knowledge/*.yml, data/hospital/facts.yml) and word lists
+(data/language/*.yml), loaded once.
 
 The files are read lazily on first use and cached: importing this module costs nothing.
 """
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
 HOSPITAL_FACTS = PROJECT_ROOT / "data" / "hospital" / "facts.yml"
+LANGUAGE_DIR = PROJECT_ROOT / "data" / "language"
+LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"  # jieba user dictionaries (language/lexicon.py)
+_REFERENCE = re.compile(r"\$\{(\w+)\}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -32,3 +37,34 @@ def knowledge(name: str) -> Any:
 
 def hospital_facts() -> Any:
     return load_yaml(str(HOSPITAL_FACTS))
+
+
+@functools.lru_cache(maxsize=None)
+def language_data(directory: Path = LANGUAGE_DIR) -> Dict[str, Any]:
+    """Every entry of data/language/*.yml by its name; a name may be used in one file only."""
+    entries: Dict[str, Any] = {}
+    for path in sorted(directory.glob("*.yml")):
+        for name, value in (load_yaml(str(path)) or {}).items():
+            if name in entries:
+                raise ValueError(f"{name} is defined twice in {directory}")
+            entries[name] = value
+    return entries
+
+
+def words(name: str) -> Any:
+    """Entry `name` of data/language as it is written (a word list, a table, a string)."""
+    return language_data()[name]
+
+
+def pattern(name: str) -> str:
+    """Entry `name` of data/language as a regular expression: a list is the alternation
+    of its entries, a string is one already; `${other}` stands for entry `other`."""
+    value = language_data()[name]
+    text = "|".join(value) if isinstance(value, list) else str(value)
+    return _REFERENCE.sub(lambda m: pattern(m.group(1)), text)
+
+
+@functools.lru_cache(maxsize=None)
+def regex(name: str, flags: int = 0) -> "re.Pattern[str]":
+    """pattern(name), compiled once."""
+    return re.compile(pattern(name), flags)

@@ -1,6 +1,6 @@
 """The one spaCy pipeline for Chinese text: spaCy's Chinese language, jieba segmentation,
-and the hospital's medical user dictionary (data/lexicon/*.txt) so that department,
-doctor, symptom and test names come out as single tokens.
+and the hospital's medical user dictionary (data/lexicon/*.txt, built by language/lexicon.py)
+so that department, symptom and test names come out as single tokens.
 
 Both the Rasa tokenizer component and the action server use `get_nlp()`, so NLU
 training data and symptom matching see the same tokens.
@@ -16,10 +16,9 @@ import jieba
 import spacy
 from spacy.language import Language
 
-logger = logging.getLogger(__name__)
+from language.knowledge_files import LEXICON_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
+logger = logging.getLogger(__name__)
 
 jieba.setLogLevel(logging.WARNING)
 

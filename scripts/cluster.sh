@@ -6,6 +6,5 @@ source "$(dirname "$0")/env.sh"
 ensure_python_env
 ensure_cluster_packages
 ensure_web_page
-python -m language.lexicon
 train_if_needed
 exec python -m scripts.cluster "$@"

@@ -6,6 +6,5 @@ source "$(dirname "$0")/env.sh"
 ensure_python_env
 ensure_web_page
 ensure_database
-python -m language.lexicon
 train_if_needed
 exec python -m scripts.serve "$@"

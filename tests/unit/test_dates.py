@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from language.dates import ParsedDate, cn_number, describe, parse_date, parse_period
+from language.dates import ParsedDate, describe, parse_date, parse_period
 
 TODAY = dt.date(2026, 11, 24)
 D = dt.date
@@ -103,15 +103,6 @@ def test_tonight_is_the_evening_clinic():
 )
 def test_parse_period(text, period):
     assert parse_period(text) == period
-
-
-@pytest.mark.parametrize(
-    "text, value",
-    [("1", 1), ("12", 12), ("１２", 12), ("一", 1), ("两", 2), ("十", 10), ("十二", 12),
-     ("二十", 20), ("二十一", 21), ("三十", 30), ("", None), ("abc", None), ("百", None)],
-)
-def test_cn_number(text, value):
-    assert cn_number(text) == value
 
 
 @pytest.mark.parametrize(

@@ -152,9 +152,10 @@ def test_token_matchers_do_the_work():
 
 
 def test_lexicon_words_are_single_tokens():
+    from language.symptom_matching import matchers
     from language.zh_nlp import tokenize
 
-    sx._matchers()  # loads the dictionary
+    matchers()  # loads the dictionary
     for word in ("嗓子疼", "手脚发麻", "拉肚子", "喘不上气", "晕乎乎"):
         assert tokenize(f"我{word}了") == ["我", word, "了"]
 

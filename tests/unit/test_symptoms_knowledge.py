@@ -149,49 +149,6 @@ def test_typo_fixes_keep_the_length():
     assert sx.normalize("头运，手脚发嘛") == "头晕，手脚发麻"
 
 
-# ── The jieba dictionary ──────────────────────────────────────────────────────
-
-
-def test_lexicon_file_is_in_sync():
-    """data/lexicon/symptoms.txt is generated from symptoms.yml (minus phrases that would
-    hide another dictionary's words); regenerate with
-    `python -m language.symptoms --write-lexicon`."""
-    assert sx.USER_DICT_PATH.read_text(encoding="utf-8") == sx.generate_user_dict()
-
-
-def test_lexicon_file_format():
-    lines = [l for l in sx.USER_DICT_PATH.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
-    words = [l.split()[0] for l in lines]
-    assert len(words) == len(set(words)) > 500
-    assert all(re.fullmatch(r"\S+ \d+", l) for l in lines)
-    assert "嗓子疼" in words and "手脚发麻" in words
-
-
-def test_lexicon_file_is_in_sync_with_the_other_dictionaries():
-    """A phrase that contains a word of another dictionary (a lab test, a department)
-    is left out, so that word still comes out as its own token for the NLU entities.
-    If another dictionary changes, regenerate ours."""
-    others = set(sx.other_lexicon_words())
-    for word in sx.dictionary_words():
-        assert not any(o != word and len(o) >= 2 and o in word for o in others), word
-
-
-def test_generator_covers_every_synonym():
-    words = set(sx.dictionary_words())
-    others = {o for o in sx.other_lexicon_words() if len(o) >= 2}
-    for s in SYMPTOMS["symptoms"]:
-        for w in s["synonyms"]:
-            if len(w) >= 2:
-                assert w in words or any(o in w for o in others), (s["id"], w)
-
-
-def test_generator_leaves_out_phrases_that_swallow_other_words():
-    lexicon = sx.load_lexicon()
-    assert "血糖偏高" in sx.dictionary_words(lexicon, others=[])
-    assert "血糖偏高" not in sx.dictionary_words(lexicon, others=["血糖"])
-    assert "嗓子疼" in sx.dictionary_words(lexicon, others=["血糖"])
-
-
 @pytest.mark.parametrize("word", ["嗓子疼", "拉肚子", "心慌", "头晕"])
 def test_synonym_lookup(word):
     assert sx.load_lexicon().synonym_to_id[word] in SYMPTOM_IDS

@@ -1,0 +1,110 @@
+"""The symptoms of data/knowledge/symptoms.yml: each with its colloquial phrases, the
+body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, and common
+input slips ("头运" → "头晕")."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+from language.knowledge_files import knowledge
+
+IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
+
+
+@dataclass(frozen=True)
+class SymptomDef:
+    id: str
+    name: str
+    synonyms: Tuple[str, ...]
+    departments: Dict[str, float]
+    questions: Tuple[str, ...] = ()
+    urgency: str = "routine"
+    self_care_days: Optional[float] = None
+    return_if: Optional[str] = None
+    tags: Tuple[str, ...] = ()
+    generic: bool = False
+    background: bool = False
+    severe_urgency: str = "today"
+
+
+@dataclass(frozen=True)
+class Composite:
+    symptom: str
+    body: Tuple[str, ...]
+    feeling: Tuple[str, ...]
+    gap_any: bool = False
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    symptoms: Dict[str, SymptomDef]
+    composites: Tuple[Composite, ...]
+    synonym_to_id: Dict[str, str]
+    typos: Tuple[Tuple[str, str], ...] = ()
+
+    def name(self, symptom_id: str) -> str:
+        return self.symptoms[symptom_id].name
+
+
+def build_lexicon(data: dict) -> Lexicon:
+    symptoms: Dict[str, SymptomDef] = {}
+    synonym_to_id: Dict[str, str] = {}
+    for entry in data["symptoms"]:
+        sym = SymptomDef(
+            id=entry["id"],
+            name=entry["name"],
+            synonyms=tuple(str(s) for s in entry.get("synonyms", [])),
+            departments={k: float(v) for k, v in entry.get("departments", {}).items()},
+            questions=tuple(entry.get("questions", [])),
+            urgency=entry.get("urgency", "routine"),
+            self_care_days=entry.get("self_care_days"),
+            return_if=entry.get("return_if"),
+            tags=tuple(entry.get("tags", [])),
+            generic=bool(entry.get("generic", False)),
+            background=bool(entry.get("background", False)),
+            severe_urgency=entry.get("severe_urgency", "today"),
+        )
+        symptoms[sym.id] = sym
+        for phrase in (sym.name,) + sym.synonyms:
+            synonym_to_id.setdefault(phrase, sym.id)
+    composites = tuple(
+        Composite(c["symptom"], tuple(c["body"]), tuple(c["feeling"]), c.get("gap") == "any")
+        for c in data.get("composites", [])
+    )
+    for phrase in data.get("ignore", []):
+        synonym_to_id.setdefault(str(phrase), IGNORE)
+    typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()),
+                         key=lambda kv: -len(kv[0])))
+    return Lexicon(symptoms, composites, synonym_to_id, typos)
+
+
+@functools.lru_cache(maxsize=None)
+def load_lexicon() -> Lexicon:
+    return build_lexicon(knowledge("symptoms"))
+
+
+def normalize(text: str) -> str:
+    """The text with spaces between Chinese characters removed and common input slips
+    fixed ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
+    text = (text or "").strip()
+    if re.search(r"[\u4e00-\u9fff]", text):
+        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+    for slip, fix in load_lexicon().typos:
+        if slip in text:
+            text = text.replace(slip, fix)
+    return text
+
+
+def dictionary_phrases(lexicon: Lexicon) -> set:
+    """Every phrase of the lexicon jieba could keep whole: synonyms, names, ignored
+    look-alikes and body parts."""
+    words = set()
+    for sym in lexicon.symptoms.values():
+        words.update(sym.synonyms)
+        words.add(sym.name)
+    words.update(w for w, sid in lexicon.synonym_to_id.items() if sid == IGNORE)
+    for comp in lexicon.composites:
+        words.update(comp.body)
+    return words

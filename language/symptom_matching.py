@@ -1,0 +1,138 @@
+"""Where the symptoms of the lexicon are mentioned in a text.
+
+spaCy's `PhraseMatcher` finds every colloquial phrase and `Matcher` a body part + feeling
+with words in between ("嗓子有点疼", "嗓子不疼"), over the project's one Chinese pipeline
+(`get_nlp()`). jieba sometimes glues a negation to a word ("没发烧" stays split, "不疼"
+does not), so a character-level pass over the same lexicon catches what the token
+matchers cannot align; every candidate says which pass found it. The gap words are in
+data/language/matching.yml.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import List, Tuple
+
+from language.knowledge_files import words
+from language.symptom_lexicon import IGNORE, load_lexicon
+from language.zh_nlp import get_nlp
+
+ANY_GAP_CHARS = 8
+MAX_PATTERN_TOKENS = 8  # body + gap + feeling; longer token matches are not one complaint
+PATTERN_CHUNK_TOKENS = 64
+Candidate = Tuple[int, int, str, str, str]  # start, end, symptom, source (phrase | pattern | text), gap
+
+
+def gap_tokens() -> Tuple[str, ...]:
+    """Words that may sit between a body part and a feeling: "肚子一阵一阵的疼"."""
+    return tuple(words("gap_tokens"))
+
+
+def negation_prefixes() -> Tuple[str, ...]:
+    return tuple(words("negation_prefixes"))
+
+
+@dataclass(frozen=True)
+class _Matchers:
+    phrase: object
+    pattern: object
+    synonym_regex: "re.Pattern[str]"
+    composite_regex: Tuple[Tuple[str, "re.Pattern[str]"], ...]
+
+
+@functools.lru_cache(maxsize=None)
+def matchers() -> _Matchers:
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    lexicon = load_lexicon()
+    # get_nlp() loads data/lexicon/*.txt. Nothing is added to jieba here: the Rasa
+    # tokenizer shares jieba's dictionary, and tokens must not change after training.
+    nlp = get_nlp()
+    gaps = gap_tokens()
+    gap_chars = "".join(sorted({ch for tok in gaps for ch in tok}))
+
+    phrase = PhraseMatcher(nlp.vocab)
+    for sym in lexicon.symptoms.values():
+        phrase.add(sym.id, [nlp.make_doc(s) for s in sym.synonyms])
+    ignored = [w for w, sid in lexicon.synonym_to_id.items() if sid == IGNORE]
+    if ignored:
+        phrase.add(IGNORE, [nlp.make_doc(w) for w in ignored])
+
+    pattern = Matcher(nlp.vocab)
+    for index, comp in enumerate(lexicon.composites):
+        feelings = list(comp.feeling) + [neg + f for neg in negation_prefixes() for f in comp.feeling]
+        gap = {"IS_PUNCT": False, "OP": "*"} if comp.gap_any else {"TEXT": {"IN": list(gaps)}, "OP": "*"}
+        pattern.add(
+            f"{comp.symptom}#{index}",
+            [[{"TEXT": {"IN": list(comp.body)}}, gap, {"TEXT": {"IN": feelings}}]],
+        )
+
+    synonyms = sorted(lexicon.synonym_to_id, key=len, reverse=True)
+    synonym_regex = re.compile("|".join(re.escape(s) for s in synonyms))
+    composite_regex = []
+    for comp in lexicon.composites:
+        body = "|".join(re.escape(b) for b in sorted(comp.body, key=len, reverse=True))
+        feel = "|".join(re.escape(f) for f in sorted(comp.feeling, key=len, reverse=True))
+        gap = (rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any
+               else f"[{re.escape(gap_chars)}]{{0,6}}?")
+        composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{gap})(?:{feel})")))
+    return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex))
+
+
+def candidates(text: str) -> List[Candidate]:
+    """(start, end, symptom, source, gap) from the token matchers and the character pass."""
+    m = matchers()
+    lexicon = load_lexicon()
+    doc = get_nlp().make_doc(text)
+    found = []
+    for match_id, s, e in m.phrase(doc):
+        span = doc[s:e]
+        found.append((span.start_char, span.end_char, doc.vocab.strings[match_id], "phrase", ""))
+    # The pattern matcher runs on the doc in overlapping pieces: on a whole long text its
+    # "any gap" operator follows every body word to the end (quadratic time), and matches
+    # longer than MAX_PATTERN_TOKENS are dropped below anyway.
+    pattern_hits = []
+    for i in range(0, len(doc), PATTERN_CHUNK_TOKENS):
+        piece = doc[i:i + PATTERN_CHUNK_TOKENS + MAX_PATTERN_TOKENS]
+        pattern_hits += [(match_id, i + s, i + e) for match_id, s, e in m.pattern(piece)
+                         if s < PATTERN_CHUNK_TOKENS and e - s <= MAX_PATTERN_TOKENS]
+    prefixes = sorted(negation_prefixes(), key=len, reverse=True)
+    for match_id, s, e in pattern_hits:
+        span = doc[s:e]
+        if e - s > MAX_PATTERN_TOKENS or len(span.text) > ANY_GAP_CHARS + 8:
+            continue
+        label, index = doc.vocab.strings[match_id].split("#")
+        gap = "".join(t.text for t in doc[s + 1:e - 1])
+        last = doc[e - 1].text
+        neg = ""
+        if last not in lexicon.composites[int(index)].feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
+            neg = next((n for n in prefixes if last.startswith(n)), "")
+        found.append((span.start_char, span.end_char, label, "pattern", gap + neg))
+    # reach[i]: the furthest end of a token match starting at or before i, so "inside
+    # one token match" is one lookup.
+    reach = [0] * (len(text) + 1)
+    for s, e, *_ in found:
+        reach[s] = max(reach[s], e)
+    for i in range(1, len(reach)):
+        reach[i] = max(reach[i], reach[i - 1])
+    for hit in m.synonym_regex.finditer(text):
+        if reach[hit.start()] < hit.end():
+            found.append((hit.start(), hit.end(), lexicon.synonym_to_id[hit.group()], "text", ""))
+    for symptom, regex in m.composite_regex:
+        for hit in regex.finditer(text):
+            if reach[hit.start()] < hit.end():
+                found.append((hit.start(), hit.end(), symptom, "text", hit.group("gap")))
+    return found
+
+
+def select(cands: List[Candidate]) -> List[Candidate]:
+    """Longest non-overlapping matches; the token matchers win ties."""
+    rank = {"phrase": 0, "pattern": 1, "text": 2}
+    chosen: List[Candidate] = []
+    taken = bytearray(max((c[1] for c in cands), default=0))
+    for cand in sorted(cands, key=lambda c: (-(c[1] - c[0]), rank[c[3]], c[0])):
+        if not any(taken[cand[0]:cand[1]]):
+            chosen.append(cand)
+            taken[cand[0]:cand[1]] = b"\x01" * (cand[1] - cand[0])
+    return sorted(chosen, key=lambda c: c[0])

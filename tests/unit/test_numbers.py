@@ -1,0 +1,50 @@
+"""One reader of numbers for symptoms, dates and picks (language/numbers.py). Dates,
+ordinals and the symptom reader used to read 几 / 半 / 百, full-width digits and 两
+differently; these cases pin the one answer."""
+import datetime as dt
+
+import pytest
+
+from language.dates import _impossible_month_day
+from language.measures import parse_duration
+from language.numbers import cn_number, whole_number
+from language.ordinals import parse_ordinal
+from language.patient_facts import parse_age_months
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1", 1), ("12", 12), ("38.5", 38.5), ("１２", 12), ("３", 3),  # digits, half and full width
+        ("一", 1), ("两", 2), ("俩", 2), ("零", 0), ("〇", 0),
+        ("十", 10), ("十二", 12), ("二十", 20), ("二十一", 21), ("三十", 30), ("三十九", 39),
+        ("百", 100), ("一百", 100), ("一百二十", 120), ("两百", 200),
+        ("半", 0.5), ("几", 3), ("好几", 4), ("十几", 15), ("二十几", 25),
+        ("两三", 3), ("三四", 4),  # a range reads as its larger end
+        (" 五 ", 5),
+        ("", None), ("abc", None), ("几十", None), ("三天", None), (None, None),
+    ],
+)
+def test_cn_number(text, value):
+    assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("12", 12), ("１２", 12), ("十二", 12), ("两", 2), ("〇", 0), ("半", None), ("1.5", None), ("", None)],
+)
+def test_whole_number(text, value):
+    assert whole_number(text) == value
+    assert value is None or isinstance(whole_number(text), int)
+
+
+def test_dates_ordinals_and_durations_read_numbers_alike():
+    today = dt.date(2026, 3, 1)
+    assert _impossible_month_day("２月３０日", today) == "２月３０日"
+    assert _impossible_month_day("二月三十日", today) == "二月三十日"
+    assert _impossible_month_day("二月二十八日", today) is None
+    assert parse_ordinal("第１２个") == 11 and parse_ordinal("第十二个") == 11 and parse_ordinal("第两个") == 1
+    assert parse_duration("头疼１２天") == parse_duration("头疼十二天") == 12
+    assert parse_duration("咳嗽两三天") == 3
+    assert parse_duration("发烧半天") == 0.5
+    assert parse_age_months("孩子十几个月") == 15
