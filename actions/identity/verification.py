@@ -66,7 +66,6 @@ def identity_slots(tracker: Tracker) -> List[str]:
     return [] if verified_card(tracker) else list(IDENTITY_SLOTS)
 
 
-
 def forget(tracker: Tracker) -> List[EventType]:
     """Drop every identity slot, including the values Rasa re-sends as candidates when
     a form starts: kept, they would end the form at once (or be re-validated)."""
