@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from actions.faq.similarity import compact as _compact, dice as _dice, filler_characters, grams as _grams
 from language.words import has_words
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,6 @@ MIN_EXAMPLES = 8
 MAX_ANSWER_LINES = 6
 HOT_RANGE = (3, 5)
 
-# Characters that carry no topic ("怎么办", "可以吗"): left out of the overlap score so
-# that "医保卡丢了怎么办" is matched on 医保卡/丢, not on 怎么办.
-_FILLER = set("的了吗么呢吧啊呀哦嘛怎么样什哪里儿个这那是在有没不能可以要会去来我你您他她它们请问一想就还办弄都和跟与给把被让吗？?，,。.！!、 ")
 _CJK_SPACE = re.compile(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
@@ -175,7 +173,8 @@ class FaqCatalog:
 
     def _keyword_scores(self, text: str) -> Dict[str, float]:
         compact = _compact(text)
-        topic = [ch for ch in compact if ch not in _FILLER]
+        filler = filler_characters()
+        topic = [ch for ch in compact if ch not in filler]
         scores: Dict[str, float] = {}
         for word, keys in self.keywords.items():
             if not word or word not in compact:
@@ -387,24 +386,6 @@ def is_vague(text: str) -> bool:
 
 def validate() -> List[str]:
     return get_catalog().validate()
-
-
-# ---- text helpers ----------------------------------------------------------------
-
-def _compact(text: str) -> str:
-    return re.sub(r"[\s\W_]+", "", text or "").lower()
-
-
-def _grams(text: str) -> frozenset:
-    """Character unigrams and bigrams of the topic-bearing characters."""
-    chars = [ch for ch in _compact(text) if ch not in _FILLER]
-    grams = set(chars)
-    grams.update(a + b for a, b in zip(chars, chars[1:]))
-    return frozenset(grams)
-
-
-def _dice(a: frozenset, b: frozenset) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 @functools.lru_cache(maxsize=None)

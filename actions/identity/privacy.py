@@ -18,9 +18,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import hospital, say_hospital_error
-from hospital.interface import HospitalError
-from actions.identity import verified_card
+from actions.common import UsesHospital, say_hospital_error
+from hospital.interface import HospitalError, HospitalSystems
+from actions.identity.verification import verified_card
 from chat_store import database
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,14 @@ def confirmed(tracker: Tracker) -> bool:
     return False
 
 
-def conversations_of(card_no: str, current: str) -> List[str]:
+def conversations_of(hospital: HospitalSystems, card_no: str, current: str) -> List[str]:
     """This conversation and every one in which the card was verified or used."""
     found = {current}
-    found.update(entry.get("conversation_id") for entry in hospital().audit_entries(card_no))
+    found.update(entry.get("conversation_id") for entry in hospital.audit_entries(card_no))
     return sorted(c for c in found if c)
 
 
-class ForgetConversations(Action):
+class ForgetConversations(UsesHospital, Action):
     def name(self) -> Text:
         return "action_forget_conversations"
 
@@ -65,7 +65,7 @@ class ForgetConversations(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         try:
-            conversations = conversations_of(card, tracker.sender_id)
+            conversations = conversations_of(self.hospital, card, tracker.sender_id)
             # Counted for the patient: those with something left to delete (older ones
             # may have been purged already), and this one.
             deleted = database.stored_conversations(conversations) | {tracker.sender_id}

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Optional
 
+from actions.reports.words import phrase
 from knowledge import Analyte
 from language import symptoms as sx
 
@@ -51,8 +52,9 @@ def _verdict(analyte: Analyte, value: float, sex: str, age: float) -> str:
     return ("mild_" if beyond <= MILD_SHARE * width else "marked_") + ("high" if flag == "↑" else "low")
 
 
-_DEGREE = {"mild_high": "轻度偏高", "marked_high": "明显偏高", "mild_low": "轻度偏低", "marked_low": "明显偏低",
-           "normal": "在参考范围内"}
+def _degree(verdict: str) -> str:
+    """轻度偏高 … 在参考范围内 (data/knowledge/report_words.yml)."""
+    return phrase(verdict)
 
 
 def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
@@ -63,15 +65,16 @@ def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
     sexes = [typed.sex] if typed.sex in analyte.sexes else list(analyte.sexes)
     ranges = {sex: analyte.reference_for(sex, age) for sex in sexes}
     if len(set(ranges.values())) > 1:  # the range depends on a sex the message does not say
-        verdicts = {sex: _DEGREE[_verdict(analyte, typed.value, sex, age)] for sex in sexes}
+        verdicts = {sex: _degree(_verdict(analyte, typed.value, sex, age)) for sex in sexes}
         return dict(response="utter_lab_value_by_sex", analyte=analyte.name, value=value,
                     male_range=analyte.reference_text("男", age), female_range=analyte.reference_text("女", age),
                     male_verdict=verdicts["男"], female_verdict=verdicts["女"])
     sex = sexes[0]
     if typed.age is not None and typed.age < 18:
-        whom = f"{typed.age:g} 岁儿童"
+        whom = phrase("child", age=f"{typed.age:g}")
     else:
-        whom = ("成人" if typed.age is None else f"{typed.age:g} 岁") + (f"{sex}性" if typed.sex else "")
+        whom = (phrase("adult") if typed.age is None else phrase("age", age=f"{typed.age:g}")) + (
+            phrase("sex", sex=sex) if typed.sex else "")
     evaluation = analyte.evaluate(typed.value, sex, age)
     common = {"analyte": analyte.name, "value": value, "range": analyte.reference_text(sex, age), "whom": whom,
               "next_step": analyte.next_step}
@@ -82,7 +85,7 @@ def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
     if verdict == "normal":
         return dict(response="utter_lab_value_normal", **common)
     if verdict.endswith("high"):
-        return dict(response="utter_lab_value_high", degree=_DEGREE[verdict], meaning=analyte.meaning("↑") or "",
+        return dict(response="utter_lab_value_high", degree=_degree(verdict), meaning=analyte.meaning("↑") or "",
                     **common)
-    return dict(response="utter_lab_value_low", degree=_DEGREE[verdict], meaning=analyte.meaning("↓") or "",
+    return dict(response="utter_lab_value_low", degree=_degree(verdict), meaning=analyte.meaning("↓") or "",
                 **common)

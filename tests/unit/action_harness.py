@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Every module that looks the hospital or today's date up by a module-level name.
-_HOSPITAL_USERS = ("actions.common", "actions.booking", "actions.identity")
+_HOSPITAL_USERS = ("actions.common", "actions.booking")
 _TODAY_USERS = ("actions.common", "actions.booking")
 
 
@@ -80,7 +80,7 @@ def vouched(slots: Dict[str, Any], sender_id: str) -> Dict[str, Any]:
     """A `verified_card` given without `verified_at` gets the fresh stamp the action
     server gives on verification (as in a real conversation). Give `verified_at`
     explicitly (None, stale, forged) to test what happens without one."""
-    from actions.identity import stamp
+    from actions.identity.verification import stamp
 
     if slots.get("verified_card") and "verified_at" not in slots:
         return {**slots, "verified_at": stamp(sender_id, slots["verified_card"])}
@@ -117,7 +117,19 @@ def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def texts(dispatcher: CollectingDispatcher) -> List[str]:
-    return [m.get("text") or "" for m in dispatcher.messages]
+    """Every message as the patient reads it: a response filled in as Rasa fills it."""
+    return [m.get("text") or rendered(m) for m in dispatcher.messages]
+
+
+def rendered(message: Dict[str, Any]) -> str:
+    """The text of the domain response a message names, with its variables ("" for none)."""
+    from rasa.core.nlg.interpolator import interpolate_text
+
+    if not message.get("response"):
+        return ""
+    variations = _domain()["responses"][message["response"]]
+    plain = [v for v in variations if not v.get("condition")] or variations
+    return interpolate_text(plain[0]["text"], message)
 
 
 def responses(dispatcher: CollectingDispatcher) -> List[str]:

@@ -1,9 +1,9 @@
 """Additions to tests/unit/action_harness.py for the reports and privacy tests:
 trackers built from any list of events (prefilled slot candidates, several user
-turns), the hospital patched in actions.reports too, and custom payloads.
+turns), and custom payloads.
 
     tracker = make_tracker(user("查报告", "check_report"), slots={"verified_card": card})
-    dispatcher, events = await run(ShowReports(), tracker)
+    dispatcher, events = await run(ShowReports(hospital=hospital), tracker)
 
 Each `run` gets a fresh CollectingDispatcher and the real domain.
 """
@@ -16,17 +16,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from tests.unit.action_harness import (  # noqa: F401
     PROJECT_ROOT, _domain, domain, responses, slot_events, texts, user, vouched)
-
-_HOSPITAL_USERS = ("actions.common", "actions.reports", "actions.identity")
-
-
-def use_hospital(monkeypatch, hospital) -> None:
-    """Every `hospital()` the reports and identity actions call returns `hospital`."""
-    import importlib
-
-    for module in _HOSPITAL_USERS:
-        monkeypatch.setattr(importlib.import_module(module), "hospital", lambda: hospital)
-
 
 def bot(text: str) -> Dict[str, Any]:
     return {"event": "bot", "text": text}

@@ -6,7 +6,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import AnswerFaq, DidYouMean
+from actions.faq.answering import AnswerFaq
+from actions.faq.fallback import DidYouMean
+from tests.unit.action_harness import texts
 
 
 def action(name):
@@ -45,7 +47,7 @@ async def test_a_miss_after_something_understood_is_a_first_miss_again():
     understood = MISSED + [user("挂号"), action("action_booking_start"), action("action_listen")]
     dispatcher = CollectingDispatcher()
     await DidYouMean().run(dispatcher, tracker("医保", before=understood), {})
-    assert "您是不是想问" in dispatcher.messages[0]["text"]
+    assert "您是不是想问" in texts(dispatcher)[0]
 
 
 async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
@@ -75,7 +77,7 @@ async def test_an_unsure_hospital_answer_without_symptoms_suggests_questions():
     t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
     dispatcher = CollectingDispatcher()
     assert await AnswerFaq().run(dispatcher, t, {}) == []
-    assert dispatcher.messages[0]["text"] == "您是不是想问："
+    assert texts(dispatcher)[0] == "您是不是想问："
 
 
 async def test_a_knowledge_question_about_a_danger_says_when_to_go_to_the_emergency_room():

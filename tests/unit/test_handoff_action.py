@@ -7,7 +7,7 @@ import re
 from rasa_sdk.events import ActiveLoop, SlotSet
 
 from actions.handoff import Handoff, mask
-from tests.unit.action_harness import Harness, tracker, user
+from tests.unit.action_harness import Harness, texts, tracker, user
 
 
 def test_every_run_of_three_or_more_digits_is_hidden():
@@ -22,10 +22,9 @@ def test_every_run_of_three_or_more_digits_is_hidden():
 
 async def test_handoff_opens_a_masked_ticket_and_hands_the_conversation_to_staff(monkeypatch, hospital, today):
     h = Harness(monkeypatch, hospital, today)
-    monkeypatch.setattr("actions.handoff.hospital", lambda: hospital)
     history = [user("我的卡号是1000001，验证码 482913", "provide_identity")]
-    dispatcher, events = await h.run(Handoff(), tracker("转人工", "human_handoff", history=history, active_loop=None))
+    dispatcher, events = await h.run(h.build(Handoff), tracker("转人工", "human_handoff", history=history, active_loop=None))
     assert events == [ActiveLoop(None), SlotSet("handoff_active", True)]
     (ticket,) = hospital.handoff_tickets(status="open")
     assert "1000001" not in ticket.summary and "482913" not in ticket.summary and "转人工" in ticket.summary
-    assert f"工单号 {ticket.id}" in dispatcher.messages[0]["text"]
+    assert f"工单号 {ticket.id}" in texts(dispatcher)[0]

@@ -8,10 +8,13 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 
-from actions import identity
+from actions.identity import verification
 from actions.common import FORM_INTERRUPTIONS
-from actions.identity import AfterIdentity, Logout, ValidateVerifyForm, identity_slots, stamp, verified_card
-from actions.reports import ShowReports
+from actions.identity.form import ValidateVerifyForm
+from actions.identity.gated import AfterIdentity
+from actions.identity.logout import Logout
+from actions.identity.verification import identity_slots, stamp, verified_card
+from actions.reports.listing import ShowReports
 from hospital.demo.scenario import demo_patients
 from tests.unit.action_harness import (PROJECT_ROOT, Harness, button_payloads, domain, parse_data, responses,
                                        slot_events, texts, tracker, user)
@@ -44,7 +47,7 @@ def h(monkeypatch, hospital, today):
 def clock(monkeypatch):
     """The action server's clock (epoch seconds), moved by hand."""
     now = [1_800_000_000.0]
-    monkeypatch.setattr(identity, "clock", lambda: now[0])
+    monkeypatch.setattr(verification, "clock", lambda: now[0])
 
     class Clock:
         def advance(self, seconds):
@@ -63,7 +66,7 @@ def wrong_last4():
 async def answer(h, text, intent="provide_identity", requested="identity_secret", card=CARD, **slots):
     slots.setdefault("card_no", card if requested == "identity_secret" else None)
     t = tracker(text, intent, slots=slots, requested=requested, active_loop="verify_form")
-    return await h.run(ValidateVerifyForm(), t)
+    return await h.run(h.build(ValidateVerifyForm), t)
 
 
 def conversation(text, intent, sender, client=None, **slots):
@@ -77,7 +80,7 @@ def conversation(text, intent, sender, client=None, **slots):
 
 
 async def test_required_slots_until_verified(h):
-    form = ValidateVerifyForm()
+    form = h.build(ValidateVerifyForm)
     unverified = tracker("", "list_appointments", active_loop="verify_form")
     verified = tracker("", "list_appointments", slots={"verified_card": CARD}, active_loop="verify_form")
     assert await form.required_slots([], None, unverified, domain()) == ["card_no", "identity_secret"]
@@ -101,7 +104,7 @@ async def test_every_card_gets_the_same_next_step(h, card):
 
 async def test_an_unknown_card_fails_like_a_wrong_secret(h):
     async def tries(secret, card, sender):
-        form = ValidateVerifyForm()
+        form = h.build(ValidateVerifyForm)
         return [said((await h.run(form, conversation(secret, "provide_identity", sender, card_no=card)))[0])
                 for _ in range(5)]
 
@@ -213,7 +216,7 @@ async def test_a_wrong_code_counts_as_a_failure(h, hospital):
 
 
 async def test_one_conversation_cannot_walk_through_the_cards(h):
-    form = ValidateVerifyForm()
+    form = h.build(ValidateVerifyForm)
     for card in ("1000010", "1000011", "1000012", "1000013", "1000014"):
         dispatcher, _ = await h.run(form, conversation("0000", "provide_identity", "walker", card_no=card))
     assert responses(dispatcher) == ["utter_identity_locked"]
@@ -224,7 +227,7 @@ async def test_one_conversation_cannot_walk_through_the_cards(h):
 
 
 async def test_one_client_cannot_walk_through_the_cards_in_new_conversations(h):
-    form = ValidateVerifyForm()
+    form = h.build(ValidateVerifyForm)
     for i in range(20):
         await h.run(form, conversation("0000", "provide_identity", f"c{i}", client="203.0.113.9",
                                        card_no=str(1000010 + i)))
@@ -237,7 +240,7 @@ async def test_one_client_cannot_walk_through_the_cards_in_new_conversations(h):
 
 
 def test_the_client_address_is_read_from_the_message_metadata():
-    from actions.identity import client_of
+    from actions.identity.patient import client_of
 
     assert client_of(conversation("0000", "provide_identity", "s", client="203.0.113.9")) == "203.0.113.9"
     on_parse_data = conversation("0000", "provide_identity", "s")
@@ -249,7 +252,7 @@ def test_the_client_address_is_read_from_the_message_metadata():
 async def test_naming_another_card_needs_that_card_verified(h):
     t = tracker("帮我查1000001的预约", "list_appointments", slots={"verified_card": CARD},
                 active_loop="verify_form")
-    _, events = await h.run(ValidateVerifyForm(), t)
+    _, events = await h.run(h.build(ValidateVerifyForm), t)
     # The other card's verification is forgotten; verify_form's required slots are the
     # domain's again, so Rasa asks for the card.
     assert slot_events(events) == {"verified_card": None, "verified_at": None, "card_no": None,
@@ -267,19 +270,19 @@ async def test_ten_idle_minutes_end_the_verification(h, clock):
     clock.advance(61)
     stale = tracker("查报告", "check_report", slots=slots, active_loop="verify_form")
     assert verified_card(stale) is None and identity_slots(stale) == ["card_no", "identity_secret"]
-    dispatcher, events = await h.run(ValidateVerifyForm(), stale)
+    dispatcher, events = await h.run(h.build(ValidateVerifyForm), stale)
     assert responses(dispatcher) == ["utter_identity_expired"]
     assert {k: v for k, v in slot_events(events).items() if k != "requested_slot"} == {
         "verified_card": None, "verified_at": None, "card_no": None, "identity_secret": None,
         "code_sent": None}
-    shown, events = await h.run(AfterIdentity(), tracker("查报告", "check_report", slots=slots, active_loop=None))
+    shown, events = await h.run(h.build(AfterIdentity), tracker("查报告", "check_report", slots=slots, active_loop=None))
     assert (shown.messages, events) == ([], [])
 
 
 async def test_using_the_verification_keeps_it_alive(h, clock):
     slots = {"verified_card": CARD, "verified_at": stamp("qa-user", CARD)}
     clock.advance(8 * 60)
-    _, events = await h.run(AfterIdentity(), tracker("我的预约", "list_appointments", slots=slots, active_loop=None))
+    _, events = await h.run(h.build(AfterIdentity), tracker("我的预约", "list_appointments", slots=slots, active_loop=None))
     renewed = slot_events(events)["verified_at"]
     assert renewed == stamp("qa-user", CARD)
     clock.advance(8 * 60)  # 16 minutes after verifying, 8 after the last use
@@ -299,7 +302,7 @@ async def test_a_verified_card_this_server_did_not_vouch_for_opens_nothing(h, ho
         verified_at = stamp("qa-user", "1000001")
     slots = {"verified_card": CARD, "verified_at": verified_at}
     before = len(hospital.audit_entries())
-    for action, intent in ((AfterIdentity(), "check_report"), (ShowReports(), "check_report")):
+    for action, intent in ((h.build(AfterIdentity), "check_report"), (h.build(ShowReports), "check_report")):
         dispatcher, events = await h.run(action, tracker("查报告", intent, slots=slots, active_loop=None))
         assert (dispatcher.messages, events) == ([], [])
     assert len(hospital.audit_entries()) == before
@@ -308,7 +311,7 @@ async def test_a_verified_card_this_server_did_not_vouch_for_opens_nothing(h, ho
 async def test_logout_forgets_the_person_and_ends_any_flow(h):
     t = tracker("退出", "logout", slots={"verified_card": CARD, "card_no": CARD, "department": "心血管内科"},
                 active_loop="booking_form")
-    dispatcher, events = await h.run(Logout(), t)
+    dispatcher, events = await h.run(h.build(Logout), t)
     assert responses(dispatcher) == ["utter_logged_out"]
     assert events == [{"event": "active_loop", "timestamp": None, "name": None},
                       {"event": "reset_slots", "timestamp": None}]
@@ -339,7 +342,7 @@ async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
     [appointment] = hospital.appointments(card)
     t = tracker("1234", "provide_identity", slots={"verified_card": card}, active_loop=None,
                 history=[user("我约了哪些号", "list_appointments"), user("1000001", "provide_identity")])
-    dispatcher, events = await h.run(AfterIdentity(), t)
+    dispatcher, events = await h.run(h.build(AfterIdentity), t)
     assert events == []
     assert texts(dispatcher) == [
         f"陈**，您有 1 个待就诊的预约：\n\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
@@ -353,18 +356,18 @@ async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
 async def test_after_identity_with_nothing_booked(h):
     t = tracker("5678", "provide_identity", slots={"verified_card": CARD}, active_loop=None,
                 history=[user("查一下我的预约", "list_appointments")])
-    dispatcher, _ = await h.run(AfterIdentity(), t)
+    dispatcher, _ = await h.run(h.build(AfterIdentity), t)
     assert texts(dispatcher) == ["赵**，您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。"]
     assert button_payloads(dispatcher) == ["我要挂号"]
 
 
 async def test_after_identity_without_a_gated_task(h):
     t = tracker("5678", "provide_identity", slots={"verified_card": CARD}, active_loop=None)
-    dispatcher, _ = await h.run(AfterIdentity(), t)
+    dispatcher, _ = await h.run(h.build(AfterIdentity), t)
     assert responses(dispatcher) == ["utter_anything_else"]
 
 
 async def test_after_identity_does_nothing_unverified(h):
     t = tracker("5678", "provide_identity", active_loop=None, history=[user("我的预约", "list_appointments")])
-    dispatcher, events = await h.run(AfterIdentity(), t)
+    dispatcher, events = await h.run(h.build(AfterIdentity), t)
     assert (dispatcher.messages, events) == ([], [])

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.identity import privacy
 from security import keys
 from hospital.interface import SystemUnavailable
-from actions.identity import AfterIdentity
+from actions.identity.gated import AfterIdentity
 from chat_store import database
 from chat_store.tracker_store import EncryptedSQLTrackerStore
 from tests.unit.action_harness import PROJECT_ROOT, Harness, responses, tracker, user
@@ -68,10 +68,8 @@ def chats(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def audit(monkeypatch):
-    trail = AuditTrail()
-    monkeypatch.setattr(privacy, "hospital", lambda: trail)
-    return trail
+def audit():
+    return AuditTrail()
 
 
 def pending(url):
@@ -88,7 +86,7 @@ async def test_confirmed_forget_me_deletes_every_conversation_of_the_card(monkey
         for sender in ("earlier-chat", CURRENT, "someone-else"):
             connection.execute(database.events.insert().values(sender_id=sender, type_name="user", data="{}"))
     h = Harness(monkeypatch, hospital, today)
-    dispatcher, events = await h.run(AfterIdentity(), verified_after(CONFIRMED))
+    dispatcher, events = await h.run(AfterIdentity(hospital=audit), verified_after(CONFIRMED))
 
     assert responses(dispatcher) == ["utter_forget_me_done"]
     assert dispatcher.messages[0]["conversations"] == 2  # the patient is told what was there
@@ -107,7 +105,7 @@ async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(mo
         saved.update(UserUttered("我头疼", {"name": "describe_symptoms", "confidence": 1.0}))
         await store.save(saved)
 
-    await Harness(monkeypatch, hospital, today).run(AfterIdentity(), verified_after(CONFIRMED))
+    await Harness(monkeypatch, hospital, today).run(AfterIdentity(hospital=audit), verified_after(CONFIRMED))
     this_turn = await store.retrieve(CURRENT)
     this_turn.update(ActionExecuted("action_after_identity"))
     this_turn.update(BotUttered("已经为您删除了聊天记录"))
@@ -128,13 +126,13 @@ async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(mo
     ids=["declined", "never-asked"],
 )
 async def test_nothing_is_deleted_without_a_yes_to_the_question(monkeypatch, hospital, today, chats, audit, history):
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(), verified_after(history))
+    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(hospital=audit), verified_after(history))
     assert responses(dispatcher) == ["utter_anything_else"]
     assert pending(chats) == []
 
 
 async def test_hospital_down_deletes_nothing_and_says_so(monkeypatch, hospital, today, chats):
-    monkeypatch.setattr(privacy, "hospital", lambda: AuditTrail(error=SystemUnavailable("医院系统暂时连接不上。")))
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(), verified_after(CONFIRMED))
+    down = AuditTrail(error=SystemUnavailable("医院系统暂时连接不上。"))
+    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(hospital=down), verified_after(CONFIRMED))
     assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
     assert pending(chats) == []

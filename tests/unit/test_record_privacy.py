@@ -11,8 +11,12 @@ from rasa.shared.core.domain import Domain
 
 from hospital.interface import NotFound, SystemUnavailable
 from hospital.demo.scenario import demo_patients
-from actions.identity import AfterIdentity, ValidateVerifyForm, identity_slots
-from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
+from actions.identity.form import ValidateVerifyForm
+from actions.identity.gated import AfterIdentity
+from actions.identity.verification import identity_slots
+from actions.reports.explaining import ExamPreparation, LabMeaning
+from actions.reports.listing import ShowReports
+from actions.reports.opening import ShowReport
 from tests.unit.reports_harness import (
     PROJECT_ROOT,
     action,
@@ -26,18 +30,11 @@ from tests.unit.reports_harness import (
     slot,
     slot_events,
     texts,
-    use_hospital,
     user,
 )
 
 A, B, C = demo_patients()[0], demo_patients()[1], demo_patients()[2]
 NOT_FOUND = "没有找到这份报告。只能查看您本人的报告，请说“查报告”看看您的报告列表。"
-
-
-@pytest.fixture(autouse=True)
-def _hospital(monkeypatch, hospital):
-    use_hospital(monkeypatch, hospital)
-    return hospital
 
 
 def b_lab(hospital):
@@ -74,7 +71,7 @@ async def test_open_report_with_another_patients_id_is_refused(hospital, kind):
     foreign = b_lab(hospital).id if kind == "lab" else b_exam(hospital).id
     tracker = as_a("打开这份报告", "open_report", f"{kind}:{foreign}")
 
-    dispatcher, events = await run(ShowReport(), tracker)
+    dispatcher, events = await run(ShowReport(hospital=hospital), tracker)
 
     assert events == []
     assert texts(dispatcher) == [NOT_FOUND]
@@ -96,7 +93,7 @@ async def test_open_report_with_another_patients_id_is_refused(hospital, kind):
 async def test_tampered_report_ids_show_nothing(hospital, report_id):
     tracker = as_a("打开", "open_report", report_id.format(lab=b_lab(hospital).id))
 
-    dispatcher, _ = await run(ShowReport(), tracker)
+    dispatcher, _ = await run(ShowReport(hospital=hospital), tracker)
 
     assert texts(dispatcher) == [NOT_FOUND]
     shows_nothing_of(dispatcher, hospital, B.card_no)
@@ -105,7 +102,7 @@ async def test_tampered_report_ids_show_nothing(hospital, report_id):
 async def test_opening_by_name_only_looks_among_ones_own_reports(hospital):
     # A has no 甲功 order; B has one. Naming it must not reach B's.
     assert not any(o.panel == "甲功" for o in hospital.lab_orders(A.card_no))
-    dispatcher, _ = await run(ShowReport(), as_a("看下甲功的结果", "open_report"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), as_a("看下甲功的结果", "open_report"))
 
     assert texts(dispatcher) == ["请问想看哪一份报告？可以说“查报告”看看您的全部报告。"]
     shows_nothing_of(dispatcher, hospital, B.card_no)
@@ -121,7 +118,7 @@ async def test_open_report_before_verification_shows_nothing(hospital, kind):
                            slots={"card_no": A.card_no})  # a typed card is not a verified one
 
     before = len(hospital.audit_entries())
-    dispatcher, events = await run(ShowReport(), tracker)
+    dispatcher, events = await run(ShowReport(hospital=hospital), tracker)
 
     assert events == [] and dispatcher.messages == []
     assert len(hospital.audit_entries()) == before  # no record was even looked up
@@ -129,7 +126,7 @@ async def test_open_report_before_verification_shows_nothing(hospital, kind):
 
 async def test_report_list_before_verification_shows_nothing(hospital):
     before = len(hospital.audit_entries())
-    dispatcher, events = await run(ShowReports(), make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no}))
+    dispatcher, events = await run(ShowReports(hospital=hospital), make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no}))
 
     assert events == [] and dispatcher.messages == []
     assert len(hospital.audit_entries()) == before
@@ -138,13 +135,13 @@ async def test_report_list_before_verification_shows_nothing(hospital):
 async def test_after_identity_does_nothing_without_verification(hospital):
     tracker = make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no, "identity_secret": "phone4:5678"})
 
-    dispatcher, events = await run(AfterIdentity(), tracker)
+    dispatcher, events = await run(AfterIdentity(hospital=hospital), tracker)
 
     assert events == [] and dispatcher.messages == []
 
 
 async def test_after_identity_runs_the_gated_task_once_verified(hospital):
-    dispatcher, _ = await run(AfterIdentity(), as_a("查报告", "check_report"))
+    dispatcher, _ = await run(AfterIdentity(hospital=hospital), as_a("查报告", "check_report"))
 
     assert all_text(dispatcher).startswith("陈**近期的报告：")
 
@@ -180,7 +177,7 @@ def form_turn(text: str, requested: str, **slots):
 async def test_right_phone_digits_set_verified_card(hospital):
     tracker = form_turn(A.phone_last4, "identity_secret", card_no=A.card_no)
 
-    dispatcher, events = await run(ValidateVerifyForm(), tracker)
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     slots = slot_events(events)
     assert slots.pop("verified_at")  # the server's stamp (see test_identity_actions)
@@ -192,7 +189,7 @@ async def test_right_phone_digits_set_verified_card(hospital):
 async def test_anything_but_a_verified_secret_leaves_verified_card_unset(hospital, secret):
     tracker = form_turn(secret, "identity_secret", card_no=A.card_no)
 
-    dispatcher, events = await run(ValidateVerifyForm(), tracker)
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     assert "verified_card" not in slot_events(events)
     assert slot_events(events).get("identity_secret") is None
@@ -204,7 +201,7 @@ async def test_a_code_sent_to_one_card_does_not_verify_another(hospital):
     code = hospital.sms_outbox(A.card_no)[-1]["code"]
     hospital.send_otp(B.card_no)
 
-    _, events = await run(ValidateVerifyForm(), form_turn(f"验证码{code}", "identity_secret", card_no=B.card_no))
+    _, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(f"验证码{code}", "identity_secret", card_no=B.card_no))
 
     assert "verified_card" not in slot_events(events)
 
@@ -214,7 +211,7 @@ async def test_verification_failing_in_the_hospital_leaves_verified_card_unset(h
         raise SystemUnavailable("医院系统暂时连接不上。")
 
     monkeypatch.setattr(hospital, "verify", down)
-    dispatcher, events = await run(ValidateVerifyForm(), form_turn(A.phone_last4, "identity_secret", card_no=A.card_no))
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(A.phone_last4, "identity_secret", card_no=A.card_no))
 
     assert "verified_card" not in slot_events(events)
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
@@ -222,7 +219,7 @@ async def test_verification_failing_in_the_hospital_leaves_verified_card_unset(h
 
 
 async def test_a_typed_card_number_alone_verifies_nothing(hospital):
-    _, events = await run(ValidateVerifyForm(), form_turn(B.card_no, "card_no"))
+    _, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(B.card_no, "card_no"))
 
     assert slot_events(events)["card_no"] == B.card_no
     assert "verified_card" not in slot_events(events)
@@ -252,7 +249,7 @@ def activation_with_prefilled(text: str, intent: str):
 async def test_asking_for_another_cards_reports_drops_verification_and_asks_for_that_card(hospital):
     tracker = activation_with_prefilled(f"帮我查下{C.card_no}的报告", "check_report")
 
-    dispatcher, events = await run(ValidateVerifyForm(), tracker)
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     slots = slot_events(events)
     assert slots["verified_card"] is None
@@ -264,14 +261,14 @@ async def test_asking_for_another_cards_reports_drops_verification_and_asks_for_
     assert dispatcher.messages == []
     # what follows sees no verified card
     after = make_tracker(user(f"帮我查下{C.card_no}的报告", "check_report"), slots={**tracker.slots, **slots})
-    shown, _ = await run(AfterIdentity(), after)
+    shown, _ = await run(AfterIdentity(hospital=hospital), after)
     assert shown.messages == []
 
 
 async def test_naming_ones_own_card_keeps_verification(hospital):
     tracker = activation_with_prefilled(f"帮我查下{A.card_no}的报告", "check_report")
 
-    _, events = await run(ValidateVerifyForm(), tracker)
+    _, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     assert "verified_card" not in slot_events(events)
     assert slot_events(events).get("requested_slot") is None  # nothing to ask: the form ends
@@ -280,7 +277,7 @@ async def test_naming_ones_own_card_keeps_verification(hospital):
 async def test_naming_another_card_in_an_open_report_message_also_drops_verification(hospital):
     tracker = activation_with_prefilled(f"打开{B.card_no}的血常规", "open_report")
 
-    _, events = await run(ValidateVerifyForm(), tracker)
+    _, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     assert slot_events(events)["verified_card"] is None
 
@@ -300,7 +297,7 @@ async def test_leaving_words_are_not_taken_as_a_wrong_card_or_secret(hospital, r
         active_loop="verify_form",
     )
 
-    dispatcher, events = await run(ValidateVerifyForm(), tracker)
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), tracker)
 
     assert requested not in slot_events(events)
     assert dispatcher.messages == []
@@ -311,10 +308,10 @@ async def test_leaving_words_are_not_taken_as_a_wrong_card_or_secret(hospital, r
 
 async def test_a_locked_card_stays_locked_even_with_the_right_secret(hospital):
     for _ in range(5):
-        _, events = await run(ValidateVerifyForm(), form_turn("0000", "identity_secret", card_no=B.card_no))
+        _, events = await run(ValidateVerifyForm(hospital=hospital), form_turn("0000", "identity_secret", card_no=B.card_no))
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
 
-    dispatcher, events = await run(ValidateVerifyForm(), form_turn(B.phone_last4, "identity_secret", card_no=B.card_no))
+    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(B.phone_last4, "identity_secret", card_no=B.card_no))
 
     assert "verified_card" not in slot_events(events)
     assert slot_events(events)["card_no"] is None
@@ -421,8 +418,8 @@ def test_every_record_read_is_audited_with_who_what_when(hospital):
 async def test_the_dialogue_audits_what_it_shows(hospital):
     before = len(hospital.audit_entries(A.card_no))
     lab = hospital.lab_orders(A.card_no)[1]
-    await run(ShowReports(), as_a("查报告", "check_report"))
-    await run(ShowReport(), as_a("打开", "open_report", f"lab:{lab.id}"))
+    await run(ShowReports(hospital=hospital), as_a("查报告", "check_report"))
+    await run(ShowReport(hospital=hospital), as_a("打开", "open_report", f"lab:{lab.id}"))
 
     entries = hospital.audit_entries(A.card_no)[before + 1:]
     # read_patient: the masked name that says whose records these are
@@ -437,16 +434,16 @@ async def test_the_dialogue_audits_what_it_shows(hospital):
 async def test_logs_of_a_full_report_flow_hold_no_personal_data(hospital, caplog):
     caplog.set_level(logging.DEBUG)
     card = C.card_no  # the critical-potassium patient: the richest flow
-    await run(ValidateVerifyForm(), form_turn(card, "card_no"))
-    await run(ValidateVerifyForm(), form_turn("1111", "identity_secret", card_no=card))  # one wrong try
-    await run(ValidateVerifyForm(), form_turn("发验证码", "identity_secret", card_no=card))
-    await run(ValidateVerifyForm(), form_turn(C.phone_last4, "identity_secret", card_no=card))
+    await run(ValidateVerifyForm(hospital=hospital), form_turn(card, "card_no"))
+    await run(ValidateVerifyForm(hospital=hospital), form_turn("1111", "identity_secret", card_no=card))  # one wrong try
+    await run(ValidateVerifyForm(hospital=hospital), form_turn("发验证码", "identity_secret", card_no=card))
+    await run(ValidateVerifyForm(hospital=hospital), form_turn(C.phone_last4, "identity_secret", card_no=card))
     verified = {"verified_card": card, "card_no": card, "identity_secret": "verified"}
-    await run(AfterIdentity(), make_tracker(user("查报告", "check_report"), slots=verified))
+    await run(AfterIdentity(hospital=hospital), make_tracker(user("查报告", "check_report"), slots=verified))
     for order in hospital.lab_orders(card):
-        await run(ShowReport(), make_tracker(user("打开", "open_report", [("report_id", f"lab:{order.id}")]), slots=verified))
+        await run(ShowReport(hospital=hospital), make_tracker(user("打开", "open_report", [("report_id", f"lab:{order.id}")]), slots=verified))
     for exam in hospital.imaging_exams(card):
-        await run(ShowReport(), make_tracker(user("打开", "open_report", [("report_id", f"imaging:{exam.id}")]), slots=verified))
+        await run(ShowReport(hospital=hospital), make_tracker(user("打开", "open_report", [("report_id", f"imaging:{exam.id}")]), slots=verified))
     await run(LabMeaning(), make_tracker(user("血钾高是什么原因", "ask_lab_meaning"), slots=verified))
     await run(ExamPreparation(), make_tracker(user("做CT要准备什么", "ask_exam_prep"), slots=verified))
 

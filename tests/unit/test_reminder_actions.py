@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from actions import reminders
+from actions.reminders import setting
 from language.dates import parse_moment
-from actions.reminders import DeliverReminder, SetReminder, reminder_note
+from actions.reminders.delivery import DeliverReminder
+from actions.reminders.setting import SetReminder, reminder_note
 from tests.unit.action_harness import Harness, responses, tracker
 
 CHAT = "qa-user"  # the conversation id action_harness.tracker uses
@@ -19,13 +20,13 @@ CARD = "1000005"
 @pytest.fixture
 def harness(monkeypatch, hospital, today):
     h = Harness(monkeypatch, hospital, today)
-    monkeypatch.setattr(reminders, "now", hospital.clock)  # 09:00 on the reference day
+    monkeypatch.setattr(setting, "now", hospital.clock)  # 09:00 on the reference day
     return h
 
 
 async def say(harness, text, slots=None):
     t = tracker(text, "set_reminder", slots=slots, active_loop=None)
-    dispatcher, events = await harness.run(SetReminder(), t)
+    dispatcher, events = await harness.run(harness.build(SetReminder), t)
     assert events == []
     return dispatcher
 
@@ -85,7 +86,7 @@ def test_short_day_names_are_read_as_the_day():
 
 async def deliver(harness, reminder_id):
     t = tracker("", "EXTERNAL_reminder", entities=[("reminder_id", str(reminder_id))], active_loop=None)
-    dispatcher, events = await harness.run(DeliverReminder(), t)
+    dispatcher, events = await harness.run(harness.build(DeliverReminder), t)
     assert events == []
     return dispatcher
 
@@ -121,10 +122,10 @@ async def test_another_conversations_reminder_is_not_shown(harness, hospital):
 
 
 async def test_logout_detaches_the_conversations_reminders(harness, hospital):
-    from actions.identity import Logout
+    from actions.identity.logout import Logout
 
     hospital.add_reminder(hospital.clock() + dt.timedelta(hours=1), "量血压", CHAT)
-    await harness.run(Logout(), tracker("换个人", "logout", active_loop=None))
+    await harness.run(harness.build(Logout), tracker("换个人", "logout", active_loop=None))
     assert hospital.reminders(CHAT) == []
 
 
@@ -145,7 +146,7 @@ def test_every_form_shows_a_due_reminder_and_then_goes_on():
                                              ("verify_form", "card_no")])
 async def test_forms_leave_a_due_reminder_to_its_rule(harness, form, requested):
     from actions.booking import ValidateBookingForm, ValidateCancelForm
-    from actions.identity import ValidateVerifyForm
+    from actions.identity.form import ValidateVerifyForm
 
     validation = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancelForm,
                   "verify_form": ValidateVerifyForm}[form]()

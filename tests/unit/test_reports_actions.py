@@ -10,16 +10,12 @@ import re
 import pytest
 
 from knowledge import find_analyte, find_exam, load_lab_tests
-from actions.reports import ExamPreparation, LabMeaning, ShowReport, ShowReports
-from tests.unit.reports_harness import all_text, make_tracker, payloads, run, texts, use_hospital, user
+from actions.reports.explaining import ExamPreparation, LabMeaning
+from actions.reports.listing import ShowReports
+from actions.reports.opening import ShowReport
+from tests.unit.reports_harness import all_text, make_tracker, payloads, run, texts, user
 
 MAN, WOMAN, CRITICAL, CHILD = "1000001", "1000002", "1000003", "1000004"
-
-
-@pytest.fixture(autouse=True)
-def _hospital(monkeypatch, hospital):
-    use_hospital(monkeypatch, hospital)
-    return hospital
 
 
 def verified(card: str, text: str, intent: str, report_id: str = None):
@@ -37,7 +33,7 @@ def exam_of(hospital, card: str, status: str):
 
 async def open_lab(hospital, card: str, panel: str):
     order = order_of(hospital, card, panel)
-    return await run(ShowReport(), verified(card, "打开这份报告", "open_report", f"lab:{order.id}"))
+    return await run(ShowReport(hospital=hospital), verified(card, "打开这份报告", "open_report", f"lab:{order.id}"))
 
 
 def row_for(dispatcher, name: str) -> dict:
@@ -49,7 +45,7 @@ def row_for(dispatcher, name: str) -> dict:
 
 
 async def test_list_shows_labs_and_imaging_with_status(hospital):
-    dispatcher, events = await run(ShowReports(), verified(MAN, "查一下我的报告", "check_report"))
+    dispatcher, events = await run(ShowReports(hospital=hospital), verified(MAN, "查一下我的报告", "check_report"))
 
     assert events == []
     assert len(dispatcher.messages) == 1
@@ -66,7 +62,7 @@ async def test_list_shows_labs_and_imaging_with_status(hospital):
 
 
 async def test_list_buttons_open_only_ready_lab_orders(hospital):
-    dispatcher, _ = await run(ShowReports(), verified(MAN, "查报告", "check_report"))
+    dispatcher, _ = await run(ShowReports(hospital=hospital), verified(MAN, "查报告", "check_report"))
 
     payloads_ = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     pending = order_of(hospital, MAN, "血常规")
@@ -87,15 +83,15 @@ async def test_list_buttons_open_only_ready_lab_orders(hospital):
         ("查报告", True, True),
     ],
 )
-async def test_list_filters_by_the_kind_named(text, labs, imaging):
-    dispatcher, _ = await run(ShowReports(), verified(MAN, text, "check_report"))
+async def test_list_filters_by_the_kind_named(hospital, text, labs, imaging):
+    dispatcher, _ = await run(ShowReports(hospital=hospital), verified(MAN, text, "check_report"))
 
     shown = all_text(dispatcher)
     assert ("血脂" in shown) is labs
     assert ("肝胆胰脾" in shown) is imaging
 
 
-async def test_list_uses_the_message_that_asked_not_the_last_one():
+async def test_list_uses_the_message_that_asked_not_the_last_one(hospital):
     # After the identity form the latest message is the phone digits; the kind comes
     # from the check_report message that started it.
     tracker = make_tracker(
@@ -104,7 +100,7 @@ async def test_list_uses_the_message_that_asked_not_the_last_one():
         user("5678", "provide_identity"),
         slots={"verified_card": MAN},
     )
-    dispatcher, _ = await run(ShowReports(), tracker)
+    dispatcher, _ = await run(ShowReports(hospital=hospital), tracker)
 
     assert "肝胆胰脾" in all_text(dispatcher)
     assert "血脂" not in all_text(dispatcher)
@@ -168,7 +164,7 @@ def _male_adult_with_blood_count(hospital):
 
 async def test_haemoglobin_range_is_the_mans_for_a_man_and_the_womans_for_a_woman(hospital):
     card, order = _male_adult_with_blood_count(hospital)
-    man, _ = await run(ShowReport(), verified(card, "打开", "open_report", f"lab:{order.id}"))
+    man, _ = await run(ShowReport(hospital=hospital), verified(card, "打开", "open_report", f"lab:{order.id}"))
     woman, _ = await open_lab(hospital, WOMAN, "血常规")
 
     assert row_for(man, "血红蛋白")["range"] == "130-175"
@@ -199,7 +195,7 @@ async def test_every_range_shown_matches_the_knowledge_for_the_patients_sex_and_
         for order in hospital.lab_orders(card):
             if order.status != "ready":
                 continue
-            dispatcher, _ = await run(ShowReport(), verified(card, "打开", "open_report", f"lab:{order.id}"))
+            dispatcher, _ = await run(ShowReport(hospital=hospital), verified(card, "打开", "open_report", f"lab:{order.id}"))
             rows = {r["name"]: r for r in payloads(dispatcher, "lab_report")[0]["results"]}
             for result in order.results:
                 analyte = catalogue.get(result.code)
@@ -231,13 +227,13 @@ async def test_pending_lab_order_says_when_it_is_expected(hospital):
 
 async def test_open_by_naming_the_panel(hospital):
     tracker = make_tracker(user("看一下血常规的结果", "open_report"), slots={"verified_card": WOMAN})
-    dispatcher, _ = await run(ShowReport(), tracker)
+    dispatcher, _ = await run(ShowReport(hospital=hospital), tracker)
 
     assert payloads(dispatcher, "lab_report")[0]["title"] == "血常规"
 
 
-async def test_open_without_saying_which_asks_back():
-    dispatcher, _ = await run(ShowReport(), verified(WOMAN, "打开最新的那份报告", "open_report"))
+async def test_open_without_saying_which_asks_back(hospital):
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(WOMAN, "打开最新的那份报告", "open_report"))
 
     assert texts(dispatcher) == ["请问想看哪一份报告？可以说“查报告”看看您的全部报告。"]
 
@@ -247,7 +243,7 @@ async def test_open_without_saying_which_asks_back():
 
 async def test_ready_imaging_gives_the_conclusion(hospital):
     exam = exam_of(hospital, MAN, "ready")
-    dispatcher, _ = await run(ShowReport(), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
 
     assert texts(dispatcher) == [
         "陈**的超声 肝胆胰脾 报告结论：\n轻度脂肪肝。\n检查报告需要结合症状由医生解读，请带着报告复诊。"
@@ -256,14 +252,14 @@ async def test_ready_imaging_gives_the_conclusion(hospital):
 
 async def test_imaging_waiting_for_its_report_says_when(hospital):
     exam = exam_of(hospital, CRITICAL, "pending_report")
-    dispatcher, _ = await run(ShowReport(), verified(CRITICAL, "打开", "open_report", f"imaging:{exam.id}"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(CRITICAL, "打开", "open_report", f"imaging:{exam.id}"))
 
     assert texts(dispatcher) == ["王**的CT 头颅已经做完，报告预计 11月24日 16:00 出。"]
 
 
 async def test_scheduled_imaging_gives_time_place_and_preparation(hospital):
     exam = exam_of(hospital, MAN, "scheduled")
-    dispatcher, _ = await run(ShowReport(), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(MAN, "打开", "open_report", f"imaging:{exam.id}"))
 
     text = all_text(dispatcher)
     assert text.startswith("陈**的CT 上腹部预约在 11月27日 14:30，地点：医技楼负1楼放射科。")
@@ -272,8 +268,8 @@ async def test_scheduled_imaging_gives_time_place_and_preparation(hospital):
 
 
 @pytest.mark.parametrize("text", ["把B超的结论给我看看", "看看超声报告", "给我看下彩超的结果"])
-async def test_open_imaging_by_the_patients_word_for_it(text):
-    dispatcher, _ = await run(ShowReport(), verified(MAN, text, "open_report"))
+async def test_open_imaging_by_the_patients_word_for_it(hospital, text):
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(MAN, text, "open_report"))
 
     assert "轻度脂肪肝" in all_text(dispatcher)
 
@@ -441,13 +437,13 @@ def test_lab_value_responses_exist_with_their_variables():
 async def test_an_ordinal_opens_the_report_at_that_place_in_the_list(hospital):
     """Issue 13: "看第一份" after the list."""
     listed = [("lab", o) for o in hospital.lab_orders(MAN)[:6]] + [("imaging", e) for e in hospital.imaging_exams(MAN)[:6]]
-    dispatcher, _ = await run(ShowReports(), verified(MAN, "查报告", "check_report"))
+    dispatcher, _ = await run(ShowReports(hospital=hospital), verified(MAN, "查报告", "check_report"))
     first_line = all_text(dispatcher).split("\n")[1]
     kind, first = listed[0]
     assert (first.panel if kind == "lab" else first.body_part) in first_line
 
-    dispatcher, _ = await run(ShowReport(), verified(MAN, "看第一份", "open_report"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(MAN, "看第一份", "open_report"))
     assert (first.panel if kind == "lab" else first.body_part) in all_text(dispatcher)
     kind, second = listed[1]
-    dispatcher, _ = await run(ShowReport(), verified(MAN, "第二份", "open_report"))
+    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(MAN, "第二份", "open_report"))
     assert (second.panel if kind == "lab" else second.body_part) in all_text(dispatcher)

@@ -1,0 +1,42 @@
+"""A hospital question answered by the ResponseSelector's choice, or, when it is not
+confident, "您是不是想问…" with the likely questions as buttons."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType, FollowupAction
+
+from actions.common import buttons, latest_text
+from actions.emergency import say_when_to_go
+from actions.faq import catalog as faq_catalog
+from actions.faq.fallback import DidYouMean, selection, suggestion_buttons, symptoms_to_triage
+from actions.faq.menu import HANDOFF_BUTTON
+from safety import red_flags as rf
+
+# Below this ResponseSelector confidence an answer is offered as a suggestion only.
+CONFIDENT = 0.6
+
+
+class AnswerFaq(Action):
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = latest_text(tracker)
+        chosen = selection(tracker)
+        response = chosen.get("response") or {}
+        key = response.get("intent_response_key")
+        confidence = response.get("confidence") or 0.0
+        if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
+            dispatcher.utter_message(response=f"utter_{key}")
+            say_when_to_go(dispatcher, rf.mentioned(text))
+            return []
+        if symptoms_to_triage(tracker):
+            return [FollowupAction("triage_form")]
+        options = suggestion_buttons(text, chosen.get("ranking") or [])
+        if not options:
+            return await DidYouMean().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_faq_did_you_mean", buttons=options + buttons([HANDOFF_BUTTON]))
+        say_when_to_go(dispatcher, rf.mentioned(text))
+        return []

@@ -1,0 +1,81 @@
+"""Not understood: suggest likely questions, a symptom goes to triage, and after two
+misunderstandings in a row a person is offered."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
+
+from actions.common import buttons, latest_text
+from actions.emergency import say_when_to_go
+from actions.faq import catalog as faq_catalog
+from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
+from hospital.facts import facts
+from safety import red_flags as rf
+
+
+def selection(tracker: Tracker) -> Dict[str, Any]:
+    """What the ResponseSelector chose for the latest message, with its ranking."""
+    return (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+
+
+def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3)
+    return buttons([(entry.question, entry.question) for entry in suggestions])
+
+
+class DidYouMean(Action):
+    """Low confidence: suggest likely questions; misunderstood twice in a row: offer
+    a person. Like Rasa's own fallback it reverts the patient's message, so the
+    dialogue waits for the next one instead of predicting a fallback again."""
+
+    NAME = "action_did_you_mean"
+
+    def name(self) -> Text:
+        return self.NAME
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if symptoms_to_triage(tracker):
+            return [FollowupAction("triage_form")]
+        if missed_just_before(tracker):
+            dispatcher.utter_message(response="utter_faq_still_lost", hotline=facts().hotline_with_hours,
+                                     buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]))
+            return [UserUtteranceReverted()]
+        options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
+        if options:
+            dispatcher.utter_message(response="utter_faq_not_sure", buttons=options + buttons([MENU_BUTTON]))
+        else:
+            dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
+        say_when_to_go(dispatcher, rf.mentioned(latest_text(tracker)))
+        return [UserUtteranceReverted()]
+
+
+def symptoms_to_triage(tracker: Tracker) -> bool:
+    """A symptom the classifiers were unsure about ("胸口闷", "孩子发烧了") goes to
+    triage, which asks what a nurse would ask, instead of a guessed question."""
+    return not tracker.active_loop and describes_symptoms(latest_text(tracker))
+
+
+def missed_just_before(tracker: Tracker) -> bool:
+    """Whether the assistant's last answer, before the message it now fails to
+    understand, was also this fallback: two misunderstandings in a row. Anything
+    understood in between (any other action) starts the count again."""
+    user_seen = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and not user_seen:
+            user_seen = True
+        elif user_seen and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == DidYouMean.NAME
+    return False
+
+
+def describes_symptoms(text: str) -> bool:
+    """A present symptom, or a condition, complaint or body part the department
+    knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么")."""
+    from actions.triage.departments.knowledge import load_knowledge
+    from language.symptoms import extract  # builds the spaCy pipeline on first use
+
+    if extract(text).present:
+        return True
+    return any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in load_knowledge().match(text))

@@ -1,0 +1,66 @@
+"""General questions that need no identity and show no personal data: what a lab value
+means ("血红蛋白偏低说明什么", "我的白细胞12是不是很严重") and how to prepare for an exam."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType
+
+from actions.common import latest_text
+from actions.reports import lab_values
+from actions.reports import words as w
+from knowledge import find_analyte, find_exam
+
+
+class LabMeaning(Action):
+    """"血红蛋白偏低说明什么": general knowledge, no identity, no personal data."""
+
+    def name(self) -> Text:
+        return "action_lab_meaning"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = latest_text(tracker)
+        analyte = find_analyte(text)
+        if analyte is None:
+            dispatcher.utter_message(response="utter_lab_meaning_which")
+            return []
+        typed = lab_values.typed_value(text, analyte)
+        if typed is not None:
+            dispatcher.utter_message(**lab_values.explain(analyte, typed))
+            return []
+        # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
+        rest = text
+        for key in sorted(analyte.keys, key=len, reverse=True):
+            rest = rest.replace(key, "")
+        high = any(word in rest for word in w.listed("high"))
+        low = any(word in rest for word in w.listed("low"))
+        flags = ["↑"] if high and not low else ["↓"] if low and not high else ["↑", "↓"]
+        lines = [
+            w.phrase("meaning", analyte=analyte.name, direction=w.direction(flag), meaning=analyte.meaning(flag))
+            for flag in flags
+            if analyte.meaning(flag)
+        ]
+        if not lines:
+            lines = [w.phrase("meaning_unknown", analyte=analyte.name)]
+        dispatcher.utter_message(response="utter_lab_meaning", lines="\n".join(lines), next_step=analyte.next_step)
+        return []
+
+
+class ExamPreparation(Action):
+    """Where an exam is done and how to prepare ("做增强CT前要停二甲双胍吗")."""
+
+    def name(self) -> Text:
+        return "action_exam_preparation"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        exam = find_exam(latest_text(tracker))
+        if exam is None:
+            dispatcher.utter_message(response="utter_exam_which")
+            return []
+        dispatcher.utter_message(
+            response="utter_exam_preparation", exam=exam.name, location=exam.location,
+            preparation="\n".join(w.phrase("preparation", line=line) for line in exam.preparation),
+            duration=exam.duration, turnaround=exam.turnaround,
+        )
+        return []
