@@ -259,7 +259,7 @@ class ValidateVerifyForm(IdentityFormValidation):
 
 # The task each gated intent asked for, run once the patient is verified.
 GATED_TASKS = {
-    "list_appointments": ("actions.booking", "ListAppointments"),
+    "list_appointments": ("actions.booking.listing", "ListAppointments"),
     "check_report": ("actions.reports", "ShowReports"),
     "open_report": ("actions.reports", "ShowReport"),
     "forget_me": ("actions.identity.privacy", "ForgetConversations"),
