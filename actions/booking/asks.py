@@ -144,11 +144,11 @@ class AskBookingConfirmed(UsesHospital, Action):
             logger.warning("cannot show the chosen session: %s", error)
             dispatcher.utter_message(response="utter_system_down")
             return [SlotSet("session_id", None)]
-        rescheduling = tracker.get_slot("booking_mode") == "reschedule"
-        dispatcher.utter_message(
-            response="utter_reschedule_confirm" if rescheduling else "utter_booking_confirm",
-            session=describe_session(session, self.today()),
-        )
+        shown = describe_session(session, self.today())
+        if tracker.get_slot("booking_mode") == "reschedule":
+            dispatcher.utter_message(response="utter_reschedule_confirm", session=shown)
+        else:
+            dispatcher.utter_message(response="utter_booking_confirm", session=shown)
         return []
 
 

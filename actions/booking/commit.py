@@ -57,10 +57,13 @@ class BookingCommit(UsesHospital, Action):
             name = whose(tracker, card)
         except HospitalError:
             name = ""
-        dispatcher.utter_message(
-            response="utter_reschedule_done" if rescheduling else "utter_booking_done",
-            patient=phrase("patient", name=name) if name else "",
-            appointment=describe_appointment(appointment, self.today(), with_precheck=True),
-        )
+        done = {
+            "patient": phrase("patient", name=name) if name else "",
+            "appointment": describe_appointment(appointment, self.today(), with_precheck=True),
+        }
+        if rescheduling:
+            dispatcher.utter_message(response="utter_reschedule_done", **done)
+        else:
+            dispatcher.utter_message(response="utter_booking_done", **done)
         dispatcher.utter_message(response="utter_booking_arrival")
         return reset + renew(tracker)

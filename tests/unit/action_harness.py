@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import string
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -130,6 +131,9 @@ def delivered(message: Dict[str, Any]) -> Dict[str, Any]:
         return {"text": message.get("text"), "buttons": message.get("buttons") or []}
     template = _domain()["responses"][name][0]
     values = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+    # Rasa would fill a missing variable from a slot of that name, or show it unfilled.
+    missing = {f for _, f, _, _ in string.Formatter().parse(template.get("text") or "") if f} - set(values)
+    assert not missing, f"{name} sent without {sorted(missing)}"
     return {
         "text": interpolate_text(template.get("text") or "", values),
         "buttons": [*(template.get("buttons") or []), *(message.get("buttons") or [])],

@@ -593,6 +593,14 @@ async def test_schedule_for_a_surname_asks_which_doctor(h):
     assert button_payloads(dispatcher) == [f"{name}出诊吗" for name in LI_DOCTORS[:8]]
 
 
+async def test_a_surname_on_a_day_beyond_the_schedule_asks_which_doctor(h):
+    # Several doctors and a day nobody can see yet: which one first (this used to raise).
+    dispatcher, events = await h.run(h.build(ScheduleInfo), tracker("李医生12月20日出诊吗", "ask_schedule", active_loop=None))
+    assert events == []
+    assert texts(dispatcher) == ["有几位医生符合，请问是哪一位？"]
+    assert button_payloads(dispatcher) == [f"{name}12月20日出诊吗" for name in LI_DOCTORS[:8]]
+
+
 def working_on(hospital, names, day):
     return [d for d in hospital.doctors() if d.name in names
             and hospital.sessions(department=d.department, doctor_id=d.id, start=day, end=day)]
