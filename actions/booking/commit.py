@@ -14,8 +14,9 @@ from actions.identity import renew, verified_card, whose
 from hospital.interface import HospitalError
 
 
-class BookingStart(Action):
-    """Starts the booking form afresh, keeping a department handed over by triage."""
+class BookingStart(UsesHospital, Action):
+    """Starts the booking form afresh, keeping a department handed over by triage.
+    (It needs no hospital; built like every booking action.)"""
 
     def name(self) -> Text:
         return "action_booking_start"

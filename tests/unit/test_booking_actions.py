@@ -120,19 +120,19 @@ async def test_required_slots(h, slots, expected):
 
 
 async def test_booking_start_clears_the_form_and_sets_the_mode(h):
-    _, events = await h.run(BookingStart(), tracker("帮我挂个号", "book_appointment", slots={"date": "2026-11-26"}))
+    _, events = await h.run(h.build(BookingStart), tracker("帮我挂个号", "book_appointment", slots={"date": "2026-11-26"}))
     assert slot_events(events) == {
         "department": None, "doctor": None, "doctor_choices": None, "date": None, "period": None,
         "number_type": None, "session_id": None, "appointment_no": None, "booking_mode": "book",
         "booking_confirmed": None,
     }
-    _, events = await h.run(BookingStart(), tracker("我要改约", "reschedule_appointment"))
+    _, events = await h.run(h.build(BookingStart), tracker("我要改约", "reschedule_appointment"))
     assert slot_events(events)["booking_mode"] == "reschedule"
 
 
 async def test_booking_start_keeps_the_department_triage_suggested(h):
     t = tracker("帮我挂号", "book_appointment", slots={"triage_department": "神经内科", "department": "骨科"})
-    _, events = await h.run(BookingStart(), t)
+    _, events = await h.run(h.build(BookingStart), t)
     assert slot_events(events)["department"] == "神经内科"
 
 
