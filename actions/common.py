@@ -1,18 +1,17 @@
 """Small things every capability's actions share: the hospital systems, today's date,
-reading the latest message, finding catalogue names in free text, and turning a
-hospital error into a polite reply."""
+reading the latest message, and turning a hospital error into a polite reply
+(catalogue names in free text: actions/catalogue_names.py)."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from hospital.facts import facts
-from hospital.interface import Department, Doctor, HospitalError, HospitalSystems
+from hospital.interface import HospitalError, HospitalSystems
 
 logger = logging.getLogger(__name__)
 
@@ -75,42 +74,6 @@ def say_hospital_error(dispatcher: CollectingDispatcher, error: HospitalError) -
     logger.warning("hospital system error: %s", error.key)
     dispatcher.utter_message(response=f"utter_hospital_error_{error.key}", hotline=facts().hotline_with_hours,
                              **error.params)
-
-
-def find_department_in_text(text: str) -> Optional[Department]:
-    """The department a patient names anywhere in a sentence (name or alias);
-    the longest name wins, so 心血管内科 is not read as some other 内科."""
-    names = [
-        (name, department)
-        for department in hospital().departments()
-        for name in (department.name, *department.aliases)
-        if name and name in text
-    ]
-    return max(names, key=lambda pair: len(pair[0]))[1] if names else None
-
-
-_TITLE = re.compile(r"医生|大夫|主任|教授|医师|老师")
-_HANZI = re.compile(r"^[\u4e00-\u9fa5]+$")
-
-
-def find_doctors_in_text(text: str, department: Optional[str] = None) -> List[Doctor]:
-    """Doctors named in a sentence: a full name wins; otherwise "李医生" gives every
-    doctor surnamed 李 (narrowed to `department` when that is known)."""
-    system = hospital()
-    doctors = system.doctors(department) if department else system.doctors()
-    full = [doctor for doctor in doctors if doctor.name in text]
-    if full:
-        return full
-    # The surname is just before the title ("我想约李医生"): two characters first, for
-    # compound surnames such as 欧阳.
-    for match in _TITLE.finditer(text):
-        for size in (2, 1):
-            surname = text[max(match.start() - size, 0):match.start()]
-            if len(surname) == size and _HANZI.match(surname):
-                found = [doctor for doctor in doctors if doctor.name.startswith(surname)]
-                if found:
-                    return found
-    return []
 
 
 def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:

@@ -14,7 +14,7 @@ from actions.identity.verification import renew, verified_card
 
 # The task each gated intent asked for, run once the patient is verified.
 GATED_TASKS = {
-    "list_appointments": ("actions.booking", "ListAppointments"),
+    "list_appointments": ("actions.booking.listing", "ListAppointments"),
     "check_report": ("actions.reports.listing", "ShowReports"),
     "open_report": ("actions.reports.opening", "ShowReport"),
     "forget_me": ("actions.identity.privacy", "ForgetConversations"),

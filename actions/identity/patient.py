@@ -6,7 +6,6 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from actions import common
 from hospital.interface import HospitalSystems
 
 
@@ -14,12 +13,10 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1) if name else ""
 
 
-def whose(tracker: Tracker, card: str, hospital: Optional[HospitalSystems] = None) -> str:
+def whose(tracker: Tracker, card: str, hospital: HospitalSystems) -> str:
     """The masked name of the patient whose record is shown ("王**"): on a shared
-    device the next person sees at once that it is not theirs. Without `hospital`
-    (actions/booking still calls it so) the configured one."""
-    system = hospital if hospital is not None else common.hospital()
-    return mask_name(system.patient(card, conversation_id=tracker.sender_id).name)
+    device the next person sees at once that it is not theirs."""
+    return mask_name(hospital.patient(card, conversation_id=tracker.sender_id).name)
 
 
 def client_of(tracker: Tracker) -> Optional[str]:

@@ -2,7 +2,7 @@
 
     h = Harness(monkeypatch, hospital, today)          # hospital() and today() patched
     t = tracker("帮我约后天心内科", "book_appointment", slots={...}, requested="date")
-    dispatcher, events = await h.run(ValidateBookingForm(), t)
+    dispatcher, events = await h.run(h.build(ValidateBookingForm), t)
 
 Trackers look like the ones Rasa sends the action server while a form runs: every
 domain slot present (None unless given), the latest message with text, intent and
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import string
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -23,8 +24,8 @@ from rasa_sdk.executor import CollectingDispatcher
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Every module that looks the hospital or today's date up by a module-level name.
-_HOSPITAL_USERS = ("actions.common", "actions.booking")
-_TODAY_USERS = ("actions.common", "actions.booking")
+_HOSPITAL_USERS = ("actions.common",)
+_TODAY_USERS = ("actions.common",)
 
 
 @functools.lru_cache(maxsize=None)
@@ -116,20 +117,33 @@ def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def texts(dispatcher: CollectingDispatcher) -> List[str]:
-    """Every message as the patient reads it: a response filled in as Rasa fills it."""
-    return [m.get("text") or rendered(m) for m in dispatcher.messages]
+# What utter_message stores besides a response's own variables.
+_MESSAGE_KEYS = {"text", "image", "json_message", "custom", "template", "response", "attachment", "buttons", "elements"}
 
 
-def rendered(message: Dict[str, Any]) -> str:
-    """The text of the domain response a message names, with its variables ("" for none)."""
+def delivered(message: Dict[str, Any]) -> Dict[str, Any]:
+    """A dispatched message as Rasa delivers it: a response's text from the real domain
+    with its {variables} filled, its buttons followed by any the action added."""
     from rasa.core.nlg.interpolator import interpolate_text
 
-    if not message.get("response"):
-        return ""
-    variations = _domain()["responses"][message["response"]]
-    plain = [v for v in variations if not v.get("condition")] or variations
-    return interpolate_text(plain[0]["text"], message)
+    name = message.get("response")
+    if not name:
+        return {"text": message.get("text"), "buttons": message.get("buttons") or []}
+    variations = _domain()["responses"][name]
+    template = next((v for v in variations if not v.get("condition")), variations[0])
+    values = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+    # Rasa would fill a missing variable from a slot of that name, or show it unfilled.
+    missing = {f for _, f, _, _ in string.Formatter().parse(template.get("text") or "") if f} - set(values)
+    assert not missing, f"{name} sent without {sorted(missing)}"
+    return {
+        "text": interpolate_text(template.get("text") or "", values),
+        "buttons": [*(template.get("buttons") or []), *(message.get("buttons") or [])],
+    }
+
+
+def texts(dispatcher: CollectingDispatcher) -> List[str]:
+    """What the patient reads: plain texts, and responses filled in from domain.yml."""
+    return [delivered(m)["text"] or "" for m in dispatcher.messages]
 
 
 def responses(dispatcher: CollectingDispatcher) -> List[str]:
@@ -137,8 +151,8 @@ def responses(dispatcher: CollectingDispatcher) -> List[str]:
 
 
 def button_payloads(dispatcher: CollectingDispatcher) -> List[str]:
-    return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    return [b["payload"] for m in dispatcher.messages for b in delivered(m)["buttons"]]
 
 
 def button_titles(dispatcher: CollectingDispatcher) -> List[str]:
-    return [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    return [b["title"] for m in dispatcher.messages for b in delivered(m)["buttons"]]

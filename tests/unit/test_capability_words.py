@@ -14,7 +14,7 @@ from actions.reminders.setting import repeating
 from actions.reports import words as w
 from actions.responses import render
 from language.knowledge_files import knowledge
-from tests.unit.action_harness import rendered
+from tests.unit.action_harness import delivered
 
 PHRASE_FIELDS = {
     "lab_ready": {"panel", "ordered", "note"}, "lab_abnormal": {"count"}, "lab_pending": {"panel", "ordered", "expected"},
@@ -69,4 +69,4 @@ def test_render_fills_a_response_as_rasa_does():
     alert = {"names": "钾", "phone": "120", "place": "急诊楼1楼"}
     said = render("utter_lab_critical", **alert)
     assert said.startswith("⚠️ 钾达到危急值") and "拨打 120" in said and "急诊科（急诊楼1楼）" in said
-    assert said == rendered({"response": "utter_lab_critical", **alert})
+    assert said == delivered({"response": "utter_lab_critical", **alert})["text"]

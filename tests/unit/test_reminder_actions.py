@@ -145,7 +145,8 @@ def test_every_form_shows_a_due_reminder_and_then_goes_on():
 @pytest.mark.parametrize("form, requested", [("booking_form", "date"), ("cancel_form", "appointment_no"),
                                              ("verify_form", "card_no")])
 async def test_forms_leave_a_due_reminder_to_its_rule(harness, form, requested):
-    from actions.booking import ValidateBookingForm, ValidateCancelForm
+    from actions.booking.cancel import ValidateCancelForm
+    from actions.booking.form import ValidateBookingForm
     from actions.identity.form import ValidateVerifyForm
 
     validation = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancelForm,
