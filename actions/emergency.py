@@ -20,7 +20,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload, entity_value, latest_text
-from language.knowledge_files import hospital_facts
+from language.knowledge_files import knowledge
 from safety import red_flags as rf
 
 logger = logging.getLogger(__name__)
@@ -33,40 +33,12 @@ BOOKING_SLOTS = [
 TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_summary"]
 
 
-def emergency_phone() -> str:
-    return str(hospital_facts()["hospital"]["emergency_phone"])
-
-
-def crisis_hotline() -> str:
-    return str(hospital_facts()["hospital"]["crisis_hotline"])
-
-
-def generic_message() -> str:
-    return (f"您说的情况可能很危险，请不要等待，马上拨打{emergency_phone()}，"
-            f"或者立刻去急诊（{rf.emergency_place()}）。")
-
-
 def find_red_flag(tracker: Tracker) -> Optional[rf.RedFlag]:
     """The red flag this conversation is about: the detector's entity, else the text
     itself (with what triage already knows as context), else what triage saw earlier."""
-    flag_id = entity_value(tracker, "red_flag")
-    if flag_id:
-        try:
-            return rf.red_flag(flag_id)
-        except KeyError:
-            logger.warning("unknown red flag id from NLU")
     state = tracker.get_slot("triage_state") or {}
-    facts = state.get("facts") or {}
-    context = {"age_months": facts.get("age_months"), "hypertension": facts.get("hypertension"),
-               "pregnant": facts.get("pregnant")}
-    text = latest_text(tracker)
-    flag = rf.detect(text, context) if text else None
-    if flag is None and state.get("red_flags"):
-        try:
-            flag = rf.red_flag(state["red_flags"][0])
-        except KeyError:
-            flag = None
-    return flag
+    return rf.find(latest_text(tracker), state.get("facts") or {}, named=entity_value(tracker, "red_flag"),
+                   seen=state.get("red_flags") or [])
 
 
 def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
@@ -74,12 +46,13 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     """Utter the emergency reply (text, then the custom payload); return the payload body.
     `after_call_120`: utter_emergency was just said, so the text gives only what is
     specific to this red flag (its name and first aid; for suicidal talk its own words)."""
-    title = flag.title if flag else "可能是急症"
-    message = flag.message if flag and flag.message else generic_message()
+    reply = knowledge("red_flags")["reply"]
+    title = flag.title if flag else reply["unnamed_title"]
+    message = flag.message if flag and flag.message else rf.generic_message()
     first_aid = flag.first_aid if flag else None
     hotline = None
     if flag and flag.crisis:
-        hotline = flag.crisis_hotline or crisis_hotline()
+        hotline = flag.crisis_hotline or rf.crisis_hotline()
     if not after_call_120:
         lines = [message]
     elif flag and flag.crisis:
@@ -87,10 +60,10 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     else:
         lines = [f"{title}。"] if flag else []
     if first_aid:
-        lines.append(f"等待急救时：{first_aid}")
+        lines.append(reply["first_aid"].format(first_aid=first_aid))
     if hotline and hotline not in message:
-        lines.append(f"心理危机干预热线：{hotline}")
-    body = {"title": title, "message": message, "first_aid": first_aid, "phone": emergency_phone()}
+        lines.append(reply["crisis_hotline"].format(hotline=hotline))
+    body = {"title": title, "message": message, "first_aid": first_aid, "phone": rf.emergency_phone()}
     if hotline:
         body["crisis_hotline"] = hotline
     if lines:

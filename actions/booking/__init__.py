@@ -37,7 +37,8 @@ from hospital.interface import (
     ClinicSession,
     HospitalError,
 )
-from actions.triage import engine as triage_engine
+from actions.triage.assessment import evaluate
+from actions.triage.flow import update
 from actions.identity import IdentityFormValidation, identity_slots, renew, verified_card, whose
 from language.dates import describe, parse_date, parse_period
 from language.ordinals import parse_ordinal, pick
@@ -516,7 +517,7 @@ class AskDepartment(BookingQuestion):
         return "action_ask_department"
 
     def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
-        assessment = triage_engine.evaluate(triage_engine.update(None, latest_text(tracker)))
+        assessment = evaluate(update(None, latest_text(tracker)))
         suggested = [name for name, _ in assessment.ranking[:2]]
         if not suggested or assessment.red_flags:
             dispatcher.utter_message(response="utter_ask_department")
