@@ -286,3 +286,15 @@ async def test_an_everyday_outcome_has_no_emergency_line():
         reply = await patient.say("没有", "deny")
     dispatcher, _ = await patient.outcome()
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+
+
+async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_complaint():
+    from actions.triage import flow
+    from actions.triage import state as triage_state
+    from tests.unit.action_harness import responses
+
+    state = flow.update(triage_state.start(), "皮肤起了湿疹，一个月了，想开点药膏")
+    dispatcher, events = await run(AskTriageQuestion(), tracker("", "affirm", slots={"triage_state": state},
+                                                                requested="triage_outcome", active_loop="triage_form"))
+    assert responses(dispatcher) == ["utter_triage_describe"] and events == []
+    assert "哪里不舒服" in shown(dispatcher)[0]
