@@ -8,7 +8,9 @@ without repeating the call-120 sentence: its name, one line of safe first aid (a
 crisis hotline and words for suicidal talk), the emergency card for the web page;
 it stops whatever form was running and forgets the half-finished booking or triage,
 so nothing routine is asked afterwards. A triage outcome with urgency `emergency`
-gives the whole reply at once (`say_emergency`).
+gives the whole reply at once (`say_emergency`). Which red flag it is, and whether a
+message is an emergency at all, is decided in safety/red_flags.py; the reply's own
+lines are in data/knowledge/red_flags.yml `reply`.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload, entity_value, latest_text
 from language.knowledge_files import knowledge
-from safety import red_flags as rf
+from safety import contacts, red_flags as rf
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +50,11 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     specific to this red flag (its name and first aid; for suicidal talk its own words)."""
     reply = knowledge("red_flags")["reply"]
     title = flag.title if flag else reply["unnamed_title"]
-    message = flag.message if flag and flag.message else rf.generic_message()
+    message = flag.message if flag and flag.message else contacts.generic_message()
     first_aid = flag.first_aid if flag else None
     hotline = None
     if flag and flag.crisis:
-        hotline = flag.crisis_hotline or rf.crisis_hotline()
+        hotline = flag.crisis_hotline or contacts.crisis_hotline()
     if not after_call_120:
         lines = [message]
     elif flag and flag.crisis:
@@ -63,7 +65,7 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
         lines.append(reply["first_aid"].format(first_aid=first_aid))
     if hotline and hotline not in message:
         lines.append(reply["crisis_hotline"].format(hotline=hotline))
-    body = {"title": title, "message": message, "first_aid": first_aid, "phone": rf.emergency_phone()}
+    body = {"title": title, "message": message, "first_aid": first_aid, "phone": contacts.emergency_phone()}
     if hotline:
         body["crisis_hotline"] = hotline
     if lines:

@@ -28,8 +28,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from language.knowledge_files import KNOWLEDGE_DIR, hospital_facts, knowledge
+from language.knowledge_files import KNOWLEDGE_DIR, knowledge
 from language import symptoms as sx
+from safety.contacts import placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -95,42 +96,9 @@ class _Rule:
     names: Optional["re.Pattern[str]"] = None
 
 
-def emergency_phone() -> str:
-    return _hospital_placeholders()["emergency_phone"]
-
-
-def crisis_hotline() -> str:
-    return _hospital_placeholders()["crisis_hotline"]
-
-
-def generic_message() -> str:
-    """Call 120 or go to 急诊 now: the reply when no rule names the danger (the same
-    words as the domain's utter_emergency, a unit test checks)."""
-    return knowledge("red_flags")["reply"]["generic"].format(**_hospital_placeholders())
-
-
-def emergency_place() -> str:
-    """Where the emergency department is, from facts.yml ("本院急诊楼 1 楼，24 小时开放")."""
-    return _hospital_placeholders()["emergency_place"]
-
-
-def _hospital_placeholders() -> Dict[str, str]:
-    facts = hospital_facts()
-    emergency = facts["outpatient_hours"]["emergency"]
-    place = re.search(r"（(.+?)）", emergency)
-    place_text = f"本院{place.group(1) if place else '急诊'}"
-    if "24" in emergency:
-        place_text += "，24 小时开放"
-    return {
-        "emergency_phone": str(facts["hospital"]["emergency_phone"]),
-        "emergency_place": place_text,
-        "crisis_hotline": facts["hospital"]["crisis_hotline"],
-    }
-
-
 @functools.lru_cache(maxsize=None)
 def _rules() -> Tuple[_Rule, ...]:
-    fill = _hospital_placeholders()
+    fill = placeholders()
     rules = []
     for entry in knowledge("red_flags")["red_flags"]:
         combos = [_Combo((re.compile(p),), {}) for p in entry.get("phrases", [])]
@@ -165,7 +133,7 @@ def red_flag(flag_id: str, evidence: str = "") -> RedFlag:
 
 
 def _as_flag(rule: _Rule, evidence: str) -> RedFlag:
-    hotline = _hospital_placeholders()["crisis_hotline"] if rule.crisis else None
+    hotline = placeholders()["crisis_hotline"] if rule.crisis else None
     return RedFlag(rule.id, rule.title, rule.message, rule.first_aid, rule.crisis, hotline, evidence, rule.signs)
 
 
@@ -438,7 +406,3 @@ def find(text: str, facts: Mapping[str, Any], named: Optional[str] = None,
     if flag is None and seen:
         flag = next(iter(known(seen[:1])), None)
     return flag
-
-
-def summary_line(flags: Sequence[RedFlag]) -> str:
-    return "；".join(f.title for f in flags)

@@ -13,7 +13,7 @@ from actions.triage.state import CHOOSE_ID, CLARIFY_ID, NONE_OF_THESE
 from actions.triage.steps import Outcome, Question
 from actions.triage.wording import wording
 from language.knowledge_files import hospital_facts
-from safety import red_flags as rf
+from safety import contacts, red_flags as rf
 
 
 def clarify(state: Mapping[str, Any]) -> Question:
@@ -48,7 +48,7 @@ def _names(ids: Sequence[str], limit: int = 3) -> str:
 def _advice(department: str, urgency: str, return_if: Optional[str]) -> str:
     hours = hospital_facts()["outpatient_hours"]
     words = wording()["advice"]
-    place = rf.emergency_place()
+    place = contacts.emergency_place()
     if department == "发热门诊":
         return words["fever_clinic"].format(hours=hours["fever_clinic"])
     if department == "急诊科":

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import EmergencyAction
 from hospital.interface import SystemUnavailable
-from safety.red_flags import emergency_phone, emergency_place, generic_message
+from safety.contacts import emergency_phone, emergency_place, generic_message
 from actions.triage.form import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, tracker
 
