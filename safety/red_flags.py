@@ -19,6 +19,11 @@ text ("我家宝宝两个月，发烧了").
 `detect_from_facts()` evaluates the same rules over facts the triage engine has
 collected across several messages (a symptom named in one message, hypertension
 confirmed in an answer to a later question).
+
+This module is the one place that decides "is this an emergency now?": the NLU
+component (components/red_flag_detector.py) calls `detect` on every message, the
+triage engine `assess` (with `context_from_facts`) and `emergency_now`, the emergency
+action `find`.
 """
 from __future__ import annotations
 
