@@ -107,13 +107,14 @@ class ValidateTriageForm(Action):
 
 
 def say_question(dispatcher: CollectingDispatcher, question: Dict[str, Any], again: bool = False) -> None:
-    answers = buttons([(o["title"], answer_payload(question, o)) for o in question["buttons"]])
+    """The question's own words (designer data, in the state since it was chosen) and
+    its why, with answer buttons: text, not a domain response, so a question stays on
+    screen whatever model is running."""
+    text = question["text"]
     if again:
-        dispatcher.utter_message(response="utter_triage_question_again", question=question["text"],
-                                 why=question["why"], buttons=answers)
-    else:
-        dispatcher.utter_message(response="utter_triage_question", question=question["text"],
-                                 why=question["why"], buttons=answers)
+        text = wording()["question_again"].format(question=text)
+    dispatcher.utter_message(text=f"{text}\n{question['why']}",
+                             buttons=buttons([(o["title"], answer_payload(question, o)) for o in question["buttons"]]))
 
 
 class AskTriageQuestion(Action):
@@ -127,7 +128,7 @@ class AskTriageQuestion(Action):
             # The form was entered without a validated turn (should not happen): ask afresh.
             state, step = advance(state)
             if not isinstance(step, Question):
-                dispatcher.utter_message(response="utter_triage_describe")
+                dispatcher.utter_message(text=wording()["describe"])
                 return []
             question = step.to_dict()
             state[QUESTION_KEY] = question

@@ -13,7 +13,7 @@ from actions.emergency import EmergencyAction
 from hospital.interface import SystemUnavailable
 from safety.contacts import emergency_phone, emergency_place, generic_message
 from actions.triage.form import AskTriageQuestion, TriageOutcome, ValidateTriageForm
-from tests.unit.action_harness import button_payloads, domain, slot_events, tracker
+from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
 
 PLAIN_ANSWERS = {"有", "没有", "不清楚"}
 
@@ -22,19 +22,6 @@ async def run(action, tracker_) -> Tuple[CollectingDispatcher, List[Dict[str, An
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker_, domain())
     return dispatcher, events
-
-
-def shown(dispatcher: CollectingDispatcher) -> List[str]:
-    """What the patient reads: each message's text, or its domain response filled in
-    with the message's variables, as Rasa does."""
-    result = []
-    for message in dispatcher.messages:
-        if message.get("response"):
-            template = domain()["responses"][message["response"]][0]["text"]
-            result.append(template.format(**{k: v for k, v in message.items() if isinstance(v, str)}))
-        else:
-            result.append(message.get("text") or "")
-    return result
 
 
 def customs(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
@@ -78,7 +65,7 @@ async def test_a_question_comes_with_its_reason_and_plain_answer_buttons():
                                [("department", "消化内科"), ("department", "普通外科")])
     assert asking is not None and len(asking.messages) == 1
     question = patient.asked[-1]
-    text = shown(asking)[0]
+    text = texts(asking)[0]
     assert question["text"] in text and "问这个是因为" in text
     assert set(button_payloads(asking)) == PLAIN_ANSWERS
     assert patient.slots.get("triage_outcome") is None
@@ -103,7 +90,7 @@ async def test_answers_lead_to_an_outcome_without_asking_anything_twice():
     assert payload["department"] == "消化内科" and payload["urgency"] in ("routine", "today", "self_care")
     assert payload["book_payload"] == "帮我预约消化内科"
     assert button_payloads(dispatcher) == ["帮我预约消化内科"]
-    assert "不是诊断" in shown(dispatcher)[0]
+    assert "不是诊断" in texts(dispatcher)[0]
     # Handover: booking starts with the department, the appointment stores the summary.
     assert slots["triage_department"] == "消化内科"
     assert slots["triage_summary"]["chief_complaint"] == "肚子疼"
@@ -134,7 +121,7 @@ async def test_a_health_knowledge_question_is_answered_first_then_the_department
     patient = Patient()
     assert await patient.say("乙肝小三阳饮食要注意什么", intent="faq") is None
     dispatcher, slots = await patient.outcome()
-    text = shown(dispatcher)[0]
+    text = texts(dispatcher)[0]
     assert text.startswith("关于乙肝：") and "感染科" in text
     assert button_payloads(dispatcher) == ["帮我预约感染科"]
     assert slots["triage_department"] == "感染科"
@@ -154,7 +141,7 @@ async def test_after_a_hospital_question_the_open_question_is_shown_again():
     await patient.say("肚子疼")
     again, events = await run(AskTriageQuestion(), tracker("医院几点开门", "faq", slots=dict(patient.slots),
                                                            requested="triage_outcome", active_loop="triage_form"))
-    assert shown(again)[0].startswith("我们接着刚才的问题") and patient.asked[-1]["text"] in shown(again)[0]
+    assert texts(again)[0].startswith("我们接着刚才的问题") and patient.asked[-1]["text"] in texts(again)[0]
     assert events == []
 
 
@@ -167,7 +154,7 @@ async def test_an_answer_that_reveals_an_emergency_ends_with_the_emergency_reply
     bodies = [c["data"] for c in customs(dispatcher)]
     assert bodies[0]["emergency"]["phone"] == "120" and bodies[0]["emergency"]["first_aid"]
     assert bodies[1]["triage"]["urgency"] == "emergency" and bodies[1]["triage"]["book_payload"] is None
-    assert "120" in shown(dispatcher)[0]
+    assert "120" in texts(dispatcher)[0]
     assert slots["triage_department"] is None
 
 
@@ -202,7 +189,7 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     assert body["title"] == "可能是中风"
     # utter_emergency has just said "call 120 / go to 急诊": the action adds what is
     # specific to this danger and does not say that sentence again.
-    (text,) = [t for t in shown(dispatcher) if t]  # then the card, which has no text
+    (text,) = [t for t in texts(dispatcher) if t]  # then the card, which has no text
     assert "可能是中风" in text and body["first_aid"] in text
     assert "120" not in text and generic_message() not in text
     assert button_payloads(dispatcher) == []  # nothing routine is offered
@@ -211,7 +198,7 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
 async def test_without_utter_emergency_before_it_the_action_gives_the_whole_reply():
     dispatcher, _ = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")],
                                                                     call_120_said=False))
-    (text,) = [t for t in shown(dispatcher) if t]
+    (text,) = [t for t in texts(dispatcher) if t]
     assert text.startswith("这些表现可能是中风的信号") and "120" in text and "急诊" in text  # the flag's own message
 
 
@@ -236,7 +223,7 @@ def test_the_first_emergency_answer_needs_no_action_server_and_names_phone_and_p
 async def test_suicidal_talk_gets_the_crisis_hotline_even_without_the_entity():
     dispatcher, events = await run(EmergencyAction(), _emergency_tracker("活着真没意思，我不想活了", active_loop=None))
     body = customs(dispatcher)[0]["data"]["emergency"]
-    assert body.get("crisis_hotline") and body["crisis_hotline"] in shown(dispatcher)[0]
+    assert body.get("crisis_hotline") and body["crisis_hotline"] in texts(dispatcher)[0]
     assert ActiveLoop(None) in events
 
 
@@ -291,10 +278,9 @@ async def test_an_everyday_outcome_has_no_emergency_line():
 async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_complaint():
     from actions.triage import flow
     from actions.triage import state as triage_state
-    from tests.unit.action_harness import responses
+    from actions.triage.wording import wording
 
     state = flow.update(triage_state.start(), "皮肤起了湿疹，一个月了，想开点药膏")
     dispatcher, events = await run(AskTriageQuestion(), tracker("", "affirm", slots={"triage_state": state},
                                                                 requested="triage_outcome", active_loop="triage_form"))
-    assert responses(dispatcher) == ["utter_triage_describe"] and events == []
-    assert "哪里不舒服" in shown(dispatcher)[0]
+    assert texts(dispatcher) == [wording()["describe"]] and events == []

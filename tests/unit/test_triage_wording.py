@@ -21,6 +21,7 @@ PLACEHOLDERS = {
     ("advice", "routine"): {"department"},
     ("book_request",): {"department"},
     ("book_button",): {"department"},
+    ("question_again",): {"question"},
 }
 
 
