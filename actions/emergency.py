@@ -8,7 +8,9 @@ without repeating the call-120 sentence: its name, one line of safe first aid (a
 crisis hotline and words for suicidal talk), the emergency card for the web page;
 it stops whatever form was running and forgets the half-finished booking or triage,
 so nothing routine is asked afterwards. A triage outcome with urgency `emergency`
-gives the whole reply at once (`say_emergency`).
+gives the whole reply at once (`say_emergency`). Which red flag it is, and whether a
+message is an emergency at all, is decided in safety/red_flags.py; the reply's own
+lines are in data/knowledge/red_flags.yml `reply`.
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload, entity_value, latest_text
-from hospital.facts import facts
-from safety import red_flags as rf
+from language.knowledge_files import knowledge
+from safety import contacts, red_flags as rf
 
 logger = logging.getLogger(__name__)
 
@@ -33,40 +35,12 @@ BOOKING_SLOTS = [
 TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_summary"]
 
 
-def emergency_phone() -> str:
-    return facts().emergency.phone
-
-
-def crisis_hotline() -> str:
-    return facts().emergency.crisis_hotline
-
-
-def generic_message() -> str:
-    return (f"您说的情况可能很危险，请不要等待，马上拨打{emergency_phone()}，"
-            f"或者立刻去急诊（{rf.emergency_place()}）。")
-
-
 def find_red_flag(tracker: Tracker) -> Optional[rf.RedFlag]:
     """The red flag this conversation is about: the detector's entity, else the text
     itself (with what triage already knows as context), else what triage saw earlier."""
-    flag_id = entity_value(tracker, "red_flag")
-    if flag_id:
-        try:
-            return rf.red_flag(flag_id)
-        except KeyError:
-            logger.warning("unknown red flag id from NLU")
     state = tracker.get_slot("triage_state") or {}
-    facts = state.get("facts") or {}
-    context = {"age_months": facts.get("age_months"), "hypertension": facts.get("hypertension"),
-               "pregnant": facts.get("pregnant")}
-    text = latest_text(tracker)
-    flag = rf.detect(text, context) if text else None
-    if flag is None and state.get("red_flags"):
-        try:
-            flag = rf.red_flag(state["red_flags"][0])
-        except KeyError:
-            flag = None
-    return flag
+    return rf.find(latest_text(tracker), state.get("facts") or {}, named=entity_value(tracker, "red_flag"),
+                   seen=state.get("red_flags") or [])
 
 
 def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
@@ -74,12 +48,13 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     """Utter the emergency reply (text, then the custom payload); return the payload body.
     `after_call_120`: utter_emergency was just said, so the text gives only what is
     specific to this red flag (its name and first aid; for suicidal talk its own words)."""
-    title = flag.title if flag else "可能是急症"
-    message = flag.message if flag and flag.message else generic_message()
+    reply = knowledge("red_flags")["reply"]
+    title = flag.title if flag else reply["unnamed_title"]
+    message = flag.message if flag and flag.message else contacts.generic_message()
     first_aid = flag.first_aid if flag else None
     hotline = None
     if flag and flag.crisis:
-        hotline = flag.crisis_hotline or crisis_hotline()
+        hotline = flag.crisis_hotline or contacts.crisis_hotline()
     if not after_call_120:
         lines = [message]
     elif flag and flag.crisis:
@@ -87,10 +62,10 @@ def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
     else:
         lines = [f"{title}。"] if flag else []
     if first_aid:
-        lines.append(f"等待急救时：{first_aid}")
+        lines.append(reply["first_aid"].format(first_aid=first_aid))
     if hotline and hotline not in message:
-        lines.append(f"心理危机干预热线：{hotline}")
-    body = {"title": title, "message": message, "first_aid": first_aid, "phone": emergency_phone()}
+        lines.append(reply["crisis_hotline"].format(hotline=hotline))
+    body = {"title": title, "message": message, "first_aid": first_aid, "phone": contacts.emergency_phone()}
     if hotline:
         body["crisis_hotline"] = hotline
     if lines:

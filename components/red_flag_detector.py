@@ -1,6 +1,6 @@
 """Red flags win over everything. This component runs last in the NLU pipeline and,
-when the text itself describes a red-flag emergency (not negated, not a resolved
-past event, not a look-alike such as "急诊在哪"), makes `emergency` the intent with
+when the text itself describes a red-flag emergency (safety/red_flags.py decides: not
+negated, not a resolved past event, not a look-alike such as "急诊在哪"), makes `emergency` the intent with
 full confidence and names the red flag in a `red_flag` entity. It does not depend
 on what the intent classifier guessed, so a rare wording or a message in the middle
 of a booking still reaches the emergency rule first.
@@ -22,12 +22,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from safety import red_flags
-from language.knowledge_files import PROJECT_ROOT
+from safety.red_flags import EMERGENCY_INTENT, RED_FLAGS_FILE
 from components.stateless import StatelessComponent
 
-RED_FLAGS_FILE = PROJECT_ROOT / "data" / "knowledge" / "red_flags.yml"
-
-EMERGENCY_INTENT = "emergency"
 ENTITY = "red_flag"
 
 

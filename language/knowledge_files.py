@@ -1,4 +1,4 @@
-"""Designer-owned knowledge (data/knowledge/*.yml, data/hospital/facts.yml) and word lists
+"""Designer-owned knowledge (data/knowledge/*.yml) and word lists
 (data/language/*.yml), loaded once.
 
 The files are read lazily on first use and cached: importing this module costs nothing.
@@ -14,7 +14,6 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
-HOSPITAL_FACTS = PROJECT_ROOT / "data" / "hospital" / "facts.yml"
 LANGUAGE_DIR = PROJECT_ROOT / "data" / "language"
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"  # jieba user dictionaries (language/lexicon.py)
 _REFERENCE = re.compile(r"\$\{(\w+)\}")
@@ -33,10 +32,6 @@ def load_yaml(path: str) -> Any:
 def knowledge(name: str) -> Any:
     """`knowledge("symptoms")` → data/knowledge/symptoms.yml."""
     return load_yaml(str(KNOWLEDGE_DIR / f"{name}.yml"))
-
-
-def hospital_facts() -> Any:
-    return load_yaml(str(HOSPITAL_FACTS))
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,20 +19,28 @@ text ("我家宝宝两个月，发烧了").
 `detect_from_facts()` evaluates the same rules over facts the triage engine has
 collected across several messages (a symptom named in one message, hypertension
 confirmed in an answer to a later question).
+
+This module is the one place that decides "is this an emergency now?": the NLU
+component (components/red_flag_detector.py) calls `detect` on every message, the
+triage engine `assess` (with `context_from_facts`) and `emergency_now`, the emergency
+action `find`.
 """
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from hospital.facts import facts
-from language.knowledge_files import knowledge
+from language.knowledge_files import KNOWLEDGE_DIR, knowledge
 from language import symptoms as sx
+from safety.contacts import placeholders
 
-BABY_WORDS = re.compile(r"宝宝|婴儿|娃|孩子|小孩|新生儿|闺女|儿子|女儿|宝贝")
-NEWBORN_WORDS = re.compile(r"新生儿|刚出生|出生没几天|还没满月|没满月|不到满月|刚生下来|出生\d+天|出生[一二两三四五六七八九十几]+天")
+logger = logging.getLogger(__name__)
+
+RED_FLAGS_FILE = KNOWLEDGE_DIR / "red_flags.yml"
+EMERGENCY_INTENT = "emergency"  # what the NLU says when a red flag is said about now
 NEWBORN_MAX_MONTHS = 28 / 30.4
 
 
@@ -93,23 +101,9 @@ class _Rule:
     names: Optional["re.Pattern[str]"] = None
 
 
-def emergency_place() -> str:
-    """Where the emergency department is, from facts.yml ("本院急诊楼 1 楼，24 小时开放")."""
-    return _hospital_placeholders()["emergency_place"]
-
-
-def _hospital_placeholders() -> Dict[str, str]:
-    emergency = facts().emergency
-    return {
-        "emergency_phone": emergency.phone,
-        "emergency_place": f"本院{emergency.place}，{emergency.hours}",
-        "crisis_hotline": emergency.crisis_hotline,
-    }
-
-
 @functools.lru_cache(maxsize=None)
 def _rules() -> Tuple[_Rule, ...]:
-    fill = _hospital_placeholders()
+    fill = placeholders()
     rules = []
     for entry in knowledge("red_flags")["red_flags"]:
         combos = [_Combo((re.compile(p),), {}) for p in entry.get("phrases", [])]
@@ -144,7 +138,7 @@ def red_flag(flag_id: str, evidence: str = "") -> RedFlag:
 
 
 def _as_flag(rule: _Rule, evidence: str) -> RedFlag:
-    hotline = _hospital_placeholders()["crisis_hotline"] if rule.crisis else None
+    hotline = placeholders()["crisis_hotline"] if rule.crisis else None
     return RedFlag(rule.id, rule.title, rule.message, rule.first_aid, rule.crisis, hotline, evidence, rule.signs)
 
 
@@ -164,14 +158,14 @@ def _context_holds(condition: Mapping[str, Any], ctx: RedFlagContext, text: str)
                 else:
                     # A jaundiced baby of unknown age is most likely a newborn; asking first
                     # would cost time the baby may not have.
-                    newborn = bool(NEWBORN_WORDS.search(text) or BABY_WORDS.search(text))
+                    newborn = bool(_baby("newborn", text) or _baby("baby", text))
             if bool(newborn) != bool(wanted):
                 return False
         elif key == "young_infant":
             if ctx.age_months is not None:
                 young = ctx.age_months < 3
             else:
-                young = bool(ctx.newborn or NEWBORN_WORDS.search(text) or BABY_WORDS.search(text))
+                young = bool(ctx.newborn or _baby("newborn", text) or _baby("baby", text))
             if young != bool(wanted):
                 return False
         elif key in ("hypertension", "pregnant"):
@@ -205,6 +199,17 @@ def _frames() -> _Frames:
 
     return _Frames(*(words(key) for key in
                      ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "person")))
+
+
+@functools.lru_cache(maxsize=None)
+def _baby_patterns(kind: str) -> "re.Pattern[str]":
+    return re.compile("|".join(knowledge("red_flags")["babies"][kind]))
+
+
+def _baby(kind: str, text: str) -> bool:
+    """Whether the text speaks of a baby ("baby") or a newborn ("newborn"), by the
+    expressions of red_flags.yml `babies`."""
+    return bool(_baby_patterns(kind).search(text))
 
 
 def _has(regex: Optional["re.Pattern[str]"], text: str) -> bool:
@@ -271,7 +276,7 @@ def _matches(regex: "re.Pattern[str]", text: str, spans, others) -> Tuple[Option
 def _text_context(text: str, ctx: RedFlagContext, extraction: "sx.Extraction") -> RedFlagContext:
     age = ctx.age_months if ctx.age_months is not None else extraction.age_months
     newborn = ctx.newborn
-    if newborn is None and NEWBORN_WORDS.search(text):
+    if newborn is None and _baby("newborn", text):
         newborn = True
     hypertension = ctx.hypertension if ctx.hypertension is not None else extraction.history.get("hypertension")
     pregnant = ctx.pregnant if ctx.pregnant is not None else extraction.pregnant
@@ -360,5 +365,49 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[
     return flags
 
 
-def summary_line(flags: Sequence[RedFlag]) -> str:
-    return "；".join(f.title for f in flags)
+def context_from_facts(facts: Mapping[str, Any]) -> RedFlagContext:
+    """What a conversation has gathered about the patient (the triage facts) as context."""
+    age = facts.get("age_months")
+    return RedFlagContext(age_months=age, hypertension=facts.get("hypertension"),
+                          newborn=None if age is None else age <= NEWBORN_MAX_MONTHS,
+                          pregnant=facts.get("pregnant"))
+
+
+def known(flag_ids: Iterable[str]) -> List[RedFlag]:
+    """The red flags with these ids; an id no rule has any more (an old saved
+    conversation) is left out."""
+    flags = []
+    for flag_id in flag_ids:
+        try:
+            flags.append(red_flag(flag_id))
+        except KeyError:
+            logger.warning("unknown red flag id %r", flag_id)
+    return flags
+
+
+def emergency_now(seen: Iterable[str], present: Iterable[str], facts: Mapping[str, Any],
+                  revealed: Iterable[str] = ()) -> List[str]:
+    """Whether a whole conversation is an emergency now: the ids of the red flags that
+    hold (none = not an emergency), in this order: those `seen` in its messages
+    (assess), those its `present` symptoms and `facts` add up to (detect_from_facts),
+    those an answer `revealed`."""
+    flags: List[str] = []
+    for flag_id in [*seen, *(f.id for f in detect_from_facts(present, facts)), *revealed]:
+        if flag_id not in flags:
+            flags.append(flag_id)
+    return flags
+
+
+def find(text: str, facts: Mapping[str, Any], named: Optional[str] = None,
+         seen: Sequence[str] = ()) -> Optional[RedFlag]:
+    """The red flag an emergency turn is about: the one `named` (by the NLU), else the
+    text's own (with what the conversation knows as context), else the first `seen`
+    earlier; None when nothing names one."""
+    if named:
+        flags = known([named])
+        if flags:
+            return flags[0]
+    flag = detect(text, context_from_facts(facts)) if text else None
+    if flag is None and seen:
+        flag = next(iter(known(seen[:1])), None)
+    return flag

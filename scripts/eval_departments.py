@@ -35,19 +35,23 @@ def load_heldout(path: Path = HELDOUT_PATH) -> List[Dict[str, Any]]:
 
 
 def play(text: str, reply: str = "不清楚") -> Dict[str, Any]:
-    from actions.triage import engine as te
+    from actions.triage import answers as triage_answers
+    from actions.triage import assessment
+    from actions.triage import flow
+    from actions.triage import state as triage_state
+    from actions.triage import steps
 
-    state = te.update(te.start(), text)
+    state = flow.update(triage_state.start(), text)
     asked = 0
     for _ in range(MAX_TURNS):
-        state, step = te.advance(state)
-        if isinstance(step, te.Outcome):
-            ranking = [d for d, _ in te.evaluate(state).ranking]
+        state, step = flow.advance(state)
+        if isinstance(step, steps.Outcome):
+            ranking = [d for d, _ in assessment.evaluate(state).ranking]
             if step.department and step.department not in ranking:
                 ranking.insert(0, step.department)
             return {"department": step.department, "top3": ranking[:3], "asked": asked}
         asked += step.kind != "clarify"
-        state = te.answer(state, step.id, reply)
+        state = triage_answers.answer(state, step.id, reply)
     return {"department": None, "top3": [], "asked": asked}
 
 

@@ -107,21 +107,24 @@ def reply_for(case: Case, question_id: str) -> str:
 
 
 def play_engine(case: Case) -> Result:
-    from actions.triage import engine as te
+    from actions.triage import answers as triage_answers
+    from actions.triage import flow
+    from actions.triage import state as triage_state
+    from actions.triage import steps
 
     started = time.perf_counter()
     transcript = [f"患者：{case.text}"]
-    state = te.update(te.start(), case.text)
+    state = flow.update(triage_state.start(), case.text)
     asked: List[str] = []
     for _ in range(MAX_TURNS):
-        state, step = te.advance(state)
-        if isinstance(step, te.Outcome):
+        state, step = flow.advance(state)
+        if isinstance(step, steps.Outcome):
             transcript.append(f"结果：{step.department} / {step.urgency} — {step.reason}")
             return Result(case, step.department, step.urgency, asked, time.perf_counter() - started, transcript)
         asked.append(step.id)
         reply = reply_for(case, step.id)
         transcript += [f"小安[{step.id}]：{step.text}", f"患者：{reply}"]
-        state = te.answer(state, step.id, reply)
+        state = triage_answers.answer(state, step.id, reply)
     return Result(case, None, None, asked, time.perf_counter() - started, transcript, error="no outcome")
 
 
@@ -146,9 +149,9 @@ def _question_texts() -> Dict[str, str]:
 
 
 def _options(question_id: str) -> List[Dict[str, str]]:
-    from actions.triage import engine as te
+    from actions.triage import questions
 
-    q = te.load_knowledge().questions.get(question_id)
+    q = questions.load_knowledge().questions.get(question_id)
     return [{"title": o.title, "value": o.value} for o in q.options] if q else []
 
 
@@ -298,9 +301,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         client, texts = RestClient(args.rest), _question_texts()
         play = lambda case: play_rest(case, client, texts)  # noqa: E731
     else:
-        from actions.triage import engine as te
+        from actions.triage import flow
+        from actions.triage import state as triage_state
 
-        te.next_step(te.update(te.start(), "嗓子疼"))  # build the pipeline outside the timings
+        flow.next_step(flow.update(triage_state.start(), "嗓子疼"))  # build the pipeline outside the timings
         play = play_engine
 
     results = [play(case) for case in cases]

@@ -20,7 +20,8 @@ from actions.booking.wording import (
     session_title,
 )
 from actions.common import UsesHospital, buttons, latest_text, say_hospital_error
-from actions.triage import engine as triage_engine
+from actions.triage.assessment import evaluate
+from actions.triage.flow import update
 from hospital.interface import NUMBER_TYPES, PERIODS, HospitalError
 from language.dates import describe
 
@@ -51,7 +52,7 @@ class AskDepartment(BookingQuestion):
         return "action_ask_department"
 
     def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
-        assessment = triage_engine.evaluate(triage_engine.update(None, latest_text(tracker)))
+        assessment = evaluate(update(None, latest_text(tracker)))
         suggested = [name for name, _ in assessment.ranking[:2]]
         if not suggested or assessment.red_flags:
             dispatcher.utter_message(response="utter_ask_department")

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from actions.triage import engine as te
+from actions.triage import state as triage_state
 from actions.triage.departments import knowledge as dk
 from actions.triage.departments import model as dm
 from language.knowledge_files import load_yaml
@@ -18,7 +18,7 @@ KB = dk.load_knowledge()
 
 def test_every_department_has_one_file_with_a_button_title():
     names = [f["department"] for f in FILES]
-    assert sorted(names) == sorted(te.DEPARTMENTS)
+    assert sorted(names) == sorted(triage_state.DEPARTMENTS)
     assert len(names) == len(set(names))
     for f in FILES:
         assert f.get("ask_as"), f["file"]
@@ -30,7 +30,7 @@ def test_at_least_1500_entries_most_with_colloquial_variants():
     per_department = defaultdict(int)
     for entry in KB.entries:
         per_department[entry.department] += 1
-    assert all(per_department[d] >= 10 for d in te.DEPARTMENTS), per_department
+    assert all(per_department[d] >= 10 for d in triage_state.DEPARTMENTS), per_department
     phrases = sum(len(e.phrases) for e in KB.entries)
     assert phrases >= 3000
 
@@ -44,7 +44,7 @@ def test_a_phrase_belongs_to_one_department_and_shared_ones_say_why():
             owner[key] = entry.department
         if entry.also:
             assert entry.why, f"{entry.term} is shared with {list(entry.also)} without a note (why:)"
-            assert set(entry.also) <= set(te.DEPARTMENTS) - {entry.department}
+            assert set(entry.also) <= set(triage_state.DEPARTMENTS) - {entry.department}
             assert all(0 < w <= 1 for w in entry.also.values())
 
 
@@ -94,7 +94,7 @@ def test_no_held_out_question_is_in_what_the_model_learns():
                                      load_yaml(str(dm.SYMPTOMS_FILE)), load_yaml(str(dm.EXAMPLES_FILE))["examples"])
     assert not heldout & set(texts)
     examples = [s for v in load_yaml(str(dm.EXAMPLES_FILE))["examples"].values() for s in v]
-    assert set(load_yaml(str(dm.EXAMPLES_FILE))["examples"]) <= set(te.DEPARTMENTS)
+    assert set(load_yaml(str(dm.EXAMPLES_FILE))["examples"]) <= set(triage_state.DEPARTMENTS)
     for example in examples:
         assert not any(example in h or h in example for h in heldout), example
 
@@ -103,4 +103,4 @@ def test_held_out_set_is_big_enough_and_labelled_with_real_departments():
     cases = load_heldout()
     assert len(cases) >= 150
     for case in cases:
-        assert set(case["departments"]) <= set(te.DEPARTMENTS), case["text"]
+        assert set(case["departments"]) <= set(triage_state.DEPARTMENTS), case["text"]

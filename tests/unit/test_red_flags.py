@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from language.knowledge_files import hospital_facts
+from hospital.facts import facts
 from safety import red_flags as rf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,16 +215,15 @@ def test_context_from_caller():
 
 
 def test_messages_are_calm_and_point_to_emergency():
-    facts = hospital_facts()
     for rule_id in rf.rule_ids():
         flag = rf.red_flag(rule_id)
         assert "{" not in flag.message, rule_id  # placeholders filled
         assert "急诊" in flag.message, rule_id
         assert flag.first_aid, rule_id
     suicide = rf.red_flag("suicide_risk")
-    assert suicide.crisis and facts["hospital"]["crisis_hotline"] in suicide.message
-    assert suicide.crisis_hotline == facts["hospital"]["crisis_hotline"]
-    assert facts["hospital"]["emergency_phone"] in rf.red_flag("stroke").message
+    assert suicide.crisis and facts().emergency.crisis_hotline in suicide.message
+    assert suicide.crisis_hotline == facts().emergency.crisis_hotline
+    assert facts().emergency.phone in rf.red_flag("stroke").message
 
 
 def test_facts_rules():

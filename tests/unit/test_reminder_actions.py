@@ -157,7 +157,7 @@ async def test_forms_leave_a_due_reminder_to_its_rule(harness, form, requested):
 
 
 def test_triage_leaves_a_due_reminder_to_its_rule():
-    from actions.triage import triage_step
+    from actions.triage.form import triage_step
 
     t = tracker("", "EXTERNAL_reminder", entities=[("reminder_id", "1")], active_loop="triage_form")
     assert triage_step(t) == []

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from actions.triage import engine as te
+from actions.triage import questions
+from actions.triage import state as triage_state
 from language.knowledge_files import knowledge
 from safety import red_flags as rf
 from language import symptoms as sx
@@ -16,11 +17,11 @@ RED_FLAGS = knowledge("red_flags")
 SYMPTOM_IDS = {s["id"] for s in SYMPTOMS["symptoms"]}
 QUESTION_IDS = {q["id"] for q in QUESTIONS["questions"]}
 RED_FLAG_IDS = {r["id"] for r in RED_FLAGS["red_flags"]}
-VALID_DEPARTMENTS = set(te.DEPARTMENTS)
+VALID_DEPARTMENTS = set(triage_state.DEPARTMENTS)
 
 
 def test_the_hospital_departments():
-    assert len(te.DEPARTMENTS) == 29 == len(VALID_DEPARTMENTS)
+    assert len(triage_state.DEPARTMENTS) == 29 == len(VALID_DEPARTMENTS)
 
 
 def test_enough_symptoms_with_unique_ids():
@@ -74,7 +75,7 @@ def test_every_question_is_used_and_well_formed():
     for s in SYMPTOMS["symptoms"]:
         referenced |= set(s.get("questions", []))
     assert QUESTION_IDS <= referenced, QUESTION_IDS - referenced
-    for q in te.load_knowledge().questions.values():
+    for q in questions.load_knowledge().questions.values():
         assert q.text.endswith(("？", "。")) and len(q.text) <= 60, q.id
         assert q.why.startswith("问这个是因为") and q.why.endswith("。"), q.id
         values = [o.value for o in q.options]
@@ -82,24 +83,24 @@ def test_every_question_is_used_and_well_formed():
 
 
 def test_every_answer_option_maps_somewhere():
-    kb = te.load_knowledge()
+    kb = questions.load_knowledge()
     for q in kb.questions.values():
         values = {o.value for o in q.options}
         assert set(q.effects) <= values, q.id
         assert set(q.understands) <= values and set(q.mentions) <= values, q.id
         for option in q.options:
-            if option.value == te.UNKNOWN:
+            if option.value == triage_state.UNKNOWN:
                 continue
             linked = q.symptom or q.fact
             assert linked or option.value in q.effects, f"{q.id}: {option.value} goes nowhere"
         assert q.symptom is None or q.symptom in SYMPTOM_IDS, q.id
-        assert q.fact is None or q.fact in te.FACT_KEYS, q.id
+        assert q.fact is None or q.fact in triage_state.FACT_KEYS, q.id
         for effect in q.effects.values():
             assert set(effect) <= {"boost", "urgency", "red_flag", "because"}, q.id
             assert effect.get("urgency") in (None, "routine", "today"), q.id
             assert effect.get("red_flag") in (None, *RED_FLAG_IDS), q.id
         if q.fact in ("age_months", "duration_days"):
-            assert all(o.range for o in q.options if o.value != te.UNKNOWN), q.id
+            assert all(o.range for o in q.options if o.value != triage_state.UNKNOWN), q.id
         assert set(q.requires) <= {"present", "sex", "sex_not", "child_hint", "adult_female"}, q.id
 
 
@@ -108,7 +109,7 @@ def test_composites_and_combinations_name_real_symptoms():
         assert comp["symptom"] in SYMPTOM_IDS
         assert comp.get("gap") in (None, "any")
     tags = {t for s in SYMPTOMS["symptoms"] for t in s.get("tags", [])}
-    fact_keys = set(te.FACT_KEYS) | {"infant"}
+    fact_keys = set(triage_state.FACT_KEYS) | {"infant"}
     for combo in SYMPTOMS["combinations"]:
         assert set(combo.get("any", [])) | set(combo.get("all", [])) <= SYMPTOM_IDS, combo["id"]
         for group in combo.get("any_of_each", []):

@@ -9,10 +9,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.emergency import EmergencyAction, emergency_phone, generic_message
+from actions.emergency import EmergencyAction
 from hospital.interface import SystemUnavailable
-from safety.red_flags import emergency_place
-from actions.triage import AskTriageQuestion, TriageOutcome, ValidateTriageForm
+from safety.contacts import emergency_phone, emergency_place, generic_message
+from actions.triage.form import AskTriageQuestion, TriageOutcome, ValidateTriageForm
 from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
 
 PLAIN_ANSWERS = {"有", "没有", "不清楚"}
@@ -273,3 +273,14 @@ async def test_an_everyday_outcome_has_no_emergency_line():
         reply = await patient.say("没有", "deny")
     dispatcher, _ = await patient.outcome()
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+
+
+async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_complaint():
+    from actions.triage import flow
+    from actions.triage import state as triage_state
+    from actions.triage.wording import wording
+
+    state = flow.update(triage_state.start(), "皮肤起了湿疹，一个月了，想开点药膏")
+    dispatcher, events = await run(AskTriageQuestion(), tracker("", "affirm", slots={"triage_state": state},
+                                                                requested="triage_outcome", active_loop="triage_form"))
+    assert texts(dispatcher) == [wording()["describe"]] and events == []

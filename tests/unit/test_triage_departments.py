@@ -7,7 +7,10 @@ import sys
 
 import pytest
 
-from actions.triage import engine as te
+from actions.triage import answers as triage_answers
+from actions.triage import flow
+from actions.triage import state as triage_state
+from actions.triage import steps
 from scripts import eval_triage
 from tests.unit.test_triage_engine import play
 
@@ -17,9 +20,9 @@ from tests.unit.test_triage_engine import play
     "胆囊有点问题", "前列腺不好", "乳腺有问题", "肺上的问题找谁看",
 ])
 def test_a_named_body_part_never_ends_in_i_cannot_tell(text):
-    state = te.update(te.start(), text)
-    step = te.next_step(state)
-    assert not (isinstance(step, te.Question) and step.kind == "clarify"), text
+    state = flow.update(triage_state.start(), text)
+    step = flow.next_step(state)
+    assert not (isinstance(step, steps.Question) and step.kind == "clarify"), text
     _, outcome, _ = play(text)
     assert outcome.department, text
 
@@ -57,30 +60,30 @@ def test_a_knowledge_question_about_a_red_flag_is_still_an_emergency():
 
 
 def _unsure_state():
-    state = te.start()
+    state = triage_state.start()
     state["departments"]["evidence"] = {"皮肤科": 1.0, "普通外科": 0.9, "眼科": 0.1}
     state["departments"]["terms"] = ["包"]
     return state
 
 
 def test_when_unsure_one_question_offers_the_close_departments():
-    state, step = te.advance(_unsure_state())
-    assert step.id == te.CHOOSE_ID
+    state, step = flow.advance(_unsure_state())
+    assert step.id == triage_state.CHOOSE_ID
     values = [b["value"] for b in step.buttons]
-    assert values == ["皮肤科", "普通外科", te.NONE_OF_THESE]  # 眼科 is too far behind
+    assert values == ["皮肤科", "普通外科", triage_state.NONE_OF_THESE]  # 眼科 is too far behind
     titles = [b["title"] for b in step.buttons]
     assert all(titles) and titles[0] != "皮肤科"  # described in the patient's terms
 
-    chosen = te.answer(state, te.CHOOSE_ID, titles[1])  # the button title, as pressed
-    state, outcome = te.advance(chosen)
+    chosen = triage_answers.answer(state, triage_state.CHOOSE_ID, titles[1])  # the button title, as pressed
+    state, outcome = flow.advance(chosen)
     assert outcome.department == "普通外科"
-    state, outcome = te.advance(te.answer(te.mark_asked(_unsure_state(), te.CHOOSE_ID), te.CHOOSE_ID, "都不太像"))
+    state, outcome = flow.advance(triage_answers.answer(triage_state.mark_asked(_unsure_state(), triage_state.CHOOSE_ID), triage_state.CHOOSE_ID, "都不太像"))
     assert outcome.department == "皮肤科"  # the best guess, asked only once
 
 
 def test_nothing_recognisable_still_asks_for_detail():
-    step = te.next_step(te.update(te.start(), "你好呀"))
-    assert isinstance(step, te.Question) and step.kind == "clarify"
+    step = flow.next_step(flow.update(triage_state.start(), "你好呀"))
+    assert isinstance(step, steps.Question) and step.kind == "clarify"
 
 
 def test_the_issues_stomach_example_reaches_gastroenterology_in_at_most_two_questions():

@@ -3,21 +3,26 @@ import json
 
 import pytest
 
-from actions.triage import engine as te
+from actions.triage import answers as triage_answers
+from actions.triage import flow
+from actions.triage import questions
+from actions.triage import state as triage_state
+from actions.triage import steps
+from actions.triage import summary as triage_summary
 
 
 def play(text, answers=None, default="no"):
     """Run a conversation; returns (final state, outcome, asked question ids)."""
     answers = answers or {}
-    state = te.update(te.start(), text)
+    state = flow.update(triage_state.start(), text)
     asked = []
     for _ in range(12):
-        state, step = te.advance(state)
+        state, step = flow.advance(state)
         json.dumps(state)  # the state must fit in a Rasa slot
-        if isinstance(step, te.Outcome):
+        if isinstance(step, steps.Outcome):
             return state, step, asked
         asked.append(step.id)
-        state = te.answer(state, step.id, answers.get(step.id, default))
+        state = triage_answers.answer(state, step.id, answers.get(step.id, default))
     raise AssertionError(f"no outcome after {asked}")
 
 
@@ -62,9 +67,9 @@ def test_dizziness_numbness_sudden_in_hypertensive_is_emergency():
 
 
 def test_stomach_ache_question_is_resolved_by_questions_not_a_guess():
-    state = te.update(te.start(), "胃疼该挂消化内科还是普外科?")
-    step = te.next_step(state)
-    assert isinstance(step, te.Question)  # asks before answering
+    state = flow.update(triage_state.start(), "胃疼该挂消化内科还是普外科?")
+    step = flow.next_step(state)
+    assert isinstance(step, steps.Question)  # asks before answering
     _, outcome, asked = play("胃疼该挂消化内科还是普外科?")
     assert outcome.department == "消化内科"
     _, outcome, asked = play("胃疼该挂消化内科还是普外科?", {"q_pain_rlq": "yes"})
@@ -127,8 +132,8 @@ def test_self_care_says_when_to_come_back():
 
 
 def test_question_shape():
-    step = te.next_step(te.update(te.start(), "头晕，手脚发麻"))
-    assert isinstance(step, te.Question)
+    step = flow.next_step(flow.update(triage_state.start(), "头晕，手脚发麻"))
+    assert isinstance(step, steps.Question)
     assert step.why.startswith("问这个是因为")
     assert {"title", "value"} <= set(step.buttons[0])
     assert json.loads(json.dumps(step.to_dict()))["id"] == step.id
@@ -146,7 +151,7 @@ def test_a_question_is_never_asked_twice_and_budget_is_two():
         for default in ("no", "yes", "unknown"):
             _, _, asked = play(text, default=default)
             # one tap more only to ask a man's or a woman's sex before 妇科
-            assert len([q for q in asked if q != "q_sex"]) <= te.MAX_QUESTIONS == 2
+            assert len([q for q in asked if q != "q_sex"]) <= triage_state.MAX_QUESTIONS == 2
             assert len(asked) == len(set(asked))
 
 
@@ -159,15 +164,15 @@ def test_past_the_budget_the_sex_is_asked_before_gynaecology():
 
 def test_every_asked_question_could_change_the_outcome():
     for text in ["胃疼", "胸口闷", "小肚子疼", "头晕，手脚发麻", "嗓子疼", "孩子发烧了"]:
-        state = te.update(te.start(), text)
-        for _ in range(te.MAX_QUESTIONS):
-            step = te.next_step(state)
-            if isinstance(step, te.Outcome):
+        state = flow.update(triage_state.start(), text)
+        for _ in range(triage_state.MAX_QUESTIONS):
+            step = flow.next_step(state)
+            if isinstance(step, steps.Outcome):
                 break
-            q = te.load_knowledge().questions[step.id]
-            changes, _ = te._informative(state, q)
+            q = questions.load_knowledge().questions[step.id]
+            changes, _ = flow._informative(state, q)
             assert changes, (text, step.id)
-            state = te.answer(te.mark_asked(state, step.id), step.id, "no")
+            state = triage_answers.answer(triage_state.mark_asked(state, step.id), step.id, "no")
 
 
 @pytest.mark.parametrize("question, reply, value", [
@@ -188,31 +193,31 @@ def test_every_asked_question_could_change_the_outcome():
     ("q_nosebleed_stop", "止不住", "no"),
 ])
 def test_answer_understanding(question, reply, value):
-    q = te.load_knowledge().questions[question]
-    assert te.interpret_answer(q, reply) == value
+    q = questions.load_knowledge().questions[question]
+    assert triage_answers.interpret_answer(q, reply) == value
 
 
 def test_free_text_answer_also_adds_what_else_it_says():
-    state = te.update(te.start(), "胃疼")
-    state = te.answer(te.mark_asked(state, "q_abd_board"), "q_abd_board", "没有，不过有点拉肚子")
+    state = flow.update(triage_state.start(), "胃疼")
+    state = triage_answers.answer(triage_state.mark_asked(state, "q_abd_board"), "q_abd_board", "没有，不过有点拉肚子")
     assert state["answers"]["q_abd_board"] == "no"
     assert "diarrhea" in state["present"]
 
 
 def test_update_with_a_pending_question_answers_it():
-    state = te.update(te.start(), "头晕，手脚发麻")
-    state, step = te.advance(state)
+    state = flow.update(triage_state.start(), "头晕，手脚发麻")
+    state, step = flow.advance(state)
     assert state["pending"] == step.id == "q_hypertension"
-    state = te.update(state, "血压有点高")
+    state = flow.update(state, "血压有点高")
     assert state["facts"]["hypertension"] is True and state["pending"] is None
 
 
 def test_red_flag_at_any_point_preempts():
-    state = te.update(te.start(), "头疼两天了")
-    state, step = te.advance(state)
-    assert isinstance(step, te.Question)
-    state = te.answer(state, step.id, "没有，但是刚才突然嘴歪了，说话也不清楚")
-    outcome = te.next_step(state)
+    state = flow.update(triage_state.start(), "头疼两天了")
+    state, step = flow.advance(state)
+    assert isinstance(step, steps.Question)
+    state = triage_answers.answer(state, step.id, "没有，但是刚才突然嘴歪了，说话也不清楚")
+    outcome = flow.next_step(state)
     assert (outcome.department, outcome.urgency) == ("急诊科", "emergency")
     assert "120" in outcome.advice and outcome.first_aid
 
@@ -224,10 +229,10 @@ def test_suicidal_talk_gives_crisis_hotline():
 
 
 def test_unrecognisable_description_asks_for_detail_then_hands_over():
-    state = te.update(te.start(), "你好，我想问一下")
-    step = te.next_step(state)
+    state = flow.update(triage_state.start(), "你好，我想问一下")
+    step = flow.next_step(state)
     assert step.kind == "clarify" and len(step.buttons) >= 3
-    state = te.answer(te.mark_asked(state, step.id), step.id, step.buttons[1]["value"])  # 肚子疼
+    state = triage_answers.answer(triage_state.mark_asked(state, step.id), step.id, step.buttons[1]["value"])  # 肚子疼
     assert "abdominal_pain" in state["present"]
     _, outcome, asked = play("你好，我想问一下")
     assert asked == ["clarify", "clarify"] and outcome.department is None
@@ -248,7 +253,7 @@ def test_outcome_reason_is_one_sentence_without_diagnosis():
 def test_pre_consultation_summary():
     state, _, _ = play(
         "咳嗽一周了，没发烧，我有高血压，对青霉素过敏，在吃氨氯地平", {"q_duration": "一周"})
-    summary = te.summary(state)
+    summary = triage_summary.summary(state)
     json.dumps(summary, ensure_ascii=False)
     assert summary["chief_complaint"].startswith("咳嗽一周了")
     assert "咳嗽" in summary["symptoms_present"]
@@ -262,49 +267,49 @@ def test_pre_consultation_summary():
 
 
 def test_state_survives_a_json_round_trip():
-    state = te.update(te.start(), "头晕，手脚发麻")
-    state, step = te.advance(state)
+    state = flow.update(triage_state.start(), "头晕，手脚发麻")
+    state, step = flow.advance(state)
     restored = json.loads(json.dumps(state))
-    assert te.next_step(restored) == te.next_step(state)
-    assert te.answer(restored, step.id, "有") == te.answer(state, step.id, "有")
+    assert flow.next_step(restored) == flow.next_step(state)
+    assert triage_answers.answer(restored, step.id, "有") == triage_answers.answer(state, step.id, "有")
 
 
 def test_functions_do_not_mutate_their_input():
-    state = te.update(te.start(), "胃疼")
+    state = flow.update(triage_state.start(), "胃疼")
     frozen = json.dumps(state, sort_keys=True)
-    te.next_step(state)
-    te.advance(state)
-    te.answer(state, "q_abd_board", "no")
-    te.update(state, "还拉肚子")
-    te.summary(state)
+    flow.next_step(state)
+    flow.advance(state)
+    triage_answers.answer(state, "q_abd_board", "no")
+    flow.update(state, "还拉肚子")
+    triage_summary.summary(state)
     assert json.dumps(state, sort_keys=True) == frozen
 
 
 def test_a_negated_sudden_answer_reads_as_not_sudden():
     """Issue 13: "不是突然的,断断续续一个多月了" answered 这次是突然出现的吗 and was read as
     sudden onset. The answer reader reads each hit of its patterns with negation."""
-    q = te.load_knowledge().questions["q_sudden"]
+    q = questions.load_knowledge().questions["q_sudden"]
     for reply in ("不是突然的,断断续续一个多月了", "断断续续一个多月了，不是突然的", "也不是突然的",
                   "没有突然，有一个多月了", "以前突然晕过一次，这次是慢慢的"):
-        assert te.interpret_answer(q, reply) == te.NO, reply
+        assert triage_answers.interpret_answer(q, reply) == triage_state.NO, reply
     for reply in ("是突然的", "对，一下子就麻了", "突然就这样了"):
-        assert te.interpret_answer(q, reply) == te.YES, reply
+        assert triage_answers.interpret_answer(q, reply) == triage_state.YES, reply
 
 
 def test_the_seed_scenario_is_not_an_emergency_when_onset_was_gradual():
-    state = te.start()
+    state = triage_state.start()
     for text in ("我头晕，手脚发麻", "有高血压", "不是突然的,断断续续一个多月了"):
-        state = te.update(state, text)
-        state, step = te.advance(state)
+        state = flow.update(state, text)
+        state, step = flow.advance(state)
     assert state["facts"]["sudden"] is False
-    while isinstance(step, te.Question):
-        state = te.update(state, "没有")
-        state, step = te.advance(state)
+    while isinstance(step, steps.Question):
+        state = flow.update(state, "没有")
+        state, step = flow.advance(state)
     assert step.urgency != "emergency"
     assert not state["red_flags"]
 
 
 def test_spoken_of_red_flags_are_kept_for_the_when_to_go_line():
-    state = te.update(te.start(), "我爸以前心梗过，最近我胸口有点闷")
+    state = flow.update(triage_state.start(), "我爸以前心梗过，最近我胸口有点闷")
     assert "chest_pain_acs" in state["red_flags_mentioned"]
     assert not state["red_flags"]

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from actions.triage import engine as te
+from actions.triage import answers as triage_answers
+from actions.triage import flow
+from actions.triage import questions
+from actions.triage import state as triage_state
+from actions.triage import steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import eval_triage  # noqa: E402
@@ -27,9 +31,9 @@ def test_case_file_is_big_enough():
     assert sum(c.id.startswith(("l", "hl", "gl")) for c in cases) >= 20
     assert len({c.id for c in cases}) == len(cases)
     for c in cases:
-        assert c.departments is None or set(c.departments) <= set(te.DEPARTMENTS), c.id
-        assert c.urgency in te.URGENCIES, c.id
-        assert set(c.answers) <= set(te.load_knowledge().questions) | {"clarify"}, c.id
+        assert c.departments is None or set(c.departments) <= set(triage_state.DEPARTMENTS), c.id
+        assert c.urgency in triage_state.URGENCIES, c.id
+        assert set(c.answers) <= set(questions.load_knowledge().questions) | {"clarify"}, c.id
 
 
 def test_targets(results):
@@ -39,14 +43,14 @@ def test_targets(results):
     assert m["false_emergency_rate"] <= 0.05
     assert m["department_top1"] >= 0.85
     assert m["urgency"] >= 0.85
-    assert m["max_questions"] <= te.MAX_QUESTIONS
+    assert m["max_questions"] <= triage_state.MAX_QUESTIONS
 
 
 def test_no_question_is_repeated(results):
     for r in results:
         asked = [q for q in r.questions if q != "clarify"]
         assert len(asked) == len(set(asked)), r.case.id
-        assert len([q for q in asked if q != "q_sex"]) <= te.MAX_QUESTIONS, r.case.id
+        assert len([q for q in asked if q != "q_sex"]) <= triage_state.MAX_QUESTIONS, r.case.id
 
 
 def test_exit_code_reflects_emergency_recall(tmp_path, capsys):
@@ -72,17 +76,17 @@ class _FakeAssistant(BaseHTTPRequestHandler):
         sender, message = body["sender"], body["message"]
         state = self.states.get(sender)
         if state is None:
-            state = te.update(te.start(), message)
+            state = flow.update(triage_state.start(), message)
         else:
             m = re.match(r"/triage_answer(\{.*\})$", message)
             if m:
                 data = json.loads(m.group(1))
-                state = te.answer(state, data["question"], data["value"])
+                state = triage_answers.answer(state, data["question"], data["value"])
             else:
-                state = te.update(state, message)
-        state, step = te.advance(state)
+                state = flow.update(state, message)
+        state, step = flow.advance(state)
         self.states[sender] = state
-        if isinstance(step, te.Question):
+        if isinstance(step, steps.Question):
             buttons = [{"title": b["title"],
                         "payload": "/triage_answer" + json.dumps({"question": step.id, "value": b["value"]})}
                        for b in step.buttons]

@@ -1,0 +1,240 @@
+"""Which department and how urgently, from what the state holds so far (no question
+asked): red flags first (decided by safety/red_flags.py), then every symptom's votes
+(data/knowledge/symptoms.yml), the answers' and combinations' boosts, named conditions,
+and age, pregnancy and sex."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from actions.triage.questions import load_knowledge, question_value
+from actions.triage.reading import department_ranking
+from actions.triage.state import CHOOSE_ID, DEPARTMENTS, URGENCY_RANK
+from actions.triage.wording import wording
+from safety import red_flags as rf
+
+# How much a named condition or test (data/triage/departments) weighs against the
+# symptom lexicon's votes (3 = first choice, ×1.5 for the first symptom).
+NAMED_WEIGHT = 1.5
+CHOSEN_WEIGHT = 100.0
+
+@dataclass
+class Assessment:
+    department: Optional[str]
+    urgency: str
+    ranking: List[Tuple[str, float]]
+    red_flags: List[str]
+    because: List[str]
+    remap_reason: Optional[str]
+    self_care_return_if: Optional[str]
+    used: List[str]
+
+    @property
+    def key(self) -> Tuple[Optional[str], str]:
+        return self.department, self.urgency
+
+
+
+def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
+    lexicon = load_knowledge().lexicon
+    # Nothing current? Then what the patient wonders about ("是不是感冒了"), then a
+    # past episode they want followed up ("上个月晕倒过一次，想复查").
+    present = [s for s in state["present"] if s in lexicon.symptoms] or [
+        s for s in state["uncertain"] if s in lexicon.symptoms] or [
+        s for s in state.get("past", []) if s in lexicon.symptoms]
+    foreground = [s for s in present if not lexicon.symptoms[s].background]
+    return foreground or present
+
+
+def relevant_questions(state: Mapping[str, Any], used: Sequence[str]) -> List[str]:
+    kb = load_knowledge()
+    order: List[str] = []
+    for sid in used:
+        for qid in kb.lexicon.symptoms[sid].questions:
+            if qid not in order:
+                order.append(qid)
+    for qid in kb.general:
+        if qid not in order:
+            order.append(qid)
+    return order
+
+
+def _combination_holds(combo: Mapping[str, Any], present: set, facts: Mapping[str, Any]) -> bool:
+    lexicon = load_knowledge().lexicon
+    if combo.get("any") and not set(combo["any"]) & present:
+        return False
+    if combo.get("all") and not set(combo["all"]) <= present:
+        return False
+    for group in combo.get("any_of_each", []):
+        if isinstance(group, Mapping):
+            tag = group["tag"]
+            if not any(tag in lexicon.symptoms[s].tags for s in present):
+                return False
+        elif not set(group) & present:
+            return False
+    for key, wanted in (combo.get("facts") or {}).items():
+        if facts.get(key) != wanted and not (wanted is True and facts.get(key) is True):
+            return False
+    return True
+
+
+def _raise(urgency: str, to: Optional[str]) -> str:
+    if to and URGENCY_RANK[to] > URGENCY_RANK[urgency]:
+        return to
+    return urgency
+
+
+def evaluate(state: Mapping[str, Any]) -> Assessment:
+    """The recommendation the state supports right now (no questions asked)."""
+    kb = load_knowledge()
+    lexicon = kb.lexicon
+    facts = state["facts"]
+    used = symptoms_in_use(state)
+    present = set(state["present"])
+
+    relevant = relevant_questions(state, used)
+    revealed = []  # red flags an answer reveals ("头疼是突然炸裂样的吗？" — "是")
+    for qid in relevant:
+        q = kb.questions[qid]
+        value = question_value(state, q)
+        flag = (q.effects.get(value) or {}).get("red_flag") if value else None
+        if flag:
+            revealed.append(flag)
+    flags = rf.emergency_now(state["red_flags"], present, facts, revealed)
+    if flags:
+        return Assessment("急诊科", "emergency", [("急诊科", 100.0)], flags, [], None, None, used)
+    chosen = state["answers"].get(CHOOSE_ID)
+    if not used:
+        ranking = department_ranking(state)
+        if not ranking:
+            return Assessment(None, "routine", [], [], [], None, None, used)
+        named_scores: Dict[str, float] = OrderedDict(ranking)
+        if chosen in DEPARTMENTS:
+            named_scores[chosen] = named_scores.get(chosen, 0.0) + CHOSEN_WEIGHT
+        named_scores, remap_reason = _remap(named_scores, facts)
+        ranking = sorted(named_scores.items(), key=lambda kv: -kv[1])
+        urgency = state["departments"]["urgency"] or "routine"
+        return Assessment(ranking[0][0], urgency, ranking, [], [], remap_reason, None, used)
+
+    scores: Dict[str, float] = OrderedDict()
+    urgency = "routine"
+    because: List[Tuple[float, str]] = []
+    for index, sid in enumerate(used):
+        sym = lexicon.symptoms[sid]
+        weight = 1.5 if index == 0 else 1.0
+        weight *= {"severe": 1.2, "mild": 0.8}.get(state["severity"].get(sid), 1.0)
+        for dept, w in sym.departments.items():
+            scores[dept] = scores.get(dept, 0.0) + w * weight
+        if sid not in present:
+            continue  # a past episode or a worry sets the department, not the urgency
+        # "跑步后有点喘，休息一下就好了": settled by itself, so a visit soon, not today
+        urgency = _raise(urgency, "routine" if facts.get("resolved") else sym.urgency)
+        acute = not facts.get("recurrent") and (facts.get("duration_days") is None or facts["duration_days"] <= 7)
+        if state["severity"].get(sid) == "severe" and not sym.background and acute:
+            urgency = _raise(urgency, sym.severe_urgency)
+    boosted_by_answer = False
+    for qid in relevant:
+        q = kb.questions[qid]
+        value = question_value(state, q)
+        effect = q.effects.get(value) if value else None
+        if not effect:
+            continue
+        for dept, w in (effect.get("boost") or {}).items():
+            scores[dept] = scores.get(dept, 0.0) + w
+            boosted_by_answer = True
+        urgency = _raise(urgency, effect.get("urgency"))
+        if effect.get("because"):
+            because.append((sum((effect.get("boost") or {}).values()) + (2 if effect.get("urgency") else 0), effect["because"]))
+    derived = dict(facts)
+    derived["infant"] = facts.get("age_months") is not None and facts["age_months"] < 12
+    for combo in kb.combinations:
+        if not _combination_holds(combo, present, derived):
+            continue
+        for dept, w in (combo.get("boost") or {}).items():
+            scores[dept] = scores.get(dept, 0.0) + w
+        urgency = _raise(urgency, combo.get("urgency"))
+        if combo.get("because"):
+            because.append((sum((combo.get("boost") or {}).values()) + (2 if combo.get("urgency") else 0), combo["because"]))
+
+    for dept, value in state["departments"]["named"].items():
+        scores[dept] = scores.get(dept, 0.0) + NAMED_WEIGHT * value
+    if chosen in DEPARTMENTS:
+        scores[chosen] = scores.get(chosen, 0.0) + CHOSEN_WEIGHT
+    scores, remap_reason = _remap(scores, facts)
+    ranking = sorted(scores.items(), key=lambda kv: -kv[1])
+    department = ranking[0][0] if ranking else None
+
+    # Young children and pregnant women are seen the same day or routinely, never sent home.
+    age = facts.get("age_months")
+    return_if = None
+    if urgency == "routine" and not boosted_by_answer:
+        return_if = _self_care(state, used, age)
+        if return_if:
+            urgency = "self_care"
+    if age is not None and age < 3 and urgency == "routine" and "fever" in present:
+        urgency = "today"
+
+    dept_reasons = [b for b in sorted(because, key=lambda b: -b[0])]
+    return Assessment(department, urgency, ranking, [], [text for _, text in dept_reasons],
+                      remap_reason, return_if, used)
+
+
+def _self_care(state: Mapping[str, Any], used: Sequence[str], age: Optional[float]) -> Optional[str]:
+    lexicon = load_knowledge().lexicon
+    facts = state["facts"]
+    days = facts.get("duration_days")
+    if days is None and facts.get("resolved"):
+        days = 0.5  # "冲了冷水现在不疼了": just happened and already settling
+    if days is None or facts.get("pregnant") or (age is not None and age < 36):
+        return None
+    if any(state["severity"].get(s) == "severe" for s in used):
+        return None
+    limits, texts = [], []
+    for sid in used:
+        sym = lexicon.symptoms[sid]
+        if sym.self_care_days is None:
+            if sym.generic:
+                continue
+            return None
+        limits.append(sym.self_care_days)
+        if sym.return_if and sym.return_if not in texts:
+            texts.append(sym.return_if)
+    if not limits or days > min(limits):
+        return None
+    # The chief complaint's advice; the others usually say the same in other words.
+    return texts[0] if texts else wording()["self_care_return_if"]
+
+
+def _remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str, float], Optional[str]]:
+    demo = load_knowledge().demographics
+    remap_reasons = wording()["remap"]
+    age = facts.get("age_months")
+    reason = None
+    target: Dict[str, str] = {}
+    bonus = None
+    if age is not None and age * 30.4 <= demo.get("newborn_max_days", 28):
+        target = {d: "新生儿科" for d in scores}
+        reason = remap_reasons["newborn"]
+    elif age is not None and age < demo.get("child_max_years", 14) * 12:
+        target = {d: "儿科" for d in scores if d in demo.get("child_remap", [])}
+        if target:
+            reason = remap_reasons["child"]
+            bonus = "儿科"  # a child's cold goes to 儿科 rather than 耳鼻喉科 on a tie
+    elif facts.get("pregnant"):
+        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", [])}
+        if target:
+            reason = remap_reasons["pregnancy"]
+    moved: Dict[str, float] = OrderedDict()
+    for dept, score in scores.items():
+        dest = target.get(dept, dept)
+        moved[dest] = moved.get(dest, 0.0) + score
+    if bonus in moved:
+        moved[bonus] += 1.0
+    if facts.get("sex") == "male":
+        for dept in demo.get("female_only", []):
+            moved.pop(dept, None)
+    if reason and not any(d in moved for d in set(target.values())):
+        reason = None
+    return moved, reason
+

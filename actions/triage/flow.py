@@ -1,0 +1,156 @@
+"""The triage engine's turn: take in a message, then choose the next step.
+
+Pure functions over a JSON-serialisable state (a plain dict the dialogue keeps in a
+Rasa slot):
+
+    state = start()                                   # actions/triage/state.py
+    state = update(state, "嗓子疼三天了，有点咳嗽")     # free text from the patient
+    step = next_step(state)                           # Question or Outcome
+    state = mark_asked(state, step.id)                # when the Question is shown
+    state = answer(state, step.id, "没有")             # button value or free text
+    summary(state)                                    # pre-consultation summary
+
+`advance(state)` does next_step + mark_asked in one call.
+
+How a decision is made
+  * Any red flag (in any message, in an answer, or from facts gathered across
+    messages; safety/red_flags.py decides) → 急诊科, urgency emergency.
+  * Otherwise every symptom said to be present votes for its departments
+    (data/knowledge/symptoms.yml), combinations and answers add their boosts, and
+    age, pregnancy and sex move the result (儿科, 新生儿科, 产科, no 妇科 for men):
+    actions/triage/assessment.py.
+  * The department knowledge and model (actions/triage/departments) read every message too:
+    named conditions and tests add to the symptom votes; with no symptom recognised
+    their ranking decides (a named body part or condition always gets a department),
+    and when its top two are close one "which of these fits?" question is asked. A
+    question about living with a named condition ("乙肝饮食注意事项") gets the entry's
+    short safe note and the department, without screening questions.
+  * A follow-up question is asked only if its possible answers lead to different
+    outcomes (department or urgency); questions that can reveal an emergency come
+    first, then the ones the designers listed for the chief complaint. At most
+    MAX_QUESTIONS (one more only to ask the sex before 妇科), and never one whose
+    answer is already known from any message.
+  * Nothing recognisable → a polite request for more detail with example buttons.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from actions.triage.answers import answer, apply_value
+from actions.triage.assessment import Assessment, evaluate, relevant_questions
+from actions.triage.departments import combiner as dc
+from actions.triage.outcome import choose, clarify, outcome, unresolved
+from actions.triage.questions import QuestionDef, load_knowledge, question_value
+from actions.triage.reading import absorb, department_ranking
+from actions.triage.state import (
+    CHOOSE_ID, CLARIFY_ID, MAX_CLARIFICATIONS, MAX_QUESTIONS, UNKNOWN, copy_state, mark_asked,
+)
+from actions.triage.steps import Question, Step
+
+def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
+    """Take in a free-text message. If a question is pending, the text answers it."""
+    new = copy_state(state)
+    pending = new.get("pending")
+    if pending and pending != CLARIFY_ID:
+        return answer(new, pending, text)
+    new["pending"] = None
+    absorb(new, text)
+    return new
+
+
+def advance(state: Mapping[str, Any]) -> Tuple[Dict[str, Any], Step]:
+    step = next_step(state)
+    if isinstance(step, Question):
+        return mark_asked(state, step.id), step
+    new = copy_state(state)
+    new["pending"] = None
+    return new, step
+
+
+def _known(state: Mapping[str, Any], q: QuestionDef) -> bool:
+    return question_value(state, q) is not None
+
+
+def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
+    facts = state["facts"]
+    req = q.requires
+    if req.get("present") and not set(req["present"]) & set(state["present"]):
+        return False
+    if "sex" in req and facts.get("sex") != req["sex"]:
+        return False
+    if "sex_not" in req and facts.get("sex") == req["sex_not"]:
+        return False
+    if req.get("child_hint") and not facts.get("child_hint"):
+        return False
+    if req.get("adult_female"):
+        age = facts.get("age_months")
+        if facts.get("sex") != "female":
+            return False
+        if age is None and facts.get("child_hint"):
+            return False
+        if age is not None and not (14 * 12 <= age <= 50 * 12):
+            return False
+    return True
+
+
+def _simulate(state: Mapping[str, Any], q: QuestionDef, value: str) -> Assessment:
+    trial = copy.deepcopy(dict(state))
+    apply_value(trial, q, value)
+    return evaluate(trial)
+
+
+def _informative(state: Mapping[str, Any], q: QuestionDef) -> Tuple[bool, bool]:
+    """(changes the outcome, one answer leads to an emergency)."""
+    outcomes = {_simulate(state, q, o.value).key for o in q.options if o.value != UNKNOWN}
+    return len(outcomes) > 1, any(u == "emergency" for _, u in outcomes)
+
+
+def next_step(state: Optional[Mapping[str, Any]]) -> Step:
+    """The next Question worth asking, or the Outcome."""
+    state = copy_state(state)
+    current = evaluate(state)
+    if current.urgency == "emergency":
+        return outcome(state, current)
+    if current.department is None:
+        if state["clarifications"] < MAX_CLARIFICATIONS:
+            return clarify(state)
+        return unresolved()
+    if state["departments"]["knowledge_question"]:
+        return outcome(state, current)  # "乙肝饮食注意事项": an answer, not a screening
+    if not current.used and len(state["asked"]) < MAX_QUESTIONS and CHOOSE_ID not in state["answers"]:
+        ranking = department_ranking(state)
+        if dc.unsure(ranking):
+            return choose(ranking)
+    if len(state["asked"]) < MAX_QUESTIONS:
+        kb = load_knowledge()
+        best = None
+        for qid in relevant_questions(state, current.used):
+            q = kb.questions[qid]
+            if qid in state["asked"] or _known(state, q) or not _requirements_met(state, q):
+                continue
+            changes, can_flag = _informative(state, q)
+            if not changes:
+                continue
+            if can_flag:
+                best = q
+                break
+            if best is None:
+                best = q
+        if best is not None:
+            return Question(best.id, best.text, best.why,
+                            [{"title": o.title, "value": o.value} for o in best.options])
+    sex_question = _sex_question_before_female_only(state, current)
+    if sex_question is not None:
+        return sex_question
+    return outcome(state, current)
+
+
+def _sex_question_before_female_only(state: Mapping[str, Any], current: Assessment) -> Optional[Question]:
+    """Past the budget, one tap more rather than send a man to 妇科 ("小肚子疼")."""
+    q = load_knowledge().questions.get("q_sex")
+    female_only = load_knowledge().demographics.get("female_only", [])
+    if (q is None or current.department not in female_only or state["facts"].get("sex")
+            or q.id in state["asked"] or _known(state, q)):
+        return None
+    return Question(q.id, q.text, q.why, [{"title": o.title, "value": o.value} for o in q.options])

@@ -1,0 +1,133 @@
+"""Reading a patient's message into the triage state: symptoms and facts, answers
+given unprompted, red flags (decided by safety/red_flags.py) and what the department
+knowledge and model read in it."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Tuple
+
+from actions.triage.departments import combiner as dc
+from actions.triage.departments import knowledge as dk
+from actions.triage.questions import elderly_months, load_knowledge
+from actions.triage.state import NO, YES, add_absent, add_present, set_fact
+from actions.triage.wording import words
+from language import symptoms as sx
+from safety import red_flags as rf
+
+def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
+    for sid in ex.present:
+        add_present(state, sid)
+    for sid in ex.absent:
+        add_absent(state, sid)
+    for sid in ex.past:
+        if sid not in state["past"]:
+            state["past"].append(sid)
+    for sid in ex.uncertain:
+        if sid not in state["present"] and sid not in state["absent"] and sid not in state["uncertain"]:
+            state["uncertain"].append(sid)
+    for mention in ex.mentions:
+        if mention.status == sx.PRESENT and mention.severity:
+            old = state["severity"].get(mention.symptom)
+            if not old or sx.SEVERITY_RANK[mention.severity] > sx.SEVERITY_RANK[old]:
+                state["severity"][mention.symptom] = mention.severity
+    facts = state["facts"]
+    set_fact(state, "age_months", ex.age_months)
+    set_fact(state, "sex", ex.sex)
+    set_fact(state, "pregnant", ex.pregnant)
+    set_fact(state, "pregnancy_weeks", ex.pregnancy_weeks)
+    if ex.duration_days is not None:
+        facts["duration_days"] = max(ex.duration_days, facts["duration_days"] or 0)
+    if ex.temperature is not None:
+        facts["temperature"] = max(ex.temperature, facts["temperature"] or 0)
+        facts["high_fever"] = facts["temperature"] >= 38.5
+    if words("fever", "high").search(text) and "fever" in ex.present:
+        facts["high_fever"] = True
+    elif words("fever", "low").search(text) and facts["high_fever"] is None and "fever" in ex.present:
+        facts["high_fever"] = False
+    set_fact(state, "sudden", ex.sudden)
+    if ex.recurrent:
+        facts["recurrent"] = True
+    facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
+    for key in ("hypertension", "diabetes", "allergies", "medications"):
+        set_fact(state, key, ex.history.get(key))
+    if ex.child_hint:
+        facts["child_hint"] = True
+    if ex.elderly_hint:
+        facts["elderly"] = True
+    if facts["age_months"] is not None:
+        facts["elderly"] = facts["age_months"] >= elderly_months()
+    if ex.present and not state["chief_complaint"]:
+        state["chief_complaint"] = text[:120]
+
+
+def _detect_mentions(state: Dict[str, Any], text: str) -> None:
+    """Answers the patient gave without being asked ("吃了油腻的就疼")."""
+    norm = sx.normalize(text)
+    spans = sx.clause_spans(norm)
+    for q in load_knowledge().questions.values():
+        if q.id in state["answers"] or not q.mentions:
+            continue
+        for value, patterns in q.mentions.items():
+            hit = None
+            for pattern in patterns:
+                for m in pattern.finditer(norm):
+                    status = sx.assertion(norm, m.start(), m.end(), spans)
+                    if status == sx.PRESENT:
+                        hit = value
+                    elif status == sx.ABSENT and value == YES:
+                        hit = NO
+                    if hit:
+                        break
+                if hit:
+                    break
+            if hit:
+                state["answers"][q.id] = hit
+                break
+
+
+def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
+    flags, mentioned = rf.assess(text, rf.context_from_facts(state["facts"]), extraction=ex)
+    for flag in flags:
+        if flag.id not in state["red_flags"]:
+            state["red_flags"].append(flag.id)
+    for flag in mentioned:
+        if flag.id not in state["red_flags_mentioned"]:
+            state["red_flags_mentioned"].append(flag.id)
+
+
+def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extraction:
+    """Take in what a message says. `free_text` is False for a reply to a question,
+    where only named entries, not the model's reading of "没有", count."""
+    ex = sx.extract(text)
+    _merge(state, text, ex)
+    _detect_mentions(state, text)
+    _detect_red_flags(state, text, ex)
+    _absorb_departments(state, text, free_text, ex)
+    return ex
+
+
+def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: sx.Extraction) -> None:
+    if not text.strip():
+        return
+    guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
+    if not guess.from_knowledge and (not free_text or guess.confidence < dc.MODEL_ALONE_MIN):
+        return
+    d = state["departments"]
+    for dept, p in guess.ranking[:5]:
+        d["evidence"][dept] = d["evidence"].get(dept, 0.0) + p
+    for dept, value in guess.named.items():
+        d["named"][dept] = d["named"].get(dept, 0.0) + value
+    d["terms"] += [t for t in guess.terms if t not in d["terms"]]
+    d["note"] = d["note"] or (list(guess.note) if guess.note else None)
+    d["urgency"] = d["urgency"] or guess.urgency
+    if guess.from_knowledge and dk.asks_for_knowledge(text):
+        d["knowledge_question"] = True
+
+
+def department_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
+    """What the department knowledge and model read in the messages, summing to 1."""
+    evidence = state["departments"]["evidence"]
+    total = sum(evidence.values())
+    if total <= 0:
+        return []
+    return sorted(((d, v / total) for d, v in evidence.items()), key=lambda kv: -kv[1])
+
