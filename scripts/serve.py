@@ -43,6 +43,7 @@ API_TOKEN_ENV = "XIAOAN_API_TOKEN"  # read by scripts/rasa_server.py
 ACTION_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # read by actions/server.py, sent by Rasa (endpoints.yml)
 ORIGINS_ENV = "XIAOAN_WEB_ORIGINS"  # read by channels/origins.py
 STAFF_PASSWORD_ENV = "XIAOAN_STAFF_PASSWORD"  # read by staff/auth.py in the page's server
+MODEL_ENV = "XIAOAN_MODEL"  # the model to serve instead of the newest in models/
 logger = logging.getLogger("serve")
 
 
@@ -59,6 +60,11 @@ def new_token() -> str:
 
 
 def latest_model() -> Path:
+    """XIAOAN_MODEL if set (a model trained elsewhere, e.g. to benchmark or test a
+    variant), otherwise the newest model in models/."""
+    chosen = os.environ.get(MODEL_ENV)
+    if chosen:
+        return Path(chosen).resolve()
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise SystemExit("No trained model in models/: run `make run` or `make test` first.")

@@ -78,3 +78,19 @@ def test_an_untrained_model_predicts_nothing_instead_of_failing(tmp_path):
     classifier = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, Resource("none"), context)
     [parsed] = classifier.process([message("你好")])
     assert parsed.get("intent") == {"name": None, "confidence": 0.0}
+
+
+def test_a_messages_features_are_combined_once_for_both_classifiers(tmp_path, monkeypatch):
+    intents = trained(LinearIntentClassifier, tmp_path / "i", "intents")
+    answers = trained(LinearResponseSelector, tmp_path / "r", "answers", retrieval_intent="faq")
+    msg = message("医保能报销吗")
+    calls = []
+    original = Message.get_sparse_features
+    monkeypatch.setattr(Message, "get_sparse_features", lambda self, *a, **k: calls.append(self) or original(self, *a, **k))
+    answers.process(intents.process([msg]))
+    assert calls == [msg]
+    assert msg.get("intent")["name"] == "faq"
+    assert msg.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/insurance"
+    other = message("报告结果出来没")
+    intents.process([other])
+    assert calls == [msg, other] and other.get("intent")["name"] == "report"

@@ -33,3 +33,12 @@ def test_the_token_and_cors_cannot_be_given_on_the_command_line(args):
 def test_rasa_will_not_start_without_a_token():
     with pytest.raises(SystemExit):
         rasa_argv([], "", ["http://127.0.0.1:8080"])
+
+
+def test_xiaoan_model_picks_the_model_to_serve(monkeypatch, tmp_path):
+    variant = tmp_path / "variant.tar.gz"
+    variant.write_bytes(b"")
+    monkeypatch.setenv(serve.MODEL_ENV, str(variant))
+    assert serve.latest_model() == variant.resolve()
+    monkeypatch.delenv(serve.MODEL_ENV)
+    assert serve.latest_model() != variant.resolve()
