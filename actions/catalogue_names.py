@@ -1,5 +1,6 @@
 """The one place actions find departments and doctors a patient names, in the
 hospital they are given."""
+
 from __future__ import annotations
 
 import functools
@@ -44,7 +45,7 @@ def find_doctors(hospital: HospitalSystems, text: str, department: Optional[str]
     # compound surnames such as 欧阳.
     for match in _titles().finditer(text):
         for size in (2, 1):
-            surname = text[max(match.start() - size, 0):match.start()]
+            surname = text[max(match.start() - size, 0) : match.start()]
             if len(surname) == size and _HANZI.match(surname):
                 found = [doctor for doctor in doctors if doctor.name.startswith(surname)]
                 if found:

@@ -1,6 +1,7 @@
 """Small things every capability's actions share: the hospital systems, today's date,
 reading the latest message, and turning a hospital error into a polite reply
 (catalogue names in free text: actions/catalogue_names.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,8 +73,9 @@ def say_hospital_error(dispatcher: CollectingDispatcher, error: HospitalError) -
     """The reply for this error: the response named by its key (domain.yml), filled with
     its parameters and the hotline."""
     logger.warning("hospital system error: %s", error.key)
-    dispatcher.utter_message(response=f"utter_hospital_error_{error.key}", hotline=facts().hotline_with_hours,
-                             **error.params)
+    dispatcher.utter_message(
+        response=f"utter_hospital_error_{error.key}", hotline=facts().hotline_with_hours, **error.params
+    )
 
 
 def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:

@@ -12,6 +12,7 @@ gives the whole reply at once (`say_emergency`). Which red flag it is, and wheth
 message is an emergency at all, is decided in safety/red_flags.py; the reply's own
 lines are in data/knowledge/red_flags.yml `reply`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,17 @@ logger = logging.getLogger(__name__)
 
 # Booking and triage slots an emergency makes meaningless (identity stays proven).
 BOOKING_SLOTS = [
-    "department", "doctor", "doctor_choices", "date", "period", "number_type",
-    "session_id", "appointment_no", "booking_mode", "booking_confirmed", "cancel_confirmed",
+    "department",
+    "doctor",
+    "doctor_choices",
+    "date",
+    "period",
+    "number_type",
+    "session_id",
+    "appointment_no",
+    "booking_mode",
+    "booking_confirmed",
+    "cancel_confirmed",
 ]
 TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_summary"]
 
@@ -39,12 +49,17 @@ def find_red_flag(tracker: Tracker) -> Optional[rf.RedFlag]:
     """The red flag this conversation is about: the detector's entity, else the text
     itself (with what triage already knows as context), else what triage saw earlier."""
     state = tracker.get_slot("triage_state") or {}
-    return rf.find(latest_text(tracker), state.get("facts") or {}, named=entity_value(tracker, "red_flag"),
-                   seen=state.get("red_flags") or [])
+    return rf.find(
+        latest_text(tracker),
+        state.get("facts") or {},
+        named=entity_value(tracker, "red_flag"),
+        seen=state.get("red_flags") or [],
+    )
 
 
-def say_emergency(dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag],
-                  after_call_120: bool = False) -> Dict[str, Any]:
+def say_emergency(
+    dispatcher: CollectingDispatcher, flag: Optional[rf.RedFlag], after_call_120: bool = False
+) -> Dict[str, Any]:
     """Utter the emergency reply (text, then the custom payload); return the payload body.
     `after_call_120`: utter_emergency was just said, so the text gives only what is
     specific to this red flag (its name and first aid; for suicidal talk its own words)."""

@@ -5,6 +5,7 @@ but the actions trust some values enough to open a patient's records with them, 
 their shape is checked too: a wrong shape means a bug or a forgery, never a patient's
 typing, and the action is refused rather than run on it.
 """
+
 from __future__ import annotations
 
 import re

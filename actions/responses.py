@@ -2,6 +2,7 @@
 that must also put the very words a patient sees into a custom payload (the web page
 shows a critical value's alert as a banner). Everywhere else an action names the
 response and Rasa fills it in."""
+
 from __future__ import annotations
 
 import functools

@@ -15,6 +15,7 @@ top of rasa-sdk's own `create_app`:
 - a failure answers and logs an error id, the action's name and the code location
   only — never the request.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,7 +94,10 @@ def create_app(token: str, action_package: Union[str, types.ModuleType] = "actio
         where = "".join(traceback.format_list(traceback.extract_tb(exception.__traceback__)))
         logger.error(
             "Error %s in action %s: %s\n%s",
-            error_id, _action_name(request), type(exception).__name__, where,
+            error_id,
+            _action_name(request),
+            type(exception).__name__,
+            where,
         )
         return response.json({"error": "internal error", "error_id": error_id}, status=500)
 
@@ -112,6 +116,7 @@ def main(argv=None) -> None:
     app = create_app(token)
     # Train (or load from .data/) the department model now, not on a patient's first message.
     from actions.triage.departments.model import load_model
+
     load_model()
     logger.info("Action server on http://%s:%s (Rasa's secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)

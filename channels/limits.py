@@ -11,6 +11,7 @@ A channel subclass wraps Rasa's `on_new_message` with `capped()` and, for socket
 calls `add_client_ip()` after building its blueprint (channels/rest.py,
 channels/socketio.py).
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@
 the default, the page as `make run` serves it. Both Rasa's CORS headers (REST, HTTP
 API) and the socket.io server's origin check use this one list.
 """
+
 from __future__ import annotations
 
 import os

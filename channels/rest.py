@@ -1,5 +1,6 @@
 """Rasa's REST channel (POST /webhooks/rest/webhook) with the input limits of
 channels/limits.py. credentials.yml names it `channels.rest.CappedRestInput`."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

@@ -17,6 +17,7 @@ channel, nothing else:
 It also carries the staff console's messages to the patient during a takeover
 (channels/staff_relay.py).
 """
+
 from __future__ import annotations
 
 import logging

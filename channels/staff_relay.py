@@ -15,6 +15,7 @@ socket.io room as `bot_uttered` with `"staff": true` (the page shows it as from
 The token is derived from the master secret (security/keys.py), which the Rasa server
 and the page's server both read; nothing else knows it.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -39,7 +40,7 @@ def staff_relay_token() -> str:
 
 def _authorised(request: Request) -> bool:
     header = request.headers.get("Authorization") or ""
-    given = header[len("Bearer "):] if header.startswith("Bearer ") else ""
+    given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
     return hmac.compare_digest(given.encode(), staff_relay_token().encode())
 
 

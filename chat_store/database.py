@@ -6,6 +6,7 @@ server and the purge job use this module only (no Rasa import, so they stay ligh
 The `events` table has the columns of Rasa's SQLTrackerStore; its `data` column is
 encrypted with the "tracker" key of `security.keys`, which lives outside the database.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -16,6 +16,7 @@ over, and its message then fails with "Could not acquire lock". Here each
 read-change-write is one Redis transaction (WATCH/MULTI, retried when another
 instance changed the lock in between). Keys and format are Rasa's own.
 """
+
 from __future__ import annotations
 
 import json

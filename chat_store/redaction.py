@@ -6,6 +6,7 @@ once) is stored with every 4–6 digit run masked, in its text and in its parse 
 (the 7-digit card number is an identifier and stays); the `identity_secret` slot is stored only as the
 non-secret markers the dialogue uses ("verified", "send_code", …).
 """
+
 from __future__ import annotations
 
 import copy

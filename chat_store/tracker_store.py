@@ -15,6 +15,7 @@ worker thread, not on the event loop where the other conversations are answered 
 holds the conversation's lock meanwhile, so no other turn of it runs). On SQLite the
 database keeps a write-ahead log (`database.use_write_ahead_log`).
 """
+
 from __future__ import annotations
 
 import asyncio

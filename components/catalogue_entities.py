@@ -10,6 +10,7 @@ The training data's convention is kept: a FAQ question carries no entities ("专
 放号" asks about the rules, not for a 专家号), so nothing is extracted when the intent is
 one of `ignore_intents`; the component runs after the intent classifier.
 """
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,15 @@ def find_entities(text: str) -> List[Dict[str, Any]]:
     found = []
     for match in pattern.finditer(text):
         entity, value = words[match.group()]
-        found.append({"entity": entity, "value": value, "start": match.start(), "end": match.end(),
-                      "extractor": CatalogueEntityExtractor.__name__})
+        found.append(
+            {
+                "entity": entity,
+                "value": value,
+                "start": match.start(),
+                "end": match.end(),
+                "extractor": CatalogueEntityExtractor.__name__,
+            }
+        )
     return found
 
 

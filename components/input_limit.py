@@ -5,6 +5,7 @@ of tokens) and the red-flag and symptom matchers never see more: a 20,000-charac
 message once kept the server busy for minutes and took 12 GB. The channels
 (channels/limits.py) cut at the same length and tell the patient.
 """
+
 from __future__ import annotations
 
 from typing import List

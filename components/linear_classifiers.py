@@ -12,6 +12,7 @@ The output is what Rasa's own components write (`intent`, `intent_ranking`,
 `response_selector`), so the FallbackClassifier, `utter_faq`, `rasa test nlu` and
 the actions read it unchanged.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,7 +58,9 @@ RANKING_LENGTH = 10
 
 # Rasa warns when FAQ examples exist and its own ResponseSelector is not in the
 # pipeline; the FAQ examples are used, by LinearResponseSelector.
-warnings.filterwarnings("ignore", message="You have defined training data with examples for training a response selector")
+warnings.filterwarnings(
+    "ignore", message="You have defined training data with examples for training a response selector"
+)
 
 
 # The last message's features: the intent classifier and the response selector read the
@@ -109,8 +112,14 @@ class _LinearComponent(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 1.0, "folds": 5}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[LinearModel] = None, extra: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[LinearModel] = None,
+        extra: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -118,13 +127,24 @@ class _LinearComponent(GraphComponent):
         self.extra = extra or {}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "_LinearComponent":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_LinearComponent":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "_LinearComponent":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "_LinearComponent":
         try:
             with model_storage.read_from(resource) as directory:
                 saved = joblib.load(directory / MODEL_FILE)
@@ -176,7 +196,8 @@ class LinearResponseSelector(_LinearComponent):
     def train(self, training_data: TrainingData) -> Resource:
         retrieval_intent = self.config["retrieval_intent"]
         examples = [
-            example for example in training_data.intent_examples
+            example
+            for example in training_data.intent_examples
             if example.get(INTENT_RESPONSE_KEY) and retrieval_intent in (None, example.get(INTENT))
         ]
         self.extra = {

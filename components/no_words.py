@@ -4,6 +4,7 @@ high confidence ("。。。" as booking, "🙂🙂" as yes). This component runs
 classifiers and makes such a message `nlu_fallback`, so the patient is told kindly
 that 小安 did not understand, with the menu and a person one tap away.
 """
+
 from __future__ import annotations
 
 from typing import List
@@ -24,6 +25,7 @@ class NoWordsFallback(StatelessComponent):
         for message in messages:
             text = message.get(TEXT)
             if text and text.strip() and not has_words(text):
-                message.set(INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
-                            add_to_output=True)
+                message.set(
+                    INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True
+                )
         return messages

@@ -5,6 +5,7 @@ full confidence and names the red flag in a `red_flag` entity. It does not depen
 on what the intent classifier guessed, so a rare wording or a message in the middle
 of a booking still reaches the emergency rule first.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,13 +48,16 @@ class RedFlagDetector(StatelessComponent):
     def _mark(message: Message, flag_id: str) -> None:
         emergency = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = [
-            entry
-            for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
+            entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
         ]
         message.set(INTENT, emergency, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [emergency] + ranking, add_to_output=True)
         text = message.get(TEXT)
-        entity = {"entity": ENTITY, "value": flag_id, "start": 0, "end": len(text),
-                  "extractor": RedFlagDetector.__name__}
+        entity = {
+            "entity": ENTITY,
+            "value": flag_id,
+            "start": 0,
+            "end": len(text),
+            "extractor": RedFlagDetector.__name__,
+        }
         message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)

@@ -12,6 +12,7 @@
 Rasa's ConversationPaused would also silence emergencies, and its rules cannot outrank
 a form that is running, hence a policy with a higher priority than RulePolicy.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -26,6 +27,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from safety.red_flags import EMERGENCY_INTENT
+
 HANDOFF_SLOT = "handoff_active"
 # What follows what in an emergency turn.
 EMERGENCY_TURN = {

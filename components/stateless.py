@@ -1,5 +1,6 @@
 """Base for pipeline components that learn nothing and keep no state: Rasa builds them
 from the config alone, at training and at load time alike."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text

@@ -5,6 +5,7 @@ The dictionary words are copied into the trained model, so a model keeps tokenis
 the way it was trained even if data/lexicon changes later; the fingerprint includes
 the dictionary, so changing it retrains.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,7 @@ from language import zh_nlp
 WORDS_FILE = "words.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class SpacyJiebaTokenizer(Tokenizer):
     @staticmethod
     def supported_languages() -> Optional[List[Text]]:
@@ -92,16 +91,10 @@ class SpacyJiebaTokenizer(Tokenizer):
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / WORDS_FILE).write_text(
-                json.dumps(self._words, ensure_ascii=False), encoding="utf-8"
-            )
+            (directory / WORDS_FILE).write_text(json.dumps(self._words, ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute)
-        tokens = [
-            Token(token.text, token.idx)
-            for token in self._nlp.make_doc(text)
-            if not token.is_space
-        ]
+        tokens = [Token(token.text, token.idx) for token in self._nlp.make_doc(text) if not token.is_space]
         return self._apply_token_pattern(tokens)

@@ -6,6 +6,7 @@ rules, fees, clinic hours) are `facts()` (hospital.facts). The demo hospital's d
 comes from `hospital.demo`.
 Both are imported lazily so importing this package creates no engine and reads no file.
 """
+
 from .interface import (  # noqa: F401
     Appointment,
     BookingRejected,

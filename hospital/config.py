@@ -1,5 +1,6 @@
 """Where the mock hospital keeps its data, read from the environment once per call
 site, with an offline default (a SQLite file under the project's `.data/`)."""
+
 from __future__ import annotations
 
 import datetime as dt

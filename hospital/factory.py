@@ -5,6 +5,7 @@ Today that is the demo hospital on SQLAlchemy (`hospital.sql` seeded by
     hospital = get_hospital()                                   # HOSPITAL_DB_URL, cached
     hospital = create_hospital("sqlite://", today=date(2026, 11, 24))   # tests
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,9 @@ from .config import Clock, ManualClock, database_url, system_clock
 from .sql import SqlHospital, connect
 
 
-def create_hospital(url: str, today: Optional[dt.date] = None, seed: bool = True,
-                    clock: Optional[Clock] = None) -> SqlHospital:
+def create_hospital(
+    url: str, today: Optional[dt.date] = None, seed: bool = True, clock: Optional[Clock] = None
+) -> SqlHospital:
     """The hospital on `url`, its tables created; with `seed`, the demo data seeded or
     brought up to date for `today`. Without a clock, a given `today` gets a manual
     clock at 9:00 so tests are deterministic; otherwise the system clock is used."""

@@ -5,6 +5,7 @@ the clinic hours or where the emergency department is asks `facts()`; nothing ty
 them again. The loader takes every key it knows out of the file and refuses the file
 if any key is left over, so a fact nobody reads cannot sit in the YAML unnoticed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -133,8 +134,10 @@ def parse_facts(raw: dict) -> Facts:
     for period, span in hours.take("periods").items():
         start, _, end = str(span).partition("-")
         periods[period] = (_time(start, f"periods.{period}"), _time(end, f"periods.{period}"))
-    release = {kind: ReleaseRule(int(rule["days"]), _time(rule["at"], f"release.{kind}"))
-               for kind, rule in registration.take("release").items()}
+    release = {
+        kind: ReleaseRule(int(rule["days"]), _time(rule["at"], f"release.{kind}"))
+        for kind, rule in registration.take("release").items()
+    }
     fees = {kind: float(fee) for kind, fee in registration.take("fees").items()}
     for name, table in (("release", release), ("fees", fees)):
         if set(table) != set(NUMBER_TYPES):
@@ -147,8 +150,12 @@ def parse_facts(raw: dict) -> Facts:
         periods=MappingProxyType(periods),
         weekday_hours=str(hours.take("weekday")),
         fever_clinic=str(hours.take("fever_clinic")),
-        emergency=Emergency(phone=str(hospital.take("emergency_phone")), place=str(emergency.take("place")),
-                            hours=str(emergency.take("hours")), crisis_hotline=str(hospital.take("crisis_hotline"))),
+        emergency=Emergency(
+            phone=str(hospital.take("emergency_phone")),
+            place=str(emergency.take("place")),
+            hours=str(emergency.take("hours")),
+            crisis_hotline=str(hospital.take("crisis_hotline")),
+        ),
         buildings=MappingProxyType({str(k): str(v) for k, v in top.take("buildings").items()}),
         booking_window_days=int(registration.take("booking_window_days")),
         release=MappingProxyType(release),

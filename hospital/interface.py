@@ -7,6 +7,7 @@ caller has already verified; implementations still check that the record belongs
 that card, and audit every read of a record with the conversation that asked
 (`conversation_id`, the Rasa sender id).
 """
+
 from __future__ import annotations
 
 import abc
@@ -23,13 +24,32 @@ TITLES = ("主任医师", "副主任医师", "主治医师")
 # several cases. The wording is the domain response `utter_hospital_error_<key>`
 # (domain.yml); an implementation raises these keys and never writes the sentence.
 ERROR_KEYS = (
-    "error", "unavailable", "taken",
-    "not_found", "not_found_card", "not_found_session", "not_found_appointment", "not_found_reminder",
-    "not_found_lab_order", "not_found_exam", "not_found_ticket",
-    "no_slots", "duplicate", "duplicate_same_slot", "one_per_department_day",
-    "session_closed", "session_closed_not_open_yet", "past", "past_reminder", "not_released",
-    "not_cancellable", "not_cancellable_cancelled", "not_cancellable_rescheduled", "not_cancellable_attended",
-    "not_cancellable_started", "not_cancellable_reminder",
+    "error",
+    "unavailable",
+    "taken",
+    "not_found",
+    "not_found_card",
+    "not_found_session",
+    "not_found_appointment",
+    "not_found_reminder",
+    "not_found_lab_order",
+    "not_found_exam",
+    "not_found_ticket",
+    "no_slots",
+    "duplicate",
+    "duplicate_same_slot",
+    "one_per_department_day",
+    "session_closed",
+    "session_closed_not_open_yet",
+    "past",
+    "past_reminder",
+    "not_released",
+    "not_cancellable",
+    "not_cancellable_cancelled",
+    "not_cancellable_rescheduled",
+    "not_cancellable_attended",
+    "not_cancellable_started",
+    "not_cancellable_reminder",
 )
 
 
@@ -280,14 +300,21 @@ class HospitalSystems(abc.ABC):
         """For staff tools only: the dialogue must never tell which cards exist."""
 
     @abc.abstractmethod
-    def send_otp(self, card_no: str, conversation_id: Optional[str] = None,
-                 client: Optional[str] = None) -> CodeRequest:
+    def send_otp(
+        self, card_no: str, conversation_id: Optional[str] = None, client: Optional[str] = None
+    ) -> CodeRequest:
         """Send a one-time code (single use, 5 minutes) to the registered phone, if the
         card exists; rate-limited per card, conversation and client."""
 
     @abc.abstractmethod
-    def verify(self, card_no: str, method: str, secret: str, conversation_id: Optional[str] = None,
-               client: Optional[str] = None) -> VerificationResult:
+    def verify(
+        self,
+        card_no: str,
+        method: str,
+        secret: str,
+        conversation_id: Optional[str] = None,
+        client: Optional[str] = None,
+    ) -> VerificationResult:
         """method "phone4" (last 4 digits of the registered phone) or "otp". Failures
         are counted per card, conversation and client in sliding windows (5 in 15
         minutes lock that key until the oldest leaves the window); once a code was sent
@@ -298,26 +325,30 @@ class HospitalSystems(abc.ABC):
 
     # --- appointments ------------------------------------------------------------------
     @abc.abstractmethod
-    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None,
-             conversation_id: Optional[str] = None) -> Appointment: ...
+    def book(
+        self, card_no: str, session_id: int, precheck: Optional[dict] = None, conversation_id: Optional[str] = None
+    ) -> Appointment: ...
 
     @abc.abstractmethod
     def cancel(self, card_no: str, appointment_no: str, conversation_id: Optional[str] = None) -> Appointment: ...
 
     @abc.abstractmethod
-    def reschedule(self, card_no: str, appointment_no: str, session_id: int,
-                   conversation_id: Optional[str] = None) -> Appointment: ...
+    def reschedule(
+        self, card_no: str, appointment_no: str, session_id: int, conversation_id: Optional[str] = None
+    ) -> Appointment: ...
 
     @abc.abstractmethod
-    def appointments(self, card_no: str, upcoming_only: bool = True,
-                     conversation_id: Optional[str] = None) -> List[Appointment]: ...
+    def appointments(
+        self, card_no: str, upcoming_only: bool = True, conversation_id: Optional[str] = None
+    ) -> List[Appointment]: ...
 
     # --- reminders ----------------------------------------------------------------------
     # Booking arms a reminder the day before the visit (facts.yml reminders.day_before_at,
     # env XIAOAN_REMINDER_AT); rescheduling moves it, cancelling cancels it.
     @abc.abstractmethod
-    def add_reminder(self, due_at: dt.datetime, note: str, conversation_id: Optional[str],
-                     card_no: Optional[str] = None) -> Reminder:
+    def add_reminder(
+        self, due_at: dt.datetime, note: str, conversation_id: Optional[str], card_no: Optional[str] = None
+    ) -> Reminder:
         """A one-off reminder the patient asked for: in the conversation, and by SMS
         when `card_no` (a verified card) is given. BookingRejected("past") when due_at
         is not in the future."""

@@ -1,5 +1,6 @@
 """Tables of the mock hospital systems (HIS scheduling, patient index, LIS, RIS, plus
 the assistant's own audit, handoff, verification and SMS outbox tables)."""
+
 from __future__ import annotations
 
 from sqlalchemy import (

@@ -1,5 +1,6 @@
 """The hospital's fixed reference data from data/hospital/*.yml: departments,
 public holidays and the name vocabulary. Read on first use, never at import time."""
+
 from __future__ import annotations
 
 import datetime as dt

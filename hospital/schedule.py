@@ -1,5 +1,6 @@
 """Clinic times every hospital system shares: when a half-day session starts and ends
 (the clinic hours are facts, facts.yml), and how an appointment number reads."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 Every key comes from `security.keys` (a master secret outside the database), so a
 copy of the database alone reveals no name, phone, national ID or code, and a log
 pseudonym cannot be turned back into a card number by trying the few million cards."""
+
 from __future__ import annotations
 
 import hmac

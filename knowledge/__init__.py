@@ -2,6 +2,7 @@
 knowledge loader (language.knowledge_files): lab analytes and examinations. Not a
 hospital system: the demo hospital writes its results from it, the reports actions
 explain results with it."""
+
 from .exams import EXAM_MODALITIES, Exam, ExamReport, find_exam, get_exam, load_exams, validate_exams  # noqa: F401
 from .lab_tests import (  # noqa: F401
     COVERAGE_AGES,

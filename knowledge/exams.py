@@ -3,6 +3,7 @@ long results take, and the report texts the demo hospital writes.
 
     find_exam("增强CT要准备什么")  → the CT_ENHANCED exam; .preparation
 """
+
 from __future__ import annotations
 
 import functools
@@ -110,7 +111,9 @@ def load_exams(path: Path = EXAMS_PATH) -> Tuple[Exam, ...]:
             preparation=tuple(e["preparation"]),
             duration=e["duration"],
             turnaround=e["turnaround"],
-            reports=tuple(ExamReport(r["body_part"], r["normal"], tuple(r["abnormal"])) for r in e.get("reports") or ()),
+            reports=tuple(
+                ExamReport(r["body_part"], r["normal"], tuple(r["abnormal"])) for r in e.get("reports") or ()
+            ),
             report_hours=num(e.get("report_hours")),
             sexes=tuple(e.get("sexes") or SEXES),
         )
@@ -128,5 +131,3 @@ def get_exam(code: str) -> Exam:
 def find_exam(text: str) -> Optional[Exam]:
     """The exam a patient's text names (longest mention wins: 增强CT over CT)."""
     return best_match(text, [(e, e.keys) for e in load_exams()])
-
-

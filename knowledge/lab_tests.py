@@ -7,6 +7,7 @@ high or low value may mean, critical values, and the panels they are ordered in.
 Read and validated on first use; a broken file raises KnowledgeError listing every
 problem, so a designer's typo fails the tests instead of a conversation.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,7 +18,19 @@ from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 from .matching import best_match, normalize
 from .tables import LAB_TESTS_PATH, SEXES, KnowledgeError, num, read_table
 
-LAB_PANELS = ("血常规", "尿常规", "肝功能", "肾功能", "血脂", "血糖/糖化", "甲功", "电解质", "凝血", "炎症指标", "肿瘤标志物")
+LAB_PANELS = (
+    "血常规",
+    "尿常规",
+    "肝功能",
+    "肾功能",
+    "血脂",
+    "血糖/糖化",
+    "甲功",
+    "电解质",
+    "凝血",
+    "炎症指标",
+    "肿瘤标志物",
+)
 # Ages (years) every analyte must have a reference band for.
 COVERAGE_AGES = (0.5, 1, 3, 6, 10, 15, 30, 50, 70, 95)
 
@@ -168,7 +181,7 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
             if not a.get(key):
                 problems.append(f"{code}: missing {key}")
         if "unit" not in a or not isinstance(a.get("unit"), str):
-            problems.append(f"{code}: unit must be a string (\"\" when unitless)")
+            problems.append(f'{code}: unit must be a string ("" when unitless)')
         if not isinstance(a.get("decimals"), int) or not 0 <= a["decimals"] <= 3:
             problems.append(f"{code}: decimals must be an integer 0-3")
         if a.get("panel") and a["panel"] not in panels:
@@ -217,8 +230,16 @@ def validate_lab_tests(raw: dict, departments: Optional[Iterable[str]] = None) -
         if c_high is not None and any(c_high <= x for x in lows + highs):
             problems.append(f"{code}: critical high {c_high} must be above the reference range")
         if bands:
-            parsed = [RefBand(num(b.get("low")), num(b.get("high")), b.get("sex"),
-                              float(b.get("age_min", 0)), num(b.get("age_max"))) for b in bands]
+            parsed = [
+                RefBand(
+                    num(b.get("low")),
+                    num(b.get("high")),
+                    b.get("sex"),
+                    float(b.get("age_min", 0)),
+                    num(b.get("age_max")),
+                )
+                for b in bands
+            ]
             for sex in sexes:
                 for age in COVERAGE_AGES:
                     if not any(b.matches(sex, age) for b in parsed):
@@ -271,5 +292,3 @@ def find_analyte(text: str) -> Optional[Analyte]:
     """The analyte a patient's text names (code, name or alias; the longest mention
     wins, so 糖化血红蛋白 is not mistaken for 血红蛋白). None when nothing matches."""
     return best_match(text, [(a, a.keys) for a in load_lab_tests()])
-
-

@@ -1,4 +1,5 @@
 """Finding which catalogue entry a patient's text names: the longest mention wins."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """What the knowledge tables share: where they live, how a broken one is reported."""
+
 from __future__ import annotations
 
 from pathlib import Path

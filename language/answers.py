@@ -1,5 +1,6 @@
 """Short answers to a yes/no question: "有", "没有", "不知道", "是的有一点"… The words
 are in data/language/answers.yml."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ module adds what the booking dialogue needs around it: the half-day (上午/下�
 and a clear verdict on impossible dates such as 2月30日, which jionlp would otherwise
 silently read as "the 30th of this month".
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 
 The files are read lazily on first use and cached: importing this module costs nothing.
 """
+
 from __future__ import annotations
 
 import functools

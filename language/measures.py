@@ -1,5 +1,6 @@
 """How long, how bad and how hot: duration in days, severity, body temperature.
 The words are in data/language/measures.yml."""
+
 from __future__ import annotations
 
 import functools
@@ -10,8 +11,20 @@ from language.knowledge_files import regex, words
 from language.numbers import cn_number
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
-_UNIT_DAYS = {"小时": 1 / 24, "钟头": 1 / 24, "天": 1, "日": 1, "晚": 1, "晚上": 1, "宿": 1, "星期": 7, "礼拜": 7,
-              "周": 7, "月": 30, "年": 365}
+_UNIT_DAYS = {
+    "小时": 1 / 24,
+    "钟头": 1 / 24,
+    "天": 1,
+    "日": 1,
+    "晚": 1,
+    "晚上": 1,
+    "宿": 1,
+    "星期": 7,
+    "礼拜": 7,
+    "周": 7,
+    "月": 30,
+    "年": 365,
+}
 _SHORT_UNITS = ("月", "天", "周", "星期")  # a child's age, not a duration, after a child noun
 _COUNTED_UNITS = ("天", "日", "周", "星期", "礼拜")
 
@@ -25,7 +38,7 @@ def parse_duration(text: str) -> Optional[float]:
     """How long the complaint has lasted, in days (the longest one mentioned)."""
     found: List[float] = []
     for m in regex("duration").finditer(text):
-        before, after = text[max(0, m.start() - 4):m.start()], text[m.end():m.end() + 8]
+        before, after = text[max(0, m.start() - 4) : m.start()], text[m.end() : m.end() + 8]
         unit = m.group("unit")
         if re.search(r"(孕|怀孕|怀了)$", before) or regex("duration_after_age").match(after):
             continue
@@ -43,7 +56,7 @@ def parse_duration(text: str) -> Optional[float]:
             continue
         if re.match(r"^(以前|前)(?!开始)", after) and not re.match(r"^前(开始|起)", after):
             # "两年前得过" is a past event, not how long this has lasted
-            if regex("past_event").search(text[m.end():m.end() + 12]):
+            if regex("past_event").search(text[m.end() : m.end() + 12]):
                 continue
         num = cn_number(m.group("num"))
         if num is None:

@@ -7,6 +7,7 @@ at most CONTEXT_CHARS around a phrase, and no expression can backtrack without b
 (tests/unit/test_linear_time.py), so a long message without punctuation cannot stall the
 server that runs this on every message.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -103,7 +104,7 @@ def is_negated(prefix: str, suffix: str = "") -> bool:
     negated headache."""
     masked = _mask_not_negation(prefix)
     cues = list(regex("negation_cues").finditer(masked))
-    if cues and _only_filler(masked[cues[-1].end():]):
+    if cues and _only_filler(masked[cues[-1].end() :]):
         return True
     return bool(suffix) and bool(regex("post_negation").match(suffix.strip()))
 
@@ -125,8 +126,14 @@ def time_status(clause: str, message: str) -> Optional[str]:
     return None
 
 
-def assertion(text: str, start: int, end: int, spans: Sequence[Tuple[int, int]],
-              others: Sequence[Tuple[int, int]] = (), mask_overlapping: bool = True) -> str:
+def assertion(
+    text: str,
+    start: int,
+    end: int,
+    spans: Sequence[Tuple[int, int]],
+    others: Sequence[Tuple[int, int]] = (),
+    mask_overlapping: bool = True,
+) -> str:
     """Status of the phrase text[start:end]: present / absent / uncertain / past / hypothetical.
 
     `others` are the other mentions in the text, sorted and not overlapping each other;
@@ -138,8 +145,11 @@ def assertion(text: str, start: int, end: int, spans: Sequence[Tuple[int, int]],
     clause = text[cs:ce]
     if regex("hypothetical").search(clause):
         return HYPOTHETICAL
-    others = [o for o in _near(others, cs, ce) if o != (start, end)
-              and (mask_overlapping or not (o[0] < end and start < o[1]))]
+    others = [
+        o
+        for o in _near(others, cs, ce)
+        if o != (start, end) and (mask_overlapping or not (o[0] < end and start < o[1]))
+    ]
     prefix = _mask(text[cs:start], others, cs)
     suffix = _mask(text[end:ce], others, end)
     if is_negated(prefix, suffix):
@@ -150,7 +160,7 @@ def assertion(text: str, start: int, end: int, spans: Sequence[Tuple[int, int]],
     after = text[end:ce]
     if not after.strip():
         nxt = index + 1 if index >= 0 else bisect.bisect_left(spans, (ce, -1))
-        after = text[spans[nxt][0]:min(spans[nxt][1], spans[nxt][0] + CONTEXT_CHARS)] if nxt < len(spans) else ""
+        after = text[spans[nxt][0] : min(spans[nxt][1], spans[nxt][0] + CONTEXT_CHARS)] if nxt < len(spans) else ""
     if regex("settled_after").match(after):
         return PAST  # "发烧已经退了", "前几天发烧，已经退了"
     if regex("uncertain").search(_mask(prefix, [])):

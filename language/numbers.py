@@ -3,6 +3,7 @@
 "半" = 0.5). The one reader of numbers for symptoms, dates and picks from a list; the
 digits are in data/language/numbers.yml, and the pattern of a number other patterns use
 as ${number} too."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """A pick from a list by its place: "第一个", "第二份", "看第3个", "最后一个"."""
+
 from __future__ import annotations
 
 from typing import Optional, Sequence, TypeVar

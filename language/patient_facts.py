@@ -1,6 +1,7 @@
 """Who the patient is and what they have had: age, sex, pregnancy, history (high blood
 pressure, diabetes, allergies, medicines), and how the complaint began. The words are in
 data/language/patient_facts.yml."""
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,12 @@ def is_elderly(text: str) -> bool:
 
 
 def parse_sex(text: str) -> Optional[str]:
-    for name, sex in (("sex_self_female", "female"), ("sex_self_male", "male"),
-                      ("sex_organ_female", "female"), ("sex_organ_male", "male")):
+    for name, sex in (
+        ("sex_self_female", "female"),
+        ("sex_self_male", "male"),
+        ("sex_organ_female", "female"),
+        ("sex_organ_male", "male"),
+    ):
         if regex(name).search(text):
             return sex
     m = regex("sex_noun").search(text)
@@ -88,8 +93,9 @@ def says_high_blood_pressure(text: str) -> bool:
     return bool(regex("blood_pressure_reading").search(text))
 
 
-def parse_history(text: str, spans: Sequence[Tuple[int, int]],
-                  others: Sequence[Tuple[int, int]] = ()) -> Dict[str, object]:
+def parse_history(
+    text: str, spans: Sequence[Tuple[int, int]], others: Sequence[Tuple[int, int]] = ()
+) -> Dict[str, object]:
     history: Dict[str, object] = {"hypertension": None, "diabetes": None, "allergies": None, "medications": None}
     for key, (positive, negative) in _HISTORY.items():
         for m in regex(positive).finditer(text):

@@ -1,6 +1,7 @@
 """The symptoms of data/knowledge/symptoms.yml: each with its colloquial phrases, the
 body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, and common
 input slips ("头运" → "头晕")."""
+
 from __future__ import annotations
 
 import functools
@@ -75,8 +76,7 @@ def build_lexicon(data: dict) -> Lexicon:
     )
     for phrase in data.get("ignore", []):
         synonym_to_id.setdefault(str(phrase), IGNORE)
-    typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()),
-                         key=lambda kv: -len(kv[0])))
+    typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()), key=lambda kv: -len(kv[0])))
     return Lexicon(symptoms, composites, synonym_to_id, typos)
 
 

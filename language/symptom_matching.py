@@ -7,6 +7,7 @@ does not), so a character-level pass over the same lexicon catches what the toke
 matchers cannot align; every candidate says which pass found it. The gap words are in
 data/language/matching.yml.
 """
+
 from __future__ import annotations
 
 import functools
@@ -74,8 +75,7 @@ def matchers() -> _Matchers:
     for comp in lexicon.composites:
         body = "|".join(re.escape(b) for b in sorted(comp.body, key=len, reverse=True))
         feel = "|".join(re.escape(f) for f in sorted(comp.feeling, key=len, reverse=True))
-        gap = (rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any
-               else f"[{re.escape(gap_chars)}]{{0,6}}?")
+        gap = rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any else f"[{re.escape(gap_chars)}]{{0,6}}?"
         composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{gap})(?:{feel})")))
     return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex))
 
@@ -94,16 +94,19 @@ def candidates(text: str) -> List[Candidate]:
     # longer than MAX_PATTERN_TOKENS are dropped below anyway.
     pattern_hits = []
     for i in range(0, len(doc), PATTERN_CHUNK_TOKENS):
-        piece = doc[i:i + PATTERN_CHUNK_TOKENS + MAX_PATTERN_TOKENS]
-        pattern_hits += [(match_id, i + s, i + e) for match_id, s, e in m.pattern(piece)
-                         if s < PATTERN_CHUNK_TOKENS and e - s <= MAX_PATTERN_TOKENS]
+        piece = doc[i : i + PATTERN_CHUNK_TOKENS + MAX_PATTERN_TOKENS]
+        pattern_hits += [
+            (match_id, i + s, i + e)
+            for match_id, s, e in m.pattern(piece)
+            if s < PATTERN_CHUNK_TOKENS and e - s <= MAX_PATTERN_TOKENS
+        ]
     prefixes = sorted(negation_prefixes(), key=len, reverse=True)
     for match_id, s, e in pattern_hits:
         span = doc[s:e]
         if e - s > MAX_PATTERN_TOKENS or len(span.text) > ANY_GAP_CHARS + 8:
             continue
         label, index = doc.vocab.strings[match_id].split("#")
-        gap = "".join(t.text for t in doc[s + 1:e - 1])
+        gap = "".join(t.text for t in doc[s + 1 : e - 1])
         last = doc[e - 1].text
         neg = ""
         if last not in lexicon.composites[int(index)].feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
@@ -132,7 +135,7 @@ def select(cands: List[Candidate]) -> List[Candidate]:
     chosen: List[Candidate] = []
     taken = bytearray(max((c[1] for c in cands), default=0))
     for cand in sorted(cands, key=lambda c: (-(c[1] - c[0]), rank[c[3]], c[0])):
-        if not any(taken[cand[0]:cand[1]]):
+        if not any(taken[cand[0] : cand[1]]):
             chosen.append(cand)
-            taken[cand[0]:cand[1]] = b"\x01" * (cand[1] - cand[0])
+            taken[cand[0] : cand[1]] = b"\x01" * (cand[1] - cand[0])
     return sorted(chosen, key=lambda c: c[0])

@@ -9,6 +9,7 @@ and word lists are built once, on first use.
 The names below are the package's public face for the actions and safety code
 (`from language import symptoms as sx`); the work is done in the modules they come from.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,21 +22,57 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from language.answers import interpret_yes_no
 from language.measures import SEVERITY_RANK, parse_duration, parse_severity, parse_temperature, says_pain
 from language.negation import (
-    ABSENT, CONTEXT_CHARS, HYPOTHETICAL, PAST, PRESENT, UNCERTAIN,
-    assertion, clause_of, clause_spans, has_negation, is_negated,
+    ABSENT,
+    CONTEXT_CHARS,
+    HYPOTHETICAL,
+    PAST,
+    PRESENT,
+    UNCERTAIN,
+    assertion,
+    clause_of,
+    clause_spans,
+    has_negation,
+    is_negated,
 )
 from language.patient_facts import (
-    is_child, is_elderly, is_recurrent, is_settled, parse_age_months, parse_history, parse_pregnancy,
-    parse_sex, parse_sudden, says_high_blood_pressure,
+    is_child,
+    is_elderly,
+    is_recurrent,
+    is_settled,
+    parse_age_months,
+    parse_history,
+    parse_pregnancy,
+    parse_sex,
+    parse_sudden,
+    says_high_blood_pressure,
 )
 from language.symptom_lexicon import IGNORE, Lexicon, SymptomDef, load_lexicon, normalize
 from language.symptom_matching import candidates, select
 
 __all__ = [
-    "ABSENT", "CONTEXT_CHARS", "HYPOTHETICAL", "PAST", "PRESENT", "SEVERITY_RANK", "UNCERTAIN",
-    "Extraction", "Lexicon", "Mention", "SymptomDef", "assertion", "clause_of", "clause_spans", "extract",
-    "interpret_yes_no", "is_negated", "load_lexicon", "normalize", "parse_age_months", "parse_duration",
-    "parse_sex", "parse_sudden",
+    "ABSENT",
+    "CONTEXT_CHARS",
+    "HYPOTHETICAL",
+    "PAST",
+    "PRESENT",
+    "SEVERITY_RANK",
+    "UNCERTAIN",
+    "Extraction",
+    "Lexicon",
+    "Mention",
+    "SymptomDef",
+    "assertion",
+    "clause_of",
+    "clause_spans",
+    "extract",
+    "interpret_yes_no",
+    "is_negated",
+    "load_lexicon",
+    "normalize",
+    "parse_age_months",
+    "parse_duration",
+    "parse_sex",
+    "parse_sudden",
 ]
 
 FEVER_FROM = 37.3  # a measured temperature from this up is a fever
@@ -110,15 +147,14 @@ def extract(text: str) -> Extraction:
     norm = normalize(text)
     spans = clause_spans(norm)
     # "疼得睡不着", "咳得吃不下饭": what follows 得 says how bad, it is not a new symptom
-    selected = [c for c in select(candidates(norm))
-                if c[2] != IGNORE and not (c[0] > 0 and norm[c[0] - 1] == "得")]
+    selected = [c for c in select(candidates(norm)) if c[2] != IGNORE and not (c[0] > 0 and norm[c[0] - 1] == "得")]
     occupied = [(s, e) for s, e, *_ in selected]
     for start, end, symptom, source, gap in selected:
         status = assertion(norm, start, end, spans, occupied)
         if gap and status == PRESENT and has_negation(gap):
             status = ABSENT  # "嗓子不疼", "头也没那么晕" → said to be absent
         cs, ce = clause_of(spans, start)
-        window = norm[max(cs, start - 6):end] + norm[end:min(ce, end + 8)]
+        window = norm[max(cs, start - 6) : end] + norm[end : min(ce, end + 8)]
         result.mentions.append(Mention(symptom, norm[start:end], start, end, status, parse_severity(window), source))
     _carry_severity(norm, spans, result)
 

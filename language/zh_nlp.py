@@ -5,6 +5,7 @@ so that department, symptom and test names come out as single tokens.
 Both the Rasa tokenizer component and the action server use `get_nlp()`, so NLU
 training data and symptom matching see the same tokens.
 """
+
 from __future__ import annotations
 
 import functools

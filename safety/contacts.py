@@ -1,5 +1,6 @@
 """Whom to call and where to go in an emergency (data/hospital/facts.yml), for the
 red-flag messages and the emergency reply."""
+
 from __future__ import annotations
 
 from typing import Dict

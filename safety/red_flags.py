@@ -25,6 +25,7 @@ component (components/red_flag_detector.py) calls `detect` on every message, the
 triage engine `assess` (with `context_from_facts`) and `emergency_now`, the emergency
 action `find`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -57,8 +58,13 @@ class RedFlag:
 
     def to_dict(self) -> Dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "message": self.message, "first_aid": self.first_aid,
-            "crisis": self.crisis, "crisis_hotline": self.crisis_hotline, "evidence": self.evidence,
+            "id": self.id,
+            "title": self.title,
+            "message": self.message,
+            "first_aid": self.first_aid,
+            "crisis": self.crisis,
+            "crisis_hotline": self.crisis_hotline,
+            "evidence": self.evidence,
             "signs": self.signs,
         }
 
@@ -114,14 +120,20 @@ def _rules() -> Tuple[_Rule, ...]:
         message = entry["message"].format(**fill)
         if entry.get("crisis") and fill["crisis_hotline"] not in message:
             message += f"（{fill['crisis_hotline']}）"
-        rules.append(_Rule(
-            id=entry["id"], title=entry["title"], message=message,
-            first_aid=entry.get("first_aid"), crisis=bool(entry.get("crisis")),
-            combos=tuple(combos), unless=tuple(re.compile(p) for p in entry.get("unless", [])),
-            facts=dict(entry.get("facts") or {}),
-            signs=str(entry.get("signs") or ""),
-            names=re.compile(entry["names"]) if entry.get("names") else None,
-        ))
+        rules.append(
+            _Rule(
+                id=entry["id"],
+                title=entry["title"],
+                message=message,
+                first_aid=entry.get("first_aid"),
+                crisis=bool(entry.get("crisis")),
+                combos=tuple(combos),
+                unless=tuple(re.compile(p) for p in entry.get("unless", [])),
+                facts=dict(entry.get("facts") or {}),
+                signs=str(entry.get("signs") or ""),
+                names=re.compile(entry["names"]) if entry.get("names") else None,
+            )
+        )
     return tuple(rules)
 
 
@@ -197,8 +209,9 @@ def _frames() -> _Frames:
         found = sorted({str(w) for w in lists.get(key) or []}, key=len, reverse=True)
         return re.compile("|".join(re.escape(w) for w in found)) if found else None
 
-    return _Frames(*(words(key) for key in
-                     ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "person")))
+    return _Frames(
+        *(words(key) for key in ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "person"))
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -289,8 +302,11 @@ def detect(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = 
     return flags[0] if flags else None
 
 
-def detect_all(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None,
-               extraction: Optional["sx.Extraction"] = None) -> List[RedFlag]:
+def detect_all(
+    text: str,
+    context: Union[RedFlagContext, Mapping[str, Any], None] = None,
+    extraction: Optional["sx.Extraction"] = None,
+) -> List[RedFlag]:
     """Every red flag in one message, in the order of red_flags.yml (most urgent first)."""
     return assess(text, context, extraction)[0]
 
@@ -302,8 +318,11 @@ def mentioned(text: str, context: Union[RedFlagContext, Mapping[str, Any], None]
     return assess(text, context)[1]
 
 
-def assess(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None,
-           extraction: Optional["sx.Extraction"] = None) -> Tuple[List[RedFlag], List[RedFlag]]:
+def assess(
+    text: str,
+    context: Union[RedFlagContext, Mapping[str, Any], None] = None,
+    extraction: Optional["sx.Extraction"] = None,
+) -> Tuple[List[RedFlag], List[RedFlag]]:
     """(red flags said about now, red flags only mentioned in another frame)."""
     norm = sx.normalize(text)
     if not norm:
@@ -368,9 +387,12 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[
 def context_from_facts(facts: Mapping[str, Any]) -> RedFlagContext:
     """What a conversation has gathered about the patient (the triage facts) as context."""
     age = facts.get("age_months")
-    return RedFlagContext(age_months=age, hypertension=facts.get("hypertension"),
-                          newborn=None if age is None else age <= NEWBORN_MAX_MONTHS,
-                          pregnant=facts.get("pregnant"))
+    return RedFlagContext(
+        age_months=age,
+        hypertension=facts.get("hypertension"),
+        newborn=None if age is None else age <= NEWBORN_MAX_MONTHS,
+        pregnant=facts.get("pregnant"),
+    )
 
 
 def known(flag_ids: Iterable[str]) -> List[RedFlag]:
@@ -385,8 +407,9 @@ def known(flag_ids: Iterable[str]) -> List[RedFlag]:
     return flags
 
 
-def emergency_now(seen: Iterable[str], present: Iterable[str], facts: Mapping[str, Any],
-                  revealed: Iterable[str] = ()) -> List[str]:
+def emergency_now(
+    seen: Iterable[str], present: Iterable[str], facts: Mapping[str, Any], revealed: Iterable[str] = ()
+) -> List[str]:
     """Whether a whole conversation is an emergency now: the ids of the red flags that
     hold (none = not an emergency), in this order: those `seen` in its messages
     (assess), those its `present` symptoms and `facts` add up to (detect_from_facts),
@@ -398,8 +421,9 @@ def emergency_now(seen: Iterable[str], present: Iterable[str], facts: Mapping[st
     return flags
 
 
-def find(text: str, facts: Mapping[str, Any], named: Optional[str] = None,
-         seen: Sequence[str] = ()) -> Optional[RedFlag]:
+def find(
+    text: str, facts: Mapping[str, Any], named: Optional[str] = None, seen: Sequence[str] = ()
+) -> Optional[RedFlag]:
     """The red flag an emergency turn is about: the one `named` (by the NLU), else the
     text's own (with what the conversation knows as context), else the first `seen`
     earlier; None when nothing names one."""

@@ -14,6 +14,7 @@ and 小安 side by side in one run, each driven over REST by the same load gener
 Starts its own servers on free loopback ports against a throw-away database and stops
 them. Prints figures; asserts nothing (goals live here, not in timed tests).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,8 +90,11 @@ def main() -> None:
     database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"
     started = time.perf_counter()
     with Assistant(
-        rasa_port=free_port(), action_port=free_port(), web_port=None,
-        database_url=f"sqlite:///{database}", tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=None,
+        database_url=f"sqlite:///{database}",
+        tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
         model=latest_model(),
     ) as assistant:
         print(f"start-up (action server + Rasa server with model): {time.perf_counter() - started:.1f} s")
@@ -106,8 +110,10 @@ def main() -> None:
             print(f"{kind:<14}{statistics.median(timings):>9.0f}{p95:>9.0f}{max(timings):>9.0f}")
         for _ in range(args.rounds):
             long_ms, other_ms = long_message_and_bystander(assistant.rasa_url, args.long_chars)
-            print(f"long message ({args.long_chars:,} chars) {long_ms:.0f} ms; "
-                  f"another patient's 你好 meanwhile {other_ms:.0f} ms")
+            print(
+                f"long message ({args.long_chars:,} chars) {long_ms:.0f} ms; "
+                f"another patient's 你好 meanwhile {other_ms:.0f} ms"
+            )
         for name, process in assistant.processes.items():
             print(f"memory {name}: {rss_mb(process.pid):.0f} MB resident")
 

@@ -15,6 +15,7 @@ generated passwords, as their own system accounts when run as root, in a directo
 that is deleted at the end: the databases are throw-away, for trying it and for the
 tests (tests/integration/test_cluster.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,9 @@ def _private_dir(path: Path, account: Optional[pwd.struct_passwd]) -> Path:
 def _popen(command: List[str], log: Path, account: Optional[pwd.struct_passwd], **kwargs: Any) -> subprocess.Popen:
     drop: Dict[str, Any] = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
     with open(log, "ab") as output:
-        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-                                **drop, **kwargs)
+        return subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, **drop, **kwargs
+        )
 
 
 def _stop(process: Optional[subprocess.Popen], how: int = signal.SIGTERM) -> None:
@@ -126,8 +128,9 @@ class Postgres:
     def _connect(self, database: str = "postgres"):
         import psycopg2
 
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, password=self.password,
-                                dbname=database, connect_timeout=3)
+        return psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname=database, connect_timeout=3
+        )
 
     def start(self, databases: List[str], log: Path) -> "Postgres":
         account = _service_account("postgres")
@@ -137,15 +140,45 @@ class Postgres:
         if account:
             os.chown(password_file, account.pw_uid, account.pw_gid)
         data = self.directory / "data"
-        initdb = _popen([program("initdb"), "-D", str(data), "-U", self.user, f"--pwfile={password_file}",
-                         "--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"],
-                        log, account, cwd=self.directory)
+        initdb = _popen(
+            [
+                program("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                self.user,
+                f"--pwfile={password_file}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            log,
+            account,
+            cwd=self.directory,
+        )
         if initdb.wait() != 0:
             raise RuntimeError(f"initdb failed; see {log}")
         password_file.unlink()
-        self.process = _popen([program("postgres"), "-D", str(data), "-c", "listen_addresses=127.0.0.1",
-                               "-c", f"port={self.port}", "-c", f"unix_socket_directories={self.directory}",
-                               "-c", "max_connections=300"], log, account, cwd=self.directory)
+        self.process = _popen(
+            [
+                program("postgres"),
+                "-D",
+                str(data),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"port={self.port}",
+                "-c",
+                f"unix_socket_directories={self.directory}",
+                "-c",
+                "max_connections=300",
+            ],
+            log,
+            account,
+            cwd=self.directory,
+        )
         _wait_for(lambda: self._connect().close(), self.process, "PostgreSQL", log)
         connection = self._connect()
         connection.autocommit = True
@@ -177,10 +210,11 @@ class Redis:
         account = _service_account("redis")
         _private_dir(self.directory, account)
         # The configuration, password included, goes in on stdin, not the command line.
-        config = (f"bind 127.0.0.1\nport {self.port}\nprotected-mode yes\nrequirepass {self.password}\n"
-                  f'save ""\nappendonly no\ndir {self.directory}\ndaemonize no\nlogfile ""\n')
-        self.process = _popen([program("redis-server"), "-"], log, account, cwd=self.directory,
-                              stdin=subprocess.PIPE)
+        config = (
+            f"bind 127.0.0.1\nport {self.port}\nprotected-mode yes\nrequirepass {self.password}\n"
+            f'save ""\nappendonly no\ndir {self.directory}\ndaemonize no\nlogfile ""\n'
+        )
+        self.process = _popen([program("redis-server"), "-"], log, account, cwd=self.directory, stdin=subprocess.PIPE)
         self.process.stdin.write(config.encode())
         self.process.stdin.close()
         _wait_for(lambda: self.client().ping(), self.process, "Redis", log)
@@ -188,9 +222,11 @@ class Redis:
 
     def lock_store_endpoint(self) -> str:
         """The endpoints.yml section for Rasa; the password stays in REDIS_PASSWORD_ENV."""
-        return ("lock_store:\n  type: chat_store.lock_store.AtomicRedisLockStore\n"
-                f"  url: 127.0.0.1\n  port: {self.port}\n  password: ${{{REDIS_PASSWORD_ENV}}}\n"
-                f"  key_prefix: {LOCK_KEY_PREFIX}\n")
+        return (
+            "lock_store:\n  type: chat_store.lock_store.AtomicRedisLockStore\n"
+            f"  url: 127.0.0.1\n  port: {self.port}\n  password: ${{{REDIS_PASSWORD_ENV}}}\n"
+            f"  key_prefix: {LOCK_KEY_PREFIX}\n"
+        )
 
     def stop(self) -> None:
         _stop(self.process)
@@ -203,7 +239,7 @@ def proxy_config(port: int, rasa_ports: List[int], web_port: Optional[int]) -> s
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in rasa_ports)
     # Repeated in each location: one proxy_set_header there drops every inherited one.
     headers = "proxy_set_header Host $host;\n            proxy_set_header X-Real-IP $remote_addr;"
-    page = (f"proxy_pass http://127.0.0.1:{web_port};" if web_port else "return 404;")
+    page = f"proxy_pass http://127.0.0.1:{web_port};" if web_port else "return 404;"
     return f"""daemon off;
 master_process on;
 worker_processes 1;
@@ -271,8 +307,12 @@ class Proxy:
         config.write_text(proxy_config(self.port, rasa_ports, web_port), encoding="utf-8")
         if account:
             os.chown(config, account.pw_uid, account.pw_gid)
-        self.process = _popen([program("nginx"), "-p", f"{self.directory}/", "-c", str(config), "-e", "stderr"],
-                              log, account, cwd=self.directory)
+        self.process = _popen(
+            [program("nginx"), "-p", f"{self.directory}/", "-c", str(config), "-e", "stderr"],
+            log,
+            account,
+            cwd=self.directory,
+        )
         _wait_until_up(f"http://127.0.0.1:{self.port}/webhooks/rest/", self.process, "nginx", 60)
         return self
 
@@ -309,17 +349,23 @@ class Cluster:
         self.directory.chmod(0o711)
         _private_dir(self.logs, None)
         try:
-            self.postgres = Postgres(self.directory / "postgres").start(["chats", "hospital"],
-                                                                        self.logs / "postgres.log")
+            self.postgres = Postgres(self.directory / "postgres").start(
+                ["chats", "hospital"], self.logs / "postgres.log"
+            )
             self.redis = Redis(self.directory / "redis").start(self.logs / "redis.log")
             hospital_url, chats_url = self.postgres.url("hospital"), self.postgres.url("chats")
             self._prepare_databases(hospital_url, chats_url)
             origins = f"{self.url},http://localhost:{self.port}"
             self.nodes = [
                 Assistant(
-                    rasa_port=free_port(), action_port=free_port(), web_port=None,
-                    database_url=hospital_url, tracker_db_url=chats_url, token=self.token,
-                    model=self.model or latest_model(), log_dir=_private_dir(self.logs / f"instance{i}", None),
+                    rasa_port=free_port(),
+                    action_port=free_port(),
+                    web_port=None,
+                    database_url=hospital_url,
+                    tracker_db_url=chats_url,
+                    token=self.token,
+                    model=self.model or latest_model(),
+                    log_dir=_private_dir(self.logs / f"instance{i}", None),
                     # Sanic believes the client address nginx sends, so limits count patients, not the proxy.
                     extra_env={ORIGINS_ENV: origins, "SANIC_REAL_IP_HEADER": "x-real-ip"},
                     extra_endpoints=self.redis.lock_store_endpoint(),
@@ -331,7 +377,8 @@ class Cluster:
                 list(pool.map(lambda node: node.start(timeout), self.nodes))
             web_port = self._start_web_page(timeout) if self.with_web_page else None
             self.proxy = Proxy(self.directory / "nginx", port=self.port).start(
-                [node.rasa_port for node in self.nodes], web_port, self.logs / "nginx.log")
+                [node.rasa_port for node in self.nodes], web_port, self.logs / "nginx.log"
+            )
         except BaseException:
             self.stop()
             raise
@@ -349,15 +396,30 @@ class Cluster:
     def _start_web_page(self, timeout: float) -> int:
         port = free_port()
         log = self.logs / "web.log"
-        self.web = _popen([sys.executable, str(ROOT / "scripts" / "serve_web.py"), "--host", "127.0.0.1",
-                           "--port", str(port), "--server-url", self.url], log, None, cwd=ROOT)
+        self.web = _popen(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "serve_web.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--server-url",
+                self.url,
+            ],
+            log,
+            None,
+            cwd=ROOT,
+        )
         _wait_until_up(f"http://127.0.0.1:{port}/", self.web, "web page server", timeout)
         return port
 
     def running(self) -> Dict[str, bool]:
         """Which parts are still up (instance1…, postgres, redis, nginx)."""
-        state = {f"instance{i}": "rasa" in node.processes and node.processes["rasa"].poll() is None
-                 for i, node in enumerate(self.nodes, 1)}
+        state = {
+            f"instance{i}": "rasa" in node.processes and node.processes["rasa"].poll() is None
+            for i, node in enumerate(self.nodes, 1)
+        }
         for name, part in (("postgres", self.postgres), ("redis", self.redis), ("nginx", self.proxy)):
             state[name] = bool(part and part.process and part.process.poll() is None)
         return state
@@ -392,8 +454,9 @@ def main() -> None:
     missing = missing_packages()
     if missing:
         raise SystemExit(f"Missing Debian packages: {' '.join(missing)} (scripts/env.sh ensure_cluster_packages)")
-    cluster = Cluster(instances=args.instances, port=args.port,
-                      with_web_page=(ROOT / "web" / "dist" / "index.html").exists())
+    cluster = Cluster(
+        instances=args.instances, port=args.port, with_web_page=(ROOT / "web" / "dist" / "index.html").exists()
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with cluster:
         token_file = ROOT / ".data" / "cluster_api_token"
@@ -407,15 +470,19 @@ def main() -> None:
             "  Instances:    %s (HTTP API, token in .data/cluster_api_token)\n"
             "  Logs:         %s\n"
             "Stop one instance to see its conversations go on (kill -9 the pid in `ps`); Ctrl-C stops everything.",
-            len(cluster.nodes), f"{cluster.url}/" if cluster.web else "(web/dist not built)", cluster.url,
-            ", ".join(node.rasa_url for node in cluster.nodes), cluster.logs,
+            len(cluster.nodes),
+            f"{cluster.url}/" if cluster.web else "(web/dist not built)",
+            cluster.url,
+            ", ".join(node.rasa_url for node in cluster.nodes),
+            cluster.logs,
         )
         try:
             while True:
                 state = cluster.running()
                 down = [name for name, up in state.items() if not up]
-                if all(not state[f"instance{i}"] for i in range(1, len(cluster.nodes) + 1)) or \
-                        any(name in down for name in ("postgres", "redis", "nginx")):
+                if all(not state[f"instance{i}"] for i in range(1, len(cluster.nodes) + 1)) or any(
+                    name in down for name in ("postgres", "redis", "nginx")
+                ):
                     logger.error("%s stopped; see the logs in %s", ", ".join(down), cluster.logs)
                     break
                 time.sleep(1)

@@ -12,6 +12,7 @@ department counts); emergency recall on the emergencies; the false-emergency rat
 look-alikes and the department questions, less the few minor injuries labelled 急诊科.
 Gates (tests/integration/test_blind_set.py): see GATES.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,12 @@ def play_all(cases: Sequence[ev.Case], rest_url: Optional[str] = None) -> List[e
 def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
     questions = [r for r in results if r.case.set == "departments"]
     emergencies = [r for r in results if r.case.set == "emergencies"]
-    calm = [r for r in results if r.case.set == "lookalikes"
-            or (r.case.set == "departments" and EMERGENCY_DEPARTMENT not in (r.case.departments or []))]
+    calm = [
+        r
+        for r in results
+        if r.case.set == "lookalikes"
+        or (r.case.set == "departments" and EMERGENCY_DEPARTMENT not in (r.case.departments or []))
+    ]
     # Top-3 from the triage engine's ranking in process (the chat shows one department).
     top3 = sum(bool(set(r.case.departments) & set(play(r.case.text)["top3"])) for r in questions)
     confusions = collections.Counter(
@@ -88,15 +93,17 @@ def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
 
 
 def report(m: Dict[str, Any]) -> str:
-    return "\n".join([
-        f"blind set: {m['questions']} department questions, {m['emergencies']} emergencies, "
-        f"{m['calm']} non-emergencies for false alarms",
-        f"department top-1 {m['top1']:.1%} (gate {GATES['top1']:.0%}, target 85%)  top-3 {m['top3']:.1%} (engine)  "
-        f"no department {m['no_department']:.1%}  questions per case {m['asked']:.2f}",
-        f"emergency recall {m['emergency_recall']:.1%} (gate {GATES['emergency_recall']:.0%}, target 100%)  "
-        f"false emergencies {m['false_emergency']:.1%} (gate {GATES['false_emergency']:.0%})  errors {m['errors']}",
-        "most frequent confusions (wanted → given): " + ", ".join(f"{a}→{b} ×{k}" for (a, b), k in m["confusions"]),
-    ])
+    return "\n".join(
+        [
+            f"blind set: {m['questions']} department questions, {m['emergencies']} emergencies, "
+            f"{m['calm']} non-emergencies for false alarms",
+            f"department top-1 {m['top1']:.1%} (gate {GATES['top1']:.0%}, target 85%)  top-3 {m['top3']:.1%} (engine)  "
+            f"no department {m['no_department']:.1%}  questions per case {m['asked']:.2f}",
+            f"emergency recall {m['emergency_recall']:.1%} (gate {GATES['emergency_recall']:.0%}, target 100%)  "
+            f"false emergencies {m['false_emergency']:.1%} (gate {GATES['false_emergency']:.0%})  errors {m['errors']}",
+            "most frequent confusions (wanted → given): " + ", ".join(f"{a}→{b} ×{k}" for (a, b), k in m["confusions"]),
+        ]
+    )
 
 
 def misses(results: Sequence[ev.Result]) -> str:

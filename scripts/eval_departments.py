@@ -9,6 +9,7 @@ answered "不清楚" (the patient's first message is all we know). Top-1 is the 
 department; top-3 the first three of the engine's ranking when the outcome was given.
 Also prints how many questions were asked per case and how many got no department.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,10 @@ def score(cases: Sequence[Dict[str, Any]], verbose: bool = False) -> Dict[str, f
         none += result["department"] is None
         asked += result["asked"]
         if verbose and not ok1:
-            sys.stdout.write(f"MISS {case['text']} → {result['department']} {result['top3']} "
-                             f"(want {'/'.join(case['departments'])})\n")
+            sys.stdout.write(
+                f"MISS {case['text']} → {result['department']} {result['top3']} "
+                f"(want {'/'.join(case['departments'])})\n"
+            )
     n = len(cases)
     return {"cases": n, "top1": top1 / n, "top3": top3 / n, "no_department": none / n, "questions": asked / n}
 
@@ -78,9 +81,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     m = score(load_heldout(), args.verbose)
-    sys.stdout.write(f"held-out department questions: {m['cases']}\n"
-                     f"top-1 {m['top1']:.1%}  top-3 {m['top3']:.1%}  no department {m['no_department']:.1%}  "
-                     f"questions per case {m['questions']:.2f}\n")
+    sys.stdout.write(
+        f"held-out department questions: {m['cases']}\n"
+        f"top-1 {m['top1']:.1%}  top-3 {m['top3']:.1%}  no department {m['no_department']:.1%}  "
+        f"questions per case {m['questions']:.2f}\n"
+    )
     return 0
 
 

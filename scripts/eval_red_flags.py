@@ -8,6 +8,7 @@ Recall: emergencies (and emergencies said next to past or relative words) on whi
 red flag fires. False alarms: look-alikes on which one fires. Exit code 1 when recall is
 below 100% or false alarms above 3% (the gate of tests/unit/test_red_flag_set.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,10 +67,8 @@ def main(argv: Sequence[str] = ()) -> int:
     args = parser.parse_args(argv)
     result = score(load_set())
     out = sys.stdout
-    out.write(f"emergencies {result.emergencies}: recall {result.recall:.1%} "
-              f"({len(result.missed)} missed)\n")
-    out.write(f"look-alikes {result.look_alikes}: false alarms {result.false_alarm_rate:.1%} "
-              f"({len(result.alarms)})\n")
+    out.write(f"emergencies {result.emergencies}: recall {result.recall:.1%} ({len(result.missed)} missed)\n")
+    out.write(f"look-alikes {result.look_alikes}: false alarms {result.false_alarm_rate:.1%} ({len(result.alarms)})\n")
     if args.verbose:
         for case in result.missed:
             out.write(f"  MISSED  {case['text']}  (expected {case.get('flag')})\n")

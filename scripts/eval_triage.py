@@ -16,6 +16,7 @@ Prints department top-1 accuracy, urgency accuracy, emergency recall, false-emer
 rate, questions asked per case and time per case. Exit code 1 if emergency recall is
 below 100% (2 if the cases cannot be loaded or the server cannot be reached).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,7 +88,8 @@ def load_cases(path: Path = CASES_PATH, which: str = "all") -> List[Case]:
     for raw in data["cases"]:
         dept = raw.get("department")
         case = Case(
-            id=raw["id"], text=str(raw["text"]),
+            id=raw["id"],
+            text=str(raw["text"]),
             departments=None if dept is None else ([dept] if isinstance(dept, str) else list(dept)),
             urgency=raw["urgency"],
             answers={k: _reply_text(v) for k, v in (raw.get("answers") or {}).items()},
@@ -170,7 +172,9 @@ def find_outcome(messages: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]
     return None
 
 
-def identify_question(messages: Sequence[Dict[str, Any]], texts: Dict[str, str]) -> Tuple[Optional[str], List[Dict[str, Any]]]:
+def identify_question(
+    messages: Sequence[Dict[str, Any]], texts: Dict[str, str]
+) -> Tuple[Optional[str], List[Dict[str, Any]]]:
     """(question id, buttons) of the last question among the bot's messages."""
     question_id: Optional[str] = None
     buttons: List[Dict[str, Any]] = []
@@ -214,11 +218,19 @@ def play_rest(case: Case, client: RestClient, texts: Dict[str, str]) -> Result:
     try:
         messages = client.send(sender, case.text)
         for _ in range(MAX_TURNS):
-            transcript += [f"小安：{m.get('text') or json.dumps(m.get('custom'), ensure_ascii=False)}" for m in messages]
+            transcript += [
+                f"小安：{m.get('text') or json.dumps(m.get('custom'), ensure_ascii=False)}" for m in messages
+            ]
             outcome = find_outcome(messages)
             if outcome:
-                return Result(case, outcome.get("department"), outcome.get("urgency"), asked,
-                              time.perf_counter() - started, transcript)
+                return Result(
+                    case,
+                    outcome.get("department"),
+                    outcome.get("urgency"),
+                    asked,
+                    time.perf_counter() - started,
+                    transcript,
+                )
             question_id, buttons = identify_question(messages, texts)
             if question_id is None:
                 break
@@ -249,7 +261,9 @@ def metrics(results: Sequence[Result]) -> Dict[str, Any]:
         "department_top1": sum(r.department_ok for r in results) / n if n else 0.0,
         "department_top1_routed": sum(r.department_ok for r in routed) / len(routed) if routed else 0.0,
         "urgency": sum(r.urgency_ok for r in results) / n if n else 0.0,
-        "emergency_recall": (sum(r.urgency == "emergency" for r in emergencies) / len(emergencies)) if emergencies else 1.0,
+        "emergency_recall": (sum(r.urgency == "emergency" for r in emergencies) / len(emergencies))
+        if emergencies
+        else 1.0,
         "false_emergency_rate": (sum(r.urgency == "emergency" for r in others) / len(others)) if others else 0.0,
         "avg_questions": sum(len([q for q in r.questions if q != "clarify"]) for r in results) / n if n else 0.0,
         "max_questions": max((len([q for q in r.questions if q != "clarify"]) for r in results), default=0),
@@ -316,8 +330,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for r in results:
             if not (r.department_ok and r.urgency_ok) or r.error:
                 want = "/".join(r.case.departments) if r.case.departments else "—"
-                print(f"\n✗ {r.case.id} want {want} {r.case.urgency}, got {r.department} {r.urgency}"
-                      + (f" [{r.error}]" if r.error else ""))
+                print(
+                    f"\n✗ {r.case.id} want {want} {r.case.urgency}, got {r.department} {r.urgency}"
+                    + (f" [{r.error}]" if r.error else "")
+                )
                 for line in r.transcript:
                     print("   ", line)
 

@@ -7,6 +7,7 @@ assistant (closes the ticket and clears the conversation's `handoff_active` slot
 The Rasa HTTP API token is read from XIAOAN_API_TOKEN or .data/api_token (written by
 `make run`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,7 +59,9 @@ def main(argv=None) -> int:
     hospital = get_hospital()
     if args.command == "list":
         for ticket in hospital.handoff_tickets(status="open"):
-            print(f"{ticket.id}\t{ticket.created_at:%m-%d %H:%M}\t{ticket.conversation_id}\t{ticket.reason}\t{ticket.summary}")
+            print(
+                f"{ticket.id}\t{ticket.created_at:%m-%d %H:%M}\t{ticket.conversation_id}\t{ticket.reason}\t{ticket.summary}"
+            )
         return 0
     if args.ticket is None:
         parser.error("resume needs a ticket id")

@@ -7,6 +7,7 @@ sending its next message as soon as the reply arrives, until the time or turn bu
 the level is spent. Only loopback addresses are driven. A turn that fails (HTTP error,
 timeout, no reply at all) counts as an error, not as a latency.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -114,8 +115,9 @@ async def drive(url: str, mix: Mix, concurrency: int, seconds: float, max_turns:
                 turns += 1
                 started = time.perf_counter()
                 try:
-                    async with session.post(f"{url}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": text}) as response:
+                    async with session.post(
+                        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                    ) as response:
                         replies = await response.json(content_type=None)
                         ok = response.status == 200 and isinstance(replies, list) and bool(replies)
                 except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
@@ -140,7 +142,8 @@ def parse_ms(url: str, token: str, texts: Sequence[str], rounds: int) -> float:
     for _ in range(rounds):
         for text in texts:
             request = urllib.request.Request(
-                f"{url}/model/parse?token={token}", data=json.dumps({"text": text}).encode("utf-8"),
+                f"{url}/model/parse?token={token}",
+                data=json.dumps({"text": text}).encode("utf-8"),
                 headers={"Content-Type": "application/json"},
             )
             started = time.perf_counter()
@@ -156,9 +159,24 @@ def stock_server(directory: Path, model: Path, token: str):
     port = free_port()
     log = open(Path(tempfile.mkdtemp(prefix="stock-logs-")) / "rasa.log", "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
-         "--port", str(port), "--enable-api", f"--auth-token={token}"],
-        cwd=directory, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--enable-api",
+            f"--auth-token={token}",
+        ],
+        cwd=directory,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/", process, "stock Rasa server", 240)
@@ -186,9 +204,11 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 
 
 def _row(name: str, result: LoadResult, cpu: float) -> str:
-    return (f"{name:<7}{result.concurrency:>5}{len(result.latencies_ms):>7}{result.turns_per_second:>9.1f}"
-            f"{result.percentile(0.5):>8.0f}{result.percentile(0.95):>8.0f}{result.percentile(0.99):>8.0f}"
-            f"{result.errors:>7}{cpu / result.seconds:>8.2f}")
+    return (
+        f"{name:<7}{result.concurrency:>5}{len(result.latencies_ms):>7}{result.turns_per_second:>9.1f}"
+        f"{result.percentile(0.5):>8.0f}{result.percentile(0.95):>8.0f}{result.percentile(0.99):>8.0f}"
+        f"{result.errors:>7}{cpu / result.seconds:>8.2f}"
+    )
 
 
 def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int) -> None:
@@ -198,11 +218,17 @@ def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int
     print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
     database = Path(tempfile.mkdtemp(prefix="xiaoan-load-")) / "hospital.db"
     stock_token = new_token()
-    with stock_server(directory, model, stock_token) as (stock_url, stock_process), Assistant(
-        rasa_port=free_port(), action_port=free_port(), web_port=None,
-        database_url=f"sqlite:///{database}", tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
-        model=latest_model(),
-    ) as assistant:
+    with (
+        stock_server(directory, model, stock_token) as (stock_url, stock_process),
+        Assistant(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            web_port=None,
+            database_url=f"sqlite:///{database}",
+            tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
+            model=latest_model(),
+        ) as assistant,
+    ):
         bots: Dict[str, Tuple[str, Mix, List[int]]] = {
             "stock": (stock_url, STOCK_MIX, [stock_process.pid]),
             "xiaoan": (assistant.rasa_url, XIAOAN_MIX, [p.pid for p in assistant.processes.values()]),
@@ -212,10 +238,14 @@ def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int
             asyncio.run(drive(url, mix, concurrency=len(mix), seconds=60, max_turns=sum(len(m) for _, m in mix)))
         stock_parse = parse_ms(stock_url, stock_token, STOCK_PARSE, parse_rounds)
         xiaoan_parse = parse_ms(assistant.rasa_url, assistant.token, XIAOAN_PARSE, parse_rounds)
-        print(f"/model/parse alone, median: stock {stock_parse:.1f} ms, 小安 {xiaoan_parse:.1f} ms "
-              f"({xiaoan_parse / stock_parse:.1f}x)")
-        print(f"{'bot':<7}{'conc':>5}{'turns':>7}{'turns/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}"
-              f"{'cores':>8}   (ms; cores = CPU seconds of the bot's servers per second)")
+        print(
+            f"/model/parse alone, median: stock {stock_parse:.1f} ms, 小安 {xiaoan_parse:.1f} ms "
+            f"({xiaoan_parse / stock_parse:.1f}x)"
+        )
+        print(
+            f"{'bot':<7}{'conc':>5}{'turns':>7}{'turns/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}"
+            f"{'cores':>8}   (ms; cores = CPU seconds of the bot's servers per second)"
+        )
         for level in levels:
             measured = {}
             # Alternate which bot goes first, so a burst of outside load hits both alike.
@@ -227,6 +257,8 @@ def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int
                 measured[name] = result
                 print(_row(name, result, cpu_seconds(pids) - before), flush=True)
             stock, xiaoan = measured["stock"], measured["xiaoan"]
-            print(f"  {level} concurrent: 小安/stock turns/s {xiaoan.turns_per_second / stock.turns_per_second:.2f}, "
-                  f"p95 {xiaoan.percentile(0.95) / stock.percentile(0.95):.2f}x; "
-                  f"load average now {os.getloadavg()[0]:.2f}")
+            print(
+                f"  {level} concurrent: 小安/stock turns/s {xiaoan.turns_per_second / stock.turns_per_second:.2f}, "
+                f"p95 {xiaoan.percentile(0.95) / stock.percentile(0.95):.2f}x; "
+                f"load average now {os.getloadavg()[0]:.2f}"
+            )

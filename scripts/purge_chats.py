@@ -7,6 +7,7 @@
 Appointments, reports and the audit trail are the hospital's records and are kept by
 its own rules; only the conversations are purged here.
 """
+
 from __future__ import annotations
 
 import argparse

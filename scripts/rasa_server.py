@@ -11,6 +11,7 @@ part of the process's command line. CORS allows only the page's origins
 (channels/origins.py) instead of "*". ACTION_SERVER_TOKEN stays in the environment:
 endpoints.yml sends it to the action server as `${ACTION_SERVER_TOKEN}`.
 """
+
 from __future__ import annotations
 
 import os

@@ -9,6 +9,7 @@
   checked once and its validator kept; answers are checked exactly as before, with
   the same error (the best match) and the same message when one is invalid.
 """
+
 from __future__ import annotations
 
 import functools

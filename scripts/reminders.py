@@ -10,6 +10,7 @@ transaction; the chat message through Rasa's HTTP API, which triggers
 cannot be reached (restarting), the chat part is tried again later; when Rasa
 answered anything else, it is not (it may have been said).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,11 +39,14 @@ class RasaUnreachable(Exception):
 
 
 def trigger_in_chat(rasa_url: str, token: str, reminder: Reminder, timeout: float = 30) -> None:
-    url = (f"{rasa_url}/conversations/{urllib.parse.quote(reminder.conversation_id, safe='')}/trigger_intent"
-           f"?output_channel=latest&token={urllib.parse.quote(token)}")
+    url = (
+        f"{rasa_url}/conversations/{urllib.parse.quote(reminder.conversation_id, safe='')}/trigger_intent"
+        f"?output_channel=latest&token={urllib.parse.quote(token)}"
+    )
     body = {"name": EXTERNAL_INTENT, "entities": {"reminder_id": str(reminder.id)}}
-    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout):
             return
@@ -57,8 +61,14 @@ def trigger_in_chat(rasa_url: str, token: str, reminder: Reminder, timeout: floa
 class ReminderDispatcher(threading.Thread):
     """Delivers due reminders every `every` seconds until `stop()`."""
 
-    def __init__(self, hospital: HospitalSystems, rasa_url: str, token: str, every: float = POLL_SECONDS,
-                 retry_after: float = RETRY_SECONDS):
+    def __init__(
+        self,
+        hospital: HospitalSystems,
+        rasa_url: str,
+        token: str,
+        every: float = POLL_SECONDS,
+        retry_after: float = RETRY_SECONDS,
+    ):
         super().__init__(name="reminders", daemon=True)
         self.hospital, self.rasa_url, self.token = hospital, rasa_url, token
         self.every, self.retry_after = every, retry_after
@@ -75,11 +85,15 @@ class ReminderDispatcher(threading.Thread):
                     trigger_in_chat(self.rasa_url, self.token, reminder)
                 except RasaUnreachable:
                     retry_after = dt.timedelta(seconds=self.retry_after)
-                    logger.info("reminder %s: Rasa unreachable, chat delivery again in %.0f s", reminder.id,
-                                self.retry_after)
+                    logger.info(
+                        "reminder %s: Rasa unreachable, chat delivery again in %.0f s", reminder.id, self.retry_after
+                    )
                 except (OSError, ValueError) as exc:  # HTTPError, timeouts: it may have been said
-                    logger.warning("reminder %s: chat delivery failed (%s), not retried", reminder.id,
-                                   getattr(exc, "code", type(exc).__name__))
+                    logger.warning(
+                        "reminder %s: chat delivery failed (%s), not retried",
+                        reminder.id,
+                        getattr(exc, "code", type(exc).__name__),
+                    )
             self.hospital.finish_reminder(reminder.id, self.worker, retry_after=retry_after)
             if retry_after is None:
                 finished.append(reminder.id)
@@ -90,7 +104,9 @@ class ReminderDispatcher(threading.Thread):
             try:
                 self.dispatch_once()
             except HospitalError as exc:
-                logger.warning("reminders: hospital database unavailable (%s); next round in %.0f s", exc.code, self.every)
+                logger.warning(
+                    "reminders: hospital database unavailable (%s); next round in %.0f s", exc.code, self.every
+                )
             except Exception:  # noqa: BLE001 — a bad round must not end reminders
                 logger.exception("reminder round failed; next round in %.0f s", self.every)
             self._stopping.wait(self.every)

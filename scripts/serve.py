@@ -15,6 +15,7 @@ forward when the date changes).
 `python -m scripts.serve` is what `make run` ends with; the end-to-end tests use
 `Assistant` to start the same servers on free ports against a throw-away database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -146,7 +147,8 @@ class Assistant:
         retention_days = chat_database.retention_days()
         # Each secret goes only to the process that needs it.
         env = {
-            name: value for name, value in {**os.environ, **self.extra_env}.items()
+            name: value
+            for name, value in {**os.environ, **self.extra_env}.items()
             if name not in (API_TOKEN_ENV, ACTION_TOKEN_ENV, STAFF_PASSWORD_ENV)
         }
         env.update(HOSPITAL_DB_URL=self.database_url, TRACKER_DB_URL=self.tracker_db_url, PYTHONUNBUFFERED="1")
@@ -170,9 +172,19 @@ class Assistant:
         rasa = self._spawn(
             "rasa",
             [
-                sys.executable, "-m", "scripts.rasa_server", "--model", str(self.model or latest_model()),
-                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+                sys.executable,
+                "-m",
+                "scripts.rasa_server",
+                "--model",
+                str(self.model or latest_model()),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(endpoints),
             ],
             {**env, **self.rasa_env, API_TOKEN_ENV: self.token, ACTION_TOKEN_ENV: self.action_token},
         )
@@ -195,9 +207,15 @@ class Assistant:
         web = self._spawn(
             "web",
             [
-                sys.executable, str(ROOT / "scripts" / "serve_web.py"),
-                "--host", "127.0.0.1", "--port", str(self.web_port),
-                "--server-url", self.rasa_url, "--staff",
+                sys.executable,
+                str(ROOT / "scripts" / "serve_web.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.web_port),
+                "--server-url",
+                self.rasa_url,
+                "--staff",
             ],
             {**env, STAFF_PASSWORD_ENV: self.staff_password},
         )
@@ -291,9 +309,12 @@ def main() -> None:
             "  HTTP API:     %s (token in .data/api_token)\n"
             "  Logs:         %s\n"
             "Press Ctrl-C to stop.",
-            assistant.web_url, assistant.web_url,
+            assistant.web_url,
+            assistant.web_url,
             f"in {password_file}" if password_file else f"from {STAFF_PASSWORD_ENV}",
-            assistant.rasa_url, assistant.rasa_url, assistant.log_dir,
+            assistant.rasa_url,
+            assistant.rasa_url,
+            assistant.log_dir,
         )
         try:
             while all(p.poll() is None for p in assistant.processes.values()):

@@ -19,6 +19,7 @@ Rasa itself must run with the socketio channel and accept this page's origin:
 scripts/rasa_server.py allows the origins in XIAOAN_WEB_ORIGINS (channels/origins.py;
 default http://127.0.0.1:8080 and http://localhost:8080).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ def build_csp(server_url: Optional[str]) -> str:
             host = f"[{host}]"
         port = "" if parts.port in (None, default_port) else f":{parts.port}"
         http = f"{parts.scheme}://{host}{port}"
-        ws = "ws" + http[len("http"):]
+        ws = "ws" + http[len("http") :]
 
     def join(*xs: str) -> str:
         return " ".join(x for x in xs if x)
@@ -218,7 +219,9 @@ def main(argv=None) -> int:
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for the intranet)")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--dist", type=Path, default=DEFAULT_DIST, help="built page directory (web/dist)")
-    ap.add_argument("--server-url", help='Rasa URL, e.g. http://10.0.0.5:5005; "self" = same origin; "" = page host:5005')
+    ap.add_argument(
+        "--server-url", help='Rasa URL, e.g. http://10.0.0.5:5005; "self" = same origin; "" = page host:5005'
+    )
     ap.add_argument("--socket-path", help="socket.io path (default /socket.io)")
     ap.add_argument("--init-payload", help='sent when a conversation starts (default /greet; "" = none)')
     ap.add_argument("--quiet", action="store_true", help="no request log")
@@ -226,8 +229,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         staff = staff_console(args.server_url) if args.staff else None
-        httpd = make_server(args.host, args.port, args.dist, args.server_url, args.socket_path, args.init_payload,
-                            args.quiet, staff)
+        httpd = make_server(
+            args.host, args.port, args.dist, args.server_url, args.socket_path, args.init_payload, args.quiet, staff
+        )
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"serve_web: {exc}", file=sys.stderr)
         return 2

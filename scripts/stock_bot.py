@@ -7,6 +7,7 @@ in-memory tracker store, no action server (its stories use responses only).
 
     python -m scripts.stock_bot      # create and train it now (prints the training time)
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,9 @@ def ensure_stock_bot() -> tuple:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(directory)],
-        cwd=directory.parent, check=True, stdout=subprocess.DEVNULL,
+        cwd=directory.parent,
+        check=True,
+        stdout=subprocess.DEVNULL,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     seconds = time.perf_counter() - started

@@ -2,6 +2,7 @@
 pass even with that flag (unused intents, unused responses), so any warning it
 prints fails here — except responses the validator cannot see being used: those
 forms ask with (utter_ask_*) and those custom actions send (response="utter_…")."""
+
 from __future__ import annotations
 
 import os
@@ -33,24 +34,22 @@ EXTERNAL = [re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file,
 # A hospital error's reply is named by its key (actions.common.say_hospital_error);
 # tests/unit/test_hospital_error_replies.py checks each key has one and each one a key.
 HOSPITAL_ERRORS = [re.compile(UNUSED.format(r"utter_hospital_error_\w+"))]
-ALLOWED = RETRIEVAL + EXTERNAL + HOSPITAL_ERRORS + [re.compile(UNUSED.format(r"utter_ask_\w+"))] + [
-    re.compile(re.escape(UNUSED.format(name))) for name in responses_sent_by_actions()
-]
+ALLOWED = (
+    RETRIEVAL
+    + EXTERNAL
+    + HOSPITAL_ERRORS
+    + [re.compile(UNUSED.format(r"utter_ask_\w+"))]
+    + [re.compile(re.escape(UNUSED.format(name))) for name in responses_sent_by_actions()]
+)
 
 
 def main() -> int:
     # Validation trains nothing; with TF_DETERMINISTIC_OPS set (scripts/env.sh) every rasa
     # command warns about GPUs, which would count as a data warning here.
     env = {k: v for k, v in os.environ.items() if k != "TF_DETERMINISTIC_OPS"}
-    result = subprocess.run(
-        ["rasa", "data", "validate", "--fail-on-warnings"], capture_output=True, text=True, env=env
-    )
+    result = subprocess.run(["rasa", "data", "validate", "--fail-on-warnings"], capture_output=True, text=True, env=env)
     output = result.stdout + result.stderr
-    warnings = [
-        line.split("UserWarning: ", 1)[1].strip()
-        for line in output.splitlines()
-        if "UserWarning: " in line
-    ]
+    warnings = [line.split("UserWarning: ", 1)[1].strip() for line in output.splitlines() if "UserWarning: " in line]
     problems = [w for w in warnings if not any(p.search(w) for p in ALLOWED)]
     for problem in problems:
         print(f"validation warning: {problem}")

@@ -5,6 +5,7 @@ through the API (needs WECHAT_TOKEN, WECHAT_APPID and WECHAT_APPSECRET).
     python -m scripts.wechat_menu            # print
     python -m scripts.wechat_menu --create   # print and create
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ key derived from it for each purpose, so a key leaked for one use opens nothing 
     pseudonym("log", card_no)              # a stable name for logs, not reversible
     keyed_hash("otp", f"{patient}:{code}") # secrets compared, never stored in clear
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ name, card number or phone: texts shown are masked, conversations are only count
 A conversation counts on the day of its first patient message in the period. Patient
 messages are the `user` events, except the page's automatic opener (`/greet`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,25 +68,31 @@ def _day(timestamp: float) -> str:
 
 def _shares(counts: Counter, labels: Mapping[str, str]) -> List[Dict[str, Any]]:
     total = sum(counts.values())
-    return [{"key": key, "label": labels.get(key, key), "count": count,
-             "share": round(count / total, 4) if total else 0.0}
-            for key, count in counts.most_common()]
+    return [
+        {"key": key, "label": labels.get(key, key), "count": count, "share": round(count / total, 4) if total else 0.0}
+        for key, count in counts.most_common()
+    ]
 
 
 def is_patient_message(event: Mapping[str, Any]) -> bool:
     return event.get("event") == "user" and bool(event.get("text")) and event["text"] not in OPENERS
 
 
-def analyse(conversations: Mapping[str, List[Dict[str, Any]]], start: dt.date, end: dt.date,
-            bookings: Iterable[Mapping[str, Any]] = ()) -> Dict[str, Any]:
+def analyse(
+    conversations: Mapping[str, List[Dict[str, Any]]],
+    start: dt.date,
+    end: dt.date,
+    bookings: Iterable[Mapping[str, Any]] = (),
+) -> Dict[str, Any]:
     """`conversations`: events by conversation id (staff.conversations.events_between);
     `start`..`end` inclusive; `bookings`: audit entries (`action`, `outcome`, `at`,
     `conversation_id`) of the same period."""
     catalog = faq_catalog.get_catalog()
     labels = texts()
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    per_day: Dict[str, Dict[str, Any]] = {day.isoformat(): {"day": day.isoformat(), "conversations": 0, "messages": 0, "bookings": 0}
-               for day in days}
+    per_day: Dict[str, Dict[str, Any]] = {
+        day.isoformat(): {"day": day.isoformat(), "conversations": 0, "messages": 0, "bookings": 0} for day in days
+    }
     topics: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     questions: Counter[str] = Counter()
@@ -136,7 +143,11 @@ def analyse(conversations: Mapping[str, List[Dict[str, Any]]], start: dt.date, e
 
     booked = 0
     for booking in bookings:
-        if booking.get("action") == "book_appointment" and booking.get("outcome") == "ok" and booking.get("conversation_id"):
+        if (
+            booking.get("action") == "book_appointment"
+            and booking.get("outcome") == "ok"
+            and booking.get("conversation_id")
+        ):
             day = booking["at"].date().isoformat()
             if day in per_day:
                 booked += 1

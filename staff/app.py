@@ -5,6 +5,7 @@ Only the login page, its script and the style sheet are served without a session
 every other page and every API answer needs the signed cookie (pages redirect to the
 login, the API answers 401). POSTs must be JSON from the console's own origin.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,11 +28,22 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 PREFIX = "/staff"
 PUBLIC = {"/login": "login.html", "/static/login.js": "login.js", "/static/staff.css": "staff.css"}
-PAGES = {"/": "index.html", "/analytics": "analytics.html", "/summaries": "summaries.html",
-         "/static/staff.js": "staff.js", "/static/charts.js": "charts.js"}
-TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGES = {
+    "/": "index.html",
+    "/analytics": "analytics.html",
+    "/summaries": "summaries.html",
+    "/static/staff.js": "staff.js",
+    "/static/charts.js": "charts.js",
+}
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 MAX_PERIOD_DAYS = 366
 _TICKET = re.compile(r"/api/tickets/(\d{1,9})/(take|view|reply|hand-back)")
 
@@ -53,8 +65,14 @@ def _error(status: int, message: str) -> Response:
 
 
 class StaffApp:
-    def __init__(self, hospital_factory: Callable, chats_url: Optional[str], rasa_url: str, password: str,
-                 limiter: Optional[auth.LoginLimiter] = None):
+    def __init__(
+        self,
+        hospital_factory: Callable,
+        chats_url: Optional[str],
+        rasa_url: str,
+        password: str,
+        limiter: Optional[auth.LoginLimiter] = None,
+    ):
         self._hospital_factory = hospital_factory
         self._hospital = None
         self.chats = conversations.engine(chats_url)
@@ -71,12 +89,16 @@ class StaffApp:
     # ------------------------------------------------------------------ entry point
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes, client: str) -> Response:
         parts = urlsplit(target)
-        path = parts.path[len(PREFIX):] or "/"
+        path = parts.path[len(PREFIX) :] or "/"
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         response = self._route(method, path, query, headers, body, client)
-        response.headers += [("Content-Security-Policy", CSP), ("Cache-Control", "no-store"),
-                             ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
-                             ("Referrer-Policy", "no-referrer")]
+        response.headers += [
+            ("Content-Security-Policy", CSP),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "no-referrer"),
+        ]
         return response
 
     def _route(self, method, path, query, headers, body, client) -> Response:
@@ -116,7 +138,11 @@ class StaffApp:
                 if method == "GET" and verb == "view":
                     return _json(takeover.view(ticket_id, staff))
                 if method == "POST" and verb == "reply":
-                    text = (self._body(body).get("text") or "").strip() if isinstance(self._body(body).get("text"), str) else ""
+                    text = (
+                        (self._body(body).get("text") or "").strip()
+                        if isinstance(self._body(body).get("text"), str)
+                        else ""
+                    )
                     if not text:
                         return _error(400, "empty message")
                     takeover.reply(ticket_id, staff, text)
@@ -139,8 +165,12 @@ class StaffApp:
             report = self._analytics(*period)
             if path.endswith(".csv"):
                 name = f"xiaoan-analytics-{period[0]}-{period[1]}.csv"
-                return Response(200, ("\ufeff" + analytics.to_csv(report)).encode("utf-8"), "text/csv; charset=utf-8",
-                                [("Content-Disposition", f'attachment; filename="{name}"')])
+                return Response(
+                    200,
+                    ("\ufeff" + analytics.to_csv(report)).encode("utf-8"),
+                    "text/csv; charset=utf-8",
+                    [("Content-Disposition", f'attachment; filename="{name}"')],
+                )
             return _json(report)
         if method == "GET" and path == "/api/summaries":
             day = self._date(query.get("day")) or dt.date.today() + dt.timedelta(days=1)

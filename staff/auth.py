@@ -8,6 +8,7 @@ security/keys.py; it is HttpOnly, SameSite=Strict and limited to /staff/. Login
 failures are limited per client address: 5 in 15 minutes pause that address until
 the oldest is 15 minutes old.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,7 +59,7 @@ def _signature(payload: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    return "".join(ch for ch in (name or "").strip() if ch.isprintable() and ch not in "|;,\"\\")[:MAX_NAME]
+    return "".join(ch for ch in (name or "").strip() if ch.isprintable() and ch not in '|;,"\\')[:MAX_NAME]
 
 
 def session_cookie(name: str, now: Optional[float] = None) -> str:

@@ -1,6 +1,7 @@
 """Conversations as the staff console sees them: read from the chat store through its
 own table (chat_store.database, which decrypts every event), digits masked the way
 the handoff ticket masks them (actions.handoff.mask)."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,11 @@ def intent_of(event: Dict[str, Any]) -> Optional[str]:
 def events_between(bind: sa.engine.Engine, start: float, end: float) -> Dict[str, List[Dict[str, Any]]]:
     """Every stored event with start <= timestamp < end, by conversation, in order."""
     table = database.events
-    query = (sa.select(table.c.sender_id, table.c.data)
-             .where(table.c.timestamp >= start, table.c.timestamp < end).order_by(table.c.id))
+    query = (
+        sa.select(table.c.sender_id, table.c.data)
+        .where(table.c.timestamp >= start, table.c.timestamp < end)
+        .order_by(table.c.id)
+    )
     by_conversation: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
     with bind.connect() as connection:
         for sender, data in connection.execute(query):
@@ -85,8 +89,11 @@ def transcript(events: List[Dict[str, Any]]) -> List[Line]:
     for event in events:
         kind = event.get("event")
         if kind == "user" and event.get("text") and event["text"] not in OPENERS:
-            lines.append(Line("patient", mask(event["text"]), event.get("timestamp") or 0.0,
-                              intent_of(event) == EMERGENCY_INTENT))
+            lines.append(
+                Line(
+                    "patient", mask(event["text"]), event.get("timestamp") or 0.0, intent_of(event) == EMERGENCY_INTENT
+                )
+            )
         elif kind == "bot":
             text = _bot_text(event)
             if text:

@@ -1,5 +1,6 @@
 """The staff console's side of channels/staff_relay.py: post a staff message (or the
 hand-back) to the Rasa server, which records it and emits it to the patient's page."""
+
 from __future__ import annotations
 
 import json

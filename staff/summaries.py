@@ -1,4 +1,5 @@
 """Pre-consultation summaries: a doctor's view of a day's appointments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,14 +15,16 @@ def summaries(hospital: HospitalSystems, day: dt.date) -> List[Dict[str, Any]]:
     rows = []
     for appointment, patient in hospital.appointments_on(day):
         session = appointment.session
-        rows.append({
-            "department": session.department,
-            "doctor": session.doctor_name,
-            "period": session.period,
-            "queue_no": appointment.queue_no,
-            "patient": f"{patient.name[:1]}**",
-            "sex": patient.sex,
-            "age": int(patient.age_on(day)),
-            "precheck": conversations.masked(appointment.precheck) or None,
-        })
+        rows.append(
+            {
+                "department": session.department,
+                "doctor": session.doctor_name,
+                "period": session.period,
+                "queue_no": appointment.queue_no,
+                "patient": f"{patient.name[:1]}**",
+                "sex": patient.sex,
+                "age": int(patient.age_on(day)),
+                "precheck": conversations.masked(appointment.precheck) or None,
+            }
+        )
     return rows

@@ -1,6 +1,7 @@
 """Live takeover: the queue of handoff tickets, taking one (one staff member per
 ticket, held by the hospital database), the conversation as it goes on, replies and
 the hand-back to 小安 (which closes the ticket)."""
+
 from __future__ import annotations
 
 import time
@@ -69,4 +70,3 @@ class Takeover:
         ticket = self._mine(ticket_id, staff)
         self.relay.send(ticket.conversation_id, texts()["hand_back_notice"], hand_back=True)
         self.hospital.close_handoff(ticket.id)
-

@@ -1,6 +1,7 @@
 """Shared fixtures. The hospital is seeded once per test session for the reference day
 and each test gets its own in-memory copy (SQLite backup, ~1 ms), so every test
 starts from exactly the freshly seeded state without paying for the seed each time."""
+
 from __future__ import annotations
 
 import datetime as dt

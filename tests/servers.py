@@ -1,6 +1,7 @@
 """Fixtures for tests that talk to the real servers (end-to-end and browser). One set of servers is started for the
 whole session on free loopback ports, against a throw-away hospital database, and
 stopped afterwards — nothing outlives the tests."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """A scripted set of conversations for the staff console's analytics (unit and browser
 tests): events as Rasa stores them, written through the chat store's own table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,13 @@ def user(text: str, intent: str, at: float, faq: str = None) -> Dict[str, Any]:
 
 
 def bot(text: str, at: float, staff: bool = False) -> Dict[str, Any]:
-    return {"event": "bot", "timestamp": at, "text": text, "data": {"staff": True} if staff else {},
-            "metadata": {"staff": True} if staff else {}}
+    return {
+        "event": "bot",
+        "timestamp": at,
+        "text": text,
+        "data": {"staff": True} if staff else {},
+        "metadata": {"staff": True} if staff else {},
+    }
 
 
 def slot(name: str, value: Any, at: float) -> Dict[str, Any]:
@@ -32,18 +38,29 @@ def scripted(day1: dt.date) -> Dict[str, List[Dict[str, Any]]]:
     t1 = dt.datetime.combine(day1, dt.time(10, 0)).timestamp()
     t2 = dt.datetime.combine(day1 + dt.timedelta(days=1), dt.time(15, 0)).timestamp()
     return {
-        "conv-a": [user("/greet", "greet", t1), bot("您好，我是小安", t1 + 1),
-                   user("怎么挂号", "faq", t1 + 10, "reg_how_to_book"), bot("可以在…", t1 + 11),
-                   user("专家号几点放", "faq", t1 + 20, "reg_expert_release")],
-        "conv-b": [user("送药到家怎么弄", "faq", t1 + 30, "drug_delivery"),
-                   user("啊啊啊13912345678", "nlu_fallback", t1 + 40)],
-        "conv-c": [user("我头晕两天了", "describe_symptoms", t2),
-                   slot("triage_outcome", {"department": "神经内科", "urgency": "routine", "reason": "头晕"}, t2 + 1),
-                   user("帮我约神经内科", "book_appointment", t2 + 10)],
+        "conv-a": [
+            user("/greet", "greet", t1),
+            bot("您好，我是小安", t1 + 1),
+            user("怎么挂号", "faq", t1 + 10, "reg_how_to_book"),
+            bot("可以在…", t1 + 11),
+            user("专家号几点放", "faq", t1 + 20, "reg_expert_release"),
+        ],
+        "conv-b": [
+            user("送药到家怎么弄", "faq", t1 + 30, "drug_delivery"),
+            user("啊啊啊13912345678", "nlu_fallback", t1 + 40),
+        ],
+        "conv-c": [
+            user("我头晕两天了", "describe_symptoms", t2),
+            slot("triage_outcome", {"department": "神经内科", "urgency": "routine", "reason": "头晕"}, t2 + 1),
+            user("帮我约神经内科", "book_appointment", t2 + 10),
+        ],
         "conv-d": [user("胸口剧痛喘不上气", "emergency", t2 + 20), bot("请立即拨打120", t2 + 21)],
-        "conv-e": [user("转人工", "human_handoff", t2 + 30), slot("handoff_active", True, t2 + 31),
-                   user("我的卡号1000001", "provide_identity", t2 + 40),
-                   bot("您好，我是工作人员", t2 + 121, staff=True)],
+        "conv-e": [
+            user("转人工", "human_handoff", t2 + 30),
+            slot("handoff_active", True, t2 + 31),
+            user("我的卡号1000001", "provide_identity", t2 + 40),
+            bot("您好，我是工作人员", t2 + 121, staff=True),
+        ],
     }
 
 
@@ -62,9 +79,16 @@ def store(url: str, conversations: Dict[str, List[Dict[str, Any]]]) -> None:
         for sender, events in conversations.items():
             for event in events:
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                connection.execute(database.events.insert().values(
-                    sender_id=sender, type_name=event["event"], timestamp=event["timestamp"],
-                    intent_name=intent, action_name=None, data=json.dumps(event)))
+                connection.execute(
+                    database.events.insert().values(
+                        sender_id=sender,
+                        type_name=event["event"],
+                        timestamp=event["timestamp"],
+                        intent_name=intent,
+                        action_name=None,
+                        data=json.dumps(event),
+                    )
+                )
 
 
 def stored_count(url: str) -> int:
@@ -74,8 +98,17 @@ def stored_count(url: str) -> int:
 
 # Hospital questions by category as the hospital's own figures have them
 # (registration ~25%, medicine delivery 14%, tests 12%, internet hospital 11%, …).
-SEED_MIX = {"registration": 25, "pharmacy": 14, "exams": 12, "online": 11, "insurance": 10,
-            "transport": 10, "inpatient": 8, "records": 6, "fever": 4}
+SEED_MIX = {
+    "registration": 25,
+    "pharmacy": 14,
+    "exams": 12,
+    "online": 11,
+    "insurance": 10,
+    "transport": 10,
+    "inpatient": 8,
+    "records": 6,
+    "fever": 4,
+}
 
 
 def seed_mix(day: dt.date) -> Dict[str, List[Dict[str, Any]]]:

@@ -2,6 +2,7 @@
 way WeChat's servers do (signed, optionally encrypted, 5-second limit, retries with
 the same MsgId), and the API side our channel calls (access token, customer-service
 messages), on a free loopback port."""
+
 from __future__ import annotations
 
 import itertools
@@ -63,14 +64,20 @@ class FakeWeChatServer:
         return self._request("GET", query, None)
 
     def message_xml(self, openid: str, msg_type: str, msg_id: Optional[str] = None, **fields: str) -> str:
-        parts = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(int(time.time())),
-                 "MsgType": msg_type, **fields}
+        parts = {
+            "ToUserName": ACCOUNT,
+            "FromUserName": openid,
+            "CreateTime": str(int(time.time())),
+            "MsgType": msg_type,
+            **fields,
+        }
         if msg_type != "event":
             parts["MsgId"] = msg_id or str(next(self._msg_ids))
         return "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in parts.items()) + "</xml>"
 
-    def post(self, xml: str, bad_signature: bool = False, plaintext: bool = False,
-             bad_msg_signature: bool = False) -> Answer:
+    def post(
+        self, xml: str, bad_signature: bool = False, plaintext: bool = False, bad_msg_signature: bool = False
+    ) -> Answer:
         query = self._query(bad_signature=bad_signature)
         body = xml
         if self.crypto and not plaintext:
@@ -86,8 +93,12 @@ class FakeWeChatServer:
         return self.post(self.message_xml(openid, "text", msg_id, Content=content))
 
     def _request(self, method: str, query: Dict[str, str], body: Optional[bytes]) -> Answer:
-        request = urllib.request.Request(f"{self.url}?{urllib.parse.urlencode(query)}", data=body, method=method,
-                                         headers={"Content-Type": "text/xml"})
+        request = urllib.request.Request(
+            f"{self.url}?{urllib.parse.urlencode(query)}",
+            data=body,
+            method=method,
+            headers={"Content-Type": "text/xml"},
+        )
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=WECHAT_TIMEOUT) as response:
@@ -102,8 +113,9 @@ class FakeWeChatServer:
             return {}
         fields = {child.tag: child.text or "" for child in ET.fromstring(text)}
         if self.crypto:
-            assert crypto.signature_matches(fields["MsgSignature"], self.token, fields["TimeStamp"],
-                                            fields["Nonce"], fields["Encrypt"]), "reply's msg_signature is wrong"
+            assert crypto.signature_matches(
+                fields["MsgSignature"], self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+            ), "reply's msg_signature is wrong"
             fields = {child.tag: child.text or "" for child in ET.fromstring(self.crypto.decrypt(fields["Encrypt"]))}
         return fields
 
@@ -184,8 +196,11 @@ class FakeWeChatApi:
             return self._messages_to(openid)
 
     def _messages_to(self, openid: str) -> List[str]:
-        return [m["body"]["text"]["content"] for m in self.sent
-                if m["path"] == "/cgi-bin/message/custom/send" and m["body"]["touser"] == openid]
+        return [
+            m["body"]["text"]["content"]
+            for m in self.sent
+            if m["path"] == "/cgi-bin/message/custom/send" and m["body"]["touser"] == openid
+        ]
 
 
 TEST_TOKEN = "xiaoan-wechat-test-token"
@@ -193,5 +208,10 @@ TEST_TOKEN = "xiaoan-wechat-test-token"
 
 def wechat_env(api_base: str) -> Dict[str, str]:
     """The settings a Rasa server under test gets: safe mode, API pointed at the fake."""
-    return {"WECHAT_TOKEN": TEST_TOKEN, "WECHAT_APPID": APPID, "WECHAT_APPSECRET": APPSECRET,
-            "WECHAT_AES_KEY": AES_KEY, "WECHAT_API_BASE": api_base}
+    return {
+        "WECHAT_TOKEN": TEST_TOKEN,
+        "WECHAT_APPID": APPID,
+        "WECHAT_APPSECRET": APPSECRET,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_API_BASE": api_base,
+    }

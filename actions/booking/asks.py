@@ -1,5 +1,6 @@
 """The booking forms' questions (`action_ask_<slot>`): each offers only what the
 hospital can really give, as buttons."""
+
 from __future__ import annotations
 
 import abc
@@ -74,10 +75,12 @@ class AskDoctor(BookingQuestion):
         doctors = sorted((d for d in self.hospital.doctors() if d.name in names), key=lambda d: names.index(d.name))
         dispatcher.utter_message(
             response="utter_booking_which_doctor",
-            buttons=buttons([
-                (phrase("doctor_button", name=d.name, department=d.department, title=d.title), d.name)
-                for d in doctors
-            ]),
+            buttons=buttons(
+                [
+                    (phrase("doctor_button", name=d.name, department=d.department, title=d.title), d.name)
+                    for d in doctors
+                ]
+            ),
         )
 
 

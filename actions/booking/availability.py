@@ -1,5 +1,6 @@
 """What the hospital can still offer for what the patient has chosen so far, and
 the patient's own appointments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,16 @@ from hospital.interface import NUMBER_TYPES, Appointment, ClinicSession, Hospita
 from language.ordinals import parse_ordinal, pick
 
 BOOKING_SLOTS = [
-    "department", "doctor", "doctor_choices", "date", "period", "number_type",
-    "session_id", "appointment_no", "booking_mode", "booking_confirmed",
+    "department",
+    "doctor",
+    "doctor_choices",
+    "date",
+    "period",
+    "number_type",
+    "session_id",
+    "appointment_no",
+    "booking_mode",
+    "booking_confirmed",
 ]
 MAX_SUGGESTIONS = 6
 EXPERT = NUMBER_TYPES[1]  # 专家号

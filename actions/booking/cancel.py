@@ -1,4 +1,5 @@
 """Cancelling an appointment: the cancel form (which one, are you sure) and the cancellation."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -70,8 +71,9 @@ class AskCancelConfirmed(UsesHospital, Action):
             say_hospital_error(dispatcher, error)
             return []
         if number in mine:
-            dispatcher.utter_message(response="utter_cancel_confirm",
-                                     appointment=describe_appointment(mine[number], self.today()))
+            dispatcher.utter_message(
+                response="utter_cancel_confirm", appointment=describe_appointment(mine[number], self.today())
+            )
         return []
 
 
@@ -97,6 +99,7 @@ class CancelAppointment(UsesHospital, Action):
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             return reset
-        dispatcher.utter_message(response="utter_cancel_done", number=appointment.number,
-                                 appointment=appointment_title(appointment))
+        dispatcher.utter_message(
+            response="utter_cancel_done", number=appointment.number, appointment=appointment_title(appointment)
+        )
         return reset

@@ -1,5 +1,6 @@
 """Starting the booking form afresh, and booking (or moving) the appointment once
 the patient confirmed."""
+
 from __future__ import annotations
 
 from typing import List, Text
@@ -44,11 +45,13 @@ class BookingCommit(UsesHospital, Action):
         rescheduling = tracker.get_slot("booking_mode") == "reschedule"
         try:
             if rescheduling:
-                appointment = self.hospital.reschedule(card, tracker.get_slot("appointment_no"), session_id,
-                                                       conversation_id=tracker.sender_id)
+                appointment = self.hospital.reschedule(
+                    card, tracker.get_slot("appointment_no"), session_id, conversation_id=tracker.sender_id
+                )
             else:
-                appointment = self.hospital.book(card, session_id, precheck=tracker.get_slot("triage_summary"),
-                                                 conversation_id=tracker.sender_id)
+                appointment = self.hospital.book(
+                    card, session_id, precheck=tracker.get_slot("triage_summary"), conversation_id=tracker.sender_id
+                )
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             if error.code != "unavailable":

@@ -1,4 +1,5 @@
 """挂号费: what each kind of number costs and when it is released."""
+
 from __future__ import annotations
 
 from typing import List, Text

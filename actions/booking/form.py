@@ -6,6 +6,7 @@ changed piece (the chosen clinic session, the confirmation) is cleared and asked
 again. Only dates, half-days, number types and doctors that really have free slots
 are offered.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,6 @@ from actions.booking.wording import date_payload, parse_number_type, words
 from actions.catalogue_names import doctor_named, find_department, find_doctors
 from actions.common import (
     FORM_INTERRUPTIONS,
-    UsesHospital,
     buttons,
     entity_value,
     latest_intent,
@@ -143,8 +143,12 @@ class ValidateBookingForm(IdentityFormValidation):
                 day = describe(slot_day(slots["date"]), self.today())
                 if same_half_day:
                     stale = ["number_type"]
-                    dispatcher.utter_message(response="utter_booking_number_type_gone", day=day,
-                                             period=slots["period"], number_type=slots["number_type"])
+                    dispatcher.utter_message(
+                        response="utter_booking_number_type_gone",
+                        day=day,
+                        period=slots["period"],
+                        number_type=slots["number_type"],
+                    )
                 else:
                     stale = ["period", "number_type"]
                     dispatcher.utter_message(response="utter_booking_half_day_gone", day=day, period=slots["period"])
@@ -157,9 +161,7 @@ class ValidateBookingForm(IdentityFormValidation):
 
     def validate_appointment_no(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         try:
-            appointment = next(
-                (a for a in my_appointments(self.hospital, tracker) if a.number == value), None
-            )
+            appointment = next((a for a in my_appointments(self.hospital, tracker) if a.number == value), None)
         except HospitalError as error:
             say_hospital_error(dispatcher, error)
             self._end_form()
@@ -267,13 +269,17 @@ class ValidateBookingForm(IdentityFormValidation):
         if day < first:
             dispatcher.utter_message(response="utter_booking_date_past", month=day.month, day=day.day)
         elif day > last:
-            dispatcher.utter_message(response="utter_booking_date_not_released", month=day.month, day=day.day,
-                                     last=describe(last, today))
+            dispatcher.utter_message(
+                response="utter_booking_date_not_released", month=day.month, day=day.day, last=describe(last, today)
+            )
         elif closed:
             dispatcher.utter_message(response="utter_booking_date_closed", day=describe(day, today), holiday=closed)
         elif not available:
-            dispatcher.utter_message(response="utter_booking_date_full", day=describe(day, today),
-                                     who=tracker.get_slot("doctor") or tracker.get_slot("department") or "")
+            dispatcher.utter_message(
+                response="utter_booking_date_full",
+                day=describe(day, today),
+                who=tracker.get_slot("doctor") or tracker.get_slot("department") or "",
+            )
         else:
             return {"date": value}
         self._suggest_dates(dispatcher, tracker)
@@ -287,8 +293,9 @@ class ValidateBookingForm(IdentityFormValidation):
                 buttons=buttons([(describe(d, self.today()), date_payload(d)) for d in days]),
             )
         else:
-            dispatcher.utter_message(response="utter_booking_department_full",
-                                     expert_at=f"{facts().release[EXPERT].at:%H:%M}")
+            dispatcher.utter_message(
+                response="utter_booking_department_full", expert_at=f"{facts().release[EXPERT].at:%H:%M}"
+            )
 
     # --- half-day ---------------------------------------------------------------------------
     async def extract_period(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -335,8 +342,9 @@ class ValidateBookingForm(IdentityFormValidation):
             self._end_form()
             return {"number_type": None}
         if policy:  # not released yet for that day: say when it opens
-            dispatcher.utter_message(response="utter_booking_number_type_not_released", number_type=value,
-                                     policy=policy)
+            dispatcher.utter_message(
+                response="utter_booking_number_type_not_released", number_type=value, policy=policy
+            )
         else:
             dispatcher.utter_message(response="utter_booking_number_type_full", number_type=value)
         return {"number_type": None}

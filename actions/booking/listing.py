@@ -1,4 +1,5 @@
-""""我的预约": the verified patient's upcoming appointments."""
+""" "我的预约": the verified patient's upcoming appointments."""
+
 from __future__ import annotations
 
 from typing import List, Text

@@ -1,5 +1,6 @@
 """Schedule questions, no identity needed: who sees patients when, and how many
 slots are left ("李医生周四出诊吗", "后天心内科还有号吗", "张医生礼拜三在不在")."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,11 +37,15 @@ class ScheduleInfo(UsesHospital, Action):
 
 
 def _doctor_buttons(doctors: List[Doctor], when: str) -> List[Dict[str, Any]]:
-    return buttons([
-        (phrase("doctor_button", name=d.name, department=d.department, title=d.title),
-         phrase("is_doctor_in_question", name=d.name, when=when))
-        for d in doctors[:MAX_LINES]
-    ])
+    return buttons(
+        [
+            (
+                phrase("doctor_button", name=d.name, department=d.department, title=d.title),
+                phrase("is_doctor_in_question", name=d.name, when=when),
+            )
+            for d in doctors[:MAX_LINES]
+        ]
+    )
 
 
 def schedule_reply(system: HospitalSystems, text: str, today: dt.date) -> Dict[str, Any]:
@@ -68,15 +73,26 @@ def schedule_reply(system: HospitalSystems, text: str, today: dt.date) -> Dict[s
     first, last = system.schedule_window()
     day = parsed.date
     if day and day < first:
-        return {"response": "utter_schedule_date_past", "month": day.month, "day": day.day,
-                "last": describe(last, today)}
+        return {
+            "response": "utter_schedule_date_past",
+            "month": day.month,
+            "day": day.day,
+            "last": describe(last, today),
+        }
     if day and day > last:
         expert = facts().release[EXPERT]
-        return {"response": "utter_schedule_not_released", "last": describe(last, today),
-                "expert_days": expert.days, "expert_at": f"{expert.at:%H:%M}"}
+        return {
+            "response": "utter_schedule_not_released",
+            "last": describe(last, today),
+            "expert_days": expert.days,
+            "expert_at": f"{expert.at:%H:%M}",
+        }
     if day and system.closed_reason(day):
-        return {"response": "utter_booking_date_closed", "day": describe(day, today),
-                "holiday": system.closed_reason(day)}
+        return {
+            "response": "utter_booking_date_closed",
+            "day": describe(day, today),
+            "holiday": system.closed_reason(day),
+        }
     sessions = system.sessions(
         department=doctor.department if doctor else department.name,
         doctor_id=doctor.id if doctor else None,
@@ -94,41 +110,55 @@ def schedule_reply(system: HospitalSystems, text: str, today: dt.date) -> Dict[s
         )
         if not later:
             return {"response": "utter_schedule_none", "who": who, "when": when}
-        return {"response": "utter_schedule_none_until", "who": who, "when": when,
-                "next": phrase("next_free", day=describe(later[0].date, today), period=later[0].period)}
+        return {
+            "response": "utter_schedule_none_until",
+            "who": who,
+            "when": when,
+            "next": phrase("next_free", day=describe(later[0].date, today), period=later[0].period),
+        }
     lines = [
-        phrase("schedule_line", day=describe(s.date, today), period=s.period,
-               doctor="" if doctor else phrase("schedule_doctor", name=s.doctor_name, title=s.doctor_title),
-               number_type=s.number_type, fee=money(s.fee), left=slots_left(s.remaining))
+        phrase(
+            "schedule_line",
+            day=describe(s.date, today),
+            period=s.period,
+            doctor="" if doctor else phrase("schedule_doctor", name=s.doctor_name, title=s.doctor_title),
+            number_type=s.number_type,
+            fee=money(s.fee),
+            left=slots_left(s.remaining),
+        )
         for s in sessions[:MAX_LINES]
     ]
     more = phrase("schedule_more", count=len(sessions)) if len(sessions) > MAX_LINES else ""
     reply: Dict[str, Any] = {"response": "utter_schedule", "who": who, "lines": "\n".join(lines) + more}
     free = [s for s in sessions if s.remaining]
     if free:
-        book = phrase("book_payload", day=date_payload(free[0].date), period=free[0].period,
-                      department=free[0].department)
+        book = phrase(
+            "book_payload", day=date_payload(free[0].date), period=free[0].period, department=free[0].department
+        )
         if doctor:
             book += phrase("book_payload_doctor", name=free[0].doctor_name)
         reply["buttons"] = buttons([(phrase("book_button"), book)])
     return reply
 
 
-def doctors_on_day(system: HospitalSystems, doctors: List[Doctor], day: dt.date,
-                   period: Optional[str]) -> Optional[List[Doctor]]:
+def doctors_on_day(
+    system: HospitalSystems, doctors: List[Doctor], day: dt.date, period: Optional[str]
+) -> Optional[List[Doctor]]:
     """Those of `doctors` who see patients on `day` (and `period`), in the schedule's
     order; None when the day is outside the schedule or the hospital is closed."""
     first, last = system.schedule_window()
     if not first <= day <= last or system.closed_reason(day):
         return None
     return [
-        doctor for doctor in doctors
+        doctor
+        for doctor in doctors
         if system.sessions(department=doctor.department, doctor_id=doctor.id, start=day, end=day, period=period)
     ]
 
 
-def doctors_on_day_reply(system: HospitalSystems, doctors: List[Doctor], day: dt.date, period: Optional[str],
-                         today: dt.date) -> Dict[str, Any]:
+def doctors_on_day_reply(
+    system: HospitalSystems, doctors: List[Doctor], day: dt.date, period: Optional[str], today: dt.date
+) -> Dict[str, Any]:
     """Which of several doctors of one name see patients that day (none or several)."""
     when = describe(day, today) + (period or "")
     if not doctors:
@@ -140,13 +170,20 @@ def doctors_on_day_reply(system: HospitalSystems, doctors: List[Doctor], day: dt
             phrase("doctor_on_day_time", period=s.period, number_type=s.number_type, left=slots_left(s.remaining))
             for s in sessions
         )
-        lines.append(phrase("doctor_on_day", name=doctor.name, department=doctor.department, title=doctor.title,
-                            times=times))
+        lines.append(
+            phrase("doctor_on_day", name=doctor.name, department=doctor.department, title=doctor.title, times=times)
+        )
     return {
-        "response": "utter_doctors_on_day", "when": when, "doctors": "\n".join(lines),
-        "buttons": buttons([
-            (phrase("doctor_on_day_button", name=d.name, department=d.department),
-             phrase("is_doctor_in_question", name=d.name, when=date_payload(day)))
-            for d in doctors[:MAX_LINES]
-        ]),
+        "response": "utter_doctors_on_day",
+        "when": when,
+        "doctors": "\n".join(lines),
+        "buttons": buttons(
+            [
+                (
+                    phrase("doctor_on_day_button", name=d.name, department=d.department),
+                    phrase("is_doctor_in_question", name=d.name, when=date_payload(day)),
+                )
+                for d in doctors[:MAX_LINES]
+            ]
+        ),
     }

@@ -1,5 +1,6 @@
 """The words and reply pieces of data/booking/wording.yml, loaded once, and the
 sentences built from them (a clinic session, an appointment, a day as a payload)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,22 +50,33 @@ def date_payload(day: dt.date) -> str:
 
 
 def session_title(session: ClinicSession) -> str:
-    return phrase("session_button", doctor=session.doctor_name, title=session.doctor_title,
-                  remaining=session.remaining)
+    return phrase("session_button", doctor=session.doctor_name, title=session.doctor_title, remaining=session.remaining)
 
 
 def describe_session(session: ClinicSession, today: dt.date) -> str:
     return phrase(
-        "session", department=session.department, doctor=session.doctor_name, title=session.doctor_title,
-        day=describe(session.date, today), period=session.period, number_type=session.number_type,
-        fee=money(session.fee), location=session.location,
+        "session",
+        department=session.department,
+        doctor=session.doctor_name,
+        title=session.doctor_title,
+        day=describe(session.date, today),
+        period=session.period,
+        number_type=session.number_type,
+        fee=money(session.fee),
+        location=session.location,
     )
 
 
 def appointment_title(appointment: Appointment) -> str:
     s = appointment.session
-    return phrase("appointment_title", month=s.date.month, day=s.date.day, period=s.period,
-                  department=s.department, doctor=s.doctor_name)
+    return phrase(
+        "appointment_title",
+        month=s.date.month,
+        day=s.date.day,
+        period=s.period,
+        department=s.department,
+        doctor=s.doctor_name,
+    )
 
 
 def precheck_line(precheck: Optional[dict]) -> str:
@@ -73,12 +85,18 @@ def precheck_line(precheck: Optional[dict]) -> str:
     if not complaint:
         return ""
     duration = precheck.get("duration")
-    return phrase("precheck", complaint=complaint) + (phrase("precheck_duration", duration=duration) if duration else "")
+    return phrase("precheck", complaint=complaint) + (
+        phrase("precheck_duration", duration=duration) if duration else ""
+    )
 
 
 def describe_appointment(appointment: Appointment, today: dt.date, with_precheck: bool = False) -> str:
-    text = phrase("appointment", number=appointment.number, session=describe_session(appointment.session, today),
-                  queue_no=appointment.queue_no)
+    text = phrase(
+        "appointment",
+        number=appointment.number,
+        session=describe_session(appointment.session, today),
+        queue_no=appointment.queue_no,
+    )
     return text + precheck_line(appointment.precheck) if with_precheck else text
 
 

@@ -1,5 +1,6 @@
 """A hospital question answered by the ResponseSelector's choice, or, when it is not
 confident, "您是不是想问…" with the likely questions as buttons."""
+
 from __future__ import annotations
 
 from typing import List, Text

@@ -16,6 +16,7 @@ the dialogue what it needs besides the ResponseSelector itself:
 
 Pure Python: no Rasa import, nothing read at import time.
 """
+
 from __future__ import annotations
 
 import functools
@@ -218,9 +219,13 @@ class FaqCatalog:
             if not e.question:
                 problems.append(f"faq/{key}: no canonical question (first example)")
             elif len(e.question) > MAX_QUESTION_CHARS:
-                problems.append(f"faq/{key}: canonical question '{e.question}' longer than {MAX_QUESTION_CHARS} characters")
+                problems.append(
+                    f"faq/{key}: canonical question '{e.question}' longer than {MAX_QUESTION_CHARS} characters"
+                )
             if e.question in seen_questions:
-                problems.append(f"faq/{key}: canonical question '{e.question}' also used by faq/{seen_questions[e.question]}")
+                problems.append(
+                    f"faq/{key}: canonical question '{e.question}' also used by faq/{seen_questions[e.question]}"
+                )
             seen_questions.setdefault(e.question, key)
             if len(e.examples) < MIN_EXAMPLES:
                 problems.append(f"faq/{key}: {len(e.examples)} examples, need at least {MIN_EXAMPLES}")
@@ -266,12 +271,13 @@ class FaqCatalog:
 
 # ---- loading --------------------------------------------------------------------
 
+
 def normalize_key(label: str) -> str:
-    """"faq/x", "utter_faq/x" or "x" → "x"."""
+    """ "faq/x", "utter_faq/x" or "x" → "x"."""
     label = label.strip()
     for prefix in (f"utter_{RETRIEVAL_INTENT}/", f"{RETRIEVAL_INTENT}/"):
         if label.startswith(prefix):
-            return label[len(prefix):]
+            return label[len(prefix) :]
     return label
 
 
@@ -363,6 +369,7 @@ def get_catalog() -> FaqCatalog:
 
 
 # ---- module-level shortcuts for the action server -----------------------------------
+
 
 def entries() -> List[FaqEntry]:
     return list(get_catalog().entries.values())

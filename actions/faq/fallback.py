@@ -1,5 +1,6 @@
 """Not understood: suggest likely questions, a symptom goes to triage, and after two
 misunderstandings in a row a person is offered."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -39,8 +40,11 @@ class DidYouMean(Action):
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
         if missed_just_before(tracker):
-            dispatcher.utter_message(response="utter_faq_still_lost", hotline=facts().hotline_with_hours,
-                                     buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]))
+            dispatcher.utter_message(
+                response="utter_faq_still_lost",
+                hotline=facts().hotline_with_hours,
+                buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
+            )
             return [UserUtteranceReverted()]
         options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
         if options:

@@ -1,4 +1,5 @@
 """What 小安 can do, and the hot hospital questions by category, as buttons."""
+
 from __future__ import annotations
 
 from typing import List, Text

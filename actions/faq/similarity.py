@@ -1,5 +1,6 @@
 """How alike two short questions are: character unigrams and bigrams of the
 topic-bearing characters (filler like "怎么办" left out), compared by Dice overlap."""
+
 from __future__ import annotations
 
 import functools

@@ -4,6 +4,7 @@ a short, masked summary, and the `handoff_active` slot is set: until staff hand 
 conversation back (`python -m scripts.handoff resume <ticket>` clears the slot),
 components/safety_policy.py keeps the assistant silent, except for emergencies,
 which are always answered. (Rasa's ConversationPaused would silence those too.)"""
+
 from __future__ import annotations
 
 import logging
@@ -59,7 +60,11 @@ class Handoff(UsesHospital, Action):
             dispatcher.utter_message(response="utter_handoff_call", hotline=facts().hotline_with_hours)
             return []
         logger.info("handoff ticket %s opened", ticket.id)
-        dispatcher.utter_message(response="utter_handoff_opened", ticket=ticket.id,
-                                 hotline=facts().hotline_with_hours, hours=facts().hotline_hours)
+        dispatcher.utter_message(
+            response="utter_handoff_opened",
+            ticket=ticket.id,
+            hotline=facts().hotline_with_hours,
+            hours=facts().hotline_hours,
+        )
         # Leave whatever form was open, then stay silent (but for emergencies) until staff resume.
         return [ActiveLoop(None), SlotSet("handoff_active", True)]

@@ -4,6 +4,7 @@ plus the last 4 digits of the registered phone or an SMS code, until the convers
 holds a verification; it ends after 10 idle minutes, on "退出" (logout.py) and with the
 conversation session. Then the task that needed it runs (gated.py). Forget me:
 privacy.py."""
+
 # actions/booking imports these from the package.
 from actions.identity.form import IdentityFormValidation  # noqa: F401
 from actions.identity.patient import whose  # noqa: F401

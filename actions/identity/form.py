@@ -4,6 +4,7 @@ IdentityFormValidation and asks for these two slots first (`identity_slots`).
 
 Nothing here tells whether a card exists: every 7-digit card gets the same next step,
 the same "核实没有通过" and the same "如果卡号正确，验证码已发送"."""
+
 from __future__ import annotations
 
 import abc
@@ -30,7 +31,7 @@ _OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 def wants_code(text: str) -> bool:
-    """"发个验证码吧": the words of data/knowledge/identity_words.yml."""
+    """ "发个验证码吧": the words of data/knowledge/identity_words.yml."""
     return any(word in text for word in knowledge("identity_words")["wants_code"])
 
 
@@ -146,7 +147,11 @@ class IdentityFormValidation(UsesHospital, FormValidationAction):
         if result.ok:
             dispatcher.utter_message(response="utter_identity_verified", name=name)
             # The secret is never kept in the conversation; the stamp vouches for the card.
-            verified = {"identity_secret": "verified", "verified_card": card, "verified_at": stamp(tracker.sender_id, card)}
+            verified = {
+                "identity_secret": "verified",
+                "verified_card": card,
+                "verified_at": stamp(tracker.sender_id, card),
+            }
             return {**verified, "code_sent": None} if tracker.get_slot("code_sent") else verified
         if result.reason == "locked":
             return self._locked(dispatcher, result.locked_until)

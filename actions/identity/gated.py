@@ -1,5 +1,6 @@
 """After the identity form: the task the patient asked for before proving who they
 are (the last gated intent), run now that they are verified."""
+
 from __future__ import annotations
 
 import importlib

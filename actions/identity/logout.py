@@ -1,4 +1,5 @@
-""""退出" / "换个人": the end of a verification before its time."""
+""" "退出" / "换个人": the end of a verification before its time."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 class Logout(UsesHospital, Action):
-    """"退出" / "换个人": whoever was verified is forgotten, any flow ends, and nothing
+    """ "退出" / "换个人": whoever was verified is forgotten, any flow ends, and nothing
     of this person (booking, triage answers) is left for the next one."""
 
     def name(self) -> Text:

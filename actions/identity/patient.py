@@ -1,5 +1,6 @@
 """Who the verified patient is, as far as a shared screen may show it (a masked name),
 and where the message came from (for the hospital's audit trail)."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -8,6 +8,7 @@ records a deletion request, and the Rasa server's tracker store carries it out w
 saves this very turn (chat_store), so nothing of the conversation is left behind. The
 audit trail, appointments and reports are medical records and stay.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,13 +35,17 @@ def confirmed(tracker: Tracker) -> bool:
     """The patient's last "forget me" was answered yes to utter_ask_forget_me."""
     events = tracker.events
     asked_at = next(
-        (i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user" and _intent(events[i]) == "forget_me"),
+        (
+            i
+            for i in range(len(events) - 1, -1, -1)
+            if events[i].get("event") == "user" and _intent(events[i]) == "forget_me"
+        ),
         None,
     )
     if asked_at is None:
         return False
     asked = False
-    for event in events[asked_at + 1:]:
+    for event in events[asked_at + 1 :]:
         if event.get("event") == "action" and event.get("name") == "utter_ask_forget_me":
             asked = True
         elif event.get("event") == "user":

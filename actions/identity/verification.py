@@ -3,6 +3,7 @@ stamp (`verified_at`: when it was last used, signed with a key outside the track
 this conversation and card). It ends after IDLE_SECONDS without use; gated actions read
 the card only through `verified_card(tracker)`, so a forged or stale slot value opens
 nothing."""
+
 from __future__ import annotations
 
 import hmac

@@ -1,5 +1,6 @@
 """A due reminder shown in the conversation: the reminder dispatcher
 (scripts/reminders.py) triggers EXTERNAL_reminder with the reminder's id."""
+
 from __future__ import annotations
 
 import logging
@@ -39,9 +40,13 @@ class DeliverReminder(UsesHospital, Action):
             return []
         visit = reminder.appointment.session
         dispatcher.utter_message(
-            response="utter_reminder_appointment", name=whose(tracker, reminder.appointment.card_no, self.hospital),
-            day=describe(visit.date, reminder.due_at.date()), period=visit.period, department=visit.department,
-            doctor=f"{visit.doctor_name}{visit.doctor_title}", location=visit.location,
+            response="utter_reminder_appointment",
+            name=whose(tracker, reminder.appointment.card_no, self.hospital),
+            day=describe(visit.date, reminder.due_at.date()),
+            period=visit.period,
+            department=visit.department,
+            doctor=f"{visit.doctor_name}{visit.doctor_title}",
+            location=visit.location,
             number=reminder.appointment.number,
         )
         return []

@@ -1,4 +1,5 @@
 """A one-off reminder the patient asks for ("提醒我明天早上8点吃药"): when, and what."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ def _fillers() -> List[str]:
 
 
 def repeating(text: str) -> bool:
-    """"每天早上8点": the words of data/knowledge/reminder_words.yml."""
+    """ "每天早上8点": the words of data/knowledge/reminder_words.yml."""
     return any(word in text for word in knowledge("reminder_words")["repeating"])
 
 

@@ -1,6 +1,7 @@
 """What the patient asked for before identity was checked: the report actions run
 after the identity form (action_after_identity), so the request is read back from the
 patient's latest message with the gated intent, not from the latest message."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -1,5 +1,6 @@
 """General questions that need no identity and show no personal data: what a lab value
 means ("血红蛋白偏低说明什么", "我的白细胞12是不是很严重") and how to prepare for an exam."""
+
 from __future__ import annotations
 
 from typing import List, Text
@@ -14,7 +15,7 @@ from knowledge import find_analyte, find_exam
 
 
 class LabMeaning(Action):
-    """"血红蛋白偏低说明什么": general knowledge, no identity, no personal data."""
+    """ "血红蛋白偏低说明什么": general knowledge, no identity, no personal data."""
 
     def name(self) -> Text:
         return "action_lab_meaning"
@@ -59,8 +60,11 @@ class ExamPreparation(Action):
             dispatcher.utter_message(response="utter_exam_which")
             return []
         dispatcher.utter_message(
-            response="utter_exam_preparation", exam=exam.name, location=exam.location,
+            response="utter_exam_preparation",
+            exam=exam.name,
+            location=exam.location,
             preparation="\n".join(w.phrase("preparation", line=line) for line in exam.preparation),
-            duration=exam.duration, turnaround=exam.turnaround,
+            duration=exam.duration,
+            turnaround=exam.turnaround,
         )
         return []

@@ -3,6 +3,7 @@ range for their sex and age when the message says them (adults otherwise), and
 explained in the usual calm, never-a-diagnosis words (domain responses
 utter_lab_value_*). Nothing here reads a patient record.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from language import symptoms as sx
 ADULT_AGE = 30.0
 # How far past a limit, as a share of the range's width, still counts as 轻度.
 MILD_SHARE = 0.5
-_VALUE = re.compile(r"(?:是|为|有|到|才|只有|测出来|查出来|结果|的值|值)?\s*[:：]?\s*(?<![\d.^])(\d{1,5}(?:\.\d{1,3})?)(?![\d^])")
+_VALUE = re.compile(
+    r"(?:是|为|有|到|才|只有|测出来|查出来|结果|的值|值)?\s*[:：]?\s*(?<![\d.^])(\d{1,5}(?:\.\d{1,3})?)(?![\d^])"
+)
 _SEX = {"male": "男", "female": "女"}
 
 
@@ -37,8 +40,9 @@ def typed_value(text: str, analyte: Analyte) -> Optional[TypedValue]:
         m = _VALUE.match(text, at + len(key))
         if m:
             months = sx.parse_age_months(text)
-            return TypedValue(float(m.group(1)), _SEX.get(sx.parse_sex(text) or ""),
-                              None if months is None else months / 12)
+            return TypedValue(
+                float(m.group(1)), _SEX.get(sx.parse_sex(text) or ""), None if months is None else months / 12
+            )
     return None
 
 
@@ -66,18 +70,30 @@ def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
     ranges = {sex: analyte.reference_for(sex, age) for sex in sexes}
     if len(set(ranges.values())) > 1:  # the range depends on a sex the message does not say
         verdicts = {sex: _degree(_verdict(analyte, typed.value, sex, age)) for sex in sexes}
-        return dict(response="utter_lab_value_by_sex", analyte=analyte.name, value=value,
-                    male_range=analyte.reference_text("男", age), female_range=analyte.reference_text("女", age),
-                    male_verdict=verdicts["男"], female_verdict=verdicts["女"])
+        return dict(
+            response="utter_lab_value_by_sex",
+            analyte=analyte.name,
+            value=value,
+            male_range=analyte.reference_text("男", age),
+            female_range=analyte.reference_text("女", age),
+            male_verdict=verdicts["男"],
+            female_verdict=verdicts["女"],
+        )
     sex = sexes[0]
     if typed.age is not None and typed.age < 18:
         whom = phrase("child", age=f"{typed.age:g}")
     else:
         whom = (phrase("adult") if typed.age is None else phrase("age", age=f"{typed.age:g}")) + (
-            phrase("sex", sex=sex) if typed.sex else "")
+            phrase("sex", sex=sex) if typed.sex else ""
+        )
     evaluation = analyte.evaluate(typed.value, sex, age)
-    common = {"analyte": analyte.name, "value": value, "range": analyte.reference_text(sex, age), "whom": whom,
-              "next_step": analyte.next_step}
+    common = {
+        "analyte": analyte.name,
+        "value": value,
+        "range": analyte.reference_text(sex, age),
+        "whom": whom,
+        "next_step": analyte.next_step,
+    }
     # Response names written out in full: scripts/validate_data.py looks for them.
     if evaluation.critical:
         return dict(response="utter_lab_value_critical", **common)
@@ -85,7 +101,7 @@ def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
     if verdict == "normal":
         return dict(response="utter_lab_value_normal", **common)
     if verdict.endswith("high"):
-        return dict(response="utter_lab_value_high", degree=_degree(verdict), meaning=analyte.meaning("↑") or "",
-                    **common)
-    return dict(response="utter_lab_value_low", degree=_degree(verdict), meaning=analyte.meaning("↓") or "",
-                **common)
+        return dict(
+            response="utter_lab_value_high", degree=_degree(verdict), meaning=analyte.meaning("↑") or "", **common
+        )
+    return dict(response="utter_lab_value_low", degree=_degree(verdict), meaning=analyte.meaning("↓") or "", **common)

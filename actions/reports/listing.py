@@ -1,5 +1,6 @@
 """The verified patient's recent lab orders and imaging exams, one line each with
 their status, and a button to open each report that is out."""
+
 from __future__ import annotations
 
 import logging
@@ -54,7 +55,9 @@ def recent(
     return orders[:MAX_LISTED], exams[:MAX_LISTED]
 
 
-def listed_reports(hospital: HospitalSystems, card: str, kind: Optional[str], asked: Dict[str, Any]) -> List[Tuple[str, str]]:
+def listed_reports(
+    hospital: HospitalSystems, card: str, kind: Optional[str], asked: Dict[str, Any]
+) -> List[Tuple[str, str]]:
     """(kind, id) of every report in the list, in the order it shows them."""
     orders, exams = recent(hospital, card, kind, asked)
     return [("lab", o.id) for o in orders] + [("imaging", e.id) for e in exams]
@@ -82,13 +85,19 @@ class ShowReports(UsesHospital, Action):
             dispatcher.utter_message(response="utter_reports_none", name=name)
             return []
         lines = [lab_line(o) for o in orders] + [imaging_line(e) for e in exams]
-        ready = [(w.phrase("open_lab", panel=o.panel), f'/open_report{{"report_id": "lab:{o.id}"}}')
-                 for o in orders if o.status == "ready"]
+        ready = [
+            (w.phrase("open_lab", panel=o.panel), f'/open_report{{"report_id": "lab:{o.id}"}}')
+            for o in orders
+            if o.status == "ready"
+        ]
         ready += [
-            (w.phrase("open_imaging", modality=e.modality, body_part=e.body_part),
-             f'/open_report{{"report_id": "imaging:{e.id}"}}')
+            (
+                w.phrase("open_imaging", modality=e.modality, body_part=e.body_part),
+                f'/open_report{{"report_id": "imaging:{e.id}"}}',
+            )
             for e in exams
         ]
-        dispatcher.utter_message(response="utter_reports_list", name=name, lines="\n".join(lines),
-                                 buttons=buttons(ready[:8]))
+        dispatcher.utter_message(
+            response="utter_reports_list", name=name, lines="\n".join(lines), buttons=buttons(ready[:8])
+        )
         return []

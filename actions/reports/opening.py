@@ -1,5 +1,6 @@
 """One report in full: a lab order as a table with plain-word notes on what is out of
 range (a critical value's alert last), or an imaging exam's conclusion or appointment."""
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,6 @@ from knowledge import load_lab_tests
 from language.ordinals import parse_ordinal, pick
 
 logger = logging.getLogger(__name__)
-
 
 
 class ShowReport(UsesHospital, Action):
@@ -61,7 +61,7 @@ class ShowReport(UsesHospital, Action):
 
 
 def by_place(hospital: HospitalSystems, card: str, text: str, tracker: Tracker, asked: Dict[str, Any]):
-    """"看第一份": the report at that place in the list action_show_reports showed."""
+    """ "看第一份": the report at that place in the list action_show_reports showed."""
     listed = listed_reports(hospital, card, report_kind(gated_text(tracker, "check_report")), asked)
     chosen = pick(text, listed)
     return chosen if chosen else (None, None)
@@ -83,30 +83,47 @@ def by_name(hospital: HospitalSystems, card: str, text: str, asked: Dict[str, An
 def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder, name: str) -> None:
     """`name`: whose report it is, masked (王**)."""
     if order.status != "ready":
-        dispatcher.utter_message(response="utter_lab_pending", name=name, panel=order.panel,
-                                 expected=w.when(order.expected_at))
+        dispatcher.utter_message(
+            response="utter_lab_pending", name=name, panel=order.panel, expected=w.when(order.expected_at)
+        )
         return
     catalogue = load_lab_tests()
     rows, notes = [], []
     for result in order.results:
         rows.append(
-            {"name": result.name, "value": w.number(result.value), "unit": result.unit,
-             "range": w.value_range(result.ref_low, result.ref_high), "flag": result.flag,
-             "critical": result.critical}
+            {
+                "name": result.name,
+                "value": w.number(result.value),
+                "unit": result.unit,
+                "range": w.value_range(result.ref_low, result.ref_high),
+                "flag": result.flag,
+                "critical": result.critical,
+            }
         )
         if result.flag:
             direction = w.direction(result.flag)
             try:
                 analyte = catalogue.get(result.code)
-                notes.append(w.phrase("note", name=result.name, direction=direction,
-                                      meaning=analyte.meaning(result.flag) or "", next_step=analyte.next_step))
+                notes.append(
+                    w.phrase(
+                        "note",
+                        name=result.name,
+                        direction=direction,
+                        meaning=analyte.meaning(result.flag) or "",
+                        next_step=analyte.next_step,
+                    )
+                )
             except KeyError:
                 notes.append(w.phrase("note_unknown", name=result.name, direction=direction))
     table = "\n".join(w.phrase("table_row", **{**r, "flag": r["flag"] or ""}).replace("  ", " ") for r in rows)
     reported = w.when(order.reported_at)
     dispatcher.utter_message(
-        response="utter_lab_report", name=name, panel=order.panel, reported=reported,
-        department=order.department, table=table,
+        response="utter_lab_report",
+        name=name,
+        panel=order.panel,
+        reported=reported,
+        department=order.department,
+        table=table,
         json_message=custom_payload(
             lab_report={"title": order.panel, "status": order.status, "reported_at": reported, "results": rows}
         ),
@@ -115,11 +132,15 @@ def show_lab_order(dispatcher: CollectingDispatcher, order: LabOrder, name: str)
     if notes:  # the critical-value alert, if any, comes last: it is what to act on
         dispatcher.utter_message(response="utter_lab_notes", notes="\n".join(notes), department=order.department)
     if critical:
-        alert = {"names": "、".join(r.name for r in critical), "phone": facts().emergency.phone,
-                 "place": facts().emergency.place}
+        alert = {
+            "names": "、".join(r.name for r in critical),
+            "phone": facts().emergency.phone,
+            "place": facts().emergency.place,
+        }
         message = render("utter_lab_critical", **alert)
         dispatcher.utter_message(
-            response="utter_lab_critical", **alert,
+            response="utter_lab_critical",
+            **alert,
             json_message=custom_payload(
                 emergency={"title": w.phrase("critical_title"), "message": message, "phone": facts().emergency.phone}
             ),
@@ -135,5 +156,10 @@ def show_imaging(dispatcher: CollectingDispatcher, exam: ImagingExam, name: str)
     elif exam.status == "pending_report":
         dispatcher.utter_message(response="utter_imaging_pending", expected=w.when(exam.expected_at), **exam_of)
     else:
-        dispatcher.utter_message(response="utter_imaging_scheduled", scheduled=w.when(exam.scheduled_at),
-                                 location=exam.location, preparation=exam.preparation, **exam_of)
+        dispatcher.utter_message(
+            response="utter_imaging_scheduled",
+            scheduled=w.when(exam.scheduled_at),
+            location=exam.location,
+            preparation=exam.preparation,
+            **exam_of,
+        )

@@ -1,5 +1,6 @@
 """The words patients use about their reports and the phrases report lines are built
 from: data/knowledge/report_words.yml, read once on first use."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """Reading the reply to a question: a button value, a button title or free text
 ("是", "没有", "不知道", "血压有点高", "三天了"), and recording it in the state."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,19 @@ from actions.triage.departments import knowledge as dk
 from actions.triage.questions import QuestionDef, elderly_months, load_knowledge, option_for_number
 from actions.triage.reading import absorb
 from actions.triage.state import (
-    CHOOSE_ID, CLARIFY_ID, DEPARTMENTS, NO, NONE_OF_THESE, UNKNOWN, YES, add_absent, add_present, copy_state,
+    CHOOSE_ID,
+    CLARIFY_ID,
+    DEPARTMENTS,
+    NO,
+    NONE_OF_THESE,
+    UNKNOWN,
+    YES,
+    add_absent,
+    add_present,
+    copy_state,
 )
 from language import symptoms as sx
+
 
 def _fact_from_text(q: QuestionDef, text: str, ex: sx.Extraction) -> Optional[str]:
     if q.fact == "duration_days":
@@ -119,14 +130,18 @@ def apply_value(state: Dict[str, Any], q: QuestionDef, value: str, text: str = "
         option = next((o for o in q.options if o.value == value), None)
         if option and option.fact_value is not None:
             precise = facts.get(q.fact)
-            in_range = option.range and isinstance(precise, (int, float)) and option.range[0] <= precise < option.range[1]
+            in_range = (
+                option.range and isinstance(precise, (int, float)) and option.range[0] <= precise < option.range[1]
+            )
             if not in_range:
                 facts[q.fact] = option.fact_value
         elif q.fact in ("allergies", "medications"):
             if value == NO:
                 facts[q.fact] = "无"
             elif not facts.get(q.fact):
-                facts[q.fact] = text.strip()[:40] if text and text.strip() not in ("yes", "有", "是") else "有（未细说）"
+                facts[q.fact] = (
+                    text.strip()[:40] if text and text.strip() not in ("yes", "有", "是") else "有（未细说）"
+                )
         elif value in (YES, NO):
             facts[q.fact] = value == YES
         if q.fact == "age_months" and facts["age_months"] is not None:
@@ -173,4 +188,3 @@ def _answer_choice(state: Dict[str, Any], reply: Any) -> Dict[str, Any]:
         absorb(state, text, free_text=False)
     state["answers"][CHOOSE_ID] = chosen or NONE_OF_THESE
     return state
-

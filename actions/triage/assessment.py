@@ -2,6 +2,7 @@
 asked): red flags first (decided by safety/red_flags.py), then every symptom's votes
 (data/knowledge/symptoms.yml), the answers' and combinations' boosts, named conditions,
 and age, pregnancy and sex."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -19,6 +20,7 @@ from safety import red_flags as rf
 NAMED_WEIGHT = 1.5
 CHOSEN_WEIGHT = 100.0
 
+
 @dataclass
 class Assessment:
     department: Optional[str]
@@ -35,14 +37,15 @@ class Assessment:
         return self.department, self.urgency
 
 
-
 def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
     lexicon = load_knowledge().lexicon
     # Nothing current? Then what the patient wonders about ("是不是感冒了"), then a
     # past episode they want followed up ("上个月晕倒过一次，想复查").
-    present = [s for s in state["present"] if s in lexicon.symptoms] or [
-        s for s in state["uncertain"] if s in lexicon.symptoms] or [
-        s for s in state.get("past", []) if s in lexicon.symptoms]
+    present = (
+        [s for s in state["present"] if s in lexicon.symptoms]
+        or [s for s in state["uncertain"] if s in lexicon.symptoms]
+        or [s for s in state.get("past", []) if s in lexicon.symptoms]
+    )
     foreground = [s for s in present if not lexicon.symptoms[s].background]
     return foreground or present
 
@@ -145,7 +148,9 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             boosted_by_answer = True
         urgency = _raise(urgency, effect.get("urgency"))
         if effect.get("because"):
-            because.append((sum((effect.get("boost") or {}).values()) + (2 if effect.get("urgency") else 0), effect["because"]))
+            because.append(
+                (sum((effect.get("boost") or {}).values()) + (2 if effect.get("urgency") else 0), effect["because"])
+            )
     derived = dict(facts)
     derived["infant"] = facts.get("age_months") is not None and facts["age_months"] < 12
     for combo in kb.combinations:
@@ -155,7 +160,9 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             scores[dept] = scores.get(dept, 0.0) + w
         urgency = _raise(urgency, combo.get("urgency"))
         if combo.get("because"):
-            because.append((sum((combo.get("boost") or {}).values()) + (2 if combo.get("urgency") else 0), combo["because"]))
+            because.append(
+                (sum((combo.get("boost") or {}).values()) + (2 if combo.get("urgency") else 0), combo["because"])
+            )
 
     for dept, value in state["departments"]["named"].items():
         scores[dept] = scores.get(dept, 0.0) + NAMED_WEIGHT * value
@@ -176,8 +183,9 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         urgency = "today"
 
     dept_reasons = [b for b in sorted(because, key=lambda b: -b[0])]
-    return Assessment(department, urgency, ranking, [], [text for _, text in dept_reasons],
-                      remap_reason, return_if, used)
+    return Assessment(
+        department, urgency, ranking, [], [text for _, text in dept_reasons], remap_reason, return_if, used
+    )
 
 
 def _self_care(state: Mapping[str, Any], used: Sequence[str], age: Optional[float]) -> Optional[str]:
@@ -237,4 +245,3 @@ def _remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str
     if reason and not any(d in moved for d in set(target.values())):
         reason = None
     return moved, reason
-

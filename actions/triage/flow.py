@@ -32,6 +32,7 @@ How a decision is made
     answer is already known from any message.
   * Nothing recognisable → a polite request for more detail with example buttons.
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,9 +45,16 @@ from actions.triage.outcome import choose, clarify, outcome, unresolved
 from actions.triage.questions import QuestionDef, load_knowledge, question_value
 from actions.triage.reading import absorb, department_ranking
 from actions.triage.state import (
-    CHOOSE_ID, CLARIFY_ID, MAX_CLARIFICATIONS, MAX_QUESTIONS, UNKNOWN, copy_state, mark_asked,
+    CHOOSE_ID,
+    CLARIFY_ID,
+    MAX_CLARIFICATIONS,
+    MAX_QUESTIONS,
+    UNKNOWN,
+    copy_state,
+    mark_asked,
 )
 from actions.triage.steps import Question, Step
+
 
 def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
     """Take in a free-text message. If a question is pending, the text answers it."""
@@ -138,8 +146,7 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
             if best is None:
                 best = q
         if best is not None:
-            return Question(best.id, best.text, best.why,
-                            [{"title": o.title, "value": o.value} for o in best.options])
+            return Question(best.id, best.text, best.why, [{"title": o.title, "value": o.value} for o in best.options])
     sex_question = _sex_question_before_female_only(state, current)
     if sex_question is not None:
         return sex_question
@@ -150,7 +157,12 @@ def _sex_question_before_female_only(state: Mapping[str, Any], current: Assessme
     """Past the budget, one tap more rather than send a man to 妇科 ("小肚子疼")."""
     q = load_knowledge().questions.get("q_sex")
     female_only = load_knowledge().demographics.get("female_only", [])
-    if (q is None or current.department not in female_only or state["facts"].get("sex")
-            or q.id in state["asked"] or _known(state, q)):
+    if (
+        q is None
+        or current.department not in female_only
+        or state["facts"].get("sex")
+        or q.id in state["asked"]
+        or _known(state, q)
+    ):
         return None
     return Question(q.id, q.text, q.why, [{"title": o.title, "value": o.value} for o in q.options])

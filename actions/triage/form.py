@@ -19,6 +19,7 @@ safety/red_flags.py.
 Validation is a pure function of the tracker it is given, because Rasa calls it twice
 on the turn the form is activated; only the ask and outcome actions speak.
 """
+
 from __future__ import annotations
 
 import logging
@@ -113,8 +114,10 @@ def say_question(dispatcher: CollectingDispatcher, question: Dict[str, Any], aga
     text = question["text"]
     if again:
         text = wording()["question_again"].format(question=text)
-    dispatcher.utter_message(text=f"{text}\n{question['why']}",
-                             buttons=buttons([(o["title"], answer_payload(question, o)) for o in question["buttons"]]))
+    dispatcher.utter_message(
+        text=f"{text}\n{question['why']}",
+        buttons=buttons([(o["title"], answer_payload(question, o)) for o in question["buttons"]]),
+    )
 
 
 class AskTriageQuestion(Action):
@@ -168,13 +171,15 @@ class TriageOutcome(Action):
             say_emergency(dispatcher, flags[0] if flags else None)
             dispatcher.utter_message(json_message=custom_payload(triage=payload))
             return done + [SlotSet("triage_department", None), SlotSet("triage_summary", None)]
-        text = "\n".join(part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note"))
-                         if part)
+        text = "\n".join(
+            part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note")) if part
+        )
         book = payload["book_payload"]
         dispatcher.utter_message(
             text=text,
             buttons=buttons([(wording()["book_button"].format(department=payload["department"]), book)])
-            if book else [],
+            if book
+            else [],
         )
         say_when_to_go(dispatcher, rf.known(state.get("red_flags_mentioned") or []))
         dispatcher.utter_message(json_message=custom_payload(triage=payload))

@@ -1,6 +1,7 @@
 """Turning an assessment into what the patient reads: the outcome (why this department,
 how urgently, what to do next) and the questions the engine words itself (tell me
 more, which of these fits). The words are in data/triage/wording.yml."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Tuple
@@ -19,8 +20,9 @@ from safety import contacts, red_flags as rf
 def clarify(state: Mapping[str, Any]) -> Question:
     words = wording()["clarify"]
     text = words["first"] if state["clarifications"] == 0 else words["again"]
-    return Question(CLARIFY_ID, text, words["why"], [{"title": t, "value": t} for t in words["examples"]],
-                    kind="clarify")
+    return Question(
+        CLARIFY_ID, text, words["why"], [{"title": t, "value": t} for t in words["examples"]], kind="clarify"
+    )
 
 
 def choose(ranking: Sequence[Tuple[str, float]]) -> Question:
@@ -35,8 +37,9 @@ def unresolved() -> Outcome:
     words = wording()["unresolved"]
     desk = facts().buildings["门诊楼"]
     desk_place = words["desk_with_counter"] if "咨询台" in desk else words["desk"]
-    return Outcome(department=None, urgency="routine", reason=words["reason"],
-                   advice=words["advice"].format(desk=desk_place))
+    return Outcome(
+        department=None, urgency="routine", reason=words["reason"], advice=words["advice"].format(desk=desk_place)
+    )
 
 
 def _names(ids: Sequence[str], limit: int = 3) -> str:
@@ -67,9 +70,12 @@ def _emergency(a: Assessment) -> Outcome:
     if hotline and hotline not in message:
         message += f" {hotline}"
     return Outcome(
-        department="急诊科", urgency="emergency",
+        department="急诊科",
+        urgency="emergency",
         reason=wording()["reason"]["emergency"].format(title=main.title),
-        advice=message, red_flags=[f.to_dict() for f in flags], first_aid=main.first_aid,
+        advice=message,
+        red_flags=[f.to_dict() for f in flags],
+        first_aid=main.first_aid,
         crisis_hotline=hotline,
     )
 
@@ -99,7 +105,10 @@ def outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:
             info = knowledge_words["knowledge_answer"].format(term=d["note"][0], note=d["note"][1])
         reason = knowledge_words["knowledge_department"].format(department=a.department)
     return Outcome(
-        department=a.department, urgency=a.urgency, reason=reason,
+        department=a.department,
+        urgency=a.urgency,
+        reason=reason,
         advice=_advice(a.department, a.urgency, a.self_care_return_if),
-        return_if=a.self_care_return_if, info=info,
+        return_if=a.self_care_return_if,
+        info=info,
     )

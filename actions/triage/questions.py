@@ -1,5 +1,6 @@
 """The screening questions (data/knowledge/triage_questions.yml) and the symptom
 knowledge they work with, loaded once; and what the state already answers."""
+
 from __future__ import annotations
 
 import functools
@@ -11,6 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 from actions.triage.state import NO, UNKNOWN, YES
 from language import symptoms as sx
 from language.knowledge_files import knowledge
+
 
 def _key(value: Any) -> str:
     """YAML 1.1 reads a bare yes/no as a boolean; the knowledge files mean the words."""
@@ -66,17 +68,29 @@ def _patterns(block: Optional[Mapping[Any, Sequence[str]]]) -> Dict[str, Tuple["
 def build_questions(data: Mapping[str, Any]) -> Dict[str, QuestionDef]:
     questions = OrderedDict()
     for q in data["questions"]:
-        options = tuple(
-            Option(str(o["title"]), _key(o["value"]), o.get("fact_value"),
-                   tuple(o["range"]) if o.get("range") else None)
-            for o in q.get("options", [])
-        ) or DEFAULT_OPTIONS
+        options = (
+            tuple(
+                Option(
+                    str(o["title"]),
+                    _key(o["value"]),
+                    o.get("fact_value"),
+                    tuple(o["range"]) if o.get("range") else None,
+                )
+                for o in q.get("options", [])
+            )
+            or DEFAULT_OPTIONS
+        )
         questions[q["id"]] = QuestionDef(
-            id=q["id"], text=q["text"], why=q["why"], options=options,
-            symptom=q.get("symptom"), fact=q.get("fact"),
+            id=q["id"],
+            text=q["text"],
+            why=q["why"],
+            options=options,
+            symptom=q.get("symptom"),
+            fact=q.get("fact"),
             effects={_key(k): dict(v or {}) for k, v in (q.get("effects") or {}).items()},
             requires=dict(q.get("requires") or {}),
-            understands=_patterns(q.get("understands")), mentions=_patterns(q.get("mentions")),
+            understands=_patterns(q.get("understands")),
+            mentions=_patterns(q.get("mentions")),
         )
     return questions
 
@@ -129,4 +143,3 @@ def question_value(state: Mapping[str, Any], q: QuestionDef) -> Optional[str]:
             return option.value if option else UNKNOWN
         return next((o.value for o in q.options if o.fact_value == value), UNKNOWN)
     return None
-

@@ -1,6 +1,7 @@
 """Reading a patient's message into the triage state: symptoms and facts, answers
 given unprompted, red flags (decided by safety/red_flags.py) and what the department
 knowledge and model read in it."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Tuple
@@ -12,6 +13,7 @@ from actions.triage.state import NO, YES, add_absent, add_present, set_fact
 from actions.triage.wording import words
 from language import symptoms as sx
 from safety import red_flags as rf
+
 
 def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     for sid in ex.present:
@@ -130,4 +132,3 @@ def department_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
     if total <= 0:
         return []
     return sorted(((d, v / total) for d, v in evidence.items()), key=lambda kv: -kv[1])
-

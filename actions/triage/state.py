@@ -1,14 +1,41 @@
 """The triage state: a plain JSON-serialisable dict the dialogue keeps in the slot
 `triage_state`, and the names and limits every triage module shares."""
+
 from __future__ import annotations
 
 import copy
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 DEPARTMENTS: Tuple[str, ...] = (
-    "呼吸内科", "心血管内科", "消化内科", "神经内科", "内分泌科", "肾内科", "血液内科", "风湿免疫科", "感染科",
-    "普通外科", "骨科", "泌尿外科", "神经外科", "胸外科", "乳腺外科", "妇科", "产科", "儿科", "新生儿科",
-    "耳鼻喉科", "眼科", "口腔科", "皮肤科", "精神心理科", "中医科", "急诊科", "肿瘤科", "康复医学科", "发热门诊",
+    "呼吸内科",
+    "心血管内科",
+    "消化内科",
+    "神经内科",
+    "内分泌科",
+    "肾内科",
+    "血液内科",
+    "风湿免疫科",
+    "感染科",
+    "普通外科",
+    "骨科",
+    "泌尿外科",
+    "神经外科",
+    "胸外科",
+    "乳腺外科",
+    "妇科",
+    "产科",
+    "儿科",
+    "新生儿科",
+    "耳鼻喉科",
+    "眼科",
+    "口腔科",
+    "皮肤科",
+    "精神心理科",
+    "中医科",
+    "急诊科",
+    "肿瘤科",
+    "康复医学科",
+    "发热门诊",
 )
 URGENCIES: Tuple[str, ...] = ("self_care", "routine", "today", "emergency")
 URGENCY_RANK = {u: i for i, u in enumerate(URGENCIES)}
@@ -22,8 +49,21 @@ CHOOSE_ID = "choose_department"  # "which of these fits?" when the department is
 NONE_OF_THESE = "none"
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 FACT_KEYS = (
-    "age_months", "sex", "pregnant", "pregnancy_weeks", "duration_days", "temperature", "high_fever",
-    "sudden", "hypertension", "diabetes", "allergies", "medications", "child_hint", "elderly", "recurrent",
+    "age_months",
+    "sex",
+    "pregnant",
+    "pregnancy_weeks",
+    "duration_days",
+    "temperature",
+    "high_fever",
+    "sudden",
+    "hypertension",
+    "diabetes",
+    "allergies",
+    "medications",
+    "child_hint",
+    "elderly",
+    "recurrent",
     "resolved",
 )
 
@@ -71,8 +111,7 @@ def start() -> Dict[str, Any]:
 
 
 def no_departments() -> Dict[str, Any]:
-    return {"evidence": {}, "named": {}, "terms": [], "note": None, "urgency": None,
-            "knowledge_question": False}
+    return {"evidence": {}, "named": {}, "terms": [], "note": None, "urgency": None, "knowledge_question": False}
 
 
 def copy_state(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -121,4 +160,3 @@ def mark_asked(state: Mapping[str, Any], question_id: str) -> Dict[str, Any]:
     elif question_id not in new["asked"]:
         new["asked"].append(question_id)
     return new
-

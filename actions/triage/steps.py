@@ -1,10 +1,12 @@
 """What the triage engine gives back each turn: a Question to ask or an Outcome."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
 from actions.triage.wording import wording
+
 
 @dataclass
 class Question:
@@ -37,10 +39,16 @@ class Outcome:
 
     def payload(self) -> Dict[str, Any]:
         """The custom JSON payload the assistant sends: {"triage": {...}}."""
-        return {"triage": {"department": self.department, "urgency": self.urgency, "reason": self.reason,
-                           "advice": self.advice, "return_if": self.return_if,
-                           "red_flags": [f["id"] for f in self.red_flags]}}
+        return {
+            "triage": {
+                "department": self.department,
+                "urgency": self.urgency,
+                "reason": self.reason,
+                "advice": self.advice,
+                "return_if": self.return_if,
+                "red_flags": [f["id"] for f in self.red_flags],
+            }
+        }
 
 
 Step = Union[Question, Outcome]
-

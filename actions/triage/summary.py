@@ -1,4 +1,5 @@
 """The pre-consultation summary triage hands to booking and the doctor."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional
@@ -8,6 +9,7 @@ from actions.triage.questions import load_knowledge
 from actions.triage.state import UNKNOWN, copy_state
 from actions.triage.steps import Outcome
 from safety import red_flags as rf
+
 
 def _yes_no_text(value: Any) -> str:
     if value is True:
@@ -68,7 +70,9 @@ def summary(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         "chief_complaint": state["chief_complaint"],
         "symptoms_present": [
             lexicon.name(s) + ({"severe": "（较重）", "mild": "（较轻）"}.get(state["severity"].get(s), ""))
-            for s in state["present"] if s in lexicon.symptoms],
+            for s in state["present"]
+            if s in lexicon.symptoms
+        ],
         "symptoms_absent": [lexicon.name(s) for s in state["absent"] if s in lexicon.symptoms],
         "duration": _duration_text(facts.get("duration_days")),
         "temperature": facts.get("temperature"),
@@ -84,5 +88,6 @@ def summary(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         "answers": answers,
         "red_flags": [rf.red_flag(f).title for f in state["red_flags"]],
         "recommendation": (
-            {"department": step.department, "urgency": step.urgency} if isinstance(step, Outcome) else None),
+            {"department": step.department, "urgency": step.urgency} if isinstance(step, Outcome) else None
+        ),
     }

@@ -1,4 +1,5 @@
 """The triage wording designers own (data/triage/wording.yml), read once."""
+
 from __future__ import annotations
 
 import functools

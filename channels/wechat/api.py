@@ -1,5 +1,6 @@
 """WeChat's server API: the access token (fetched and cached) and customer-service
 messages (客服消息), which deliver replies that were not ready within 5 seconds."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,8 @@ class WeChatApi:
         async with self._lock:
             if refresh or not self._token or time.monotonic() >= self._expires_at:
                 answer = await self._call(
-                    "GET", "/cgi-bin/token",
+                    "GET",
+                    "/cgi-bin/token",
                     params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
                 )
                 if "access_token" not in answer:
@@ -64,13 +66,17 @@ class WeChatApi:
                 raise WeChatApiError(errcode, answer.get("errmsg", ""))
             logger.info("WeChat access token rejected (%s); fetching a new one", errcode)
 
-    async def _call(self, method: str, path: str, params: Dict[str, str],
-                    body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    async def _call(
+        self, method: str, path: str, params: Dict[str, str], body: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
         # Chinese unescaped: WeChat shows \uXXXX escapes literally in some clients.
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         async with aiohttp.ClientSession(timeout=self.timeout) as session:
             async with session.request(
-                method, self.base_url + path, params=params, data=data,
+                method,
+                self.base_url + path,
+                params=params,
+                data=data,
                 headers={"Content-Type": "application/json; charset=utf-8"} if data else None,
             ) as response:
                 response.raise_for_status()

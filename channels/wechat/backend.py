@@ -1,6 +1,7 @@
 """What the channel asks of the running Rasa agent beyond handling a message: the
 NLU result up front (to know an emergency before the reply is ready), the buttons
 of the bot's last turn (to read "1" as a pick), and the verified card."""
+
 from __future__ import annotations
 
 import logging

@@ -1,6 +1,7 @@
 """Which 就诊卡 a WeChat openid is bound to. Kept in the hospital database (its own
 table), with the openid as a keyed hash and the card number encrypted, so the table
 alone tells nothing about who is whom (keys from security/keys.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,11 +47,15 @@ class Bindings:
         token = keys.fernet("wechat-binding").encrypt(card.encode("utf-8")).decode("ascii")
         with self.engine.begin() as connection:
             connection.execute(delete(wechat_bindings).where(wechat_bindings.c.openid_hash == self._key(openid)))
-            connection.execute(insert(wechat_bindings).values(
-                openid_hash=self._key(openid), card_encrypted=token, bound_at=dt.datetime.now()))
+            connection.execute(
+                insert(wechat_bindings).values(
+                    openid_hash=self._key(openid), card_encrypted=token, bound_at=dt.datetime.now()
+                )
+            )
 
     def unbind(self, openid: str) -> bool:
         with self.engine.begin() as connection:
             result = connection.execute(
-                delete(wechat_bindings).where(wechat_bindings.c.openid_hash == self._key(openid)))
+                delete(wechat_bindings).where(wechat_bindings.c.openid_hash == self._key(openid))
+            )
         return result.rowcount > 0

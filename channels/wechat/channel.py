@@ -5,6 +5,7 @@ when the signature matches), then POST for every message and event, signed, and 
 safe mode encrypted. Without WECHAT_TOKEN the channel is off: the webhook does not
 exist (404) and only /webhooks/wechat/ answers, with {"status": "off"}.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,9 +42,12 @@ class WeChatInput(InputChannel):
             logger.info("WeChat channel is off: WECHAT_TOKEN is not set")
         return cls(config)
 
-    def __init__(self, config: Optional[WeChatConfig],
-                 backend: Optional[Callable[[Any], Backend]] = None,
-                 bindings: Optional[Bindings] = None) -> None:
+    def __init__(
+        self,
+        config: Optional[WeChatConfig],
+        backend: Optional[Callable[[Any], Backend]] = None,
+        bindings: Optional[Bindings] = None,
+    ) -> None:
         self.config = config
         self.crypto = crypto.MessageCrypto(config.aes_key, config.appid) if config and config.safe_mode else None
         self._backend = backend
@@ -71,7 +75,10 @@ class WeChatInput(InputChannel):
         args = request.args
         return crypto.signature_matches(
             args.get("msg_signature" if extra else "signature", ""),
-            self.config.token, args.get("timestamp", ""), args.get("nonce", ""), *extra,
+            self.config.token,
+            args.get("timestamp", ""),
+            args.get("nonce", ""),
+            *extra,
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

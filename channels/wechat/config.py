@@ -1,4 +1,5 @@
 """The channel's settings, read once from the environment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -7,6 +7,7 @@ Safe mode: AES-256-CBC, key = base64(EncodingAESKey + "="), IV = key[:16], PKCS#
 padding to 32-byte blocks; plaintext = 16 random bytes + 4-byte big-endian length +
 message + AppID.
 """
+
 from __future__ import annotations
 
 import base64
@@ -68,7 +69,7 @@ class MessageCrypto:
         if len(plain) < 20:
             raise CryptoError("message too short")
         (length,) = struct.unpack(">I", plain[16:20])
-        body, appid = plain[20:20 + length], plain[20 + length:]
+        body, appid = plain[20 : 20 + length], plain[20 + length :]
         if len(body) != length or appid.decode("utf-8", "replace") != self.appid:
             raise CryptoError("message for another account")
         return body.decode("utf-8")

@@ -1,5 +1,6 @@
 """The account's custom menu (channels/wechat/menu.yml): the JSON for WeChat's menu
 API (printed by scripts/wechat_menu.py), and what each click says to the bot."""
+
 from __future__ import annotations
 
 import functools
@@ -25,7 +26,8 @@ def menu_json() -> Dict[str, Any]:
     return {
         "button": [
             {"name": entry["name"], "sub_button": [_click(item) for item in entry["items"]]}
-            if "items" in entry else _click(entry)
+            if "items" in entry
+            else _click(entry)
             for entry in _entries()
         ]
     }

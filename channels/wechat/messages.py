@@ -1,4 +1,5 @@
 """The XML WeChat posts to us, and the XML of a passive reply."""
+
 from __future__ import annotations
 
 import time

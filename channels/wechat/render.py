@@ -1,5 +1,6 @@
 """Bot messages as WeChat text: buttons become numbered choices ("回复 1 上午"), and
 the web page's cards (triage, lab table, emergency) become readable lines."""
+
 from __future__ import annotations
 
 import functools
@@ -66,8 +67,14 @@ def render(messages: List[Dict[str, Any]]) -> Rendered:
             lines.append(say("triage_card", department=triage["department"], urgency=urgency))
         emergency = data.get("emergency")
         if emergency and (emergency.get("message") or "") not in said:
-            lines.append(say("emergency_card", title=emergency.get("title", ""),
-                             message=emergency.get("message", ""), phone=emergency.get("phone") or facts().emergency.phone))
+            lines.append(
+                say(
+                    "emergency_card",
+                    title=emergency.get("title", ""),
+                    message=emergency.get("message", ""),
+                    phone=emergency.get("phone") or facts().emergency.phone,
+                )
+            )
         if lines:
             out.blocks.append("\n".join(lines))
     return out
@@ -78,8 +85,14 @@ def _lab_lines(report: Dict[str, Any]) -> List[str]:
     for row in report.get("results") or []:
         unit = f" {row['unit']}" if row.get("unit") else ""
         flag = f" {row['flag']}" if row.get("flag") else ""
-        line = say("lab_row", name=row.get("name", ""), value=row.get("value", ""), unit=unit,
-                   flag=flag, range=row.get("range", ""))
+        line = say(
+            "lab_row",
+            name=row.get("name", ""),
+            value=row.get("value", ""),
+            unit=unit,
+            flag=flag,
+            range=row.get("range", ""),
+        )
         if row.get("critical"):
             line += texts()["lab_critical"]
         lines.append(line)

@@ -2,6 +2,7 @@
 (WeChat retries a slow one three times), reply passively within 5 seconds when the
 bot is ready, otherwise answer "success" and send the reply as customer-service
 messages when it is. An emergency is always answered passively at once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,8 @@ UNBIND_WORDS = {"解除绑定", "解绑", "取消绑定", "解除就诊卡绑定
 # wants to bind a card before proving who they are: an intent payload, so it does not
 # depend on how the classifier reads a sentence.
 BIND_ASKS_BOT = "/list_appointments"
-SEEN_LIMIT = 5000       # message ids remembered for de-duplication
-SEEN_SECONDS = 120      # WeChat retries within about 15 s
+SEEN_LIMIT = 5000  # message ids remembered for de-duplication
+SEEN_SECONDS = 120  # WeChat retries within about 15 s
 BIND_PENDING_SECONDS = 600
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -168,13 +169,15 @@ class Turns:
         return [self._bind(openid, card)] if card else []
 
     # -- the bot's turn ---------------------------------------------------------------
-    async def _run(self, openid: str, says: str, before: List[str], handler: Handler,
-                   backend: Backend) -> Optional[str]:
+    async def _run(
+        self, openid: str, says: str, before: List[str], handler: Handler, backend: Backend
+    ) -> Optional[str]:
         parse_data = await backend.parse(says)
         emergency = bool(parse_data) and (parse_data.get("intent") or {}).get("name") == EMERGENCY_INTENT
         collector = TurnCollector()
-        message = UserMessage(says, collector, openid, parse_data=parse_data, input_channel=CHANNEL,
-                              metadata={"channel": CHANNEL})
+        message = UserMessage(
+            says, collector, openid, parse_data=parse_data, input_channel=CHANNEL, metadata={"channel": CHANNEL}
+        )
         turn = asyncio.ensure_future(self._turn(handler, message, openid, backend))
         waits: List[asyncio.Future] = [turn]
         if emergency:
@@ -194,8 +197,11 @@ class Turns:
             skip = len(render.render(said).blocks)
             self._deliver_later(openid, None, turn=turn, collector=collector, skip=skip)
             return "\n\n".join(before + passive)
-        logger.info("WeChat: reply not ready in %.1f s, sending it as customer-service messages (%s)",
-                    self.reply_within, log_id(openid))
+        logger.info(
+            "WeChat: reply not ready in %.1f s, sending it as customer-service messages (%s)",
+            self.reply_within,
+            log_id(openid),
+        )
         self._deliver_later(openid, None, turn=turn, collector=collector, skip=0, before=before)
         return None
 
@@ -207,9 +213,15 @@ class Turns:
             logger.exception("WeChat: the bot failed on a message (%s)", log_id(openid))
             return []
 
-    def _deliver_later(self, openid: str, messages: Optional[List[str]], turn: Optional[asyncio.Future] = None,
-                       collector: Optional[TurnCollector] = None, skip: int = 0,
-                       before: Optional[List[str]] = None) -> None:
+    def _deliver_later(
+        self,
+        openid: str,
+        messages: Optional[List[str]],
+        turn: Optional[asyncio.Future] = None,
+        collector: Optional[TurnCollector] = None,
+        skip: int = 0,
+        before: Optional[List[str]] = None,
+    ) -> None:
         if messages is not None and not messages:
             return
         task = asyncio.ensure_future(self._send_later(openid, messages, turn, collector, skip, before or []))
@@ -225,14 +237,14 @@ class Turns:
             if not messages:
                 return
             if self.api is None:
-                logger.warning("WeChat: %d message(s) not delivered: WECHAT_APPID/WECHAT_APPSECRET not set",
-                               len(messages))
+                logger.warning(
+                    "WeChat: %d message(s) not delivered: WECHAT_APPID/WECHAT_APPSECRET not set", len(messages)
+                )
                 return
             for text in messages:  # in order, one after another
                 await self.api.send_text(openid, text)
         except Exception:
-            logger.exception("WeChat: delivering a reply through the customer-service API failed (%s)",
-                             log_id(openid))
+            logger.exception("WeChat: delivering a reply through the customer-service API failed (%s)", log_id(openid))
 
     async def drain(self) -> None:
         """Wait for replies still being delivered (tests, shutdown)."""

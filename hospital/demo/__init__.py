@@ -8,6 +8,7 @@ by `DailyRefresh` in a long-running server (scripts/serve.py).
 
     python -m hospital.demo [--reset] [--url URL] [--today YYYY-MM-DD]
 """
+
 from __future__ import annotations
 
 import datetime as dt

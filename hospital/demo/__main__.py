@@ -3,6 +3,7 @@ in it and the demo cards.
 
     python -m hospital.demo [--reset] [--url URL] [--today YYYY-MM-DD]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def summary(hospital: SqlHospital) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hospital.demo", description="Create and seed the demo hospital database")
+    parser = argparse.ArgumentParser(
+        prog="python -m hospital.demo", description="Create and seed the demo hospital database"
+    )
     parser.add_argument("--url", help="database URL (default: HOSPITAL_DB_URL, or .data/hospital.db)")
     parser.add_argument("--reset", action="store_true", help="drop every table and seed again")
     parser.add_argument("--today", type=dt.date.fromisoformat, help="the day to seed for (default: today)")

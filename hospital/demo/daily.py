@@ -1,6 +1,7 @@
 """Keeps a long-running demo current: once the date changes, the demo hospital's
 booking window is rolled forward (`ensure_current`), so a server started on Monday
 still offers two weeks of clinics on Friday. Reads never do this themselves."""
+
 from __future__ import annotations
 
 import datetime as dt

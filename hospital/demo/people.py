@@ -1,6 +1,7 @@
 """The demo hospital's people and rota: departments, doctors (names and introductions
 drawn from data/hospital/names.yml), clinic sessions, and patients (the scenario's demo
 patients, then a drawn population)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,9 @@ class Ctx:
 # --- catalogue ---------------------------------------------------------------------------
 
 
-def context(session: Session, today: dt.date, now: dt.datetime, create: bool, rng: Optional[random.Random] = None) -> Ctx:
+def context(
+    session: Session, today: dt.date, now: dt.datetime, create: bool, rng: Optional[random.Random] = None
+) -> Ctx:
     ctx = Ctx(today=today, now=now, departments=load_departments(), fees=dict(facts().fees))
     ctx.dept_by_code = {d.code: d for d in ctx.departments}
     if create:
@@ -54,15 +57,26 @@ def context(session: Session, today: dt.date, now: dt.datetime, create: bool, rn
 
 
 def insert_catalogue(session: Session, ctx: Ctx, rng: random.Random) -> None:
-    session.execute(insert(m.DepartmentRow), [
-        dict(code=d.code, name=d.name, category=d.category, building=d.building, floor=d.floor,
-             description=d.description, sort_order=i)
-        for i, d in enumerate(ctx.departments)
-    ])
+    session.execute(
+        insert(m.DepartmentRow),
+        [
+            dict(
+                code=d.code,
+                name=d.name,
+                category=d.category,
+                building=d.building,
+                floor=d.floor,
+                description=d.description,
+                sort_order=i,
+            )
+            for i, d in enumerate(ctx.departments)
+        ],
+    )
     ids = dict(session.execute(select(m.DepartmentRow.code, m.DepartmentRow.id)).all())
-    session.execute(insert(m.DepartmentAlias), [
-        dict(department_id=ids[d.code], alias=alias) for d in ctx.departments for alias in d.aliases
-    ])
+    session.execute(
+        insert(m.DepartmentAlias),
+        [dict(department_id=ids[d.code], alias=alias) for d in ctx.departments for alias in d.aliases],
+    )
     names = load_names()
     used: set = set()
     rows = []
@@ -70,13 +84,18 @@ def insert_catalogue(session: Session, ctx: Ctx, rng: random.Random) -> None:
         for i, title in enumerate(_titles(dept.doctors)):
             surname = scenario().population.forced_surnames.get(dept.name) if i == 0 else None
             name, surname = person_name(rng, names, rng.choice(SEXES), used, surname=surname)
-            rows.append(dict(
-                code=f"{dept.code}{i + 1:02d}", name=name, surname=surname, title=title,
-                department_id=ids[dept.code],
-                specialties="、".join(rng.sample(dept.specialties, 3 if title != "主治医师" else 2)),
-                bio=_bio(rng, names["doctor_bio"], dept, title, first=i == 0),
-                special_clinic=dept.special and i == 0,
-            ))
+            rows.append(
+                dict(
+                    code=f"{dept.code}{i + 1:02d}",
+                    name=name,
+                    surname=surname,
+                    title=title,
+                    department_id=ids[dept.code],
+                    specialties="、".join(rng.sample(dept.specialties, 3 if title != "主治医师" else 2)),
+                    bio=_bio(rng, names["doctor_bio"], dept, title, first=i == 0),
+                    special_clinic=dept.special and i == 0,
+                )
+            )
     session.execute(insert(m.DoctorRow), rows)
 
 
@@ -89,12 +108,14 @@ def _titles(n: int) -> List[str]:
 def _bio(rng: random.Random, bio: dict, dept: DepartmentSpec, title: str, first: bool) -> str:
     degree = rng.choice(bio["degrees"][title])
     head = bio["head"].format(department=dept.name) if first and title == "主任医师" else ""
-    return bio["text"].format(head=head, title=title, degree=degree, department=dept.name,
-                              years=rng.randint(*bio["years"][title]))
+    return bio["text"].format(
+        head=head, title=title, degree=degree, department=dept.name, years=rng.randint(*bio["years"][title])
+    )
 
 
-def person_name(rng: random.Random, names: dict, sex: str, used: set, surname: Optional[str] = None,
-                 child: bool = False) -> Tuple[str, str]:
+def person_name(
+    rng: random.Random, names: dict, sex: str, used: set, surname: Optional[str] = None, child: bool = False
+) -> Tuple[str, str]:
     surnames = list(names["surnames"])
     weights = [names["surnames"][s] for s in surnames]
     given = names["given"]
@@ -126,9 +147,19 @@ def insert_sessions(session: Session, ctx: Ctx, day_list) -> None:
 
 def session_row(ctx: Ctx, p) -> dict:
     dept = ctx.dept_by_code[p.department_code]
-    return dict(doctor_id=ctx.doctor_ids[p.doctor_code], department_id=ctx.dept_ids[dept.name], day=p.day,
-                period=p.period, number_type=p.number_type, fee=ctx.fees[p.number_type], capacity=p.capacity,
-                booked=p.booked, next_queue=p.booked, status=p.status, note=p.note)
+    return dict(
+        doctor_id=ctx.doctor_ids[p.doctor_code],
+        department_id=ctx.dept_ids[dept.name],
+        day=p.day,
+        period=p.period,
+        number_type=p.number_type,
+        fee=ctx.fees[p.number_type],
+        capacity=p.capacity,
+        booked=p.booked,
+        next_queue=p.booked,
+        status=p.status,
+        note=p.note,
+    )
 
 
 # --- patients --------------------------------------------------------------------------------
@@ -160,7 +191,7 @@ def _id_number(rng: random.Random, birth: dt.date, sex: str) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return rng.choice(("138", "139", "150", "158", "186", "187", "136", "177")) + f"{rng.randrange(10 ** 8):08d}"
+    return rng.choice(("138", "139", "150", "158", "186", "187", "136", "177")) + f"{rng.randrange(10**8):08d}"
 
 
 def insert_patients(session: Session, ctx: Ctx, rng: random.Random) -> List[SeedPatient]:
@@ -179,17 +210,37 @@ def insert_patients(session: Session, ctx: Ctx, rng: random.Random) -> List[Seed
         child = age < 15
         name, surname = person_name(rng, names, sex, used, child=child)
         guardian = person_name(rng, names, rng.choice(SEXES), used, surname=surname)[0] if child else None
-        rows.append(_patient_fields(rng, str(population.first_card + i), name, sex, birth, _phone(rng), guardian, ctx.now))
+        rows.append(
+            _patient_fields(rng, str(population.first_card + i), name, sex, birth, _phone(rng), guardian, ctx.now)
+        )
     session.execute(insert(m.PatientRow), rows)
     demo_cards = {d.card_no for d in demos}
-    result = session.execute(select(m.PatientRow.id, m.PatientRow.card_no, m.PatientRow.sex, m.PatientRow.birth_date)
-                             .order_by(m.PatientRow.card_no))
+    result = session.execute(
+        select(m.PatientRow.id, m.PatientRow.card_no, m.PatientRow.sex, m.PatientRow.birth_date).order_by(
+            m.PatientRow.card_no
+        )
+    )
     return [SeedPatient(pid, card, sex, birth, card in demo_cards) for pid, card, sex, birth in result]
 
 
-def _patient_fields(rng: random.Random, card_no: str, name: str, sex: str, birth: dt.date, phone: str,
-                    guardian: Optional[str], now: dt.datetime) -> dict:
+def _patient_fields(
+    rng: random.Random,
+    card_no: str,
+    name: str,
+    sex: str,
+    birth: dt.date,
+    phone: str,
+    guardian: Optional[str],
+    now: dt.datetime,
+) -> dict:
     rng.getrandbits(64)  # was the ID salt: keeps the rest of the seed unchanged
-    return dict(card_no=card_no, name_enc=seal(name), sex=sex, birth_date=birth, phone_enc=seal(phone),
-                guardian_name_enc=seal(guardian) if guardian else None,
-                id_number_hash=hash_id_number(_id_number(rng, birth, sex)), created_at=now)
+    return dict(
+        card_no=card_no,
+        name_enc=seal(name),
+        sex=sex,
+        birth_date=birth,
+        phone_enc=seal(phone),
+        guardian_name_enc=seal(guardian) if guardian else None,
+        id_number_hash=hash_id_number(_id_number(rng, birth, sex)),
+        created_at=now,
+    )

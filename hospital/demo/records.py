@@ -1,6 +1,7 @@
 """The demo hospital's records: lab orders and results (LIS) drawn from the lab
 knowledge table, imaging exams and reports (RIS) from the exams table; the scenario's
 demo patients get exactly what demo_scenario.yml says."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,7 @@ def _draw(rng: random.Random, a: Analyte, sex: str, age: float, direction: str) 
     hi = high if high is not None else (a.typical[1] if a.typical else low * 1.8)
     if a.typical and lo < a.typical[1] and a.typical[0] < hi:
         lo, hi = max(lo, a.typical[0]), min(hi, a.typical[1])
-    step = 10 ** -a.decimals
+    step = 10**-a.decimals
     if direction == "↑":
         v = high * rng.uniform(1.1, 1.6)
         if a.critical_high is not None:
@@ -66,8 +67,16 @@ def insert_lab_orders(session: Session, ctx: Ctx, rng: random.Random, patients: 
     for p in patients:
         if p.demo:
             for lab in scenario().patient(p.card_no).labs:
-                orders.append((at_time(ctx.today - dt.timedelta(days=lab.days_ago), lab.at), p, lab.panel, lab.ordered_by,
-                               lab.status, lab.values))
+                orders.append(
+                    (
+                        at_time(ctx.today - dt.timedelta(days=lab.days_ago), lab.at),
+                        p,
+                        lab.panel,
+                        lab.ordered_by,
+                        lab.status,
+                        lab.values,
+                    )
+                )
             continue
         child = p.age_on(ctx.today) < CHILD_AGE
         population = scenario().population
@@ -78,7 +87,16 @@ def insert_lab_orders(session: Session, ctx: Ctx, rng: random.Random, patients: 
             panel = rng.choices(panels, [population.panel_weights[x] for x in panels])[0]
             day = ctx.today - dt.timedelta(days=rng.randint(2, 120))
             dept = CHILD_DEPARTMENT if child else rng.choice(catalogue.panels[panel].ordered_by)
-            orders.append((at_time(day, f"{rng.randint(7, 10)}:{rng.choice(('05', '20', '35', '50'))}"), p, panel, dept, "ready", {}))
+            orders.append(
+                (
+                    at_time(day, f"{rng.randint(7, 10)}:{rng.choice(('05', '20', '35', '50'))}"),
+                    p,
+                    panel,
+                    dept,
+                    "ready",
+                    {},
+                )
+            )
         if rng.random() < 0.15:
             panel = rng.choice(panels)
             if catalogue.panels[panel].turnaround_hours >= 24:
@@ -97,17 +115,37 @@ def insert_lab_orders(session: Session, ctx: Ctx, rng: random.Random, patients: 
         if status == "ready":
             # Results of this morning are back early so demo cards show them at 9:00.
             reported = ordered + dt.timedelta(minutes=65) if ordered.date() == ctx.today else expected
-        order_rows.append(dict(id=order_id, patient_id=p.id, panel=panel, department_id=ctx.dept_ids[dept],
-                               specimen=info.specimen, ordered_at=ordered, status=status,
-                               expected_at=expected, reported_at=reported))
+        order_rows.append(
+            dict(
+                id=order_id,
+                patient_id=p.id,
+                panel=panel,
+                department_id=ctx.dept_ids[dept],
+                specimen=info.specimen,
+                ordered_at=ordered,
+                status=status,
+                expected_at=expected,
+                reported_at=reported,
+            )
+        )
         if status == "ready":
-            result_rows += _results(rng, catalogue, order_id, panel, p, ordered.date(), overrides, random_abnormal=not p.demo)
+            result_rows += _results(
+                rng, catalogue, order_id, panel, p, ordered.date(), overrides, random_abnormal=not p.demo
+            )
     session.execute(insert(m.LabOrderRow), order_rows)
     session.execute(insert(m.LabResultRow), result_rows)
 
 
-def _results(rng, catalogue: LabCatalogue, order_id: str, panel: str, p: SeedPatient, day: dt.date,
-             overrides: dict, random_abnormal: bool) -> List[dict]:
+def _results(
+    rng,
+    catalogue: LabCatalogue,
+    order_id: str,
+    panel: str,
+    p: SeedPatient,
+    day: dt.date,
+    overrides: dict,
+    random_abnormal: bool,
+) -> List[dict]:
     age = p.age_on(day)
     rows = []
     for seq, a in enumerate(catalogue.in_panel(panel, p.sex), start=1):
@@ -118,8 +156,20 @@ def _results(rng, catalogue: LabCatalogue, order_id: str, panel: str, p: SeedPat
             direction = rng.choice(options) if random_abnormal and options and rng.random() < 0.12 else ""
             value = _draw(rng, a, p.sex, age, direction)
         ev = a.evaluate(value, p.sex, age)
-        rows.append(dict(order_id=order_id, seq=seq, code=a.code, name=a.name, value=value, unit=a.unit,
-                         ref_low=ev.ref_low, ref_high=ev.ref_high, flag=ev.flag, critical=ev.critical))
+        rows.append(
+            dict(
+                order_id=order_id,
+                seq=seq,
+                code=a.code,
+                name=a.name,
+                value=value,
+                unit=a.unit,
+                ref_low=ev.ref_low,
+                ref_high=ev.ref_high,
+                flag=ev.flag,
+                critical=ev.critical,
+            )
+        )
     return rows
 
 
@@ -169,20 +219,54 @@ def insert_imaging(session: Session, ctx: Ctx, rng: random.Random, patients: Seq
             if x < 0.72 or (x < 0.85 and (exam.report_hours or 0) < 2):
                 day = workday(ctx.today - dt.timedelta(days=rng.randint(3, 150)), forward=False)
                 conclusion = rng.choice(report.abnormal) if rng.random() < 0.35 else report.normal
-                planned.append((at_time(day, f"{rng.randint(8, 15)}:{rng.choice(('00', '20', '40'))}"), p, exam, report, "ready", conclusion, dept))
+                planned.append(
+                    (
+                        at_time(day, f"{rng.randint(8, 15)}:{rng.choice(('00', '20', '40'))}"),
+                        p,
+                        exam,
+                        report,
+                        "ready",
+                        conclusion,
+                        dept,
+                    )
+                )
             elif x < 0.85:
                 day = ctx.today - dt.timedelta(days=rng.randint(0, 1))
-                planned.append((at_time(day, f"0{rng.randint(8, 9)}:30"), p, exam, report, "pending_report", None, dept))
+                planned.append(
+                    (at_time(day, f"0{rng.randint(8, 9)}:30"), p, exam, report, "pending_report", None, dept)
+                )
             else:
                 day = workday(ctx.today + dt.timedelta(days=rng.randint(1, 10)))
-                planned.append((at_time(day, f"{rng.randint(8, 16)}:{rng.choice(('00', '30'))}"), p, exam, report, "scheduled", None, dept))
+                planned.append(
+                    (
+                        at_time(day, f"{rng.randint(8, 16)}:{rng.choice(('00', '30'))}"),
+                        p,
+                        exam,
+                        report,
+                        "scheduled",
+                        None,
+                        dept,
+                    )
+                )
     planned.sort(key=lambda x: (x[0], x[1].card_no, x[2].code))
     rows = []
     for seq, (at, p, exam, report, status, conclusion, dept) in enumerate(planned, start=1):
         expected = _expected(exam, at)
-        rows.append(dict(id=f"JC{seq:06d}", patient_id=p.id, exam_code=exam.code, modality=exam.modality,
-                         body_part=report.body_part, department_id=ctx.dept_ids[dept], scheduled_at=at,
-                         location=exam.location, preparation="".join(exam.preparation), status=status,
-                         expected_at=expected, reported_at=expected if status == "ready" else None,
-                         conclusion=conclusion))
+        rows.append(
+            dict(
+                id=f"JC{seq:06d}",
+                patient_id=p.id,
+                exam_code=exam.code,
+                modality=exam.modality,
+                body_part=report.body_part,
+                department_id=ctx.dept_ids[dept],
+                scheduled_at=at,
+                location=exam.location,
+                preparation="".join(exam.preparation),
+                status=status,
+                expected_at=expected,
+                reported_at=expected if status == "ready" else None,
+                conclusion=conclusion,
+            )
+        )
     session.execute(insert(m.ImagingExamRow), rows)

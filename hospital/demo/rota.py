@@ -4,6 +4,7 @@ Every day is planned from (day, department, doctor) alone with its own seeded ra
 generator, so a day looks the same whichever day the database was first seeded on,
 and extending the rolling booking window later just plans the missing days.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +42,9 @@ class PlannedSession:
 
 
 @functools.lru_cache(maxsize=256)
-def weekly_template(dept: DepartmentSpec, doctors: Tuple[RotaDoctor, ...]) -> Dict[Tuple[int, str], List[Tuple[RotaDoctor, str]]]:
+def weekly_template(
+    dept: DepartmentSpec, doctors: Tuple[RotaDoctor, ...]
+) -> Dict[Tuple[int, str], List[Tuple[RotaDoctor, str]]]:
     """Weekday half-day → who sits there with which number type. Every weekday half-day
     has an attending (普通号); experts hold two or three fixed half-days a week."""
     rng = random.Random(f"{SEED}:template:{dept.code}")
@@ -112,10 +115,13 @@ def _load(day: dt.date, dept: DepartmentSpec, doctor: RotaDoctor, period: str, n
     if dept.always_open:
         capacity = 60 if dept.name == "急诊科" else 40
         return PlannedSession(doctor.code, dept.code, day, period, number_type, capacity, rng.randint(0, capacity // 3))
-    capacity = {"普通号": rng.choice((20, 25, 30, 35, 40)), "专家号": rng.choice((10, 12, 15, 18, 20)), "特需号": 5}[number_type]
+    capacity = {"普通号": rng.choice((20, 25, 30, 35, 40)), "专家号": rng.choice((10, 12, 15, 18, 20)), "特需号": 5}[
+        number_type
+    ]
     if rng.random() < 0.012:
-        return PlannedSession(doctor.code, dept.code, day, period, number_type, capacity, 0, "stopped",
-                              scenario().population.stopped_note)
+        return PlannedSession(
+            doctor.code, dept.code, day, period, number_type, capacity, 0, "stopped", scenario().population.stopped_note
+        )
     full_share = 0.3 if doctor.title == "主任医师" else 0.08
     x = rng.random()
     if x < full_share:

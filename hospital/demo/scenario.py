@@ -1,6 +1,7 @@
 """The demo scenario (data/hospital/demo_scenario.yml): the patients a demo uses, what
 the seed gives each of them, and how the rest of the population is drawn. The seed,
 the README's table of demo patients and the tests all read it from here."""
+
 from __future__ import annotations
 
 import functools
@@ -87,8 +88,13 @@ class Scenario:
 def _patient(raw: dict) -> DemoPatient:
     appointment = raw.get("appointment")
     return DemoPatient(
-        card_no=str(raw["card_no"]), name=raw["name"], sex=raw["sex"], age=int(raw["age"]), phone=str(raw["phone"]),
-        worth_trying=raw["worth_trying"], guardian=raw.get("guardian"),
+        card_no=str(raw["card_no"]),
+        name=raw["name"],
+        sex=raw["sex"],
+        age=int(raw["age"]),
+        phone=str(raw["phone"]),
+        worth_trying=raw["worth_trying"],
+        guardian=raw.get("guardian"),
         appointment=DemoAppointment(**appointment) if appointment else None,
         labs=tuple(DemoLab(**lab) for lab in raw.get("labs") or ()),
         imaging=tuple(DemoImaging(**exam) for exam in raw.get("imaging") or ()),
@@ -100,10 +106,13 @@ def load_scenario(path: Path = SCENARIO_FILE) -> Scenario:
         raw = yaml.safe_load(handle)
     pop = raw["population"]
     population = Population(
-        patients=int(pop["patients"]), first_card=int(pop["first_card"]),
+        patients=int(pop["patients"]),
+        first_card=int(pop["first_card"]),
         exam_ordered_by={code: tuple(depts) for code, depts in pop["exam_ordered_by"].items()},
-        child_exams=tuple(pop["child_exams"]), child_panels=tuple(pop["child_panels"]),
-        panel_weights=dict(pop["panel_weights"]), forced_surnames=dict(pop["forced_surnames"]),
+        child_exams=tuple(pop["child_exams"]),
+        child_panels=tuple(pop["child_panels"]),
+        panel_weights=dict(pop["panel_weights"]),
+        forced_surnames=dict(pop["forced_surnames"]),
         region_codes=tuple(str(code) for code in pop["region_codes"]),
         stopped_note=pop["stopped_note"],
     )

@@ -1,6 +1,7 @@
 """Seeding the demo hospital, and keeping an earlier seed current as days pass.
 
 Deterministic and relative to `today`: the same day gives identical rows."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,9 +37,12 @@ def seed(session: Session, today: dt.date, now: dt.datetime) -> None:
     insert_lab_orders(session, ctx, rng, patients)
     insert_imaging(session, ctx, rng, patients)
     insert_appointments(session, ctx, rng, patients)
-    for key, value in (("seed_version", m.SCHEMA_VERSION), ("seeded_on", today.isoformat()),
-                       ("schedule_through", facts().last_bookable_day(today).isoformat()),
-                       ("anchor_date", today.isoformat())):
+    for key, value in (
+        ("seed_version", m.SCHEMA_VERSION),
+        ("seeded_on", today.isoformat()),
+        ("schedule_through", facts().last_bookable_day(today).isoformat()),
+        ("anchor_date", today.isoformat()),
+    ):
         session.add(m.Meta(key=key, value=value))
     logger.info("seeded mock hospital for %s", today)
 
@@ -79,8 +83,15 @@ def bring_up_to_date(session: Session, today: dt.date, now: dt.datetime) -> int:
 # --- appointments --------------------------------------------------------------------------------
 
 
-def _book_direct(session: Session, ctx: Ctx, patient_id: int, session_row: m.ClinicSessionRow, status: str,
-                 created_at: dt.datetime, precheck: Optional[dict] = None) -> bool:
+def _book_direct(
+    session: Session,
+    ctx: Ctx,
+    patient_id: int,
+    session_row: m.ClinicSessionRow,
+    status: str,
+    created_at: dt.datetime,
+    precheck: Optional[dict] = None,
+) -> bool:
     """Seed an appointment the way the HIS would hold it (slot taken, queue number)."""
     if status != "cancelled":
         taken = session.execute(
@@ -91,30 +102,57 @@ def _book_direct(session: Session, ctx: Ctx, patient_id: int, session_row: m.Cli
         ).rowcount
         if not taken:
             return False
-        queue = session.execute(select(m.ClinicSessionRow.next_queue).where(m.ClinicSessionRow.id == session_row.id)).scalar_one()
+        queue = session.execute(
+            select(m.ClinicSessionRow.next_queue).where(m.ClinicSessionRow.id == session_row.id)
+        ).scalar_one()
     else:
         queue = session_row.next_queue + 1
-    appt = m.AppointmentRow(patient_id=patient_id, session_id=session_row.id, department_id=session_row.department_id,
-                            visit_date=session_row.day, status=status, queue_no=queue, precheck=precheck or {},
-                            created_at=created_at, updated_at=created_at)
+    appt = m.AppointmentRow(
+        patient_id=patient_id,
+        session_id=session_row.id,
+        department_id=session_row.department_id,
+        visit_date=session_row.day,
+        status=status,
+        queue_no=queue,
+        precheck=precheck or {},
+        created_at=created_at,
+        updated_at=created_at,
+    )
     session.add(appt)
     session.flush()
     appt.number = appointment_number(session_row.day, appt.id)
-    session.add(m.AppointmentHistory(appointment_id=appt.id, from_status=None, to_status="booked", at=created_at, actor="seed"))
+    session.add(
+        m.AppointmentHistory(appointment_id=appt.id, from_status=None, to_status="booked", at=created_at, actor="seed")
+    )
     if status != "booked":
-        session.add(m.AppointmentHistory(appointment_id=appt.id, from_status="booked", to_status=status,
-                                         at=created_at + dt.timedelta(days=1), actor="seed"))
+        session.add(
+            m.AppointmentHistory(
+                appointment_id=appt.id,
+                from_status="booked",
+                to_status=status,
+                at=created_at + dt.timedelta(days=1),
+                actor="seed",
+            )
+        )
     return True
 
 
 def _open_sessions(session: Session, ctx: Ctx, dept: str, start: dt.date, end: dt.date):
-    return session.execute(
-        select(m.ClinicSessionRow)
-        .where(m.ClinicSessionRow.department_id == ctx.dept_ids[dept], m.ClinicSessionRow.day >= start,
-               m.ClinicSessionRow.day <= end, m.ClinicSessionRow.status == "open",
-               m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
-        .order_by(m.ClinicSessionRow.day, m.ClinicSessionRow.id)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(m.ClinicSessionRow)
+            .where(
+                m.ClinicSessionRow.department_id == ctx.dept_ids[dept],
+                m.ClinicSessionRow.day >= start,
+                m.ClinicSessionRow.day <= end,
+                m.ClinicSessionRow.status == "open",
+                m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity,
+            )
+            .order_by(m.ClinicSessionRow.day, m.ClinicSessionRow.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def demo_appointments(session: Session, ctx: Ctx, only_missing: bool) -> None:
@@ -124,15 +162,24 @@ def demo_appointments(session: Session, ctx: Ctx, only_missing: bool) -> None:
         if wish is None:
             continue
         pid = session.execute(select(m.PatientRow.id).where(m.PatientRow.card_no == demo.card_no)).scalar_one()
-        if only_missing and session.execute(
-            select(func.count()).select_from(m.AppointmentRow)
-            .where(m.AppointmentRow.patient_id == pid, m.AppointmentRow.status == m.ACTIVE,
-                   m.AppointmentRow.visit_date >= ctx.today)
-        ).scalar_one():
+        if (
+            only_missing
+            and session.execute(
+                select(func.count())
+                .select_from(m.AppointmentRow)
+                .where(
+                    m.AppointmentRow.patient_id == pid,
+                    m.AppointmentRow.status == m.ACTIVE,
+                    m.AppointmentRow.visit_date >= ctx.today,
+                )
+            ).scalar_one()
+        ):
             continue
         candidates = _open_sessions(session, ctx, wish.department, ctx.today + dt.timedelta(days=wish.days_ahead), last)
         # The earliest day first (the demo says "明天"), then the wished number type.
-        preferred = sorted(candidates, key=lambda s: (s.day, s.number_type != wish.number_type, s.period == "夜间", s.id))
+        preferred = sorted(
+            candidates, key=lambda s: (s.day, s.number_type != wish.number_type, s.period == "夜间", s.id)
+        )
         for s in preferred:
             if _book_direct(session, ctx, pid, s, "booked", ctx.now - dt.timedelta(days=3), dict(wish.precheck)):
                 break
@@ -166,9 +213,13 @@ def _past_session(session: Session, ctx: Ctx, dept: str, day: dt.date) -> Option
     for plan in plan_day(day, ctx.departments, ctx.rota, load_holidays()):
         if plan.department_code != dept_code or plan.status != "open" or plan.booked >= plan.capacity:
             continue
-        row = session.execute(select(m.ClinicSessionRow).where(
-            m.ClinicSessionRow.doctor_id == ctx.doctor_ids[plan.doctor_code],
-            m.ClinicSessionRow.day == day, m.ClinicSessionRow.period == plan.period)).scalar_one_or_none()
+        row = session.execute(
+            select(m.ClinicSessionRow).where(
+                m.ClinicSessionRow.doctor_id == ctx.doctor_ids[plan.doctor_code],
+                m.ClinicSessionRow.day == day,
+                m.ClinicSessionRow.period == plan.period,
+            )
+        ).scalar_one_or_none()
         if row is None:
             row = m.ClinicSessionRow(**session_row(ctx, plan))
             session.add(row)

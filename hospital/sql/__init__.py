@@ -8,6 +8,7 @@ too). One implementation of `HospitalSystems`; dialogue code only sees the inter
 Every database failure surfaces as `SystemUnavailable` after the transaction was
 rolled back, so a patient is never told something happened that did not.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Booking, cancelling and rescheduling, each in one transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,9 @@ from ..security import log_ref
 
 logger = logging.getLogger("hospital.sql")
 
+
 class _SlotConflict(Exception):
     """The database refused a second active appointment (a race the Python checks missed)."""
-
 
 
 class AppointmentsMixin:
@@ -38,16 +39,21 @@ class AppointmentsMixin:
         if now >= period_end(row.day, row.period):
             raise BookingRejected("session over", "past")
         if row.day > last:
-            raise BookingRejected("beyond the booking window", "session_closed", reason="not_open_yet",
-                                  days=facts().booking_window_days)
+            raise BookingRejected(
+                "beyond the booking window", "session_closed", reason="not_open_yet", days=facts().booking_window_days
+            )
         if now < facts().release_moment(row.day, row.number_type):
-            raise BookingRejected("not released yet", "not_released", number_type=row.number_type,
-                                  policy=facts().release_policy())
+            raise BookingRejected(
+                "not released yet", "not_released", number_type=row.number_type, policy=facts().release_policy()
+            )
 
     def _active_same_day(self, s: Session, patient_id: int, row: m.ClinicSessionRow, exclude_id: Optional[int] = None):
         query = select(m.AppointmentRow).where(
-            m.AppointmentRow.patient_id == patient_id, m.AppointmentRow.status == m.ACTIVE,
-            m.AppointmentRow.department_id == row.department_id, m.AppointmentRow.visit_date == row.day)
+            m.AppointmentRow.patient_id == patient_id,
+            m.AppointmentRow.status == m.ACTIVE,
+            m.AppointmentRow.department_id == row.department_id,
+            m.AppointmentRow.visit_date == row.day,
+        )
         if exclude_id is not None:
             query = query.where(m.AppointmentRow.id != exclude_id)
         return s.execute(query).scalars().all()
@@ -59,8 +65,15 @@ class AppointmentsMixin:
         if existing:
             raise BookingRejected("one appointment per department and day", "one_per_department_day")
 
-    def _take_slot(self, s: Session, patient: m.PatientRow, row: m.ClinicSessionRow, precheck: dict,
-                   now: dt.datetime, note: Optional[str] = None) -> m.AppointmentRow:
+    def _take_slot(
+        self,
+        s: Session,
+        patient: m.PatientRow,
+        row: m.ClinicSessionRow,
+        precheck: dict,
+        now: dt.datetime,
+        note: Optional[str] = None,
+    ) -> m.AppointmentRow:
         """The atomic part: the conditional UPDATE wins or loses the slot in the
         database, so concurrent requests can never overbook."""
         taken = s.execute(
@@ -72,23 +85,37 @@ class AppointmentsMixin:
         if taken != 1:
             raise BookingRejected("session full", "no_slots")
         queue = s.execute(select(m.ClinicSessionRow.next_queue).where(m.ClinicSessionRow.id == row.id)).scalar_one()
-        appt = m.AppointmentRow(patient_id=patient.id, session_id=row.id, department_id=row.department_id,
-                                visit_date=row.day, status=m.ACTIVE, queue_no=queue, precheck=dict(precheck or {}),
-                                created_at=now, updated_at=now)
+        appt = m.AppointmentRow(
+            patient_id=patient.id,
+            session_id=row.id,
+            department_id=row.department_id,
+            visit_date=row.day,
+            status=m.ACTIVE,
+            queue_no=queue,
+            precheck=dict(precheck or {}),
+            created_at=now,
+            updated_at=now,
+        )
         s.add(appt)
         try:
             s.flush()
         except IntegrityError as exc:
             raise _SlotConflict() from exc
         appt.number = appointment_number(row.day, appt.id)
-        s.add(m.AppointmentHistory(appointment_id=appt.id, from_status=None, to_status=m.ACTIVE, at=now,
-                                   actor=self.actor, note=note))
+        s.add(
+            m.AppointmentHistory(
+                appointment_id=appt.id, from_status=None, to_status=m.ACTIVE, at=now, actor=self.actor, note=note
+            )
+        )
         return appt
 
     def _release_slot(self, s: Session, session_id: int) -> None:
-        s.execute(update(m.ClinicSessionRow)
-                  .where(m.ClinicSessionRow.id == session_id, m.ClinicSessionRow.booked > 0)
-                  .values(booked=m.ClinicSessionRow.booked - 1).execution_options(synchronize_session=False))
+        s.execute(
+            update(m.ClinicSessionRow)
+            .where(m.ClinicSessionRow.id == session_id, m.ClinicSessionRow.booked > 0)
+            .values(booked=m.ClinicSessionRow.booked - 1)
+            .execution_options(synchronize_session=False)
+        )
 
     def _classify_conflict(self, card_no: str, session_id: int) -> BookingRejected:
         with self._tx() as s:
@@ -100,8 +127,9 @@ class AppointmentsMixin:
                 return exc
         return BookingRejected("already booked", "duplicate")
 
-    def book(self, card_no: str, session_id: int, precheck: Optional[dict] = None,
-             conversation_id: Optional[str] = None) -> Appointment:
+    def book(
+        self, card_no: str, session_id: int, precheck: Optional[dict] = None, conversation_id: Optional[str] = None
+    ) -> Appointment:
         now = self.clock()
         try:
             with self._tx() as s:
@@ -121,8 +149,11 @@ class AppointmentsMixin:
         return result
 
     def _own_appointment(self, s: Session, patient: m.PatientRow, appointment_no: str) -> m.AppointmentRow:
-        appt = s.execute(select(m.AppointmentRow).where(m.AppointmentRow.number == (appointment_no or "").strip(),
-                                                        m.AppointmentRow.patient_id == patient.id)).scalar_one_or_none()
+        appt = s.execute(
+            select(m.AppointmentRow).where(
+                m.AppointmentRow.number == (appointment_no or "").strip(), m.AppointmentRow.patient_id == patient.id
+            )
+        ).scalar_one_or_none()
         if appt is None:
             raise NotFound("no such appointment", reason="appointment")
         return appt
@@ -135,9 +166,14 @@ class AppointmentsMixin:
             raise BookingRejected("session started", "not_cancellable", reason="started")
         return row
 
-    def _set_status(self, s: Session, appt: m.AppointmentRow, status: str, now: dt.datetime, note: Optional[str] = None) -> None:
-        s.add(m.AppointmentHistory(appointment_id=appt.id, from_status=appt.status, to_status=status, at=now,
-                                   actor=self.actor, note=note))
+    def _set_status(
+        self, s: Session, appt: m.AppointmentRow, status: str, now: dt.datetime, note: Optional[str] = None
+    ) -> None:
+        s.add(
+            m.AppointmentHistory(
+                appointment_id=appt.id, from_status=appt.status, to_status=status, at=now, actor=self.actor, note=note
+            )
+        )
         appt.status = status
         appt.updated_at = now
 
@@ -156,8 +192,9 @@ class AppointmentsMixin:
         logger.info("cancelled %s for %s", result.number, log_ref(card_no))
         return result
 
-    def reschedule(self, card_no: str, appointment_no: str, session_id: int,
-                   conversation_id: Optional[str] = None) -> Appointment:
+    def reschedule(
+        self, card_no: str, appointment_no: str, session_id: int, conversation_id: Optional[str] = None
+    ) -> Appointment:
         now = self.clock()
         try:
             with self._tx() as s:
@@ -178,39 +215,59 @@ class AppointmentsMixin:
                 new = self._take_slot(s, patient, new_row, old.precheck or {}, now, note=f"由 {old.number} 改约")
                 moved_from = self._cancel_appointment_reminders(s, old.id)
                 self._arm_appointment_reminder(s, patient, new, new_row, conversation_id or moved_from, now)
-                s.add(m.AppointmentHistory(appointment_id=old.id, from_status=m.ACTIVE, to_status="rescheduled",
-                                           at=now, actor=self.actor, note=f"改约至 {new.number}"))
-                self._audit(s, "reschedule_appointment", f"appointment:{old.number}->{new.number}", patient, "ok",
-                            conversation_id)
+                s.add(
+                    m.AppointmentHistory(
+                        appointment_id=old.id,
+                        from_status=m.ACTIVE,
+                        to_status="rescheduled",
+                        at=now,
+                        actor=self.actor,
+                        note=f"改约至 {new.number}",
+                    )
+                )
+                self._audit(
+                    s,
+                    "reschedule_appointment",
+                    f"appointment:{old.number}->{new.number}",
+                    patient,
+                    "ok",
+                    conversation_id,
+                )
                 result = self._appointment_dc(s, new, patient.card_no)
         except _SlotConflict:
             raise self._classify_conflict(card_no, session_id) from None
         logger.info("rescheduled %s to %s for %s", appointment_no, result.number, log_ref(card_no))
         return result
 
-    def appointments(self, card_no: str, upcoming_only: bool = True,
-                     conversation_id: Optional[str] = None) -> List[Appointment]:
+    def appointments(
+        self, card_no: str, upcoming_only: bool = True, conversation_id: Optional[str] = None
+    ) -> List[Appointment]:
         now = self.clock()
         with self._tx() as s:
             patient = self._patient_row(s, card_no)
-            self._audit(s, "read_appointments", "appointments", patient, "ok" if patient else "not_found",
-                        conversation_id)
+            self._audit(
+                s, "read_appointments", "appointments", patient, "ok" if patient else "not_found", conversation_id
+            )
             if patient is None:
                 result = None
             else:
-                query = (select(m.AppointmentRow, m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
-                         .join(m.ClinicSessionRow, m.AppointmentRow.session_id == m.ClinicSessionRow.id)
-                         .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
-                         .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id)
-                         .where(m.AppointmentRow.patient_id == patient.id))
+                query = (
+                    select(m.AppointmentRow, m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
+                    .join(m.ClinicSessionRow, m.AppointmentRow.session_id == m.ClinicSessionRow.id)
+                    .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
+                    .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id)
+                    .where(m.AppointmentRow.patient_id == patient.id)
+                )
                 if upcoming_only:
                     query = query.where(m.AppointmentRow.status == m.ACTIVE, m.AppointmentRow.visit_date >= now.date())
                 rows = s.execute(query).all()
                 if upcoming_only:
                     rows = [r for r in rows if period_end(r[1].day, r[1].period) > now]
                 rows.sort(key=lambda r: (r[1].day, PERIODS.index(r[1].period), r[0].id))
-                result = [self._appointment_from(a, patient.card_no, self._session_dc(row, doc, dept))
-                          for a, row, doc, dept in rows]
+                result = [
+                    self._appointment_from(a, patient.card_no, self._session_dc(row, doc, dept))
+                    for a, row, doc, dept in rows
+                ]
         if result is None:
             raise NotFound("no such card", reason="card")
         return result
@@ -218,11 +275,21 @@ class AppointmentsMixin:
     def _appointment_dc(self, s: Session, appt: m.AppointmentRow, card_no: str) -> Appointment:
         # populate_existing: the slot counters were changed by UPDATE statements the
         # identity map has not seen.
-        row = s.execute(self._session_select().where(m.ClinicSessionRow.id == appt.session_id)
-                        .execution_options(populate_existing=True)).one()
+        row = s.execute(
+            self._session_select()
+            .where(m.ClinicSessionRow.id == appt.session_id)
+            .execution_options(populate_existing=True)
+        ).one()
         return self._appointment_from(appt, card_no, self._session_dc(*row))
 
     @staticmethod
     def _appointment_from(appt: m.AppointmentRow, card_no: str, session: ClinicSession) -> Appointment:
-        return Appointment(number=appt.number, card_no=card_no, session=session, status=appt.status,
-                           created_at=appt.created_at, queue_no=appt.queue_no, precheck=dict(appt.precheck or {}))
+        return Appointment(
+            number=appt.number,
+            card_no=card_no,
+            session=session,
+            status=appt.status,
+            created_at=appt.created_at,
+            queue_no=appt.queue_no,
+            precheck=dict(appt.precheck or {}),
+        )

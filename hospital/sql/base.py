@@ -1,4 +1,5 @@
 """The SQL hospital's plumbing, catalogue (departments, doctors) and schedule."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,19 @@ from ..schedule import period_end
 
 logger = logging.getLogger("hospital.sql")
 
-DOCTOR_SUFFIXES = ("副主任医师", "主任医师", "主治医师", "副主任", "副教授", "医生", "大夫", "主任", "教授", "医师", "老师")
-
+DOCTOR_SUFFIXES = (
+    "副主任医师",
+    "主任医师",
+    "主治医师",
+    "副主任",
+    "副教授",
+    "医生",
+    "大夫",
+    "主任",
+    "教授",
+    "医师",
+    "老师",
+)
 
 
 class SqlBase(HospitalSystems):
@@ -65,11 +77,26 @@ class SqlBase(HospitalSystems):
                 logger.error("hospital database error (%s); transaction rolled back", type(exc).__name__)
                 raise SystemUnavailable("hospital database unavailable") from exc
 
-    def _audit(self, s: Session, action: str, target: str, patient: Optional[m.PatientRow], outcome: str = "ok",
-               conversation_id: Optional[str] = None) -> None:
-        s.add(m.AuditLog(at=self.clock(), actor=self.actor, action=action, target=target,
-                         patient_id=patient.id if patient else None, outcome=outcome,
-                         conversation_id=str(conversation_id)[:80] if conversation_id else None))
+    def _audit(
+        self,
+        s: Session,
+        action: str,
+        target: str,
+        patient: Optional[m.PatientRow],
+        outcome: str = "ok",
+        conversation_id: Optional[str] = None,
+    ) -> None:
+        s.add(
+            m.AuditLog(
+                at=self.clock(),
+                actor=self.actor,
+                action=action,
+                target=target,
+                patient_id=patient.id if patient else None,
+                outcome=outcome,
+                conversation_id=str(conversation_id)[:80] if conversation_id else None,
+            )
+        )
 
     @staticmethod
     def _patient_row(s: Session, card_no: str) -> Optional[m.PatientRow]:
@@ -94,11 +121,14 @@ class SqlBase(HospitalSystems):
             query = query.where(where)
         rows = s.execute(query).scalars().all()
         aliases: Dict[int, List[str]] = {}
-        for dept_id, alias in s.execute(select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias)
-                                        .order_by(m.DepartmentAlias.id)):
+        for dept_id, alias in s.execute(
+            select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias).order_by(m.DepartmentAlias.id)
+        ):
             aliases.setdefault(dept_id, []).append(alias)
-        return [Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
-                for r in rows]
+        return [
+            Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
+            for r in rows
+        ]
 
     def find_department(self, text: str) -> Optional[Department]:
         candidates = department_candidates(text)
@@ -109,10 +139,13 @@ class SqlBase(HospitalSystems):
 
     def _find_department(self, s: Session, candidates: Sequence[str]) -> Optional[Department]:
         for candidate in candidates:
-            dept_id = s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.name == candidate)).scalar_one_or_none()
+            dept_id = s.execute(
+                select(m.DepartmentRow.id).where(m.DepartmentRow.name == candidate)
+            ).scalar_one_or_none()
             if dept_id is None:
-                dept_id = s.execute(select(m.DepartmentAlias.department_id)
-                                    .where(m.DepartmentAlias.alias == candidate)).scalar_one_or_none()
+                dept_id = s.execute(
+                    select(m.DepartmentAlias.department_id).where(m.DepartmentAlias.alias == candidate)
+                ).scalar_one_or_none()
             if dept_id is not None:
                 return self._departments(s, m.DepartmentRow.id == dept_id)[0]
         return None
@@ -125,7 +158,9 @@ class SqlBase(HospitalSystems):
 
     def doctors(self, department: Optional[str] = None) -> List[Doctor]:
         with self._tx() as s:
-            query = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            query = select(m.DoctorRow, m.DepartmentRow).join(
+                m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id
+            )
             if department:
                 dept_id = self._department_id(s, department)
                 if dept_id is None:
@@ -145,7 +180,9 @@ class SqlBase(HospitalSystems):
         if not key:
             return []
         with self._tx() as s:
-            base = select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+            base = select(m.DoctorRow, m.DepartmentRow).join(
+                m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id
+            )
             rows = s.execute(base.where(m.DoctorRow.name == key)).all()
             if not rows and len(key) <= 2:
                 rows = s.execute(base.where(m.DoctorRow.surname == key)).all()
@@ -167,29 +204,48 @@ class SqlBase(HospitalSystems):
 
     @staticmethod
     def _session_select():
-        return (select(m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
-                .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
-                .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id))
+        return (
+            select(m.ClinicSessionRow, m.DoctorRow, m.DepartmentRow)
+            .join(m.DoctorRow, m.ClinicSessionRow.doctor_id == m.DoctorRow.id)
+            .join(m.DepartmentRow, m.ClinicSessionRow.department_id == m.DepartmentRow.id)
+        )
 
     @staticmethod
     def _session_dc(row: m.ClinicSessionRow, doctor: m.DoctorRow, dept: m.DepartmentRow) -> ClinicSession:
         return ClinicSession(
-            id=row.id, doctor_id=doctor.id, doctor_name=doctor.name, doctor_title=doctor.title, department=dept.name,
-            date=row.day, period=row.period, number_type=row.number_type, fee=float(row.fee),
-            capacity=row.capacity, booked=row.booked, location=f"{dept.building}{dept.floor}",
+            id=row.id,
+            doctor_id=doctor.id,
+            doctor_name=doctor.name,
+            doctor_title=doctor.title,
+            department=dept.name,
+            date=row.day,
+            period=row.period,
+            number_type=row.number_type,
+            fee=float(row.fee),
+            capacity=row.capacity,
+            booked=row.booked,
+            location=f"{dept.building}{dept.floor}",
         )
 
-    def sessions(self, department: Optional[str] = None, doctor_id: Optional[int] = None,
-                 start: Optional[dt.date] = None, end: Optional[dt.date] = None, period: Optional[str] = None,
-                 number_type: Optional[str] = None, only_available: bool = False) -> List[ClinicSession]:
+    def sessions(
+        self,
+        department: Optional[str] = None,
+        doctor_id: Optional[int] = None,
+        start: Optional[dt.date] = None,
+        end: Optional[dt.date] = None,
+        period: Optional[str] = None,
+        number_type: Optional[str] = None,
+        only_available: bool = False,
+    ) -> List[ClinicSession]:
         first, last = self.schedule_window()
         start, end = max(start or first, first), min(end or last, last)
         if start > end:
             return []
         now = self.clock()
         with self._tx() as s:
-            query = self._session_select().where(m.ClinicSessionRow.day >= start, m.ClinicSessionRow.day <= end,
-                                                 m.ClinicSessionRow.status == "open")
+            query = self._session_select().where(
+                m.ClinicSessionRow.day >= start, m.ClinicSessionRow.day <= end, m.ClinicSessionRow.status == "open"
+            )
             if department:
                 dept_id = self._department_id(s, department)
                 if dept_id is None:
@@ -205,8 +261,11 @@ class SqlBase(HospitalSystems):
                 query = query.where(m.ClinicSessionRow.booked < m.ClinicSessionRow.capacity)
             rows = s.execute(query).all()
         if only_available:
-            rows = [r for r in rows if period_end(r[0].day, r[0].period) > now
-                    and facts().release_moment(r[0].day, r[0].number_type) <= now]
+            rows = [
+                r
+                for r in rows
+                if period_end(r[0].day, r[0].period) > now and facts().release_moment(r[0].day, r[0].number_type) <= now
+            ]
         rows.sort(key=lambda r: (r[0].day, PERIODS.index(r[0].period), NUMBER_TYPES.index(r[0].number_type), r[1].id))
         return [self._session_dc(*r) for r in rows]
 

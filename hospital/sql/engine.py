@@ -1,4 +1,5 @@
 """Engines suited to each database URL, and the schema kept at the current version."""
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,6 @@ from .. import models as m
 logger = logging.getLogger("hospital.sql")
 
 
-
 def make_engine(url: str) -> Engine:
     """An engine suited to the URL: in-memory SQLite shares one connection (StaticPool)
     so every thread sees the same database; file SQLite waits for the write lock
@@ -28,8 +28,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, future=True, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
         _owner_only(Path(parsed.database))
-        engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=20, pool_timeout=60,
-                               connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            pool_size=5,
+            max_overflow=20,
+            pool_timeout=60,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
@@ -82,5 +89,7 @@ def drop_schema(url: str) -> None:
 
 def table_counts(engine: Engine) -> Dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in m.Base.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in m.Base.metadata.sorted_tables
+        }

@@ -1,5 +1,6 @@
 """Proving who a patient is: card and phone digits or a one-time SMS code, with
 limits on guessing and on code requests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,9 @@ CODE_LIMITS = {
     "client": ((30, dt.timedelta(hours=1)),),
 }
 MAX_FAILURES = FAILURE_LIMITS["card"][0][0]
-LONGEST_WINDOW = max(window for limits in (FAILURE_LIMITS, CODE_LIMITS) for rules in limits.values()
-                     for _, window in rules)
+LONGEST_WINDOW = max(
+    window for limits in (FAILURE_LIMITS, CODE_LIMITS) for rules in limits.values() for _, window in rules
+)
 
 
 class IdentityMixin:
@@ -50,8 +52,9 @@ class IdentityMixin:
         with self._tx() as s:
             return self._patient_row(s, card_no) is not None
 
-    def send_otp(self, card_no: str, conversation_id: Optional[str] = None,
-                 client: Optional[str] = None) -> CodeRequest:
+    def send_otp(
+        self, card_no: str, conversation_id: Optional[str] = None, client: Optional[str] = None
+    ) -> CodeRequest:
         now = self.clock()
         card_no = (card_no or "").strip()
         keys = self._limit_keys(card_no, conversation_id, client)
@@ -77,20 +80,36 @@ class IdentityMixin:
 
     def _issue_code(self, s: Session, patient: m.PatientRow, now: dt.datetime) -> None:
         self._revoke_codes(s, patient.id)
-        code = f"{secrets.randbelow(10 ** 6):06d}"
-        s.add(m.OtpCode(patient_id=patient.id, code_hash=hash_code(patient.id, code), created_at=now,
-                        expires_at=now + dt.timedelta(minutes=OTP_MINUTES)))
+        code = f"{secrets.randbelow(10**6):06d}"
+        s.add(
+            m.OtpCode(
+                patient_id=patient.id,
+                code_hash=hash_code(patient.id, code),
+                created_at=now,
+                expires_at=now + dt.timedelta(minutes=OTP_MINUTES),
+            )
+        )
         body = facts().sms_code.format(hospital=facts().short_name, code=code, minutes=OTP_MINUTES)
         # The mock gateway's "sent" box stands in for the patient's phone.
         s.add(m.SmsOutbox(patient_id=patient.id, phone_enc=patient.phone_enc, code=code, sent_at=now, body=body))
 
     @staticmethod
     def _revoke_codes(s: Session, patient_id: int) -> None:
-        s.execute(update(m.OtpCode).where(m.OtpCode.patient_id == patient_id, m.OtpCode.used_at.is_(None))
-                  .values(revoked=True).execution_options(synchronize_session=False))
+        s.execute(
+            update(m.OtpCode)
+            .where(m.OtpCode.patient_id == patient_id, m.OtpCode.used_at.is_(None))
+            .values(revoked=True)
+            .execution_options(synchronize_session=False)
+        )
 
-    def verify(self, card_no: str, method: str, secret: str, conversation_id: Optional[str] = None,
-               client: Optional[str] = None) -> VerificationResult:
+    def verify(
+        self,
+        card_no: str,
+        method: str,
+        secret: str,
+        conversation_id: Optional[str] = None,
+        client: Optional[str] = None,
+    ) -> VerificationResult:
         if method not in ("phone4", "otp"):
             raise ValueError(f"unknown verification method {method!r}")
         now = self.clock()
@@ -108,8 +127,11 @@ class IdentityMixin:
                 # who is typing (the phone's digits may be known to others).
                 result = VerificationResult(False, "code_required", left)
             elif self._secret_matches(s, patient, method, secret, now):
-                s.execute(delete(m.LimitEvent).where(m.LimitEvent.key == keys["card"], m.LimitEvent.kind == "fail")
-                          .execution_options(synchronize_session=False))
+                s.execute(
+                    delete(m.LimitEvent)
+                    .where(m.LimitEvent.key == keys["card"], m.LimitEvent.kind == "fail")
+                    .execution_options(synchronize_session=False)
+                )
                 self._audit(s, "verify_identity", method, patient, "ok", conversation_id)
                 result = VerificationResult(True, "ok", MAX_FAILURES)
             else:
@@ -117,22 +139,36 @@ class IdentityMixin:
                 locked, left = self._limits(s, keys, "fail", FAILURE_LIMITS, now)
                 if locked and patient is not None:
                     self._revoke_codes(s, patient.id)
-                result = VerificationResult(False, "locked", 0, locked) if locked else VerificationResult(False, "wrong", left)
-            s.add(m.VerificationAttempt(patient_id=patient.id if patient else None, method=method,
-                                        reason=result.reason, at=now))
+                result = (
+                    VerificationResult(False, "locked", 0, locked)
+                    if locked
+                    else VerificationResult(False, "wrong", left)
+                )
+            s.add(
+                m.VerificationAttempt(
+                    patient_id=patient.id if patient else None, method=method, reason=result.reason, at=now
+                )
+            )
         logger.info("verification %s for %s: %s", method, log_ref(card_no), result.reason)
         return result
 
-    def _secret_matches(self, s: Session, patient: Optional[m.PatientRow], method: str, secret: str,
-                        now: dt.datetime) -> bool:
+    def _secret_matches(
+        self, s: Session, patient: Optional[m.PatientRow], method: str, secret: str, now: dt.datetime
+    ) -> bool:
         if patient is None:  # an unknown card fails exactly like a wrong secret
             return False
         if method == "phone4":
             return len(secret) == 4 and same_secret(secret, unseal(patient.phone_enc)[-4:])
         code = s.execute(
-            select(m.OtpCode).where(m.OtpCode.patient_id == patient.id, m.OtpCode.used_at.is_(None),
-                                    m.OtpCode.revoked.is_(False), m.OtpCode.expires_at > now)
-            .order_by(m.OtpCode.id.desc()).limit(1)
+            select(m.OtpCode)
+            .where(
+                m.OtpCode.patient_id == patient.id,
+                m.OtpCode.used_at.is_(None),
+                m.OtpCode.revoked.is_(False),
+                m.OtpCode.expires_at > now,
+            )
+            .order_by(m.OtpCode.id.desc())
+            .limit(1)
         ).scalar_one_or_none()
         if code is None:
             return False
@@ -162,8 +198,12 @@ class IdentityMixin:
     def _code_sent(self, s: Session, card_no: str, conversation_id: Optional[str]) -> bool:
         if not conversation_id:
             return False
-        return s.execute(select(m.LimitEvent.id).where(m.LimitEvent.key == self._code_key(card_no, conversation_id))
-                         .limit(1)).first() is not None
+        return (
+            s.execute(
+                select(m.LimitEvent.id).where(m.LimitEvent.key == self._code_key(card_no, conversation_id)).limit(1)
+            ).first()
+            is not None
+        )
 
     @staticmethod
     def _hold(s: Session, keys: Dict[str, str], now: dt.datetime) -> None:
@@ -177,11 +217,18 @@ class IdentityMixin:
         else:
             from sqlalchemy.dialects.sqlite import insert
         s.execute(insert(m.LimitKey).values([dict(key=k, touched_at=now) for k in names]).on_conflict_do_nothing())
-        s.execute(update(m.LimitKey).where(m.LimitKey.key.in_(names)).values(touched_at=now)
-                  .execution_options(synchronize_session=False))
+        s.execute(
+            update(m.LimitKey)
+            .where(m.LimitKey.key.in_(names))
+            .values(touched_at=now)
+            .execution_options(synchronize_session=False)
+        )
         # What no window looks at any more is gone (the table stays small).
-        s.execute(delete(m.LimitEvent).where(m.LimitEvent.key.in_(names), m.LimitEvent.at <= now - LONGEST_WINDOW)
-                  .execution_options(synchronize_session=False))
+        s.execute(
+            delete(m.LimitEvent)
+            .where(m.LimitEvent.key.in_(names), m.LimitEvent.at <= now - LONGEST_WINDOW)
+            .execution_options(synchronize_session=False)
+        )
 
     @staticmethod
     def _count(s: Session, keys: Dict[str, str], kind: str, now: dt.datetime) -> None:
@@ -189,17 +236,24 @@ class IdentityMixin:
         s.flush()
 
     @staticmethod
-    def _limits(s: Session, keys: Dict[str, str], kind: str, limits: dict,
-                now: dt.datetime) -> Tuple[Optional[dt.datetime], int]:
+    def _limits(
+        s: Session, keys: Dict[str, str], kind: str, limits: dict, now: dt.datetime
+    ) -> Tuple[Optional[dt.datetime], int]:
         """(until when a key is locked or None, how many more events every window allows)."""
         until: Optional[dt.datetime] = None
         left = None
         for role, key in keys.items():
             for count, window in limits.get(role, ()):
-                recent = s.execute(select(m.LimitEvent.at)
-                                   .where(m.LimitEvent.key == key, m.LimitEvent.kind == kind,
-                                          m.LimitEvent.at > now - window)
-                                   .order_by(m.LimitEvent.at.desc()).limit(count)).scalars().all()
+                recent = (
+                    s.execute(
+                        select(m.LimitEvent.at)
+                        .where(m.LimitEvent.key == key, m.LimitEvent.kind == kind, m.LimitEvent.at > now - window)
+                        .order_by(m.LimitEvent.at.desc())
+                        .limit(count)
+                    )
+                    .scalars()
+                    .all()
+                )
                 if len(recent) >= count:
                     free_at = recent[count - 1] + window
                     until = max(until, free_at) if until else free_at

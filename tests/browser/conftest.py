@@ -6,6 +6,7 @@ chromium at /usr/bin/chromium (override with XIAOAN_CHROMIUM). Without them the 
 are skipped, unless XIAOAN_REQUIRE_BROWSER=1, which turns the skip into a failure.
 The page is built (npm ci / npm run build in web/) when web/dist is missing or stale.
 """
+
 from __future__ import annotations
 
 import os

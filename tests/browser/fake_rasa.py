@@ -12,6 +12,7 @@ So the payload shapes the page sees (quick_replies, custom json unwrapped from
 Test-only helper routes: GET /_log (what the page sent), POST /_reset, POST /_kick
 (server-side disconnect of every client), GET /img.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ from sanic import Sanic, response  # noqa: E402
 from sanic_cors import CORS  # noqa: E402
 
 from rasa.core.channels.channel import UserMessage, register  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from tests/browser
 from channels.socketio import SocketIOInput  # noqa: E402
 
@@ -75,10 +77,24 @@ LAB = {
         "reported_at": "2024-05-06 10:32",
         "results": [
             {"name": "白细胞计数", "value": "6.2", "unit": "×10⁹/L", "range": "3.5-9.5", "flag": "", "critical": False},
-            {"name": "血红蛋白", "value": "98", "unit": "g/L", "range": "130-175", "flag": "↓", "critical": False,
-             "note": "轻度贫血，请结合临床"},
-            {"name": "血钾", "value": "6.8", "unit": "mmol/L", "range": "3.5-5.3", "flag": "↑", "critical": True,
-             "note": "危急值，医院已电话通知，请尽快就医"},
+            {
+                "name": "血红蛋白",
+                "value": "98",
+                "unit": "g/L",
+                "range": "130-175",
+                "flag": "↓",
+                "critical": False,
+                "note": "轻度贫血，请结合临床",
+            },
+            {
+                "name": "血钾",
+                "value": "6.8",
+                "unit": "mmol/L",
+                "range": "3.5-5.3",
+                "flag": "↑",
+                "critical": True,
+                "note": "危急值，医院已电话通知，请尽快就医",
+            },
             {"name": "空腹血糖", "value": "5.1", "unit": "mmol/L", "range": "3.9-6.1", "flag": "", "critical": False},
         ],
     }
@@ -98,10 +114,19 @@ def script(text: str) -> list[tuple[float, dict]]:
     """(delay seconds, Rasa bot message dict) for a user message."""
     t = text.strip()
     if t in ("/greet", "你好", "您好"):
-        return [(0, {"text": "您好！我是小安，安和市第一人民医院的智能导诊助手。\n请问有什么可以帮您？",
-                     "buttons": [{"title": "挂号预约", "payload": "/book"},
-                                 {"title": "科室导航", "payload": "/menu"},
-                                 {"title": "查看报告", "payload": "/lab"}]})]
+        return [
+            (
+                0,
+                {
+                    "text": "您好！我是小安，安和市第一人民医院的智能导诊助手。\n请问有什么可以帮您？",
+                    "buttons": [
+                        {"title": "挂号预约", "payload": "/book"},
+                        {"title": "科室导航", "payload": "/menu"},
+                        {"title": "查看报告", "payload": "/lab"},
+                    ],
+                },
+            )
+        ]
     if t in ("/menu", "菜单"):
         return [(0, {"text": "请选择您想了解的问题："}), (0, {"custom": {"data": MENU}})]
     if t == "/book":
@@ -109,8 +134,21 @@ def script(text: str) -> list[tuple[float, dict]]:
     if t == "/ask_hours":
         return [(0, {"text": "门诊时间：周一至周五 **8:00-12:00、14:00-17:30**。\n周末上午有普通门诊。"})]
     if t == "/triage":
-        return [(0, {"custom": {"data": triage("today", "神经内科", "头晕伴手脚发麻两天，建议今日到神经内科就诊。",
-                                              '/book{"department":"神经内科"}')}})]
+        return [
+            (
+                0,
+                {
+                    "custom": {
+                        "data": triage(
+                            "today",
+                            "神经内科",
+                            "头晕伴手脚发麻两天，建议今日到神经内科就诊。",
+                            '/book{"department":"神经内科"}',
+                        )
+                    }
+                },
+            )
+        ]
     if t == "/triage_all":
         return [
             (0, {"custom": {"data": triage("emergency", "急诊科", "胸痛伴大汗，可能是急性心梗。", "/book_emergency")}}),
@@ -123,8 +161,10 @@ def script(text: str) -> list[tuple[float, dict]]:
     if t == "/emergency":
         return [(0, {"custom": {"data": EMERGENCY}})]
     if t == "/unknown":
-        return [(0, {"custom": {"data": {"carousel": {"items": [1, 2, 3]}, "debug": "{\"raw\": true}"}}}),
-                (0, {"text": "未知组件之后的文字"})]
+        return [
+            (0, {"custom": {"data": {"carousel": {"items": [1, 2, 3]}, "debug": '{"raw": true}'}}}),
+            (0, {"text": "未知组件之后的文字"}),
+        ]
     if t == "/image":
         return [(0, {"image": "__SELF__/img.png"})]
     if t == "/slow":
@@ -134,18 +174,84 @@ def script(text: str) -> list[tuple[float, dict]]:
     if t == "/xss_all":
         return [
             (0, {"text": f"**{XSS}**", "buttons": [{"title": XSS, "payload": "/noop"}]}),
-            (0, {"custom": {"data": {"menu": {"categories": [{"title": XSS, "questions": [{"title": XSS, "payload": XSS}]}]}}}}),
+            (
+                0,
+                {
+                    "custom": {
+                        "data": {
+                            "menu": {"categories": [{"title": XSS, "questions": [{"title": XSS, "payload": XSS}]}]}
+                        }
+                    }
+                },
+            ),
             (0, {"custom": {"data": triage("routine", XSS, XSS)}}),
-            (0, {"custom": {"data": {"lab_report": {"title": XSS, "status": XSS, "reported_at": XSS, "results": [
-                {"name": XSS, "value": XSS, "unit": XSS, "range": XSS, "flag": "↑", "critical": True, "note": XSS}]}}}}),
-            (0, {"custom": {"data": {"emergency": {"title": XSS, "message": XSS, "first_aid": [XSS], "phone": "javascript:alert(1)"}}}}),
+            (
+                0,
+                {
+                    "custom": {
+                        "data": {
+                            "lab_report": {
+                                "title": XSS,
+                                "status": XSS,
+                                "reported_at": XSS,
+                                "results": [
+                                    {
+                                        "name": XSS,
+                                        "value": XSS,
+                                        "unit": XSS,
+                                        "range": XSS,
+                                        "flag": "↑",
+                                        "critical": True,
+                                        "note": XSS,
+                                    }
+                                ],
+                            }
+                        }
+                    }
+                },
+            ),
+            (
+                0,
+                {
+                    "custom": {
+                        "data": {
+                            "emergency": {
+                                "title": XSS,
+                                "message": XSS,
+                                "first_aid": [XSS],
+                                "phone": "javascript:alert(1)",
+                            }
+                        }
+                    }
+                },
+            ),
         ]
     if "头晕" in t or "发麻" in t:
-        return [(0, {"text": "请问您现在有没有说话不清、口角歪斜或一侧肢体无力？",
-                     "buttons": [{"title": "有", "payload": "/affirm"}, {"title": "没有", "payload": "/deny"}]})]
+        return [
+            (
+                0,
+                {
+                    "text": "请问您现在有没有说话不清、口角歪斜或一侧肢体无力？",
+                    "buttons": [{"title": "有", "payload": "/affirm"}, {"title": "没有", "payload": "/deny"}],
+                },
+            )
+        ]
     if t == "/deny":
-        return [(0, {"custom": {"data": triage("today", "神经内科", "头晕伴手脚发麻两天，没有中风的典型表现，建议今日到神经内科就诊。",
-                                              '/book{"department":"神经内科"}')}})]
+        return [
+            (
+                0,
+                {
+                    "custom": {
+                        "data": triage(
+                            "today",
+                            "神经内科",
+                            "头晕伴手脚发麻两天，没有中风的典型表现，建议今日到神经内科就诊。",
+                            '/book{"department":"神经内科"}',
+                        )
+                    }
+                },
+            )
+        ]
     return [(0, {"text": f"您说的是：{t}"})]
 
 
@@ -157,9 +263,7 @@ def create_app(name: str = "fake_rasa") -> Sanic:
     CORS(app, resources={r"/*": {"origins": "*"}}, automatic_options=True)  # as `rasa run --cors "*"`
 
     log: dict = {"messages": [], "session_requests": []}
-    channel = SocketIOInput(
-        user_message_evt="user_uttered", bot_message_evt="bot_uttered", session_persistence=True
-    )
+    channel = SocketIOInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered", session_persistence=True)
 
     async def on_new_message(message: UserMessage) -> None:
         log["messages"].append({"session_id": message.sender_id, "text": message.text})

@@ -6,6 +6,7 @@ XIAOAN_WEB_URL when that is set (an assistant already running, e.g. `make run`).
 Optional: XIAOAN_MENU_TEXT (what to type to get the navigation menu, default 菜单),
 XIAOAN_MAX_TURNS (follow-up answers before giving up on a triage card, default 8).
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ as from 工作人员, a red flag is still answered by 小安 and highlighted to 
 the hand-back returns the patient to 小安; the analytics page shows the figures of a
 scripted set of conversations; the doctor's pre-consultation view.
 Screenshots: results/screenshots/staff_*.png"""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -93,8 +94,9 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     other = doctor.locator(f'#queue li[data-ticket="{ticket}"] button.take')
     expect(other).to_be_disabled()
     expect(other).to_have_text("他人处理中")
-    refused = doctor.request.post(staff_url(assistant, f"api/tickets/{ticket}/take"), data={},
-                                  headers={"Content-Type": "application/json"})
+    refused = doctor.request.post(
+        staff_url(assistant, f"api/tickets/{ticket}/take"), data={}, headers={"Content-Type": "application/json"}
+    )
     assert refused.status == 409
 
     # The staff member's message reaches the patient's page, marked as staff.
@@ -173,7 +175,12 @@ def test_analytics_page_shows_the_scripted_figures(staff_context, assistant, scr
     page.click("#period button")
     expect(page.locator("body")).to_have_attribute("data-loaded", f"{mix_day}..{mix_day}")
     expect(figure("conversations")).to_have_text("50")
-    for key, shown in {"registration": "25 · 25%", "pharmacy": "14 · 14%", "exams": "12 · 12%", "online": "11 · 11%"}.items():
+    for key, shown in {
+        "registration": "25 · 25%",
+        "pharmacy": "14 · 14%",
+        "exams": "12 · 12%",
+        "online": "11 · 11%",
+    }.items():
         expect(page.locator(f'#chart-faq [data-key="{key}"] .bar-value')).to_have_text(shown)
     page.screenshot(path=str(screenshot_dir / "staff_07_analytics_question_mix.png"), full_page=True)
 
@@ -182,8 +189,14 @@ def test_pre_consultation_summaries(staff_context, assistant, screenshot_dir):
     page = staff_context().new_page()
     log_in(page, assistant)
     days = [(dt.date.today() + dt.timedelta(days=i)).isoformat() for i in range(1, 8)]
-    day = next(d for d in days
-               if any(a["precheck"] for a in page.request.get(staff_url(assistant, f"api/summaries?day={d}")).json()["appointments"]))
+    day = next(
+        d
+        for d in days
+        if any(
+            a["precheck"]
+            for a in page.request.get(staff_url(assistant, f"api/summaries?day={d}")).json()["appointments"]
+        )
+    )
     page.goto(staff_url(assistant, "summaries"))
     page.fill("#day", day)
     page.click("#day-form button")

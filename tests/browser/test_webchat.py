@@ -3,6 +3,7 @@
     pytest -m browser tests/browser/test_webchat.py
 Screenshots go to results/screenshots/.
 """
+
 from __future__ import annotations
 
 import re
@@ -285,7 +286,9 @@ def test_end_and_clear_for_kiosks(chat, rasa):
     chat.wait_bot_count(1)  # the fresh session's greeting only
     _wait(lambda: {"session_id": old, "text": "/restart"} in rasa.log()["messages"])
     messages = rasa.log()["messages"]
-    assert messages.index({"session_id": old, "text": "/restart"}) < messages.index({"session_id": new, "text": "/greet"})
+    assert messages.index({"session_id": old, "text": "/restart"}) < messages.index(
+        {"session_id": new, "text": "/greet"}
+    )
     stored = chat.page.evaluate("JSON.stringify(sessionStorage)")
     assert "1000003" not in stored and old not in stored and chat.stored_session_id() == new
     chat.page.reload()
@@ -346,7 +349,9 @@ def test_enter_while_composing_does_not_send(chat, rasa, context):
         "el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', isComposing: true, bubbles: true, cancelable: true}))"
     )
     # 2) Enter after compositionstart whose keydown does not say so
-    inp.evaluate("el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))")
+    inp.evaluate(
+        "el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))"
+    )
     inp.dispatch_event("compositionend", {"data": "你好"})
     # 3) Safari: compositionend first, then keydown with keyCode 229
     inp.evaluate(
@@ -363,10 +368,20 @@ def test_enter_while_composing_does_not_send(chat, rasa, context):
     cdp = context.new_cdp_session(chat.page)
     cdp.send("Input.imeSetComposition", {"text": "ni", "selectionStart": 2, "selectionEnd": 2})
     assert chat.page.evaluate("document.activeElement.id") == "input"
-    cdp.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter",
-                                        "windowsVirtualKeyCode": 229, "nativeVirtualKeyCode": 229})
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter",
-                                        "windowsVirtualKeyCode": 229, "nativeVirtualKeyCode": 229})
+    cdp.send(
+        "Input.dispatchKeyEvent",
+        {
+            "type": "rawKeyDown",
+            "key": "Enter",
+            "code": "Enter",
+            "windowsVirtualKeyCode": 229,
+            "nativeVirtualKeyCode": 229,
+        },
+    )
+    cdp.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229, "nativeVirtualKeyCode": 229},
+    )
     cdp.send("Input.insertText", {"text": "你好"})  # commits the composition
     time.sleep(0.3)
     assert chat.user_bubbles.count() == 0

@@ -1,4 +1,5 @@
 """Small driver for the 小安 chat page, shared by the browser test modules."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Servers for the browser tests: the fake Rasa subprocess and the static page server."""
+
 from __future__ import annotations
 
 import contextlib
@@ -23,6 +24,7 @@ def free_port() -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
 
 class FakeRasa:
     """tests/browser/fake_rasa.py in a subprocess of its own (own process group)."""

@@ -2,6 +2,7 @@
 NLU, rules, red flags and the triage engine over REST. The figures, the top-3 and the
 most frequent confusions are printed (-s) and written to results/blind/, with the
 transcript of every miss; the gates are scripts/eval_blind.GATES."""
+
 from __future__ import annotations
 
 from pathlib import Path

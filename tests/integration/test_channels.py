@@ -1,5 +1,6 @@
 """The channels patients and integrations use: REST, socketio (the web page) and the
 token-protected HTTP API."""
+
 from __future__ import annotations
 
 import urllib.error

@@ -1,6 +1,7 @@
 """Conversations at rest, end to end: they survive a restart of the Rasa server, the
 database holds them encrypted with identity secrets redacted, and a verified patient
 can have them deleted ("删除我的聊天记录")."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def rows(assistant, sender: str) -> List[Dict[str, Any]]:
     with sa.create_engine(assistant.tracker_db_url).connect() as connection:
         return [
             dict(row._mapping)
-            for row in connection.execute(sa.text("SELECT * FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
+            for row in connection.execute(
+                sa.text("SELECT * FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+            )
         ]
 
 

@@ -8,6 +8,7 @@ Needs PostgreSQL, Redis and nginx (Debian packages). Without them the tests are
 skipped, unless CI or XIAOAN_REQUIRE_CLUSTER=1 (scripts/test.sh installs them and
 sets it), which turns the skip into a failure.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -70,8 +71,9 @@ def cluster():
 def lock_store(server: Redis):
     from chat_store.lock_store import AtomicRedisLockStore
 
-    return AtomicRedisLockStore(host="127.0.0.1", port=server.port, password=server.password,
-                                key_prefix=LOCK_KEY_PREFIX)
+    return AtomicRedisLockStore(
+        host="127.0.0.1", port=server.port, password=server.password, key_prefix=LOCK_KEY_PREFIX
+    )
 
 
 # --- the lock store: what Rasa's own RedisLockStore gets wrong under concurrency ------------
@@ -143,8 +145,9 @@ def stored_messages(cluster: Cluster, sender: str) -> int:
     """How many of the conversation's messages are stored, read from the database: the
     HTTP API would start a session for a conversation it does not know yet."""
     with sa.create_engine(cluster.postgres.url("chats")).connect() as connection:
-        return connection.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
-                                  {"s": sender}).scalar()
+        return connection.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
+        ).scalar()
 
 
 def user_texts(conversation: Dict[str, Any]) -> List[str]:
@@ -237,8 +240,12 @@ def test_limits_count_the_patients_address_not_the_proxys(cluster):
     sender = f"cluster-{uuid.uuid4().hex[:12]}"
     connection = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=120, source_address=("127.0.0.9", 0))
     try:
-        connection.request("POST", "/webhooks/rest/webhook", json.dumps({"sender": sender, "message": "你好"}),
-                           {"Content-Type": "application/json", "X-Real-IP": "10.1.2.3"})
+        connection.request(
+            "POST",
+            "/webhooks/rest/webhook",
+            json.dumps({"sender": sender, "message": "你好"}),
+            {"Content-Type": "application/json", "X-Real-IP": "10.1.2.3"},
+        )
         assert connection.getresponse().status == 200
     finally:
         connection.close()

@@ -1,5 +1,6 @@
 """转人工: a ticket is opened, the assistant stops answering, and staff hand the
 conversation back."""
+
 from __future__ import annotations
 
 from hospital import create_hospital

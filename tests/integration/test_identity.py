@@ -3,6 +3,7 @@ unknown and known cards get the same answers, and "退出" ends a verification.
 
 Needs the model trained with this branch's domain (identity responses, verified_at,
 the logout intent)."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,9 @@ def test_unknown_and_known_cards_get_the_same_answers(assistant):
     def attempt(card: str) -> list:
         chat = RestChat(assistant)
         chat.say("查一下我的报告")
-        return [texts(chat.say(said)).replace(card, "<card>")
-                for said in (card, "发验证码", "我的卡号是" + card, "0000")]
+        return [
+            texts(chat.say(said)).replace(card, "<card>") for said in (card, "发验证码", "我的卡号是" + card, "0000")
+        ]
 
     known, unknown = attempt("1000004"), attempt("1099999")
     assert known == unknown

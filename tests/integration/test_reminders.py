@@ -5,6 +5,7 @@ buttons; and a patient can ask for one in the chat.
 
 Needs a model trained with the reminder intents (EXTERNAL_reminder, set_reminder):
 an older model answers trigger_intent with 404 and the chat part never arrives."""
+
 from __future__ import annotations
 
 import asyncio
@@ -86,8 +87,11 @@ async def test_an_appointment_reminder_reaches_the_open_page_with_its_buttons(as
         async with page_socket(assistant, session_id) as page:
             await page.say("你好")
             await page.reply()
-            visit = next(s for s in hospital.sessions(department="骨科", only_available=True)
-                         if (s.date - dt.date.today()).days >= 2)
+            visit = next(
+                s
+                for s in hospital.sessions(department="骨科", only_available=True)
+                if (s.date - dt.date.today()).days >= 2
+            )
             appointment = hospital.book("1000005", visit.id, conversation_id=session_id)
             with hospital._tx() as s:  # due now instead of the day before
                 s.query(m.ReminderRow).filter_by(conversation_id=session_id).update({"due_at": dt.datetime.now()})

@@ -1,6 +1,7 @@
 """Emergencies are always answered — while staff have the conversation, and with the
 action server down — and one very long message neither stalls other patients nor is
 read past its first 1,000 characters (the patient is told)."""
+
 from __future__ import annotations
 
 import logging
@@ -58,8 +59,11 @@ def test_a_long_message_is_cut_the_patient_told_and_others_answered_meanwhile(as
     greeting = other.say("你好")  # times out after 60 s: old code took minutes here
     other_seconds = time.perf_counter() - started
     sender.join(120)
-    logger.warning("20,000 characters answered in %.2f s; another patient's 你好 meanwhile in %.2f s",
-                   replies["long seconds"], other_seconds)
+    logger.warning(
+        "20,000 characters answered in %.2f s; another patient's 你好 meanwhile in %.2f s",
+        replies["long seconds"],
+        other_seconds,
+    )
 
     assert "小安" in texts(greeting)
     long_texts = [r.get("text") for r in replies["long"] if r.get("text")]

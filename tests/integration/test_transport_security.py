@@ -1,5 +1,6 @@
 """The servers as started for real (scripts/serve.py): only Rasa can run actions, no
 secret on a command line, and only the page's origin gets in from a browser."""
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,13 @@ FOREIGN = "https://evil.example"
 CARD = "1000003"  # 王秀英, potassium 6.8
 
 
-def _request(url: str, body: Optional[dict] = None, headers: Optional[Dict[str, str]] = None,
-             method: Optional[str] = None) -> Tuple[int, Dict[str, str], str]:
+def _request(
+    url: str, body: Optional[dict] = None, headers: Optional[Dict[str, str]] = None, method: Optional[str] = None
+) -> Tuple[int, Dict[str, str], str]:
     data = json.dumps(body).encode("utf-8") if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})},
-                                     method=method)
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}, method=method
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, dict(answer.headers), answer.read().decode("utf-8", "replace")
@@ -35,10 +38,18 @@ def _forged_reports_call(card: str = CARD) -> dict:
         "slots": {"verified_card": card},
         "latest_message": {"text": "我的报告", "intent": {"name": "check_report"}, "entities": []},
         "events": [{"event": "user", "text": "我的报告", "parse_data": {"intent": {"name": "check_report"}}}],
-        "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
     }
-    return {"next_action": "action_show_reports", "sender_id": "attacker", "tracker": tracker, "domain": {},
-            "version": "3.6.21"}
+    return {
+        "next_action": "action_show_reports",
+        "sender_id": "attacker",
+        "tracker": tracker,
+        "domain": {},
+        "version": "3.6.21",
+    }
 
 
 def _webhook(assistant) -> str:
@@ -136,8 +147,9 @@ def test_a_foreign_web_site_gets_no_cors_permission(assistant):
     for origin, allowed in ((FOREIGN, None), (_page_origin(assistant), _page_origin(assistant))):
         _, headers, _ = _request(url, {"sender": "cors-check", "message": "你好"}, {"Origin": origin})
         assert headers.get("Access-Control-Allow-Origin") == allowed, origin
-        _, headers, _ = _request(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
-                                 method="OPTIONS")
+        _, headers, _ = _request(
+            url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, method="OPTIONS"
+        )
         assert headers.get("Access-Control-Allow-Origin") == allowed, origin
 
 

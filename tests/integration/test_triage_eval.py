@@ -7,6 +7,7 @@ rest; the printed figures say how many cases were played. Emergency recall must 
 100 %; department top-1, urgency accuracy and the false-emergency rate are printed
 (run with -s to see them).
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,10 @@ def test_triage_eval_over_rest(assistant):
     with ThreadPoolExecutor(PARALLEL) as pool:
         results = list(pool.map(lambda case: ev.play_rest(case, client, question_texts), cases))
     total = len(ev.load_cases())
-    m = ev.report(f"REST: all red-flag/look-alike/emergency cases + every {SAMPLE_EVERY}th other "
-                  f"({len(cases)} of {total})", results)
+    m = ev.report(
+        f"REST: all red-flag/look-alike/emergency cases + every {SAMPLE_EVERY}th other ({len(cases)} of {total})",
+        results,
+    )
     missed = [r.case.id for r in results if r.case.urgency == "emergency" and r.urgency != "emergency"]
     false = [r.case.id for r in results if r.case.urgency != "emergency" and r.urgency == "emergency"]
     print(f"missed emergencies: {missed}\nfalse emergencies: {false}")

@@ -1,6 +1,7 @@
 """小安 on WeChat end to end: the real Rasa and action servers, called the way WeChat's
 servers call an official account in safe mode (signed, AES-encrypted, 5-second limit,
 retries), with WeChat's API faked on loopback (tests/wechat_fake.py)."""
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,9 @@ def test_subscribe_welcomes_with_the_menu_and_a_number_picks_from_it(patient):
 def test_booking_conversation_end_to_end(patient):
     """Driven by the bot's prompts (their exact wording may change): department, the
     identity check, then the first numbered choice each time, until booked."""
-    reply = patient.reply_to(patient.post(
-        patient.wechat.message_xml(patient.openid, "event", Event="CLICK", EventKey="BOOK")))
+    reply = patient.reply_to(
+        patient.post(patient.wechat.message_xml(patient.openid, "event", Event="CLICK", EventKey="BOOK"))
+    )
     patient.transcript.append(reply)
     for _ in range(14):
         if "预约成功" in reply:
@@ -125,8 +127,9 @@ def test_booking_conversation_end_to_end(patient):
 
 
 def test_retried_message_is_answered_once(patient, wechat_api):
-    xml = patient.wechat.message_xml(patient.openid, "text", msg_id=str(7 * 10**18 + uuid.uuid4().int % 10**15),
-                                     Content="你好")
+    xml = patient.wechat.message_xml(
+        patient.openid, "text", msg_id=str(7 * 10**18 + uuid.uuid4().int % 10**15), Content="你好"
+    )
     answers = [patient.post(xml) for _ in range(3)]
     assert [a.body for a in answers[1:]] == ["success", "success"]
     if not answers[0].passive:  # a slow turn: its reply comes as a customer-service message
@@ -138,7 +141,9 @@ def test_retried_message_is_answered_once(patient, wechat_api):
 
 
 def test_emergency_reply_is_passive_within_the_limit(patient, wechat_api):
-    answer = patient.post(patient.wechat.message_xml(patient.openid, "text", Content="我爸突然胸口剧痛，喘不上气，一直出冷汗"))
+    answer = patient.post(
+        patient.wechat.message_xml(patient.openid, "text", Content="我爸突然胸口剧痛，喘不上气，一直出冷汗")
+    )
     assert answer.passive, answer.body
     assert answer.seconds < 4.6
     assert "120" in answer.text

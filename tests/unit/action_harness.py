@@ -9,6 +9,7 @@ domain slot present (None unless given), the latest message with text, intent an
 entities, and the user event as the last event (the form appends no slot candidates:
 every booking slot has a custom mapping). Each `run` gets a fresh CollectingDispatcher.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,6 +7,7 @@ turns), and custom payloads.
 
 Each `run` gets a fresh CollectingDispatcher and the real domain.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -15,7 +16,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from tests.unit.action_harness import (  # noqa: F401
-    PROJECT_ROOT, _domain, domain, responses, slot_events, texts, user, vouched)
+    PROJECT_ROOT,
+    _domain,
+    domain,
+    responses,
+    slot_events,
+    texts,
+    user,
+    vouched,
+)
+
 
 def bot(text: str) -> Dict[str, Any]:
     return {"event": "bot", "text": text}
@@ -33,8 +43,12 @@ def loop(name: Optional[str]) -> Dict[str, Any]:
     return {"event": "active_loop", "name": name}
 
 
-def make_tracker(*events: Dict[str, Any], slots: Optional[Dict[str, Any]] = None,
-                 active_loop: Optional[str] = None, sender_id: str = "qa2-user") -> Tracker:
+def make_tracker(
+    *events: Dict[str, Any],
+    slots: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = None,
+    sender_id: str = "qa2-user",
+) -> Tracker:
     """A tracker whose latest message is the last `user` event among `events`
     (slot events after it are the candidates Rasa asks a form to validate).
     Slots not given are None, as in a new conversation."""
@@ -43,8 +57,9 @@ def make_tracker(*events: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
     all_slots.update(vouched(slots or {}, sender_id))
     users = [e for e in events if e.get("event") == "user"]
     latest = users[-1]["parse_data"] if users else {}
-    return Tracker(sender_id, all_slots, latest, list(events), False, None,
-                   {"name": active_loop} if active_loop else {}, None)
+    return Tracker(
+        sender_id, all_slots, latest, list(events), False, None, {"name": active_loop} if active_loop else {}, None
+    )
 
 
 async def run(action_: Action, tracker: Tracker) -> Tuple[CollectingDispatcher, List[Dict[str, Any]]]:

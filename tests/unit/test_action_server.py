@@ -1,5 +1,6 @@
 """The action server answers Rasa only, refuses malformed trackers, and never echoes or
 logs the request when an action fails (actions/server.py on rasa-sdk's app)."""
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,14 @@ async def server(monkeypatch):
     await running.start_serving()
     base = f"http://127.0.0.1:{running.server.sockets[0].getsockname()[1]}"
 
-    async def call(method: str, path: str, body: Any = None, token: Optional[str] = TOKEN,
-                   headers: Optional[Dict[str, str]] = None, data: Optional[bytes] = None):
+    async def call(
+        method: str,
+        path: str,
+        body: Any = None,
+        token: Optional[str] = TOKEN,
+        headers: Optional[Dict[str, str]] = None,
+        data: Optional[bytes] = None,
+    ):
         headers = dict(headers or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -95,8 +102,9 @@ async def test_webhook_and_action_list_need_rasas_secret(server, token):
 
 
 async def test_the_token_must_be_sent_as_a_bearer_header(server):
-    status, _ = await server("POST", f"/webhook?token={TOKEN}", action_call("action_echo_card"), token=None,
-                             headers={"Authorization": TOKEN})
+    status, _ = await server(
+        "POST", f"/webhook?token={TOKEN}", action_call("action_echo_card"), token=None, headers={"Authorization": TOKEN}
+    )
     assert status == 401
 
 

@@ -3,6 +3,7 @@ seeded in-memory hospital whose today is 2026-11-24 (a Tuesday, 09:00).
 
 Session ids are looked up in the hospital, never hard-coded; what a patient is told
 and which slots change are asserted exactly."""
+
 import datetime as dt
 
 import pytest
@@ -88,7 +89,16 @@ async def validate(h, text_, intent="inform", entities=(), requested=None, **slo
     [
         (
             {"booking_mode": "book"},
-            ["department", "date", "period", "number_type", "session_id", "card_no", "identity_secret", "booking_confirmed"],
+            [
+                "department",
+                "date",
+                "period",
+                "number_type",
+                "session_id",
+                "card_no",
+                "identity_secret",
+                "booking_confirmed",
+            ],
         ),
         (
             {"booking_mode": "book", "verified_card": CARD},
@@ -96,8 +106,17 @@ async def validate(h, text_, intent="inform", entities=(), requested=None, **slo
         ),
         (
             {"booking_mode": "reschedule"},
-            ["card_no", "identity_secret", "appointment_no", "department", "date", "period", "number_type",
-             "session_id", "booking_confirmed"],
+            [
+                "card_no",
+                "identity_secret",
+                "appointment_no",
+                "department",
+                "date",
+                "period",
+                "number_type",
+                "session_id",
+                "booking_confirmed",
+            ],
         ),
         (
             {"booking_mode": "reschedule", "verified_card": CARD},
@@ -120,10 +139,19 @@ async def test_required_slots(h, slots, expected):
 
 
 async def test_booking_start_clears_the_form_and_sets_the_mode(h):
-    _, events = await h.run(h.build(BookingStart), tracker("帮我挂个号", "book_appointment", slots={"date": "2026-11-26"}))
+    _, events = await h.run(
+        h.build(BookingStart), tracker("帮我挂个号", "book_appointment", slots={"date": "2026-11-26"})
+    )
     assert slot_events(events) == {
-        "department": None, "doctor": None, "doctor_choices": None, "date": None, "period": None,
-        "number_type": None, "session_id": None, "appointment_no": None, "booking_mode": "book",
+        "department": None,
+        "doctor": None,
+        "doctor_choices": None,
+        "date": None,
+        "period": None,
+        "number_type": None,
+        "session_id": None,
+        "appointment_no": None,
+        "booking_mode": "book",
         "booking_confirmed": None,
     }
     _, events = await h.run(h.build(BookingStart), tracker("我要改约", "reschedule_appointment"))
@@ -140,7 +168,9 @@ async def test_booking_start_keeps_the_department_triage_suggested(h):
 
 
 async def test_department_by_name_then_ask_the_date_unverified(h):
-    dispatcher, events = await validate(h, "我想挂眼科", "book_appointment", [("department", "眼科")], booking_mode="book")
+    dispatcher, events = await validate(
+        h, "我想挂眼科", "book_appointment", [("department", "眼科")], booking_mode="book"
+    )
     assert events == [SLOT("department", "眼科"), ASK("date")]
     assert dispatcher.messages == []
 
@@ -159,8 +189,14 @@ async def test_unknown_department_is_refused_politely(h):
 
 
 async def test_no_department_guess_while_identity_is_asked(h):
-    slots = {"booking_mode": "book", "department": "眼科", "date": "2026-11-26", "period": "下午",
-             "number_type": "专家号", "session_id": "295"}
+    slots = {
+        "booking_mode": "book",
+        "department": "眼科",
+        "date": "2026-11-26",
+        "period": "下午",
+        "number_type": "专家号",
+        "session_id": "295",
+    }
     _, events = await validate(h, "就诊卡1000005", "provide_identity", requested="card_no", **slots)
     assert events == [SLOT("card_no", "1000005"), ASK("identity_secret")]
 
@@ -208,8 +244,12 @@ async def test_surname_with_several_doctors_asks_which_one(h):
     assert button_titles(dispatcher)[:2] == ["李娜洁（心血管内科 主任医师）", "李秀岚（神经内科 主治医师）"]
 
     _, events = await validate(h, "李敏", requested="doctor", booking_mode="book", doctor_choices=LI_DOCTORS)
-    assert slot_events(events) == {"department": "眼科", "doctor": "李敏", "doctor_choices": None,
-                                   "requested_slot": "date"}
+    assert slot_events(events) == {
+        "department": "眼科",
+        "doctor": "李敏",
+        "doctor_choices": None,
+        "requested_slot": "date",
+    }
     assert events[-1] == ASK("date")
 
 
@@ -241,7 +281,11 @@ async def test_past_date(h, hospital):
     assert events == [SLOT("date", None)]
     assert texts(dispatcher) == ["9月17日已经过去了，不能预约。", "最近还有号的日期："]
     assert button_payloads(dispatcher) == first_days(hospital, "眼科")
-    assert button_titles(dispatcher)[:3] == ["11月24日（周二，今天）", "11月25日（周三，明天）", "11月26日（周四，后天）"]
+    assert button_titles(dispatcher)[:3] == [
+        "11月24日（周二，今天）",
+        "11月25日（周三，明天）",
+        "11月26日（周四，后天）",
+    ]
 
 
 @pytest.mark.parametrize("said", ["2月30日", "二月三十号"])
@@ -275,7 +319,9 @@ async def test_fully_booked_department_gets_no_dead_end_buttons(h, hospital):
         "最近两周这个科室的号都约满了。可以换个科室或医生，也可以关注每天 15:00 放出的专家号。",
     ]
     assert button_payloads(dispatcher) == []
-    dispatcher, _ = await h.run(h.build(AskDate), tracker("康复科", "inform", slots=book_slots(department="康复医学科")))
+    dispatcher, _ = await h.run(
+        h.build(AskDate), tracker("康复科", "inform", slots=book_slots(department="康复医学科"))
+    )
     assert texts(dispatcher) == ["康复医学科最近两周的号都约满了。可以换个科室或医生，或者说“转人工”。"]
 
 
@@ -290,7 +336,8 @@ async def test_public_holiday_is_closed(monkeypatch):
         assert texts(dispatcher) == ["1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。", "最近还有号的日期："]
         assert "2027年1月1日" not in button_payloads(dispatcher)
         assert answer(h, "眼科这周五有号吗") == {
-            "text": "1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。", "buttons": []
+            "text": "1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。",
+            "buttons": [],
         }
     finally:
         hospital.dispose()
@@ -318,7 +365,9 @@ async def test_ask_date_offers_days_with_free_slots(h, hospital):
 
 
 async def test_half_day_without_clinics_that_day(h):
-    dispatcher, events = await validate(h, "晚上", requested="period", **book_slots(department="眼科", date="2026-11-26"))
+    dispatcher, events = await validate(
+        h, "晚上", requested="period", **book_slots(department="眼科", date="2026-11-26")
+    )
     assert events == [SLOT("period", None)]
     assert texts(dispatcher) == ["那天夜间没有可预约的号。"]
 
@@ -349,14 +398,20 @@ async def test_a_half_day_with_one_kind_of_number_does_not_ask_the_kind(h, hospi
 
 
 async def test_ask_period_lists_only_half_days_with_slots(h):
-    dispatcher, _ = await h.run(h.build(AskPeriod), tracker("后天", "inform", slots=book_slots(department="眼科", date="2026-11-26")))
+    dispatcher, _ = await h.run(
+        h.build(AskPeriod), tracker("后天", "inform", slots=book_slots(department="眼科", date="2026-11-26"))
+    )
     assert texts(dispatcher) == ["想约上午、下午还是夜间？"]
     assert button_payloads(dispatcher) == ["上午", "下午"]
 
 
 async def test_number_type_not_offered_that_half_day(h):
     dispatcher, events = await validate(
-        h, "特需号", "inform", [("number_type", "特需号")], requested="number_type",
+        h,
+        "特需号",
+        "inform",
+        [("number_type", "特需号")],
+        requested="number_type",
         **book_slots(department="眼科", date="2026-11-26", period="下午"),
     )
     assert events == [SLOT("number_type", None)]
@@ -381,22 +436,33 @@ async def test_number_type_words(h, said, number_type):
 
 
 async def test_session_picked_when_only_one_fits(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     dispatcher, events = await validate(
-        h, "帮我约后天下午心内科的专家号", "book_appointment", [("department", "心血管内科"), ("number_type", "专家号")],
+        h,
+        "帮我约后天下午心内科的专家号",
+        "book_appointment",
+        [("department", "心血管内科"), ("number_type", "专家号")],
         booking_mode="book",
     )
     assert events == [
-        SLOT("department", "心血管内科"), SLOT("date", "2026-11-26"), SLOT("period", "下午"),
-        SLOT("number_type", "专家号"), SLOT("session_id", str(session.id)), ASK("card_no"),
+        SLOT("department", "心血管内科"),
+        SLOT("date", "2026-11-26"),
+        SLOT("period", "下午"),
+        SLOT("number_type", "专家号"),
+        SLOT("session_id", str(session.id)),
+        ASK("card_no"),
     ]
     assert dispatcher.messages == []
 
 
 async def test_several_sessions_are_offered_by_doctor(h, hospital):
-    sessions = hospital.sessions(department="骨科", start=THU, end=THU, period="下午", number_type="专家号",
-                                 only_available=True)
+    sessions = hospital.sessions(
+        department="骨科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+    )
     assert len(sessions) == 3
     slots = book_slots(department="骨科", date="2026-11-26", period="下午", number_type="专家号")
     dispatcher, _ = await h.run(h.build(AskSessionId), tracker("专家号", "inform", slots=slots))
@@ -405,8 +471,11 @@ async def test_several_sessions_are_offered_by_doctor(h, hospital):
     assert button_titles(dispatcher) == [f"{s.doctor_name} {s.doctor_title}（余{s.remaining}）" for s in sessions]
 
     _, events = await validate(h, sessions[1].doctor_name, requested="session_id", **slots)
-    assert slot_events(events) == {"session_id": str(sessions[1].id), "doctor": sessions[1].doctor_name,
-                                   "department": "骨科"}
+    assert slot_events(events) == {
+        "session_id": str(sessions[1].id),
+        "doctor": sessions[1].doctor_name,
+        "department": "骨科",
+    }
     _, events = await validate(h, "第三个", requested="session_id", **slots)
     assert events == [SLOT("session_id", str(sessions[2].id))]
 
@@ -417,10 +486,19 @@ async def test_several_sessions_are_offered_by_doctor(h, hospital):
 async def test_correction_after_everything_was_chosen(h, hospital):
     hospital.clock.advance(hours=7)  # 16:00: expert numbers a week ahead (12-01) are released
     tuesday = D(2026, 12, 1)
-    session = only(hospital.sessions(department="骨科", start=tuesday, end=tuesday, period="下午",
-                                     number_type="专家号", only_available=True))
-    slots = book_slots(department="骨科", date="2026-12-01", period="下午", number_type="专家号",
-                       session_id=str(session.id), booking_confirmed=True)
+    session = only(
+        hospital.sessions(
+            department="骨科", start=tuesday, end=tuesday, period="下午", number_type="专家号", only_available=True
+        )
+    )
+    slots = book_slots(
+        department="骨科",
+        date="2026-12-01",
+        period="下午",
+        number_type="专家号",
+        session_id=str(session.id),
+        booking_confirmed=True,
+    )
     dispatcher, events = await validate(h, "不对，改成周四", requested="booking_confirmed", **slots)
     # Thursday afternoon has three 骨科 expert sessions: the patient picks again.
     assert events == [SLOT("date", "2026-11-26"), SLOT("session_id", None), SLOT("booking_confirmed", None)]
@@ -428,12 +506,21 @@ async def test_correction_after_everything_was_chosen(h, hospital):
 
 
 async def test_correction_to_a_day_without_that_number_type_asks_again(h):
-    slots = book_slots(department="眼科", date="2026-11-26", period="下午", number_type="专家号",
-                       session_id="1", booking_confirmed=True)
+    slots = book_slots(
+        department="眼科",
+        date="2026-11-26",
+        period="下午",
+        number_type="专家号",
+        session_id="1",
+        booking_confirmed=True,
+    )
     dispatcher, events = await validate(h, "换成周五上午", requested="booking_confirmed", **slots)
     assert events == [
-        SLOT("date", "2026-11-27"), SLOT("period", "上午"), SLOT("session_id", None),
-        SLOT("booking_confirmed", None), SLOT("number_type", None),
+        SLOT("date", "2026-11-27"),
+        SLOT("period", "上午"),
+        SLOT("session_id", None),
+        SLOT("booking_confirmed", None),
+        SLOT("number_type", None),
     ]
     assert texts(dispatcher) == ["11月27日（周五）上午没有可预约的专家号了，请重新选择号别。"]
 
@@ -442,17 +529,28 @@ async def test_correction_while_unverified_asks_the_right_next_slot(h, hospital)
     # Three 骨科 expert sessions on Thursday 12-03 afternoon, one on Tuesday 12-01.
     hospital.clock.advance(hours=7)  # 16:00: expert numbers a week ahead (12-01) are released
     tuesday = D(2026, 12, 1)
-    session = only(hospital.sessions(department="骨科", start=tuesday, end=tuesday, period="下午",
-                                     number_type="专家号", only_available=True))
-    slots = {"booking_mode": "book", "department": "骨科", "date": "2026-12-03", "period": "下午",
-             "number_type": "专家号"}
+    session = only(
+        hospital.sessions(
+            department="骨科", start=tuesday, end=tuesday, period="下午", number_type="专家号", only_available=True
+        )
+    )
+    slots = {
+        "booking_mode": "book",
+        "department": "骨科",
+        "date": "2026-12-03",
+        "period": "下午",
+        "number_type": "专家号",
+    }
     _, events = await validate(h, "还是改成12月1号吧", requested="session_id", **slots)
     assert events == [SLOT("date", "2026-12-01"), SLOT("session_id", str(session.id)), ASK("card_no")]
 
 
 async def test_confirmation_summary(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     dispatcher, events = await h.run(
         h.build(AskBookingConfirmed), tracker("5678", "provide_identity", slots=book_slots(session_id=str(session.id)))
     )
@@ -476,8 +574,14 @@ async def test_confirmation_answers(h, said, intent, confirmed):
 
 @pytest.mark.parametrize(
     "said, intent",
-    [("算了，不约了", "stop"), ("我爸突然说话不清楚嘴歪了", "emergency"), ("转人工", "human_handoff"),
-     ("医保卡丢了怎么办", "faq"), ("专家号多少钱", "ask_fee"), ("不知道挂什么科", "ask_department")],
+    [
+        ("算了，不约了", "stop"),
+        ("我爸突然说话不清楚嘴歪了", "emergency"),
+        ("转人工", "human_handoff"),
+        ("医保卡丢了怎么办", "faq"),
+        ("专家号多少钱", "ask_fee"),
+        ("不知道挂什么科", "ask_department"),
+    ],
 )
 async def test_interruptions_are_left_to_their_rules(h, said, intent):
     """No slot at all, so Rasa rejects the form turn and the intent's rule answers
@@ -498,17 +602,37 @@ async def test_an_interruption_picks_no_session_either(h):
 
 
 def commit_tracker(session_id, **slots):
-    return tracker("确认预约", "affirm", active_loop=None,
-                   slots=book_slots(session_id=str(session_id), booking_confirmed=True, **slots))
+    return tracker(
+        "确认预约",
+        "affirm",
+        active_loop=None,
+        slots=book_slots(session_id=str(session_id), booking_confirmed=True, **slots),
+    )
 
 
-RESET = [SLOT(name, None) for name in ("department", "doctor", "doctor_choices", "date", "period", "number_type",
-                                         "session_id", "appointment_no", "booking_mode", "booking_confirmed")]
+RESET = [
+    SLOT(name, None)
+    for name in (
+        "department",
+        "doctor",
+        "doctor_choices",
+        "date",
+        "period",
+        "number_type",
+        "session_id",
+        "appointment_no",
+        "booking_mode",
+        "booking_confirmed",
+    )
+]
 
 
 async def test_commit_books_and_explains_arrival(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     dispatcher, events = await h.run(h.build(BookingCommit), commit_tracker(session.id))
     assert events == RESET
     [appointment] = hospital.appointments(CARD)
@@ -525,8 +649,11 @@ async def test_commit_books_and_explains_arrival(h, hospital):
 
 
 async def test_commit_hands_the_triage_summary_to_the_doctor_and_says_so(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     summary = {"chief_complaint": "头晕，手有点麻", "duration": "3天", "red_flags": []}
     dispatcher, _ = await h.run(h.build(BookingCommit), commit_tracker(session.id, triage_summary=summary))
     [appointment] = hospital.appointments(CARD)
@@ -535,8 +662,11 @@ async def test_commit_hands_the_triage_summary_to_the_doctor_and_says_so(h, hosp
 
 
 async def test_commit_when_the_last_slot_went_meanwhile(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     hospital.set_session_load(session.id, booked=session.capacity)
     dispatcher, events = await h.run(h.build(BookingCommit), commit_tracker(session.id))
     assert events == RESET
@@ -545,8 +675,11 @@ async def test_commit_when_the_last_slot_went_meanwhile(h, hospital):
 
 
 async def test_commit_when_the_hospital_system_fails(h, hospital):
-    session = only(hospital.sessions(department="心血管内科", start=THU, end=THU, period="下午",
-                                     number_type="专家号", only_available=True))
+    session = only(
+        hospital.sessions(
+            department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号", only_available=True
+        )
+    )
     with hospital.engine.begin() as conn:  # the booking transaction fails half-way
         conn.execute(text("ALTER TABLE appointment_history RENAME TO appointment_history_gone"))
     dispatcher, events = await h.run(h.build(BookingCommit), commit_tracker(session.id))
@@ -558,7 +691,8 @@ async def test_commit_when_the_hospital_system_fails(h, hospital):
 
 async def test_commit_after_the_patient_said_no(h):
     dispatcher, events = await h.run(
-        h.build(BookingCommit), tracker("不约了", "deny", active_loop=None, slots=book_slots(session_id="5", booking_confirmed=False))
+        h.build(BookingCommit),
+        tracker("不约了", "deny", active_loop=None, slots=book_slots(session_id="5", booking_confirmed=False)),
     )
     assert events == RESET
     assert responses(dispatcher) == ["utter_booking_cancelled"]
@@ -567,11 +701,21 @@ async def test_commit_after_the_patient_said_no(h):
 async def test_reschedule_commit_moves_the_appointment(h, hospital):
     card = "1000001"
     [old] = hospital.appointments(card)
-    new = hospital.sessions(department="心血管内科", start=FRI, end=FRI, period="下午", number_type="专家号",
-                            only_available=True)[0]
-    t = tracker("确认改约", "affirm", active_loop=None, slots={
-        "booking_mode": "reschedule", "verified_card": card, "appointment_no": old.number,
-        "session_id": str(new.id), "booking_confirmed": True})
+    new = hospital.sessions(
+        department="心血管内科", start=FRI, end=FRI, period="下午", number_type="专家号", only_available=True
+    )[0]
+    t = tracker(
+        "确认改约",
+        "affirm",
+        active_loop=None,
+        slots={
+            "booking_mode": "reschedule",
+            "verified_card": card,
+            "appointment_no": old.number,
+            "session_id": str(new.id),
+            "booking_confirmed": True,
+        },
+    )
     dispatcher, events = await h.run(h.build(BookingCommit), t)
     assert events == RESET
     [moved] = hospital.appointments(card)
@@ -591,15 +735,20 @@ async def test_schedule_for_a_surname_asks_which_doctor(h):
 
 async def test_a_surname_on_a_day_beyond_the_schedule_asks_which_doctor(h):
     # Several doctors and a day nobody can see yet: which one first (this used to raise).
-    dispatcher, events = await h.run(h.build(ScheduleInfo), tracker("李医生12月20日出诊吗", "ask_schedule", active_loop=None))
+    dispatcher, events = await h.run(
+        h.build(ScheduleInfo), tracker("李医生12月20日出诊吗", "ask_schedule", active_loop=None)
+    )
     assert events == []
     assert texts(dispatcher) == ["有几位医生符合，请问是哪一位？"]
     assert button_payloads(dispatcher) == [f"{name}12月20日出诊吗" for name in LI_DOCTORS[:8]]
 
 
 def working_on(hospital, names, day):
-    return [d for d in hospital.doctors() if d.name in names
-            and hospital.sessions(department=d.department, doctor_id=d.id, start=day, end=day)]
+    return [
+        d
+        for d in hospital.doctors()
+        if d.name in names and hospital.sessions(department=d.department, doctor_id=d.id, start=day, end=day)
+    ]
 
 
 async def test_a_surname_on_a_day_answers_who_sees_patients_that_day(h, hospital):
@@ -628,7 +777,9 @@ async def test_a_surname_on_a_day_with_one_doctor_working_answers_for_that_one(h
 async def test_an_ordinal_picks_a_doctor_from_the_list(h):
     _, events = await validate(h, "第二个", requested="doctor", booking_mode="book", doctor_choices=LI_DOCTORS)
     assert slot_events(events)["doctor"] == LI_DOCTORS[1]
-    dispatcher, _ = await h.run(h.build(AskDoctor), tracker("李医生", "book_appointment", slots={"doctor_choices": LI_DOCTORS[::-1]}))
+    dispatcher, _ = await h.run(
+        h.build(AskDoctor), tracker("李医生", "book_appointment", slots={"doctor_choices": LI_DOCTORS[::-1]})
+    )
     assert button_payloads(dispatcher) == LI_DOCTORS[::-1], "buttons in the order the ordinal counts"
 
 
@@ -657,7 +808,9 @@ async def test_doctors_on_saturday_morning(h, hospital):
 
 async def test_schedule_for_a_doctor_by_full_name(h, hospital):
     reply = answer(h, "胡庆医生周四出诊吗")
-    assert reply["text"].startswith("胡庆医生（心血管内科 副主任医师）的出诊安排：\n· 11月26日（周四，后天）下午 专家号 50元")
+    assert reply["text"].startswith(
+        "胡庆医生（心血管内科 副主任医师）的出诊安排：\n· 11月26日（周四，后天）下午 专家号 50元"
+    )
     assert reply["buttons"][0]["payload"] == "帮我约2026年11月26日下午心血管内科胡庆医生"
 
 
@@ -703,15 +856,19 @@ OWNER = "1000001"  # 陈建国: one appointment, 心血管内科 on Thursday aft
 
 
 def cancel_tracker(text_, intent="inform", requested="appointment_no", **slots):
-    return tracker(text_, intent, slots={"verified_card": OWNER, **slots}, requested=requested,
-                   active_loop="cancel_form")
+    return tracker(
+        text_, intent, slots={"verified_card": OWNER, **slots}, requested=requested, active_loop="cancel_form"
+    )
 
 
 async def test_cancel_form_required_slots(h, hospital):
     form = ValidateCancelForm()
     ask = lambda t: form.required_slots(form.domain_slots(domain()), None, t, domain())  # noqa: E731
     assert await ask(tracker("退号", "cancel_appointment", active_loop="cancel_form")) == ["card_no", "identity_secret"]
-    assert await ask(cancel_tracker("退号", "cancel_appointment", requested=None)) == ["appointment_no", "cancel_confirmed"]
+    assert await ask(cancel_tracker("退号", "cancel_appointment", requested=None)) == [
+        "appointment_no",
+        "cancel_confirmed",
+    ]
     nothing_booked = tracker("退号", "cancel_appointment", slots={"verified_card": CARD}, active_loop="cancel_form")
     assert await ask(nothing_booked) == []
 
@@ -739,8 +896,10 @@ async def test_cancel_own_appointment_releases_the_slot(h, hospital):
     _, events = await h.run(h.build(ValidateCancelForm), cancel_tracker(appointment.number.lower()))
     assert events == [SLOT("appointment_no", appointment.number)]
 
-    dispatcher, _ = await h.run(h.build(AskCancelConfirmed), cancel_tracker(
-        appointment.number, requested="cancel_confirmed", appointment_no=appointment.number))
+    dispatcher, _ = await h.run(
+        h.build(AskCancelConfirmed),
+        cancel_tracker(appointment.number, requested="cancel_confirmed", appointment_no=appointment.number),
+    )
     assert texts(dispatcher) == [
         "确定要取消这个预约吗？\n"
         f"预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
@@ -749,12 +908,16 @@ async def test_cancel_own_appointment_releases_the_slot(h, hospital):
     ]
     assert button_payloads(dispatcher) == ["确定", "不取消了"]
 
-    _, events = await h.run(h.build(ValidateCancelForm), cancel_tracker(
-        "确定", "affirm", requested="cancel_confirmed", appointment_no=appointment.number))
+    _, events = await h.run(
+        h.build(ValidateCancelForm),
+        cancel_tracker("确定", "affirm", requested="cancel_confirmed", appointment_no=appointment.number),
+    )
     assert events == [SLOT("cancel_confirmed", True)]
 
-    dispatcher, events = await h.run(h.build(CancelAppointment), cancel_tracker(
-        "确定", "affirm", requested=None, appointment_no=appointment.number, cancel_confirmed=True))
+    dispatcher, events = await h.run(
+        h.build(CancelAppointment),
+        cancel_tracker("确定", "affirm", requested=None, appointment_no=appointment.number, cancel_confirmed=True),
+    )
     assert events == [SLOT("appointment_no", None), SLOT("cancel_confirmed", None)]
     assert texts(dispatcher) == [
         f"已取消预约 {appointment.number}（11月26日下午 心血管内科 胡庆），号源已释放。需要重新挂号随时告诉我。"
@@ -769,19 +932,25 @@ async def test_someone_elses_appointment_number_is_refused(h, hospital):
     assert events == [SLOT("appointment_no", None)]
     assert texts(dispatcher) == ["没有找到这个预约，请从列表里选。"]
     # And the action itself refuses too, should a number ever reach it.
-    dispatcher, _ = await h.run(h.build(CancelAppointment), cancel_tracker(
-        "确定", "affirm", requested=None, appointment_no=other.number, cancel_confirmed=True))
+    dispatcher, _ = await h.run(
+        h.build(CancelAppointment),
+        cancel_tracker("确定", "affirm", requested=None, appointment_no=other.number, cancel_confirmed=True),
+    )
     assert responses(dispatcher) == ["utter_hospital_error_not_found_appointment"]
     assert hospital.appointments("1000002") == [other]
 
 
 async def test_keep_the_appointment_when_the_patient_says_no(h, hospital):
     [appointment] = hospital.appointments(OWNER)
-    _, events = await h.run(h.build(ValidateCancelForm), cancel_tracker(
-        "不取消了", "deny", requested="cancel_confirmed", appointment_no=appointment.number))
+    _, events = await h.run(
+        h.build(ValidateCancelForm),
+        cancel_tracker("不取消了", "deny", requested="cancel_confirmed", appointment_no=appointment.number),
+    )
     assert events == [SLOT("cancel_confirmed", False)]
-    dispatcher, _ = await h.run(h.build(CancelAppointment), cancel_tracker(
-        "不取消了", "deny", requested=None, appointment_no=appointment.number, cancel_confirmed=False))
+    dispatcher, _ = await h.run(
+        h.build(CancelAppointment),
+        cancel_tracker("不取消了", "deny", requested=None, appointment_no=appointment.number, cancel_confirmed=False),
+    )
     assert texts(dispatcher) == ["好的，预约保留不变。"]
     assert hospital.appointments(OWNER) == [appointment]
 
@@ -798,17 +967,30 @@ async def test_nothing_to_cancel(h):
 
 async def test_reschedule_starts_from_the_chosen_appointment(h, hospital):
     [appointment] = hospital.appointments(OWNER)
-    t = tracker(appointment.number, "inform", requested="appointment_no",
-                slots={"booking_mode": "reschedule", "verified_card": OWNER})
+    t = tracker(
+        appointment.number,
+        "inform",
+        requested="appointment_no",
+        slots={"booking_mode": "reschedule", "verified_card": OWNER},
+    )
     dispatcher, events = await h.run(h.build(ValidateBookingForm), t)
     assert events == [
-        SLOT("appointment_no", appointment.number), SLOT("department", "心血管内科"),
-        SLOT("number_type", "专家号"), SLOT("doctor", "胡庆"), SLOT("requested_slot", "date"),
+        SLOT("appointment_no", appointment.number),
+        SLOT("department", "心血管内科"),
+        SLOT("number_type", "专家号"),
+        SLOT("doctor", "胡庆"),
+        SLOT("requested_slot", "date"),
     ]
     assert dispatcher.messages == []
-    dispatcher, events = await h.run(h.build(ValidateBookingForm), tracker(
-        "GH20261128-0002", "inform", requested="appointment_no",
-        slots={"booking_mode": "reschedule", "verified_card": OWNER}))
+    dispatcher, events = await h.run(
+        h.build(ValidateBookingForm),
+        tracker(
+            "GH20261128-0002",
+            "inform",
+            requested="appointment_no",
+            slots={"booking_mode": "reschedule", "verified_card": OWNER},
+        ),
+    )
     assert events == [SLOT("appointment_no", None), SLOT("requested_slot", "appointment_no")]
     assert texts(dispatcher) == ["没有找到这个预约，请从下面的列表里选。"]
 
@@ -817,7 +999,9 @@ async def test_reschedule_starts_from_the_chosen_appointment(h, hospital):
 
 
 async def test_list_appointments_needs_a_verified_card(h):
-    dispatcher, events = await h.run(h.build(ListAppointments), tracker("我的预约", "list_appointments", active_loop=None))
+    dispatcher, events = await h.run(
+        h.build(ListAppointments), tracker("我的预约", "list_appointments", active_loop=None)
+    )
     assert (dispatcher.messages, events) == ([], [])
 
 
@@ -826,8 +1010,10 @@ async def test_list_appointments_shows_each_booking_with_what_triage_recorded(h,
     triaged = hospital.sessions(department="消化内科", start=FRI, end=FRI, only_available=True)[0]
     hospital.book(CARD, plain.id)
     hospital.book(CARD, triaged.id, precheck={"chief_complaint": "胸口发闷", "duration": None})
-    dispatcher, events = await h.run(h.build(ListAppointments), tracker(
-        "我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}))
+    dispatcher, events = await h.run(
+        h.build(ListAppointments),
+        tracker("我的预约", "list_appointments", active_loop=None, slots={"verified_card": CARD}),
+    )
     assert events == []
     [message] = map(delivered, dispatcher.messages)
     assert message["text"].startswith("赵**，您有 2 个待就诊的预约：")
@@ -835,4 +1021,3 @@ async def test_list_appointments_shows_each_booking_with_what_triage_recorded(h,
     assert "预约号 GH20261126-" in message["text"] and "预约号 GH20261127-" in message["text"]
     assert message["text"].endswith("预问诊（已随预约交给医生）：胸口发闷")
     assert [b["title"] for b in message["buttons"]] == ["改约", "取消预约"]
-

@@ -1,5 +1,6 @@
 """data/booking/wording.yml and the booking replies in domain.yml: what a designer
 edits must stay consistent with what the booking actions fill in and read."""
+
 import string
 
 import pytest
@@ -26,7 +27,9 @@ def test_every_number_type_has_words_and_special_comes_before_expert():
     assert all(said for _, said in wording.number_type_words())
 
 
-@pytest.mark.parametrize("said, number_type", [("特需专家", "特需号"), ("主任号", "专家号"), ("普号", "普通号"), ("随便", None)])
+@pytest.mark.parametrize(
+    "said, number_type", [("特需专家", "特需号"), ("主任号", "专家号"), ("普号", "普通号"), ("随便", None)]
+)
 def test_number_type_words(said, number_type):
     assert wording.parse_number_type(said) == number_type
 
@@ -56,7 +59,10 @@ def test_a_session_and_an_appointment_read_as_before(hospital, today):
     assert text.startswith(f"心血管内科 {session.doctor_name}（{session.doctor_title}）\n")
     assert text.endswith(f" · {session.number_type} {session.fee:g} 元\n地点：{session.location}")
     assert wording.date_payload(today) == f"{today.year}年{today.month}月{today.day}日"
-    assert wording.precheck_line({"chief_complaint": "头晕", "duration": "3天"}) == "\n预问诊（已随预约交给医生）：头晕，3天"
+    assert (
+        wording.precheck_line({"chief_complaint": "头晕", "duration": "3天"})
+        == "\n预问诊（已随预约交给医生）：头晕，3天"
+    )
     assert wording.precheck_line({"chief_complaint": "头晕"}) == "\n预问诊（已随预约交给医生）：头晕"
     assert wording.precheck_line(None) == ""
 
@@ -64,12 +70,15 @@ def test_a_session_and_an_appointment_read_as_before(hospital, today):
 # --- the one department and doctor resolver (actions/catalogue_names.py) ---------------------
 
 
-@pytest.mark.parametrize("text, name", [
-    ("帮我约后天心内科", "心血管内科"),  # alias in a sentence
-    ("心血管内科", "心血管内科"),  # the longest name wins over 内科
-    ("眼科门诊", "眼科"),
-    ("我想看牙", None),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("帮我约后天心内科", "心血管内科"),  # alias in a sentence
+        ("心血管内科", "心血管内科"),  # the longest name wins over 内科
+        ("眼科门诊", "眼科"),
+        ("我想看牙", None),
+    ],
+)
 def test_find_department(hospital, text, name):
     found = find_department(hospital, text)
     assert (found.name if found else None) == name

@@ -1,5 +1,6 @@
 """The word lists and phrases the reports, identity, handoff, FAQ and reminder actions
 read from data/knowledge/*_words.yml."""
+
 from __future__ import annotations
 
 import re
@@ -17,12 +18,23 @@ from language.knowledge_files import knowledge
 from tests.unit.action_harness import delivered
 
 PHRASE_FIELDS = {
-    "lab_ready": {"panel", "ordered", "note"}, "lab_abnormal": {"count"}, "lab_pending": {"panel", "ordered", "expected"},
-    "imaging": {"modality", "body_part", "status"}, "imaging_pending_report": {"expected"},
-    "imaging_scheduled": {"scheduled", "location"}, "open_lab": {"panel"}, "open_imaging": {"modality", "body_part"},
-    "table_row": {"name", "value", "unit", "flag", "range"}, "note": {"name", "direction", "meaning", "next_step"},
-    "note_unknown": {"name", "direction"}, "meaning": {"analyte", "direction", "meaning"},
-    "meaning_unknown": {"analyte"}, "preparation": {"line"}, "child": {"age"}, "age": {"age"}, "sex": {"sex"},
+    "lab_ready": {"panel", "ordered", "note"},
+    "lab_abnormal": {"count"},
+    "lab_pending": {"panel", "ordered", "expected"},
+    "imaging": {"modality", "body_part", "status"},
+    "imaging_pending_report": {"expected"},
+    "imaging_scheduled": {"scheduled", "location"},
+    "open_lab": {"panel"},
+    "open_imaging": {"modality", "body_part"},
+    "table_row": {"name", "value", "unit", "flag", "range"},
+    "note": {"name", "direction", "meaning", "next_step"},
+    "note_unknown": {"name", "direction"},
+    "meaning": {"analyte", "direction", "meaning"},
+    "meaning_unknown": {"analyte"},
+    "preparation": {"line"},
+    "child": {"age"},
+    "age": {"age"},
+    "sex": {"sex"},
 }
 
 
@@ -32,8 +44,9 @@ def test_every_report_phrase_has_exactly_the_fields_the_code_fills():
         assert fields == PHRASE_FIELDS.get(name, set()), name
 
 
-@pytest.mark.parametrize("text, kind", [("查一下血的报告", "lab"), ("B超出来了吗", "imaging"), ("查报告", None),
-                                        ("血常规和CT", None)])
+@pytest.mark.parametrize(
+    "text, kind", [("查一下血的报告", "lab"), ("B超出来了吗", "imaging"), ("查报告", None), ("血常规和CT", None)]
+)
 def test_report_kind_words(text, kind):
     from actions.reports.listing import report_kind
 

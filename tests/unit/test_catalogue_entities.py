@@ -2,6 +2,7 @@
 every name and alias is found with the catalogue name as its value, the longest
 name wins, FAQ questions carry no entities, and every entity the held-out set
 annotates is found."""
+
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
@@ -17,7 +18,7 @@ from tests.unit.test_nlu_annotations import ROOT
 
 
 def found(text):
-    return [(text[e["start"]:e["end"]], e["entity"], e["value"]) for e in find_entities(text)]
+    return [(text[e["start"] : e["end"]], e["entity"], e["value"]) for e in find_entities(text)]
 
 
 def test_every_department_name_is_found_by_its_catalogue_name():
@@ -67,7 +68,7 @@ def test_every_entity_annotated_in_the_held_out_set_is_found():
     for message in load_data(str(ROOT / "tests" / "nlu")).nlu_examples:
         text = message.get("text")
         for entity in message.get("entities") or []:
-            want = (text[entity["start"]:entity["end"]], entity["entity"], entity["value"])
+            want = (text[entity["start"] : entity["end"]], entity["entity"], entity["value"])
             if want not in found(text):
                 missed.append((text, want))
     assert missed == []

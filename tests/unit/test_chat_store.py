@@ -1,6 +1,7 @@
 """Conversations at rest (chat_store): encrypted rows, identity secrets redacted, a
 tracker that round-trips, the retention purge, and "forget me" requests carried out
 when the turn that asked is saved."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,12 +52,18 @@ def store(url, domain) -> EncryptedSQLTrackerStore:
 
 
 def said(text, intent, timestamp=None):
-    return UserUttered(text, {"name": intent, "confidence": 0.99}, [], timestamp=timestamp,
-                       parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []})
+    return UserUttered(
+        text,
+        {"name": intent, "confidence": 0.99},
+        [],
+        timestamp=timestamp,
+        parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+    )
 
 
-def identity_conversation(sender="patient-1", secret_text=f"手机尾号{PHONE4}", extracted=f"phone4:{PHONE4}",
-                          card_text=f"卡号{CARD}"):
+def identity_conversation(
+    sender="patient-1", secret_text=f"手机尾号{PHONE4}", extracted=f"phone4:{PHONE4}", card_text=f"卡号{CARD}"
+):
     """Asked for reports, gave the card number, then the secret; verified."""
     return [
         ActionExecuted("action_listen"),
@@ -115,7 +122,9 @@ async def test_rows_are_encrypted_and_the_tracker_round_trips(store, url, domain
     assert back.get_slot("verified_card") == CARD
     assert back.get_slot("card_no") == CARD
     assert [e.text for e in back.events if isinstance(e, UserUttered)] == [
-        "我想查一下我的化验报告", f"卡号{CARD}", "手机尾号****"
+        "我想查一下我的化验报告",
+        f"卡号{CARD}",
+        "手机尾号****",
     ]
     assert len(back.events) == len(tracker.events)
 
@@ -135,7 +144,9 @@ async def test_a_second_turn_appends_only_its_own_events(store, url, domain):
     [(f"手机尾号{PHONE4}", f"phone4:{PHONE4}"), (f"验证码是{OTP}", f"otp:{OTP}"), (OTP, f"otp:{OTP}")],
 )
 async def test_identity_secrets_are_never_stored_as_typed(store, url, domain, secret_text, extracted):
-    await store.save(tracker_with("patient-1", identity_conversation(secret_text=secret_text, extracted=extracted), domain))
+    await store.save(
+        tracker_with("patient-1", identity_conversation(secret_text=secret_text, extracted=extracted), domain)
+    )
 
     stored = json.dumps(stored_events(url), ensure_ascii=False)
     assert PHONE4 not in stored and OTP not in stored
@@ -162,8 +173,14 @@ async def test_digits_are_kept_when_no_secret_was_asked(store, url, domain):
 async def test_retention_purge_deletes_only_old_events(store, url, domain):
     now = time.time()
     old = now - 31 * 86400
-    await store.save(tracker_with("old-chat", [SessionStarted(timestamp=old), said("我头疼", "describe_symptoms", old)], domain))
-    await store.save(tracker_with("new-chat", [SessionStarted(timestamp=now - 3600), said("我咳嗽", "describe_symptoms", now)], domain))
+    await store.save(
+        tracker_with("old-chat", [SessionStarted(timestamp=old), said("我头疼", "describe_symptoms", old)], domain)
+    )
+    await store.save(
+        tracker_with(
+            "new-chat", [SessionStarted(timestamp=now - 3600), said("我咳嗽", "describe_symptoms", now)], domain
+        )
+    )
 
     deleted = database.purge_older_than(dt.datetime.now() - dt.timedelta(days=30), database.engine(url))
 

@@ -1,5 +1,6 @@
 """Chinese date and half-day parsing (language/dates.py) against a fixed day:
 2026-11-24, a Tuesday."""
+
 import datetime as dt
 import time
 
@@ -97,8 +98,14 @@ def test_tonight_is_the_evening_clinic():
 @pytest.mark.parametrize(
     "text, period",
     [
-        ("上午", "上午"), ("早上八点", "上午"), ("下午吧", "下午"), ("晚上", "夜间"),
-        ("夜门诊", "夜间"), ("午后", "下午"), ("周四", None), ("", None),
+        ("上午", "上午"),
+        ("早上八点", "上午"),
+        ("下午吧", "下午"),
+        ("晚上", "夜间"),
+        ("夜门诊", "夜间"),
+        ("午后", "下午"),
+        ("周四", None),
+        ("", None),
     ],
 )
 def test_parse_period(text, period):

@@ -1,4 +1,5 @@
 """Knowledge + model → department ranking and confidence; the model itself."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,12 +28,15 @@ def test_without_named_entries_the_model_alone_ranks():
     assert dc.combine({}, {"眼科": 0.8, "口腔科": 0.2})[0] == ("眼科", 0.8)
 
 
-@pytest.mark.parametrize("ranking, unsure", [
-    ([("皮肤科", 0.45), ("普通外科", 0.40)], True),
-    ([("皮肤科", 0.45), ("普通外科", 0.10)], False),   # the runner-up is far behind
-    ([("皮肤科", 0.80), ("普通外科", 0.15)], False),
-    ([("皮肤科", 1.0)], False),
-])
+@pytest.mark.parametrize(
+    "ranking, unsure",
+    [
+        ([("皮肤科", 0.45), ("普通外科", 0.40)], True),
+        ([("皮肤科", 0.45), ("普通外科", 0.10)], False),  # the runner-up is far behind
+        ([("皮肤科", 0.80), ("普通外科", 0.15)], False),
+        ([("皮肤科", 1.0)], False),
+    ],
+)
 def test_unsure_means_a_weak_top_with_a_close_runner_up(ranking, unsure):
     assert dc.unsure(ranking) is unsure
 
@@ -66,12 +70,15 @@ def test_the_model_is_cached_by_data_hash_and_loads_the_same(trained):
     assert again.predict(text) == model.predict(text)
 
 
-@pytest.mark.parametrize("text, department", [
-    ("后槽牙咬东西没劲还晃", "口腔科"),
-    ("看东西老是有重影", "眼科"),
-    ("例假两个月没来了", "妇科"),
-    ("尿尿的时候火辣辣的", "泌尿外科"),
-])
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("后槽牙咬东西没劲还晃", "口腔科"),
+        ("看东西老是有重影", "眼科"),
+        ("例假两个月没来了", "妇科"),
+        ("尿尿的时候火辣辣的", "泌尿外科"),
+    ],
+)
 def test_the_model_lands_wording_the_knowledge_does_not_have(trained, text, department):
     _, model = trained
     probs = model.predict(text)

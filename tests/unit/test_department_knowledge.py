@@ -1,4 +1,5 @@
 """The department knowledge designers own (data/triage/departments/*.yml)."""
+
 from __future__ import annotations
 
 import re
@@ -70,13 +71,16 @@ def test_every_knowledge_question_word_and_wording_is_there():
     assert not dk.asks_for_knowledge("膝盖疼了一个月")
 
 
-@pytest.mark.parametrize("text, department, term", [
-    ("精囊炎怎么治", "泌尿外科", "精囊炎"),
-    ("查出来胆囊息肉", "普通外科", "胆囊息肉"),  # the longest phrase wins over 息肉
-    ("宫颈TCT结果不好", "妇科", "TCT"),
-    ("孩子骨龄片出来了", "儿科", "骨龄"),
-    ("声带小结", "耳鼻喉科", "声带小结"),
-])
+@pytest.mark.parametrize(
+    "text, department, term",
+    [
+        ("精囊炎怎么治", "泌尿外科", "精囊炎"),
+        ("查出来胆囊息肉", "普通外科", "胆囊息肉"),  # the longest phrase wins over 息肉
+        ("宫颈TCT结果不好", "妇科", "TCT"),
+        ("孩子骨龄片出来了", "儿科", "骨龄"),
+        ("声带小结", "耳鼻喉科", "声带小结"),
+    ],
+)
 def test_named_entries_are_found(text, department, term):
     matches = KB.match(text)
     assert term in [m.entry.term for m in matches]
@@ -90,8 +94,12 @@ def test_denied_and_long_over_entries_do_not_count():
 
 def test_no_held_out_question_is_in_what_the_model_learns():
     heldout = {c["text"] for c in load_heldout()}
-    texts, _ = dm.training_sentences(KB, load_yaml(str(dm.TEMPLATES_FILE))["templates"],
-                                     load_yaml(str(dm.SYMPTOMS_FILE)), load_yaml(str(dm.EXAMPLES_FILE))["examples"])
+    texts, _ = dm.training_sentences(
+        KB,
+        load_yaml(str(dm.TEMPLATES_FILE))["templates"],
+        load_yaml(str(dm.SYMPTOMS_FILE)),
+        load_yaml(str(dm.EXAMPLES_FILE))["examples"],
+    )
     assert not heldout & set(texts)
     examples = [s for v in load_yaml(str(dm.EXAMPLES_FILE))["examples"].values() for s in v]
     assert set(load_yaml(str(dm.EXAMPLES_FILE))["examples"]) <= set(triage_state.DEPARTMENTS)

@@ -1,5 +1,6 @@
 """The did-you-mean fallback: it must end the turn (like Rasa's own fallback), and
 offer a person after two misunderstandings in a row."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -66,8 +67,9 @@ async def test_an_unsure_hospital_answer_to_a_symptom_starts_triage():
     triage asks the child's age first (under 3 months is an emergency)."""
     t = tracker("孩子发烧了")
     t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
-    t.latest_message["response_selector"] = {"faq": {"response": {
-        "intent_response_key": "faq/fever_children", "confidence": 0.3}, "ranking": []}}
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": "faq/fever_children", "confidence": 0.3}, "ranking": []}
+    }
     events = await AnswerFaq().run(CollectingDispatcher(), t, {})
     assert events == [FollowupAction("triage_form")]
 
@@ -84,8 +86,9 @@ async def test_a_knowledge_question_about_a_danger_says_when_to_go_to_the_emerge
     """Issue 13: "中风有什么症状" is not an emergency, but the answer says when it is."""
     t = tracker("中风有什么症状")
     t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
-    t.latest_message["response_selector"] = {"faq": {"response": {
-        "intent_response_key": "faq/health_checkup", "confidence": 0.9}, "ranking": []}}
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": "faq/health_checkup", "confidence": 0.9}, "ranking": []}
+    }
     dispatcher = CollectingDispatcher()
     await AnswerFaq().run(dispatcher, t, {})
     hint = [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
@@ -94,8 +97,9 @@ async def test_a_knowledge_question_about_a_danger_says_when_to_go_to_the_emerge
 
 async def test_an_everyday_question_gets_no_emergency_line():
     t = tracker("医保卡丢了怎么办")
-    t.latest_message["response_selector"] = {"faq": {"response": {
-        "intent_response_key": "faq/insurance_lost", "confidence": 0.9}, "ranking": []}}
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": "faq/insurance_lost", "confidence": 0.9}, "ranking": []}
+    }
     dispatcher = CollectingDispatcher()
     await AnswerFaq().run(dispatcher, t, {})
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]

@@ -5,6 +5,7 @@ Besides the loader, menu, suggestions and validator, these tests hold the answer
 the hospital's facts (data/hospital/facts.yml, data/hospital/faq_facts.yml): one
 hotline, one set of fees, floors, windows and times everywhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,16 @@ CRISIS = re.search(r"\d{3}-\d{3}-\d{4}", FACTS["hospital"]["crisis_hotline"]).gr
 EMERGENCY = FACTS["hospital"]["emergency_phone"]
 
 EXPECTED_CATEGORIES = [
-    "挂号与就诊流程", "医保与费用", "互联网医院", "药品配送与自提", "检查与检验",
-    "住院与探视", "交通与停车", "证明与病历复印", "发热门诊", "健康咨询",
+    "挂号与就诊流程",
+    "医保与费用",
+    "互联网医院",
+    "药品配送与自提",
+    "检查与检验",
+    "住院与探视",
+    "交通与停车",
+    "证明与病历复印",
+    "发热门诊",
+    "健康咨询",
 ]
 
 
@@ -59,6 +68,7 @@ def _answers(catalog) -> dict:
 
 # ---- Rasa accepts the files ------------------------------------------------------
 
+
 def test_faq_files_are_valid_rasa_training_data(catalog):
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -80,6 +90,7 @@ def test_held_out_set_is_valid_rasa_test_data(catalog):
 
 # ---- content ---------------------------------------------------------------------
 
+
 def test_validator_finds_nothing_to_fix(catalog):
     assert catalog.validate() == []
     assert fc.validate() == []
@@ -100,7 +111,18 @@ def test_every_question_is_trained_and_answered(catalog):
         assert e.answer.strip(), key
         assert len(e.answer.splitlines()) <= 6, key
         assert e.question == e.examples[0]
-        assert key.split("_")[0] in {"reg", "ins", "online", "drug", "exam", "inpt", "traffic", "record", "fever", "health"}
+        assert key.split("_")[0] in {
+            "reg",
+            "ins",
+            "online",
+            "drug",
+            "exam",
+            "inpt",
+            "traffic",
+            "record",
+            "fever",
+            "health",
+        }
 
 
 def test_canonical_questions_are_short_and_unique(catalog):
@@ -133,6 +155,7 @@ def test_no_example_trains_two_questions(catalog):
 
 # ---- held-out set ------------------------------------------------------------------
 
+
 def test_held_out_covers_every_question_with_new_wording(catalog):
     held_out = _held_out()
     assert set(held_out) == {e.intent_response_key for e in catalog.entries.values()}
@@ -155,6 +178,7 @@ def test_vague_inputs_are_listed_and_never_trained(catalog):
 
 
 # ---- loader --------------------------------------------------------------------------
+
 
 def test_loader_is_cached(catalog):
     assert fc.load_catalog() is catalog
@@ -183,6 +207,7 @@ def test_entry_lookup_accepts_every_label_form(catalog):
 
 # ---- menu ------------------------------------------------------------------------------
 
+
 def test_menu_lists_categories_with_their_hot_questions(catalog):
     menu = fc.menu()
     assert [m["title"] for m in menu] == EXPECTED_CATEGORIES
@@ -201,6 +226,7 @@ def test_menu_lists_categories_with_their_hot_questions(catalog):
 
 
 # ---- suggestions -------------------------------------------------------------------
+
 
 def test_suggest_follows_the_response_selector_ranking(catalog):
     ranking = [
@@ -289,6 +315,7 @@ def test_character_fallback_is_useful_on_held_out_questions(catalog):
 
 
 # ---- validator catches mistakes -------------------------------------------------------
+
 
 def _broken_copy(tmp_path: Path) -> tuple:
     faq_dir = tmp_path / "faq"
@@ -440,7 +467,9 @@ def test_visiting_parking_and_fever_clinic_match_facts(catalog):
 def test_health_answers_give_no_personal_dose_and_name_who_to_ask(catalog):
     departments = {
         d["name"]
-        for d in yaml.safe_load((ROOT / "data" / "hospital" / "departments.yml").read_text(encoding="utf-8"))["departments"]
+        for d in yaml.safe_load((ROOT / "data" / "hospital" / "departments.yml").read_text(encoding="utf-8"))[
+            "departments"
+        ]
     }
     for e in catalog.in_category("health"):
         assert not re.search(r"\d+\s*(mg|毫克|克|片|粒|袋|毫升|ml)", e.answer, re.I), e.key

@@ -1,5 +1,6 @@
 """转人工: the ticket's summary hides every number, and the conversation is handed to
 staff with the `handoff_active` slot (not paused: emergencies must still be answered)."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ def test_every_run_of_three_or_more_digits_is_hidden():
 async def test_handoff_opens_a_masked_ticket_and_hands_the_conversation_to_staff(monkeypatch, hospital, today):
     h = Harness(monkeypatch, hospital, today)
     history = [user("我的卡号是1000001，验证码 482913", "provide_identity")]
-    dispatcher, events = await h.run(h.build(Handoff), tracker("转人工", "human_handoff", history=history, active_loop=None))
+    dispatcher, events = await h.run(
+        h.build(Handoff), tracker("转人工", "human_handoff", history=history, active_loop=None)
+    )
     assert events == [ActiveLoop(None), SlotSet("handoff_active", True)]
     (ticket,) = hospital.handoff_tickets(status="open")
     assert "1000001" not in ticket.summary and "482913" not in ticket.summary and "转人工" in ticket.summary

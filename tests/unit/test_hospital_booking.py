@@ -77,8 +77,9 @@ def test_past_session(hospital, today):
 
 def test_expert_numbers_cannot_be_booked_before_release(hospital, today):
     week_ahead = today + dt.timedelta(days=7)  # 专家号 open 7 days ahead at 15:00
-    unreleased = next(s for s in hospital.sessions(start=week_ahead, end=week_ahead, number_type="专家号")
-                      if s.remaining)
+    unreleased = next(
+        s for s in hospital.sessions(start=week_ahead, end=week_ahead, number_type="专家号") if s.remaining
+    )
     error = rejected("not_released", hospital.book, CARD, unreleased.id)
     assert "15:00" in reply_to(error)
     hospital.clock.set(dt.datetime.combine(today, dt.time(15, 0)))
@@ -90,7 +91,7 @@ def test_unknown_card_or_session(hospital):
     with pytest.raises(NotFound):
         hospital.book("9999999", s.id)
     with pytest.raises(NotFound):
-        hospital.book(CARD, 10 ** 7)
+        hospital.book(CARD, 10**7)
 
 
 def test_cancel_releases_the_slot_and_keeps_queue_numbers_unique(hospital):
@@ -126,8 +127,11 @@ def test_cannot_cancel_once_the_session_started(hospital, today):
 
 def test_reschedule_moves_atomically(hospital):
     old_session = open_session(hospital)
-    new_session = next(x for x in hospital.sessions(department="骨科", only_available=True)
-                       if x.date > old_session.date and x.remaining >= 2)
+    new_session = next(
+        x
+        for x in hospital.sessions(department="骨科", only_available=True)
+        if x.date > old_session.date and x.remaining >= 2
+    )
     appt = hospital.book(CARD, old_session.id, precheck={"chief_complaint": "腰痛"})
     moved = hospital.reschedule(CARD, appt.number, new_session.id)
     assert moved.number != appt.number and moved.session.id == new_session.id

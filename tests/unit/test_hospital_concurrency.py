@@ -1,4 +1,5 @@
 """Booking under concurrency: the database, not Python, decides who gets the slot."""
+
 import datetime as dt
 import os
 import threading
@@ -62,8 +63,11 @@ def test_fifty_threads_race_for_the_last_slot_sqlite(file_hospital, today):
 
 
 def test_same_patient_double_click_books_once(file_hospital, today):
-    target = next(s for s in file_hospital.sessions(department="骨科", only_available=True)
-                  if s.remaining >= 12 and s.date > today)
+    target = next(
+        s
+        for s in file_hospital.sessions(department="骨科", only_available=True)
+        if s.remaining >= 12 and s.date > today
+    )
     results = run_together(10, lambda i: file_hospital.book("1000005", target.id))
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1, results
@@ -112,15 +116,37 @@ def _second_active_appointment(hospital, today):
     """Insert, bypassing every Python check, a second active appointment for a patient
     in the same department on the same day."""
     with Session(hospital.engine, future=True) as s, s.begin():
-        existing = s.execute(select(m.AppointmentRow).where(m.AppointmentRow.status == "booked",
-                                                            m.AppointmentRow.visit_date > today)).scalars().first()
-        other = s.execute(select(m.ClinicSessionRow).where(
-            m.ClinicSessionRow.department_id == existing.department_id,
-            m.ClinicSessionRow.day == existing.visit_date,
-            m.ClinicSessionRow.id != existing.session_id)).scalars().first()
-        s.add(m.AppointmentRow(patient_id=existing.patient_id, session_id=other.id if other else existing.session_id,
-                               department_id=existing.department_id, visit_date=existing.visit_date, status="booked",
-                               queue_no=99, precheck={}, created_at=hospital.clock(), updated_at=hospital.clock()))
+        existing = (
+            s.execute(
+                select(m.AppointmentRow).where(m.AppointmentRow.status == "booked", m.AppointmentRow.visit_date > today)
+            )
+            .scalars()
+            .first()
+        )
+        other = (
+            s.execute(
+                select(m.ClinicSessionRow).where(
+                    m.ClinicSessionRow.department_id == existing.department_id,
+                    m.ClinicSessionRow.day == existing.visit_date,
+                    m.ClinicSessionRow.id != existing.session_id,
+                )
+            )
+            .scalars()
+            .first()
+        )
+        s.add(
+            m.AppointmentRow(
+                patient_id=existing.patient_id,
+                session_id=other.id if other else existing.session_id,
+                department_id=existing.department_id,
+                visit_date=existing.visit_date,
+                status="booked",
+                queue_no=99,
+                precheck={},
+                created_at=hospital.clock(),
+                updated_at=hospital.clock(),
+            )
+        )
 
 
 def test_database_refuses_a_second_active_appointment(hospital, today):
@@ -132,5 +158,8 @@ def test_database_refuses_overbooking(hospital):
     s0 = hospital.sessions()[0]
     with pytest.raises(IntegrityError):
         with Session(hospital.engine, future=True) as s, s.begin():
-            s.execute(update(m.ClinicSessionRow).where(m.ClinicSessionRow.id == s0.id)
-                      .values(booked=m.ClinicSessionRow.capacity + 1))
+            s.execute(
+                update(m.ClinicSessionRow)
+                .where(m.ClinicSessionRow.id == s0.id)
+                .values(booked=m.ClinicSessionRow.capacity + 1)
+            )

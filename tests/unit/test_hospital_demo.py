@@ -1,5 +1,6 @@
 """The demo hospital: fed by data/hospital/demo_scenario.yml, brought up to date
 explicitly (at creation, by the daily refresh), never by a read."""
+
 import datetime as dt
 import subprocess
 import sys
@@ -39,7 +40,9 @@ def test_the_seed_gives_demo_patients_what_the_scenario_says(hospital):
             assert all(values[code] == value for code, value in lab.values.items())
         assert len(hospital.imaging_exams(patient.card_no)) == len(patient.imaging)
         booked = hospital.appointments(patient.card_no)
-        assert [a.session.department for a in booked] == ([patient.appointment.department] if patient.appointment else [])
+        assert [a.session.department for a in booked] == (
+            [patient.appointment.department] if patient.appointment else []
+        )
     assert len(scenario().patients) == 6
 
 

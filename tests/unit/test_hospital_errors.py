@@ -33,11 +33,14 @@ def test_failure_midway_changes_nothing(hospital):
     assert_unavailable(hospital.lab_orders, "1000001")
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg2://nobody:secret@127.0.0.1:1/hospital",
-    "sqlite:////proc/no-such-dir/hospital.db",
-    "not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg2://nobody:secret@127.0.0.1:1/hospital",
+        "sqlite:////proc/no-such-dir/hospital.db",
+        "not a url",
+    ],
+)
 def test_unreachable_database(url):
     with pytest.raises(SystemUnavailable):
         create_hospital(url, today=dt.date(2026, 11, 24))

@@ -1,4 +1,5 @@
 """The hospital's facts: one typed object from data/hospital/facts.yml, every key read."""
+
 import copy
 import datetime as dt
 import re

@@ -1,6 +1,7 @@
 """Proving who you are, in the hospital layer: phone digits or a one-time code, limits
 on guessing per card, conversation and client (sliding windows, counted atomically),
 limits on code requests, and nothing that tells which cards exist."""
+
 import datetime as dt
 import hashlib
 import os
@@ -36,7 +37,8 @@ def test_an_unknown_card_is_answered_like_a_known_one(hospital, demo_patient):
     known = [hospital.verify(demo_patient.card_no, "phone4", wrong(demo_patient)) for _ in range(5)]
     unknown = [hospital.verify(UNKNOWN, "phone4", "1234") for _ in range(5)]
     assert [(r.reason, r.attempts_left, r.locked_until) for r in known] == [
-        (r.reason, r.attempts_left, r.locked_until) for r in unknown]
+        (r.reason, r.attempts_left, r.locked_until) for r in unknown
+    ]
     assert unknown[-1].reason == "locked"
     sent = hospital.send_otp("9999998")
     assert sent.sent and sent.reason == "sent"
@@ -140,8 +142,9 @@ def test_failures_are_counted_atomically_under_concurrency(tmp_path, today):
         # exactly five were checked: four told "wrong", the fifth locked the card
         assert sorted(r.reason for r in results) == ["locked"] * 16 + ["wrong"] * 4
         with hospital.engine.connect() as conn:
-            failures = conn.execute(select(func.count()).select_from(m.LimitEvent)
-                                    .where(m.LimitEvent.kind == "fail")).scalar_one()
+            failures = conn.execute(
+                select(func.count()).select_from(m.LimitEvent).where(m.LimitEvent.kind == "fail")
+            ).scalar_one()
         assert failures == 5  # no lost and no extra increments
     finally:
         hospital.dispose()
@@ -240,7 +243,9 @@ def test_verification_is_audited_with_the_conversation(hospital, demo_patient):
     hospital.lab_orders(card, conversation_id="web-42")
     entries = hospital.audit_entries(card)
     assert [(e["action"], e["conversation_id"]) for e in entries[-2:]] == [
-        ("verify_identity", "web-42"), ("read_lab_orders", "web-42")]
+        ("verify_identity", "web-42"),
+        ("read_lab_orders", "web-42"),
+    ]
 
 
 def test_patient_record(hospital, demo_patient, today):

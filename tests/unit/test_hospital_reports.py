@@ -49,7 +49,8 @@ def test_every_seeded_result_agrees_with_the_knowledge_table(hospital):
                 assert order.results == () and order.reported_at is None and order.expected_at > order.ordered_at
                 continue
             assert order.reported_at and {r.code for r in order.results} == {
-                a.code for a in catalogue.in_panel(order.panel, patient.sex)}
+                a.code for a in catalogue.in_panel(order.panel, patient.sex)
+            }
             age = patient.age_on(order.ordered_at.date())
             for r in order.results:
                 ev = catalogue.get(r.code).evaluate(r.value, patient.sex, age)
@@ -107,8 +108,14 @@ def test_every_record_read_is_audited(hospital):
         hospital.lab_order(card, hospital.lab_orders("1000001")[0].id)
     entries = hospital.audit_entries(card)
     assert [e["action"] for e in entries] == [
-        "read_lab_orders", "read_lab_order", "read_imaging_exams", "read_imaging_exam",
-        "read_appointments", "read_patient", "read_lab_order"]
+        "read_lab_orders",
+        "read_lab_order",
+        "read_imaging_exams",
+        "read_imaging_exam",
+        "read_appointments",
+        "read_patient",
+        "read_lab_order",
+    ]
     assert [e["outcome"] for e in entries][-1] == "denied"
     assert entries[1]["target"] == f"lab_order:{order.id}"
     assert all(e["actor"] == "小安" and e["at"] == hospital.clock() and e["card_no"] == card for e in entries)

@@ -75,7 +75,10 @@ def test_filters_and_order(hospital, today):
     tomorrow = today + dt.timedelta(days=1)
     rows = hospital.sessions(department="心内科", start=tomorrow, end=tomorrow)
     assert rows and {s.department for s in rows} == {"心血管内科"} and {s.date for s in rows} == {tomorrow}
-    keys = [(s.date, PERIODS.index(s.period), NUMBER_TYPES.index(s.number_type)) for s in hospital.sessions(department="骨科")]
+    keys = [
+        (s.date, PERIODS.index(s.period), NUMBER_TYPES.index(s.number_type))
+        for s in hospital.sessions(department="骨科")
+    ]
     assert keys == sorted(keys)
     assert {s.period for s in hospital.sessions(period="夜间")} == {"夜间"}
     assert {s.number_type for s in hospital.sessions(number_type="特需号")} == {"特需号"}
@@ -104,7 +107,7 @@ def test_session_lookup(hospital):
     from hospital.interface import NotFound
 
     with pytest.raises(NotFound):
-        hospital.session(10 ** 7)
+        hospital.session(10**7)
 
 
 def test_stopped_session_is_hidden(hospital):

@@ -18,8 +18,10 @@ def dump(hospital):
         return tuple(unseal(v) if k in SEALED and v else v for k, v in r._mapping.items())
 
     with hospital.engine.connect() as conn:
-        return {t.name: [row(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in m.Base.metadata.sorted_tables}
+        return {
+            t.name: [row(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for t in m.Base.metadata.sorted_tables
+        }
 
 
 def test_same_day_same_data(hospital, today):
@@ -140,8 +142,15 @@ def test_deleted_rows_leave_nothing_in_the_file(tmp_path, today):
         marker = "陈建国的电话13812345678" * 40
         with hospital.engine.begin() as conn:
             for conversation, summary in (("x", marker), ("y", "kept")):
-                conn.execute(insert(m.HandoffTicketRow).values(conversation_id=conversation, reason="r", status="open",
-                                                               summary=summary, created_at=dt.datetime(2026, 11, 24)))
+                conn.execute(
+                    insert(m.HandoffTicketRow).values(
+                        conversation_id=conversation,
+                        reason="r",
+                        status="open",
+                        summary=summary,
+                        created_at=dt.datetime(2026, 11, 24),
+                    )
+                )
         with hospital.engine.begin() as conn:
             conn.execute(delete(m.HandoffTicketRow).where(m.HandoffTicketRow.conversation_id == "x"))
     finally:

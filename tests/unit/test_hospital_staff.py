@@ -1,5 +1,6 @@
 """What the staff console asks of the hospital: taking a handoff ticket (one taker
 only) and the day's appointments with what triage recorded."""
+
 import datetime as dt
 import threading
 

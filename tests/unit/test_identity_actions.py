@@ -4,6 +4,7 @@ validation against a freshly seeded hospital (clock: 2026-11-24 09:00).
 
 While verify_form still needs both identity slots its required slots equal the
 domain's, so the validation sets no requested_slot and Rasa asks the next one."""
+
 import pytest
 import yaml
 from rasa_sdk import Tracker
@@ -16,8 +17,18 @@ from actions.identity.logout import Logout
 from actions.identity.verification import identity_slots, stamp, verified_card
 from actions.reports.listing import ShowReports
 from hospital.demo.scenario import demo_patients
-from tests.unit.action_harness import (PROJECT_ROOT, Harness, button_payloads, domain, parse_data, responses,
-                                       slot_events, texts, tracker, user)
+from tests.unit.action_harness import (
+    PROJECT_ROOT,
+    Harness,
+    button_payloads,
+    domain,
+    parse_data,
+    responses,
+    slot_events,
+    texts,
+    tracker,
+    user,
+)
 
 PATIENT = next(p for p in demo_patients() if p.card_no == "1000005")  # 赵丽华, no appointments
 CARD = PATIENT.card_no
@@ -31,9 +42,16 @@ def SLOT(name, value):
 def said(dispatcher):
     """Every message as the patient reads it: response name with its variables, or text."""
     return [
-        (m["response"], {k: v for k, v in m.items() if k not in (
-            "text", "buttons", "elements", "custom", "template", "response", "image", "attachment")})
-        if m.get("response") else m.get("text")
+        (
+            m["response"],
+            {
+                k: v
+                for k, v in m.items()
+                if k not in ("text", "buttons", "elements", "custom", "template", "response", "image", "attachment")
+            },
+        )
+        if m.get("response")
+        else m.get("text")
         for m in dispatcher.messages
     ]
 
@@ -105,8 +123,10 @@ async def test_every_card_gets_the_same_next_step(h, card):
 async def test_an_unknown_card_fails_like_a_wrong_secret(h):
     async def tries(secret, card, sender):
         form = h.build(ValidateVerifyForm)
-        return [said((await h.run(form, conversation(secret, "provide_identity", sender, card_no=card)))[0])
-                for _ in range(5)]
+        return [
+            said((await h.run(form, conversation(secret, "provide_identity", sender, card_no=card)))[0])
+            for _ in range(5)
+        ]
 
     known = await tries(wrong_last4(), CARD, "one")
     unknown = await tries("1234", UNKNOWN, "two")
@@ -150,8 +170,10 @@ async def test_five_failures_lock_the_card_for_a_while(h, hospital):
         assert said(dispatcher) == [("utter_identity_failed", {"left": left})]
     dispatcher, events = await answer(h, wrong_last4())
     assert events == [
-        SLOT("identity_secret", None), SLOT("card_no", None),
-        SLOT("requested_slot", None), {"event": "active_loop", "timestamp": None, "name": None},
+        SLOT("identity_secret", None),
+        SLOT("card_no", None),
+        SLOT("requested_slot", None),
+        {"event": "active_loop", "timestamp": None, "name": None},
     ]
     assert said(dispatcher) == [("utter_identity_locked", {"until": "09:15"})]
     # Even the right digits are refused while locked.
@@ -229,13 +251,16 @@ async def test_one_conversation_cannot_walk_through_the_cards(h):
 async def test_one_client_cannot_walk_through_the_cards_in_new_conversations(h):
     form = h.build(ValidateVerifyForm)
     for i in range(20):
-        await h.run(form, conversation("0000", "provide_identity", f"c{i}", client="203.0.113.9",
-                                       card_no=str(1000010 + i)))
+        await h.run(
+            form, conversation("0000", "provide_identity", f"c{i}", client="203.0.113.9", card_no=str(1000010 + i))
+        )
     dispatcher, events = await h.run(
-        form, conversation("6721", "provide_identity", "fresh", client="203.0.113.9", card_no="1000002"))
+        form, conversation("6721", "provide_identity", "fresh", client="203.0.113.9", card_no="1000002")
+    )
     assert responses(dispatcher) == ["utter_identity_locked"]
     _, events = await h.run(
-        form, conversation("6721", "provide_identity", "fresh", client="198.51.100.1", card_no="1000002"))
+        form, conversation("6721", "provide_identity", "fresh", client="198.51.100.1", card_no="1000002")
+    )
     assert slot_events(events)["verified_card"] == "1000002"
 
 
@@ -250,21 +275,29 @@ def test_the_client_address_is_read_from_the_message_metadata():
 
 
 async def test_naming_another_card_needs_that_card_verified(h):
-    t = tracker("帮我查1000001的预约", "list_appointments", slots={"verified_card": CARD},
-                active_loop="verify_form")
+    t = tracker("帮我查1000001的预约", "list_appointments", slots={"verified_card": CARD}, active_loop="verify_form")
     _, events = await h.run(h.build(ValidateVerifyForm), t)
     # The other card's verification is forgotten; verify_form's required slots are the
     # domain's again, so Rasa asks for the card.
-    assert slot_events(events) == {"verified_card": None, "verified_at": None, "card_no": None,
-                                   "identity_secret": None, "code_sent": None}
+    assert slot_events(events) == {
+        "verified_card": None,
+        "verified_at": None,
+        "card_no": None,
+        "identity_secret": None,
+        "code_sent": None,
+    }
 
 
 # --- a verification ends --------------------------------------------------------------------------
 
 
 async def test_ten_idle_minutes_end_the_verification(h, clock):
-    slots = {"verified_card": CARD, "verified_at": stamp("qa-user", CARD), "card_no": CARD,
-             "identity_secret": "verified"}
+    slots = {
+        "verified_card": CARD,
+        "verified_at": stamp("qa-user", CARD),
+        "card_no": CARD,
+        "identity_secret": "verified",
+    }
     clock.advance(9 * 60)
     assert verified_card(tracker("", "check_report", slots=slots)) == CARD
     clock.advance(61)
@@ -273,28 +306,39 @@ async def test_ten_idle_minutes_end_the_verification(h, clock):
     dispatcher, events = await h.run(h.build(ValidateVerifyForm), stale)
     assert responses(dispatcher) == ["utter_identity_expired"]
     assert {k: v for k, v in slot_events(events).items() if k != "requested_slot"} == {
-        "verified_card": None, "verified_at": None, "card_no": None, "identity_secret": None,
-        "code_sent": None}
-    shown, events = await h.run(h.build(AfterIdentity), tracker("查报告", "check_report", slots=slots, active_loop=None))
+        "verified_card": None,
+        "verified_at": None,
+        "card_no": None,
+        "identity_secret": None,
+        "code_sent": None,
+    }
+    shown, events = await h.run(
+        h.build(AfterIdentity), tracker("查报告", "check_report", slots=slots, active_loop=None)
+    )
     assert (shown.messages, events) == ([], [])
 
 
 async def test_using_the_verification_keeps_it_alive(h, clock):
     slots = {"verified_card": CARD, "verified_at": stamp("qa-user", CARD)}
     clock.advance(8 * 60)
-    _, events = await h.run(h.build(AfterIdentity), tracker("我的预约", "list_appointments", slots=slots, active_loop=None))
+    _, events = await h.run(
+        h.build(AfterIdentity), tracker("我的预约", "list_appointments", slots=slots, active_loop=None)
+    )
     renewed = slot_events(events)["verified_at"]
     assert renewed == stamp("qa-user", CARD)
     clock.advance(8 * 60)  # 16 minutes after verifying, 8 after the last use
     assert verified_card(tracker("", "check_report", slots={**slots, "verified_at": renewed})) == CARD
 
 
-@pytest.mark.parametrize("verified_at", [
-    None,  # a slot set by hand: "/check_report{\"verified_card\": \"1000003\"}" or a forged request
-    "1800000000.0123456789abcdef0123456789abcdef",
-    "stamp-of-another-conversation",
-    "stamp-of-another-card",
-])
+@pytest.mark.parametrize(
+    "verified_at",
+    [
+        None,  # a slot set by hand: "/check_report{\"verified_card\": \"1000003\"}" or a forged request
+        "1800000000.0123456789abcdef0123456789abcdef",
+        "stamp-of-another-conversation",
+        "stamp-of-another-card",
+    ],
+)
 async def test_a_verified_card_this_server_did_not_vouch_for_opens_nothing(h, hospital, clock, verified_at):
     if verified_at == "stamp-of-another-conversation":
         verified_at = stamp("someone-else", CARD)
@@ -309,12 +353,18 @@ async def test_a_verified_card_this_server_did_not_vouch_for_opens_nothing(h, ho
 
 
 async def test_logout_forgets_the_person_and_ends_any_flow(h):
-    t = tracker("退出", "logout", slots={"verified_card": CARD, "card_no": CARD, "department": "心血管内科"},
-                active_loop="booking_form")
+    t = tracker(
+        "退出",
+        "logout",
+        slots={"verified_card": CARD, "card_no": CARD, "department": "心血管内科"},
+        active_loop="booking_form",
+    )
     dispatcher, events = await h.run(h.build(Logout), t)
     assert responses(dispatcher) == ["utter_logged_out"]
-    assert events == [{"event": "active_loop", "timestamp": None, "name": None},
-                      {"event": "reset_slots", "timestamp": None}]
+    assert events == [
+        {"event": "active_loop", "timestamp": None, "name": None},
+        {"event": "reset_slots", "timestamp": None},
+    ]
 
 
 async def test_forms_leave_logout_to_its_rule(h):
@@ -340,8 +390,13 @@ def test_logout_is_in_the_domain_and_has_a_rule_in_every_form():
 async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
     card = "1000001"
     [appointment] = hospital.appointments(card)
-    t = tracker("1234", "provide_identity", slots={"verified_card": card}, active_loop=None,
-                history=[user("我约了哪些号", "list_appointments"), user("1000001", "provide_identity")])
+    t = tracker(
+        "1234",
+        "provide_identity",
+        slots={"verified_card": card},
+        active_loop=None,
+        history=[user("我约了哪些号", "list_appointments"), user("1000001", "provide_identity")],
+    )
     dispatcher, events = await h.run(h.build(AfterIdentity), t)
     assert events == []
     assert texts(dispatcher) == [
@@ -354,8 +409,13 @@ async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
 
 
 async def test_after_identity_with_nothing_booked(h):
-    t = tracker("5678", "provide_identity", slots={"verified_card": CARD}, active_loop=None,
-                history=[user("查一下我的预约", "list_appointments")])
+    t = tracker(
+        "5678",
+        "provide_identity",
+        slots={"verified_card": CARD},
+        active_loop=None,
+        history=[user("查一下我的预约", "list_appointments")],
+    )
     dispatcher, _ = await h.run(h.build(AfterIdentity), t)
     assert texts(dispatcher) == ["赵**，您目前没有待就诊的预约。需要挂号的话，说“挂号”就可以。"]
     assert button_payloads(dispatcher) == ["我要挂号"]

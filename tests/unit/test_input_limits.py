@@ -1,6 +1,7 @@
 """Input limits: the NLU pipeline reads at most 1,000 characters of a message, whatever
 way it came in, and the channels cut it the same way, tell the patient, and record the
 caller's address (never one the client claims)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,8 +49,9 @@ def test_the_tokenizer_and_the_matchers_see_at_most_1000_characters(tmp_path, mo
     detect = red_flag_detector.red_flags.detect
     monkeypatch.setattr(red_flag_detector.red_flags, "detect", lambda text: seen.append(len(text)) or detect(text))
     storage = LocalModelStorage(tmp_path)
-    tokenizer = SpacyJiebaTokenizer.create(SpacyJiebaTokenizer.get_default_config(), storage,
-                                           Resource("tokenizer"), _context())
+    tokenizer = SpacyJiebaTokenizer.create(
+        SpacyJiebaTokenizer.get_default_config(), storage, Resource("tokenizer"), _context()
+    )
     message = Message({TEXT: LONG})
     for step in (InputLimit().process, tokenizer.process, RedFlagDetector().process):
         step([message])
@@ -78,10 +80,14 @@ async def test_a_long_message_is_cut_and_the_patient_told_after_the_answer():
 
 
 def test_the_callers_address_is_ours_not_the_clients():
-    assert with_client_ip({"client_ip": "6.6.6.6", "page": "web"}, "10.0.0.7") == {"client_ip": "10.0.0.7", "page": "web"}
+    assert with_client_ip({"client_ip": "6.6.6.6", "page": "web"}, "10.0.0.7") == {
+        "client_ip": "10.0.0.7",
+        "page": "web",
+    }
     assert with_client_ip("not a dict", "10.0.0.7") == {"client_ip": "10.0.0.7"}
-    request = SimpleNamespace(json={"sender": "a", "message": "b", "metadata": {"client_ip": "6.6.6.6"}},
-                              remote_addr="", ip="10.0.0.7")
+    request = SimpleNamespace(
+        json={"sender": "a", "message": "b", "metadata": {"client_ip": "6.6.6.6"}}, remote_addr="", ip="10.0.0.7"
+    )
     assert CappedRestInput().get_metadata(request)["client_ip"] == "10.0.0.7"
     behind_proxy = SimpleNamespace(json={}, remote_addr="203.0.113.9", ip="127.0.0.1")
     assert CappedRestInput().get_metadata(behind_proxy) == {"client_ip": "203.0.113.9"}
@@ -89,7 +95,8 @@ def test_the_callers_address_is_ours_not_the_clients():
 
 async def test_the_socketio_channel_cuts_tells_and_records_the_sockets_address():
     channel = SocketIOInput.from_credentials(
-        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True})
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
+    )
     received: List[UserMessage] = []
 
     async def assistant(message: UserMessage) -> None:
@@ -104,8 +111,10 @@ async def test_the_socketio_channel_cuts_tells_and_records_the_sockets_address()
 
     sio.emit = emit
     # Under Sanic the socket's WSGI environ says 127.0.0.1 for everyone; the request does not.
-    sio.get_environ = lambda sid, namespace=None: {"REMOTE_ADDR": "127.0.0.1",
-                                                    "sanic.request": SimpleNamespace(remote_addr="", ip="10.0.0.8")}
+    sio.get_environ = lambda sid, namespace=None: {
+        "REMOTE_ADDR": "127.0.0.1",
+        "sanic.request": SimpleNamespace(remote_addr="", ip="10.0.0.8"),
+    }
     handler = sio.handlers["/"]["user_uttered"]
     await handler("sid-1", {"message": LONG, "session_id": "s-1", "customData": '{"client_ip": "6.6.6.6"}'})
     (message,) = received

@@ -1,4 +1,5 @@
 """Keys outside the database: derived per purpose, stable, file created owner-only."""
+
 from __future__ import annotations
 
 import stat

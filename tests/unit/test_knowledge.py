@@ -49,9 +49,18 @@ def test_ranges_by_sex_and_age():
 
 @pytest.mark.parametrize(
     "code, value, flag, critical",
-    [("K", 6.5, "↑", True), ("K", 6.4, "↑", False), ("K", 2.5, "↓", True), ("K", 4.0, "", False),
-     ("GLU", 2.8, "↓", True), ("HGB", 49, "↓", True), ("PLT", 25, "↓", True), ("Na", 161, "↑", True),
-     ("TC", 5.3, "↑", False), ("CRP", 0.1, "", False)],
+    [
+        ("K", 6.5, "↑", True),
+        ("K", 6.4, "↑", False),
+        ("K", 2.5, "↓", True),
+        ("K", 4.0, "", False),
+        ("GLU", 2.8, "↓", True),
+        ("HGB", 49, "↓", True),
+        ("PLT", 25, "↓", True),
+        ("Na", 161, "↑", True),
+        ("TC", 5.3, "↑", False),
+        ("CRP", 0.1, "", False),
+    ],
 )
 def test_flags_and_critical_values(code, value, flag, critical):
     ev = load_lab_tests().get(code).evaluate(value, "男", 50)
@@ -60,9 +69,23 @@ def test_flags_and_critical_values(code, value, flag, critical):
 
 @pytest.mark.parametrize(
     "text, code",
-    [("血红蛋白偏低说明什么", "HGB"), ("糖化血红蛋白高", "HBA1C"), ("转氨酶高怎么办", "ALT"), ("我的血钾6.8", "K"),
-     ("K偏高", "K"), ("K6.8", "K"), ("ALT 78", "ALT"), ("APTT延长", "APTT"), ("PT", "PT"), ("ca125高", "CA125"), ("尿酸高", "UA"),
-     ("尿白细胞多", "U-WBC"), ("hdl-c低", "HDL-C"), ("血沉快", "ESR"), ("Hb 98", "HGB")],
+    [
+        ("血红蛋白偏低说明什么", "HGB"),
+        ("糖化血红蛋白高", "HBA1C"),
+        ("转氨酶高怎么办", "ALT"),
+        ("我的血钾6.8", "K"),
+        ("K偏高", "K"),
+        ("K6.8", "K"),
+        ("ALT 78", "ALT"),
+        ("APTT延长", "APTT"),
+        ("PT", "PT"),
+        ("ca125高", "CA125"),
+        ("尿酸高", "UA"),
+        ("尿白细胞多", "U-WBC"),
+        ("hdl-c低", "HDL-C"),
+        ("血沉快", "ESR"),
+        ("Hb 98", "HGB"),
+    ],
 )
 def test_find_analyte(text, code):
     assert find_analyte(text).code == code
@@ -75,9 +98,19 @@ def test_find_analyte_nothing(text):
 
 @pytest.mark.parametrize(
     "text, code",
-    [("增强CT要准备什么", "CT_ENHANCED"), ("做个CT", "CT_PLAIN"), ("ＣＴ", "CT_PLAIN"), ("核磁共振", "MRI"),
-     ("无痛胃镜", "GASTROSCOPY"), ("肠镜怎么准备", "COLONOSCOPY"), ("妇科B超要憋尿吗", "US_PELVIS"),
-     ("核酸多久出结果", "NAT"), ("动态心电图", "HOLTER"), ("心电图", "ECG"), ("抽血要空腹吗 查血脂", "FASTING_BLOOD")],
+    [
+        ("增强CT要准备什么", "CT_ENHANCED"),
+        ("做个CT", "CT_PLAIN"),
+        ("ＣＴ", "CT_PLAIN"),
+        ("核磁共振", "MRI"),
+        ("无痛胃镜", "GASTROSCOPY"),
+        ("肠镜怎么准备", "COLONOSCOPY"),
+        ("妇科B超要憋尿吗", "US_PELVIS"),
+        ("核酸多久出结果", "NAT"),
+        ("动态心电图", "HOLTER"),
+        ("心电图", "ECG"),
+        ("抽血要空腹吗 查血脂", "FASTING_BLOOD"),
+    ],
 )
 def test_find_exam(text, code):
     assert find_exam(text).code == code

@@ -1,6 +1,7 @@
 """The word lists and patterns of data/language/*.yml: every entry loads and compiles,
 names are unique across the files, lists and ${references} expand as documented, and
 every entry is used by the code."""
+
 import pathlib
 import re
 
@@ -29,9 +30,12 @@ def test_every_entry_is_used_by_the_code():
 
 
 def test_a_list_is_an_alternation_and_references_expand(tmp_path, monkeypatch):
-    (tmp_path / "a.yml").write_text(yaml.safe_dump({"words": ["头疼", "头痛"], "numerals": "一二三",
-                                                    "both": "(?:${words})[${numerals}]天"}, allow_unicode=True),
-                                    encoding="utf-8")
+    (tmp_path / "a.yml").write_text(
+        yaml.safe_dump(
+            {"words": ["头疼", "头痛"], "numerals": "一二三", "both": "(?:${words})[${numerals}]天"}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
     read = knowledge_files.language_data.__wrapped__  # uncached
     monkeypatch.setattr(knowledge_files, "language_data", lambda: read(tmp_path))
     assert pattern("words") == "头疼|头痛"

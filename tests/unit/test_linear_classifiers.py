@@ -1,5 +1,6 @@
 """The linear intent classifier and FAQ selector write what Rasa's own components
 write, from the pipeline's sentence features, and learn the same model every time."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,13 +70,17 @@ def test_training_twice_gives_the_same_model(tmp_path):
     first = trained(LinearIntentClassifier, tmp_path / "a", "intents", folds=3)
     second = trained(LinearIntentClassifier, tmp_path / "b", "intents", folds=3)
     text = message("预约挂号的报告")
-    assert first.process([text])[0].get("intent_ranking") == second.process([message("预约挂号的报告")])[0].get("intent_ranking")
+    assert first.process([text])[0].get("intent_ranking") == second.process([message("预约挂号的报告")])[0].get(
+        "intent_ranking"
+    )
 
 
 def test_an_untrained_model_predicts_nothing_instead_of_failing(tmp_path):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(graph_schema=None, model_id="m")  # type: ignore[arg-type]
-    classifier = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, Resource("none"), context)
+    classifier = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("none"), context
+    )
     [parsed] = classifier.process([message("你好")])
     assert parsed.get("intent") == {"name": None, "confidence": 0.0}
 
@@ -86,7 +91,9 @@ def test_a_messages_features_are_combined_once_for_both_classifiers(tmp_path, mo
     msg = message("医保能报销吗")
     calls = []
     original = Message.get_sparse_features
-    monkeypatch.setattr(Message, "get_sparse_features", lambda self, *a, **k: calls.append(self) or original(self, *a, **k))
+    monkeypatch.setattr(
+        Message, "get_sparse_features", lambda self, *a, **k: calls.append(self) or original(self, *a, **k)
+    )
     answers.process(intents.process([msg]))
     assert calls == [msg]
     assert msg.get("intent")["name"] == "faq"

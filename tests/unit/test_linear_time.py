@@ -3,6 +3,7 @@ their time must grow linearly with the length of the text, whatever the text. Ea
 case times a text and one eight times longer (best of a few runs, CPU time): linear
 is about 8x, quadratic about 64x; the bound leaves room for a busy machine. Ratios,
 not absolute times, are asserted, so a slow machine does not fail them."""
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """Training data hygiene. Every entity annotated in the training data and the held-out test set starts and
 ends on a token boundary of the tokenizer the model uses. Rasa only warns
 ("Misaligned entity annotation") and then learns a wrong span; here it fails."""
+
 import re
 from collections import defaultdict
 from difflib import SequenceMatcher
@@ -27,7 +28,7 @@ def misaligned(message) -> list:
     starts = {token.idx for token in doc}
     ends = {token.idx + len(token.text) for token in doc}
     return [
-        f"{text[e['start']:e['end']]}({e['entity']}) in {text!r}: tokens {[t.text for t in doc]}"
+        f"{text[e['start'] : e['end']]}({e['entity']}) in {text!r}: tokens {[t.text for t in doc]}"
         for e in message.get("entities")
         if e["start"] not in starts or e["end"] not in ends
     ]
@@ -67,7 +68,11 @@ def test_held_out_examples_are_not_training_examples():
         if text in by_length[len(text)]:
             copied.append(message.get("text"))
             continue
-        near = {t for n in range(len(text) - 3, len(text) + 4) for t in by_length[n] if similar(text, t)} if len(text) >= 8 else set()
+        near = (
+            {t for n in range(len(text) - 3, len(text) + 4) for t in by_length[n] if similar(text, t)}
+            if len(text) >= 8
+            else set()
+        )
         inside = {t for t in by_intent[message.get("intent")] if core in t} if len(core) >= 4 else set()
         copied += [f"{message.get('text')} ~ {t}" for t in near | inside]
     assert not copied, "\n".join(copied)

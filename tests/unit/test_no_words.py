@@ -1,4 +1,5 @@
 """Messages without words are not guessed at: they become nlu_fallback."""
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 

@@ -1,6 +1,7 @@
 """One reader of numbers for symptoms, dates and picks (language/numbers.py). Dates,
 ordinals and the symptom reader used to read 几 / 半 / 百, full-width digits and 两
 differently; these cases pin the one answer."""
+
 import datetime as dt
 
 import pytest
@@ -15,14 +16,39 @@ from language.patient_facts import parse_age_months
 @pytest.mark.parametrize(
     "text, value",
     [
-        ("1", 1), ("12", 12), ("38.5", 38.5), ("１２", 12), ("３", 3),  # digits, half and full width
-        ("一", 1), ("两", 2), ("俩", 2), ("零", 0), ("〇", 0),
-        ("十", 10), ("十二", 12), ("二十", 20), ("二十一", 21), ("三十", 30), ("三十九", 39),
-        ("百", 100), ("一百", 100), ("一百二十", 120), ("两百", 200),
-        ("半", 0.5), ("几", 3), ("好几", 4), ("十几", 15), ("二十几", 25),
-        ("两三", 3), ("三四", 4),  # a range reads as its larger end
+        ("1", 1),
+        ("12", 12),
+        ("38.5", 38.5),
+        ("１２", 12),
+        ("３", 3),  # digits, half and full width
+        ("一", 1),
+        ("两", 2),
+        ("俩", 2),
+        ("零", 0),
+        ("〇", 0),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十一", 21),
+        ("三十", 30),
+        ("三十九", 39),
+        ("百", 100),
+        ("一百", 100),
+        ("一百二十", 120),
+        ("两百", 200),
+        ("半", 0.5),
+        ("几", 3),
+        ("好几", 4),
+        ("十几", 15),
+        ("二十几", 25),
+        ("两三", 3),
+        ("三四", 4),  # a range reads as its larger end
         (" 五 ", 5),
-        ("", None), ("abc", None), ("几十", None), ("三天", None), (None, None),
+        ("", None),
+        ("abc", None),
+        ("几十", None),
+        ("三天", None),
+        (None, None),
     ],
 )
 def test_cn_number(text, value):

@@ -1,6 +1,7 @@
 """Forget me (actions/identity/privacy.py): after the patient confirmed and proved who they are,
 this conversation and every conversation the hospital's audit trail ties to the card
 are deleted from the conversations database; the audit trail stays."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,13 +41,17 @@ class AuditTrail:
     each with the conversation it happened in (None for access outside a chat)."""
 
     def __init__(self, entries=None, error=None):
-        self.entries = entries if entries is not None else [
-            {"actor": "assistant", "action": "verify", "card_no": CARD, "conversation_id": "earlier-chat"},
-            {"actor": "assistant", "action": "read_report", "card_no": CARD, "conversation_id": "earlier-chat"},
-            {"actor": "assistant", "action": "verify", "card_no": CARD, "conversation_id": "another-day"},
-            {"actor": "counter", "action": "read_report", "card_no": CARD, "conversation_id": None},
-            {"actor": "counter", "action": "print", "card_no": CARD},
-        ]
+        self.entries = (
+            entries
+            if entries is not None
+            else [
+                {"actor": "assistant", "action": "verify", "card_no": CARD, "conversation_id": "earlier-chat"},
+                {"actor": "assistant", "action": "read_report", "card_no": CARD, "conversation_id": "earlier-chat"},
+                {"actor": "assistant", "action": "verify", "card_no": CARD, "conversation_id": "another-day"},
+                {"actor": "counter", "action": "read_report", "card_no": CARD, "conversation_id": None},
+                {"actor": "counter", "action": "print", "card_no": CARD},
+            ]
+        )
         self.error = error
         self.asked_for = []
 
@@ -96,7 +101,9 @@ async def test_confirmed_forget_me_deletes_every_conversation_of_the_card(monkey
     assert pending(chats) == ["another-day", "earlier-chat", CURRENT]
 
 
-async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(monkeypatch, hospital, today, chats, audit):
+async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(
+    monkeypatch, hospital, today, chats, audit
+):
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     store = EncryptedSQLTrackerStore(domain=domain, host=chats)
     for sender in ("earlier-chat", "another-day", CURRENT, "someone-else"):
@@ -119,20 +126,30 @@ async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(mo
 @pytest.mark.parametrize(
     "history",
     [
-        [user("删除我的聊天记录", "forget_me"), action("utter_ask_forget_me"), user("不用了", "deny"),
-         action("utter_forget_me_kept"), user("1000001", "provide_identity"), action("verify_form")],
+        [
+            user("删除我的聊天记录", "forget_me"),
+            action("utter_ask_forget_me"),
+            user("不用了", "deny"),
+            action("utter_forget_me_kept"),
+            user("1000001", "provide_identity"),
+            action("verify_form"),
+        ],
         [user("删除我的聊天记录", "forget_me"), user("确认", "affirm"), action("verify_form")],
     ],
     ids=["declined", "never-asked"],
 )
 async def test_nothing_is_deleted_without_a_yes_to_the_question(monkeypatch, hospital, today, chats, audit, history):
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(hospital=audit), verified_after(history))
+    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(
+        privacy.ForgetConversations(hospital=audit), verified_after(history)
+    )
     assert responses(dispatcher) == ["utter_anything_else"]
     assert pending(chats) == []
 
 
 async def test_hospital_down_deletes_nothing_and_says_so(monkeypatch, hospital, today, chats):
     down = AuditTrail(error=SystemUnavailable("医院系统暂时连接不上。"))
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(privacy.ForgetConversations(hospital=down), verified_after(CONFIRMED))
+    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(
+        privacy.ForgetConversations(hospital=down), verified_after(CONFIRMED)
+    )
     assert responses(dispatcher) == ["utter_hospital_error_unavailable"]
     assert pending(chats) == []

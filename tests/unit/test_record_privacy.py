@@ -1,6 +1,7 @@
 """Nobody reads a report that is not theirs: every route tried, every one refused.
 
 Patient A = demo card 1000001 (verified in these tests), B = 1000002, C = 1000003."""
+
 from __future__ import annotations
 
 import functools
@@ -114,8 +115,9 @@ async def test_opening_by_name_only_looks_among_ones_own_reports(hospital):
 @pytest.mark.parametrize("kind", ["lab", "imaging"])
 async def test_open_report_before_verification_shows_nothing(hospital, kind):
     own = hospital.lab_orders(A.card_no)[1].id if kind == "lab" else hospital.imaging_exams(A.card_no)[0].id
-    tracker = make_tracker(user("打开", "open_report", [("report_id", f"{kind}:{own}")]),
-                           slots={"card_no": A.card_no})  # a typed card is not a verified one
+    tracker = make_tracker(
+        user("打开", "open_report", [("report_id", f"{kind}:{own}")]), slots={"card_no": A.card_no}
+    )  # a typed card is not a verified one
 
     before = len(hospital.audit_entries())
     dispatcher, events = await run(ShowReport(hospital=hospital), tracker)
@@ -126,14 +128,18 @@ async def test_open_report_before_verification_shows_nothing(hospital, kind):
 
 async def test_report_list_before_verification_shows_nothing(hospital):
     before = len(hospital.audit_entries())
-    dispatcher, events = await run(ShowReports(hospital=hospital), make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no}))
+    dispatcher, events = await run(
+        ShowReports(hospital=hospital), make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no})
+    )
 
     assert events == [] and dispatcher.messages == []
     assert len(hospital.audit_entries()) == before
 
 
 async def test_after_identity_does_nothing_without_verification(hospital):
-    tracker = make_tracker(user("查报告", "check_report"), slots={"card_no": A.card_no, "identity_secret": "phone4:5678"})
+    tracker = make_tracker(
+        user("查报告", "check_report"), slots={"card_no": A.card_no, "identity_secret": "phone4:5678"}
+    )
 
     dispatcher, events = await run(AfterIdentity(hospital=hospital), tracker)
 
@@ -149,7 +155,9 @@ async def test_after_identity_runs_the_gated_task_once_verified(hospital):
 def test_the_identity_form_asks_until_verified_card_is_set():
     assert identity_slots(make_tracker()) == ["card_no", "identity_secret"]
     assert identity_slots(make_tracker(slots={"card_no": A.card_no, "identity_secret": "verified"})) == [
-        "card_no", "identity_secret"]
+        "card_no",
+        "identity_secret",
+    ]
     assert identity_slots(make_tracker(slots={"verified_card": A.card_no})) == []
 
 
@@ -168,9 +176,14 @@ def test_no_message_can_fill_the_identity_slots_directly():
 def form_turn(text: str, requested: str, **slots):
     """The verify form mid-way: `requested` was asked, the patient answered `text`."""
     return make_tracker(
-        user("查报告", "check_report"), action("verify_form"), loop("verify_form"), slot("requested_slot", requested),
-        action("action_listen"), user(text, "provide_identity"),
-        slots={"requested_slot": requested, **slots}, active_loop="verify_form",
+        user("查报告", "check_report"),
+        action("verify_form"),
+        loop("verify_form"),
+        slot("requested_slot", requested),
+        action("action_listen"),
+        user(text, "provide_identity"),
+        slots={"requested_slot": requested, **slots},
+        active_loop="verify_form",
     )
 
 
@@ -201,7 +214,9 @@ async def test_a_code_sent_to_one_card_does_not_verify_another(hospital):
     code = hospital.sms_outbox(A.card_no)[-1]["code"]
     hospital.send_otp(B.card_no)
 
-    _, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(f"验证码{code}", "identity_secret", card_no=B.card_no))
+    _, events = await run(
+        ValidateVerifyForm(hospital=hospital), form_turn(f"验证码{code}", "identity_secret", card_no=B.card_no)
+    )
 
     assert "verified_card" not in slot_events(events)
 
@@ -211,7 +226,9 @@ async def test_verification_failing_in_the_hospital_leaves_verified_card_unset(h
         raise SystemUnavailable("医院系统暂时连接不上。")
 
     monkeypatch.setattr(hospital, "verify", down)
-    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(A.phone_last4, "identity_secret", card_no=A.card_no))
+    dispatcher, events = await run(
+        ValidateVerifyForm(hospital=hospital), form_turn(A.phone_last4, "identity_secret", card_no=A.card_no)
+    )
 
     assert "verified_card" not in slot_events(events)
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
@@ -233,14 +250,26 @@ def activation_with_prefilled(text: str, intent: str):
     """What Rasa sends validate_verify_form when the form starts while A is verified:
     the conversation so far, then the identity slots it holds as candidates."""
     return make_tracker(
-        user("查报告", "check_report"), action("verify_form"), loop("verify_form"),
-        slot("requested_slot", "card_no"), action("action_listen"),
-        user(A.card_no, "provide_identity"), slot("card_no", A.card_no), action("action_listen"),
-        user(A.phone_last4, "provide_identity"), slot("identity_secret", "verified"),
-        slot("verified_card", A.card_no), slot("requested_slot", None), loop(None),
-        action("action_after_identity"), bot("您近期的报告：…"), action("action_listen"),
-        user(text, intent), loop("verify_form"),
-        slot("card_no", A.card_no), slot("identity_secret", "verified"),
+        user("查报告", "check_report"),
+        action("verify_form"),
+        loop("verify_form"),
+        slot("requested_slot", "card_no"),
+        action("action_listen"),
+        user(A.card_no, "provide_identity"),
+        slot("card_no", A.card_no),
+        action("action_listen"),
+        user(A.phone_last4, "provide_identity"),
+        slot("identity_secret", "verified"),
+        slot("verified_card", A.card_no),
+        slot("requested_slot", None),
+        loop(None),
+        action("action_after_identity"),
+        bot("您近期的报告：…"),
+        action("action_listen"),
+        user(text, intent),
+        loop("verify_form"),
+        slot("card_no", A.card_no),
+        slot("identity_secret", "verified"),
         slots={"verified_card": A.card_no, "card_no": A.card_no, "identity_secret": "verified"},
         active_loop="verify_form",
     )
@@ -291,8 +320,12 @@ async def test_leaving_words_are_not_taken_as_a_wrong_card_or_secret(hospital, r
     # The form must reject (extract nothing) so the "give up identity check" and
     # handoff rules can run; otherwise the patient is told their card is invalid.
     tracker = make_tracker(
-        user("查报告", "check_report"), action("verify_form"), loop("verify_form"),
-        slot("requested_slot", requested), action("action_listen"), user(text, intent),
+        user("查报告", "check_report"),
+        action("verify_form"),
+        loop("verify_form"),
+        slot("requested_slot", requested),
+        action("action_listen"),
+        user(text, intent),
         slots={"requested_slot": requested, "card_no": A.card_no if requested == "identity_secret" else None},
         active_loop="verify_form",
     )
@@ -308,10 +341,14 @@ async def test_leaving_words_are_not_taken_as_a_wrong_card_or_secret(hospital, r
 
 async def test_a_locked_card_stays_locked_even_with_the_right_secret(hospital):
     for _ in range(5):
-        _, events = await run(ValidateVerifyForm(hospital=hospital), form_turn("0000", "identity_secret", card_no=B.card_no))
+        _, events = await run(
+            ValidateVerifyForm(hospital=hospital), form_turn("0000", "identity_secret", card_no=B.card_no)
+        )
     assert events[-1] == {"event": "active_loop", "name": None, "timestamp": None}
 
-    dispatcher, events = await run(ValidateVerifyForm(hospital=hospital), form_turn(B.phone_last4, "identity_secret", card_no=B.card_no))
+    dispatcher, events = await run(
+        ValidateVerifyForm(hospital=hospital), form_turn(B.phone_last4, "identity_secret", card_no=B.card_no)
+    )
 
     assert "verified_card" not in slot_events(events)
     assert slot_events(events)["card_no"] is None
@@ -340,8 +377,16 @@ def test_verified_card_is_not_kept_across_sessions():
     from rasa.shared.core.trackers import DialogueStateTracker
 
     tracker = DialogueStateTracker.from_events(
-        "s", [ActionExecuted("action_listen"), UserUttered("查报告"), CoreSlotSet("verified_card", A.card_no),
-              CoreSlotSet("card_no", A.card_no), CoreSlotSet("verified_at", "1800000000.x")], domain_obj.slots)
+        "s",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("查报告"),
+            CoreSlotSet("verified_card", A.card_no),
+            CoreSlotSet("card_no", A.card_no),
+            CoreSlotSet("verified_at", "1800000000.x"),
+        ],
+        domain_obj.slots,
+    )
     assert tracker.get_slot("verified_card") == A.card_no
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
@@ -362,8 +407,15 @@ def _registered_actions() -> frozenset:
 def test_the_action_server_starts_and_serves_every_gating_action():
     # An abstract base that is not marked abstract crashes this scan (and the server).
     registered = _registered_actions()
-    for name in ("validate_verify_form", "action_after_identity", "action_logout", "action_show_reports",
-                 "action_show_report", "action_lab_meaning", "action_exam_preparation"):
+    for name in (
+        "validate_verify_form",
+        "action_after_identity",
+        "action_logout",
+        "action_show_reports",
+        "action_show_report",
+        "action_lab_meaning",
+        "action_exam_preparation",
+    ):
         assert name in registered
 
 
@@ -421,10 +473,15 @@ async def test_the_dialogue_audits_what_it_shows(hospital):
     await run(ShowReports(hospital=hospital), as_a("查报告", "check_report"))
     await run(ShowReport(hospital=hospital), as_a("打开", "open_report", f"lab:{lab.id}"))
 
-    entries = hospital.audit_entries(A.card_no)[before + 1:]
+    entries = hospital.audit_entries(A.card_no)[before + 1 :]
     # read_patient: the masked name that says whose records these are
     assert [e["action"] for e in entries] == [
-        "read_lab_orders", "read_imaging_exams", "read_patient", "read_lab_order", "read_patient"]
+        "read_lab_orders",
+        "read_imaging_exams",
+        "read_patient",
+        "read_lab_order",
+        "read_patient",
+    ]
     assert {e["conversation_id"] for e in entries} == {"qa2-user"}
 
 
@@ -435,15 +492,23 @@ async def test_logs_of_a_full_report_flow_hold_no_personal_data(hospital, caplog
     caplog.set_level(logging.DEBUG)
     card = C.card_no  # the critical-potassium patient: the richest flow
     await run(ValidateVerifyForm(hospital=hospital), form_turn(card, "card_no"))
-    await run(ValidateVerifyForm(hospital=hospital), form_turn("1111", "identity_secret", card_no=card))  # one wrong try
+    await run(
+        ValidateVerifyForm(hospital=hospital), form_turn("1111", "identity_secret", card_no=card)
+    )  # one wrong try
     await run(ValidateVerifyForm(hospital=hospital), form_turn("发验证码", "identity_secret", card_no=card))
     await run(ValidateVerifyForm(hospital=hospital), form_turn(C.phone_last4, "identity_secret", card_no=card))
     verified = {"verified_card": card, "card_no": card, "identity_secret": "verified"}
     await run(AfterIdentity(hospital=hospital), make_tracker(user("查报告", "check_report"), slots=verified))
     for order in hospital.lab_orders(card):
-        await run(ShowReport(hospital=hospital), make_tracker(user("打开", "open_report", [("report_id", f"lab:{order.id}")]), slots=verified))
+        await run(
+            ShowReport(hospital=hospital),
+            make_tracker(user("打开", "open_report", [("report_id", f"lab:{order.id}")]), slots=verified),
+        )
     for exam in hospital.imaging_exams(card):
-        await run(ShowReport(hospital=hospital), make_tracker(user("打开", "open_report", [("report_id", f"imaging:{exam.id}")]), slots=verified))
+        await run(
+            ShowReport(hospital=hospital),
+            make_tracker(user("打开", "open_report", [("report_id", f"imaging:{exam.id}")]), slots=verified),
+        )
     await run(LabMeaning(), make_tracker(user("血钾高是什么原因", "ask_lab_meaning"), slots=verified))
     await run(ExamPreparation(), make_tracker(user("做CT要准备什么", "ask_exam_prep"), slots=verified))
 

@@ -1,5 +1,6 @@
 """safety/red_flags.py is where "is this an emergency now?" is decided for the NLU
 component, the triage engine and the emergency action alike."""
+
 from __future__ import annotations
 
 from actions.triage import flow
@@ -24,7 +25,10 @@ def test_a_conversation_is_an_emergency_when_a_message_its_facts_or_an_answer_sa
     assert rf.emergency_now(["stroke"], [], {}, ["stroke"]) == ["stroke"]  # each once, in order
     assert rf.emergency_now([], ["fever"], {"age_months": 2}) == ["infant_fever"]
     assert rf.emergency_now(["stroke"], ["fever"], {"age_months": 2}, ["chest_pain_acs"]) == [
-        "stroke", "infant_fever", "chest_pain_acs"]
+        "stroke",
+        "infant_fever",
+        "chest_pain_acs",
+    ]
 
 
 def test_the_triage_engine_takes_its_emergency_decision_from_safety():
@@ -32,7 +36,8 @@ def test_the_triage_engine_takes_its_emergency_decision_from_safety():
     state = flow.update(state, "发烧了")
     step = flow.next_step(state)
     assert step.urgency == "emergency" and [f["id"] for f in step.red_flags] == rf.emergency_now(
-        state["red_flags"], state["present"], state["facts"])
+        state["red_flags"], state["present"], state["facts"]
+    )
 
 
 def test_the_emergency_turn_names_the_flag_the_nlu_named_else_the_texts_else_the_one_seen_before():

@@ -2,6 +2,7 @@
 emergency fires (recall 100%), at most 3% of look-alikes raise the alarm, and look-alikes
 that only speak of a danger (past, a relative, a knowledge question) get the
 when-to-go-to-急诊 line instead."""
+
 from scripts import eval_red_flags as ev
 
 from safety import red_flags as rf
@@ -28,9 +29,15 @@ def test_expected_red_flags_exist():
 
 
 def test_spoken_of_dangers_get_the_when_to_go_line():
-    spoken_of = ["什么是心肌梗死", "中风有什么症状", "我爸以前心梗过，我要不要查查心脏",
-                 "我外公是心梗走的，有家族史要做什么检查", "过敏性休克会不会要命",
-                 "低血糖会不会晕倒", "去年我爸脑梗住过院，现在恢复得挺好"]
+    spoken_of = [
+        "什么是心肌梗死",
+        "中风有什么症状",
+        "我爸以前心梗过，我要不要查查心脏",
+        "我外公是心梗走的，有家族史要做什么检查",
+        "过敏性休克会不会要命",
+        "低血糖会不会晕倒",
+        "去年我爸脑梗住过院，现在恢复得挺好",
+    ]
     for text in spoken_of:
         fired, mentioned = rf.assess(text)
         assert not fired, text

@@ -1,5 +1,6 @@
 """Red flags: every danger sign fires from raw text; negations, resolved past events and
 look-alikes do not."""
+
 from pathlib import Path
 
 import pytest
@@ -173,10 +174,14 @@ LOOK_ALIKES = [
 ]
 
 
-@pytest.mark.parametrize("text, flag_id", [
-    ("什么是会厌炎", "epiglottitis"), ("脓毒症有什么症状", "sepsis"),
-    ("尿潴留怎么预防", "urinary_retention"),
-])
+@pytest.mark.parametrize(
+    "text, flag_id",
+    [
+        ("什么是会厌炎", "epiglottitis"),
+        ("脓毒症有什么症状", "sepsis"),
+        ("尿潴留怎么预防", "urinary_retention"),
+    ],
+)
 def test_spoken_of_new_presentations_get_the_when_to_go_line(text, flag_id):
     fired, mentioned = rf.assess(text)
     assert not fired and flag_id in [f.id for f in mentioned], text
@@ -192,10 +197,19 @@ def test_look_alike_does_not_fire(text):
     assert rf.detect(text) is None, [f.id for f in rf.detect_all(text)]
 
 
-@pytest.mark.parametrize("text", [
-    "没有胸痛", "不胸痛也不出冷汗", "没有呼吸困难", "嘴唇不紫", "没有抽搐", "没有想自杀的念头",
-    "没有便血", "没有吐血",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "没有胸痛",
+        "不胸痛也不出冷汗",
+        "没有呼吸困难",
+        "嘴唇不紫",
+        "没有抽搐",
+        "没有想自杀的念头",
+        "没有便血",
+        "没有吐血",
+    ],
+)
 def test_negated_signs_do_not_fire(text):
     assert rf.detect(text) is None
 
@@ -236,18 +250,26 @@ def test_facts_rules():
 
 def _examples(folder):
     from rasa.shared.nlu.training_data.loading import load_data
+
     return load_data(str(ROOT / folder)).intent_examples
 
 
 def test_every_emergency_example_is_caught_by_the_rules_too():
     """The classifier may miss an emergency it was not trained on; the rules must not:
     every emergency example, trained or held out, fires a red flag by itself."""
-    missed = [m.get("text") for folder in ("data/nlu", "tests/nlu") for m in _examples(folder)
-              if m.get("intent") == "emergency" and rf.detect(m.get("text")) is None]
+    missed = [
+        m.get("text")
+        for folder in ("data/nlu", "tests/nlu")
+        for m in _examples(folder)
+        if m.get("intent") == "emergency" and rf.detect(m.get("text")) is None
+    ]
     assert not missed, missed
 
 
 def test_no_held_out_everyday_message_raises_an_alarm():
-    alarms = [(m.get("text"), rf.detect(m.get("text")).id) for m in _examples("tests/nlu")
-              if m.get("intent") != "emergency" and rf.detect(m.get("text"))]
+    alarms = [
+        (m.get("text"), rf.detect(m.get("text")).id)
+        for m in _examples("tests/nlu")
+        if m.get("intent") != "emergency" and rf.detect(m.get("text"))
+    ]
     assert not alarms, alarms

@@ -1,6 +1,7 @@
 """The reminder actions (actions/reminders/) with the real domain: setting a one-off
 reminder from the patient's words, the polite answers when the time cannot be used,
 and the delivered reminder with its buttons."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,11 +32,14 @@ async def say(harness, text, slots=None):
     return dispatcher
 
 
-@pytest.mark.parametrize("text, hours_ahead, minute, note", [
-    ("提醒我明天早上8点吃药", 23, 0, "吃药"),
-    ("明早7点半提醒我空腹抽血", 22, 30, "空腹抽血"),
-    ("20分钟后提醒我换药", 0, 20, "换药"),
-])
+@pytest.mark.parametrize(
+    "text, hours_ahead, minute, note",
+    [
+        ("提醒我明天早上8点吃药", 23, 0, "吃药"),
+        ("明早7点半提醒我空腹抽血", 22, 30, "空腹抽血"),
+        ("20分钟后提醒我换药", 0, 20, "换药"),
+    ],
+)
 async def test_a_reminder_is_set_from_the_patients_words(harness, hospital, text, hours_ahead, minute, note):
     dispatcher = await say(harness, text)
     assert responses(dispatcher) == ["utter_reminder_set"]
@@ -54,14 +58,17 @@ async def test_a_verified_patient_also_gets_the_sms(harness, hospital):
     assert any("吃药" in m["body"] for m in hospital.sms_outbox(CARD))
 
 
-@pytest.mark.parametrize("text, response", [
-    ("提醒我2月30日去复诊", "utter_reminder_no_such_date"),
-    ("提醒我今天早上7点吃药", "utter_reminder_past"),  # it is 9:00
-    ("明天提醒我吃药", "utter_reminder_ask_time"),
-    ("提醒我吃药", "utter_reminder_ask_time"),
-    ("每天早上8点提醒我吃药", "utter_reminder_once_only"),
-    ("2027年6月1日早上8点提醒我复查", "utter_reminder_too_far"),
-])
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("提醒我2月30日去复诊", "utter_reminder_no_such_date"),
+        ("提醒我今天早上7点吃药", "utter_reminder_past"),  # it is 9:00
+        ("明天提醒我吃药", "utter_reminder_ask_time"),
+        ("提醒我吃药", "utter_reminder_ask_time"),
+        ("每天早上8点提醒我吃药", "utter_reminder_once_only"),
+        ("2027年6月1日早上8点提醒我复查", "utter_reminder_too_far"),
+    ],
+)
 async def test_a_time_that_cannot_be_used_gets_a_polite_answer_and_sets_nothing(harness, hospital, text, response):
     dispatcher = await say(harness, text)
     assert responses(dispatcher) == [response]
@@ -92,8 +99,9 @@ async def deliver(harness, reminder_id):
 
 
 async def test_an_appointment_reminder_offers_cancel_and_reschedule(harness, hospital):
-    session = next(s for s in hospital.sessions(department="骨科", only_available=True)
-                   if (s.date - hospital.today).days >= 2)
+    session = next(
+        s for s in hospital.sessions(department="骨科", only_available=True) if (s.date - hospital.today).days >= 2
+    )
     appt = hospital.book(CARD, session.id, conversation_id=CHAT)
     [reminder] = hospital.reminders(CHAT)
     dispatcher = await deliver(harness, reminder.id)
@@ -138,19 +146,27 @@ def test_every_form_shows_a_due_reminder_and_then_goes_on():
     inside = {rule["condition"][0]["active_loop"]: rule["steps"] for rule in rules if rule.get("condition")}
     assert set(inside) == set(domain()["forms"])
     for form, steps in inside.items():
-        assert steps == [{"intent": "EXTERNAL_reminder"}, {"action": "action_deliver_reminder"},
-                         {"action": form}, {"active_loop": form}]
+        assert steps == [
+            {"intent": "EXTERNAL_reminder"},
+            {"action": "action_deliver_reminder"},
+            {"action": form},
+            {"active_loop": form},
+        ]
 
 
-@pytest.mark.parametrize("form, requested", [("booking_form", "date"), ("cancel_form", "appointment_no"),
-                                             ("verify_form", "card_no")])
+@pytest.mark.parametrize(
+    "form, requested", [("booking_form", "date"), ("cancel_form", "appointment_no"), ("verify_form", "card_no")]
+)
 async def test_forms_leave_a_due_reminder_to_its_rule(harness, form, requested):
     from actions.booking.cancel import ValidateCancelForm
     from actions.booking.form import ValidateBookingForm
     from actions.identity.form import ValidateVerifyForm
 
-    validation = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancelForm,
-                  "verify_form": ValidateVerifyForm}[form]()
+    validation = {
+        "booking_form": ValidateBookingForm,
+        "cancel_form": ValidateCancelForm,
+        "verify_form": ValidateVerifyForm,
+    }[form]()
     t = tracker("", "EXTERNAL_reminder", entities=[("reminder_id", "1")], requested=requested, active_loop=form)
     dispatcher, events = await harness.run(validation, t)
     assert (dispatcher.messages, events) == ([], [])

@@ -2,6 +2,7 @@
 by rescheduling, cancelled with the appointment, kept in the database so a new
 dispatcher (a restart) delivers what is pending, and delivered once even with two
 dispatchers at the same moment."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,11 @@ def due_time(session):
 
 def later_session(hospital, min_days=2):
     """A session at least `min_days` ahead, so its day-before reminder is in the future."""
-    return next(s for s in hospital.sessions(department="骨科", only_available=True)
-                if (s.date - hospital.today).days >= min_days and s.remaining >= 2)
+    return next(
+        s
+        for s in hospital.sessions(department="骨科", only_available=True)
+        if (s.date - hospital.today).days >= min_days and s.remaining >= 2
+    )
 
 
 class FakeRasa:
@@ -120,8 +124,11 @@ def test_the_reminder_time_is_configurable(hospital, monkeypatch):
 
 def test_no_reminder_when_the_day_before_has_passed(hospital):
     hospital.clock.set(dt.datetime.combine(hospital.today, dt.time(20, 0)))
-    tomorrow = next(s for s in hospital.sessions(department="骨科", only_available=True)
-                    if s.date == hospital.today + dt.timedelta(days=1))
+    tomorrow = next(
+        s
+        for s in hospital.sessions(department="骨科", only_available=True)
+        if s.date == hospital.today + dt.timedelta(days=1)
+    )
     hospital.book(CARD, tomorrow.id, conversation_id=CHAT)
     assert hospital.reminders(CHAT) == []
 
@@ -138,8 +145,9 @@ def test_cancelling_the_appointment_cancels_its_reminder(hospital, rasa):
 
 def test_rescheduling_moves_the_reminder(hospital, rasa):
     first = later_session(hospital)
-    second = next(s for s in hospital.sessions(department="骨科", only_available=True)
-                  if s.date > first.date and s.remaining >= 1)
+    second = next(
+        s for s in hospital.sessions(department="骨科", only_available=True) if s.date > first.date and s.remaining >= 1
+    )
     appt = hospital.book(CARD, first.id, conversation_id=CHAT)
     moved = hospital.reschedule(CARD, appt.number, second.id, conversation_id=CHAT)
     [pending] = hospital.reminders(CHAT)
@@ -193,8 +201,7 @@ def test_a_pending_reminder_survives_a_restart_and_fires_once(db_file, today, ra
 def test_two_dispatchers_at_the_same_moment_deliver_each_reminder_once(db_file, today, rasa):
     clock = ManualClock(dt.datetime.combine(today, dt.time(9, 0)))
     setup = open_file_hospital(db_file, clock)
-    ids = {setup.add_reminder(clock() + dt.timedelta(minutes=1), f"第{i}件事", CHAT, card_no=CARD).id
-           for i in range(8)}
+    ids = {setup.add_reminder(clock() + dt.timedelta(minutes=1), f"第{i}件事", CHAT, card_no=CARD).id for i in range(8)}
     setup.dispose()
     clock.advance(minutes=2)
     dispatchers = [ReminderDispatcher(open_file_hospital(db_file, clock), rasa.url, "t") for _ in range(2)]

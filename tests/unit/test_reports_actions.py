@@ -3,6 +3,7 @@
 Demo cards (data/hospital/demo_scenario.yml): 1000001 man 45 (血脂/肝功能 high, 血常规 pending,
 abdominal ultrasound ready, CT scheduled), 1000002 woman 30 (HGB 102 low), 1000003
 woman 76 (K 6.8 critical, head CT pending report), 1000004 boy 6 (child ranges)."""
+
 from __future__ import annotations
 
 import re
@@ -126,7 +127,12 @@ async def test_lab_report_gives_every_analyte_with_value_unit_range_and_flag(hos
     assert report["title"] == "血常规" and report["status"] == "ready"
     assert [r["name"] for r in report["results"]] == [r.name for r in order.results]
     assert row_for(dispatcher, "血红蛋白") == {
-        "name": "血红蛋白", "value": "102", "unit": "g/L", "range": "115-150", "flag": "↓", "critical": False,
+        "name": "血红蛋白",
+        "value": "102",
+        "unit": "g/L",
+        "range": "115-150",
+        "flag": "↓",
+        "critical": False,
     }
     assert row_for(dispatcher, "血小板计数")["flag"] == ""
 
@@ -182,7 +188,12 @@ async def test_child_gets_child_ranges(hospital):
     assert row_for(adult, "白细胞计数")["range"] == "3.5-9.5"
     # 420 platelets: normal for a 6-year-old (167-453), would be high for an adult (125-350)
     assert row_for(child, "血小板计数") == {
-        "name": "血小板计数", "value": "420", "unit": "×10^9/L", "range": "167-453", "flag": "", "critical": False,
+        "name": "血小板计数",
+        "value": "420",
+        "unit": "×10^9/L",
+        "range": "167-453",
+        "flag": "",
+        "critical": False,
     }
     assert row_for(child, "白细胞计数")["flag"] == "↑"
 
@@ -195,7 +206,9 @@ async def test_every_range_shown_matches_the_knowledge_for_the_patients_sex_and_
         for order in hospital.lab_orders(card):
             if order.status != "ready":
                 continue
-            dispatcher, _ = await run(ShowReport(hospital=hospital), verified(card, "打开", "open_report", f"lab:{order.id}"))
+            dispatcher, _ = await run(
+                ShowReport(hospital=hospital), verified(card, "打开", "open_report", f"lab:{order.id}")
+            )
             rows = {r["name"]: r for r in payloads(dispatcher, "lab_report")[0]["results"]}
             for result in order.results:
                 analyte = catalogue.get(result.code)
@@ -252,7 +265,9 @@ async def test_ready_imaging_gives_the_conclusion(hospital):
 
 async def test_imaging_waiting_for_its_report_says_when(hospital):
     exam = exam_of(hospital, CRITICAL, "pending_report")
-    dispatcher, _ = await run(ShowReport(hospital=hospital), verified(CRITICAL, "打开", "open_report", f"imaging:{exam.id}"))
+    dispatcher, _ = await run(
+        ShowReport(hospital=hospital), verified(CRITICAL, "打开", "open_report", f"imaging:{exam.id}")
+    )
 
     assert texts(dispatcher) == ["王**的CT 头颅已经做完，报告预计 11月24日 16:00 出。"]
 
@@ -424,19 +439,37 @@ async def test_a_typed_critical_value_sends_to_the_emergency_room():
 def test_lab_value_responses_exist_with_their_variables():
     from tests.unit.action_harness import domain
     import re
+
     responses = domain()["responses"]
-    for name in ("utter_lab_value_high", "utter_lab_value_low", "utter_lab_value_normal",
-                 "utter_lab_value_critical", "utter_lab_value_by_sex"):
+    for name in (
+        "utter_lab_value_high",
+        "utter_lab_value_low",
+        "utter_lab_value_normal",
+        "utter_lab_value_critical",
+        "utter_lab_value_by_sex",
+    ):
         text = responses[name][0]["text"]
         assert "诊断" in text or "急诊" in text, name
-        assert set(re.findall(r"{(\w+)}", text)) <= {"analyte", "value", "range", "whom", "degree", "meaning",
-                                                    "next_step", "male_range", "female_range",
-                                                    "male_verdict", "female_verdict"}, name
+        assert set(re.findall(r"{(\w+)}", text)) <= {
+            "analyte",
+            "value",
+            "range",
+            "whom",
+            "degree",
+            "meaning",
+            "next_step",
+            "male_range",
+            "female_range",
+            "male_verdict",
+            "female_verdict",
+        }, name
 
 
 async def test_an_ordinal_opens_the_report_at_that_place_in_the_list(hospital):
     """Issue 13: "看第一份" after the list."""
-    listed = [("lab", o) for o in hospital.lab_orders(MAN)[:6]] + [("imaging", e) for e in hospital.imaging_exams(MAN)[:6]]
+    listed = [("lab", o) for o in hospital.lab_orders(MAN)[:6]] + [
+        ("imaging", e) for e in hospital.imaging_exams(MAN)[:6]
+    ]
     dispatcher, _ = await run(ShowReports(hospital=hospital), verified(MAN, "查报告", "check_report"))
     first_line = all_text(dispatcher).split("\n")[1]
     kind, first = listed[0]

@@ -1,6 +1,7 @@
 """components/safety_policy.py: an emergency is always answered (utter_emergency, then
 action_emergency), even inside a form or while staff have the conversation; while they
 have it, nothing else is answered."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,12 @@ def domain() -> Domain:
 
 @pytest.fixture
 def policy(tmp_path) -> SafetyPolicy:
-    return SafetyPolicy.create(SafetyPolicy.get_default_config(), LocalModelStorage(tmp_path),
-                               Resource("safety"), ExecutionContext(GraphSchema({}), "test"))
+    return SafetyPolicy.create(
+        SafetyPolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("safety"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
 
 
 def said(text: str, intent: str) -> UserUttered:
@@ -61,8 +66,12 @@ def turn(policy: SafetyPolicy, domain: Domain, *events: Event) -> List[str]:
     return actions
 
 
-HANDED_OFF = [said("转人工", "human_handoff"), ActionExecuted("action_handoff"), SlotSet("handoff_active", True),
-              ActionExecuted("action_listen")]
+HANDED_OFF = [
+    said("转人工", "human_handoff"),
+    ActionExecuted("action_handoff"),
+    SlotSet("handoff_active", True),
+    ActionExecuted("action_listen"),
+]
 EMERGENCY = said("我爸突然胸口剧痛，喘不上气，满头大汗", "emergency")
 
 
@@ -75,8 +84,12 @@ def test_an_emergency_is_answered_while_staff_have_the_conversation(policy, doma
 
 
 def test_nothing_else_is_answered_while_staff_have_the_conversation(policy, domain):
-    for text, intent in (("还有人吗", "greet"), ("转人工", "human_handoff"), ("我要挂号", "book_appointment"),
-                         ("？？", "nlu_fallback")):
+    for text, intent in (
+        ("还有人吗", "greet"),
+        ("转人工", "human_handoff"),
+        ("我要挂号", "book_appointment"),
+        ("？？", "nlu_fallback"),
+    ):
         assert turn(policy, domain, *HANDED_OFF, said(text, intent)) == ["action_listen"], text
 
 
@@ -87,16 +100,23 @@ def test_when_staff_hand_back_the_other_policies_answer_again(policy, domain):
 
 
 def test_an_emergency_outranks_the_form_that_is_running(policy, domain):
-    tracker = conversation(domain, said("帮我挂心内科", "book_appointment"), ActionExecuted("booking_form"),
-                           ActiveLoop("booking_form"), ActionExecuted("action_listen"), EMERGENCY)
+    tracker = conversation(
+        domain,
+        said("帮我挂心内科", "book_appointment"),
+        ActionExecuted("booking_form"),
+        ActiveLoop("booking_form"),
+        ActionExecuted("action_listen"),
+        EMERGENCY,
+    )
     ours = policy.predict_action_probabilities(tracker, domain)
     # What RulePolicy says inside a running form: run the form again, as a
     # "no user" prediction that outranks every prediction based on the message.
     form = [0.0] * domain.num_actions
     form[domain.index_for_action("booking_form")] = 1.0
     rules = PolicyPrediction(form, "RulePolicy", policy_priority=RULE_POLICY_PRIORITY, is_no_user_prediction=True)
-    ensemble = DefaultPolicyPredictionEnsemble.create({}, policy._model_storage, Resource("ensemble"),
-                                                      ExecutionContext(GraphSchema({}), "test"))
+    ensemble = DefaultPolicyPredictionEnsemble.create(
+        {}, policy._model_storage, Resource("ensemble"), ExecutionContext(GraphSchema({}), "test")
+    )
     best = ensemble.combine_predictions([rules, ours], tracker, domain)
     assert best.policy_name == "SafetyPolicy"
     assert domain.action_names_or_texts[best.max_confidence_index] == "utter_emergency"

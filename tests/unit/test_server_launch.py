@@ -1,4 +1,5 @@
 """How the servers are started: secrets never on a command line, never option-like."""
+
 from __future__ import annotations
 
 import secrets
@@ -20,7 +21,7 @@ def test_a_new_token_never_starts_with_a_dash(monkeypatch):
 def test_rasa_gets_the_token_inside_the_process_in_one_piece():
     argv = rasa_argv(["--port", "5005"], "-starts-with-a-dash", ["http://127.0.0.1:8080"])
     assert "--auth-token=-starts-with-a-dash" in argv
-    assert argv[argv.index("--cors") + 1:] == ["http://127.0.0.1:8080"]
+    assert argv[argv.index("--cors") + 1 :] == ["http://127.0.0.1:8080"]
     assert "*" not in argv
 
 

@@ -1,6 +1,7 @@
 """Our socketio channel (channels/socketio.py) mounted the way `rasa run` mounts it, with
 an echoing agent: replies reach the session's room with python-socketio >= 5.10
 (Rasa's own channel loses them, RasaHQ/rasa#13027), and only the page's origins connect."""
+
 from __future__ import annotations
 
 import asyncio

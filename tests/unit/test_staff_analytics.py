@@ -1,4 +1,5 @@
 """The staff console's analytics over a scripted set of conversations: exact figures."""
+
 import datetime as dt
 
 from staff import analytics, conversations
@@ -19,16 +20,30 @@ def test_counts_per_day_and_totals():
         {"day": "2026-11-25", "conversations": 3, "messages": 5, "bookings": 1},
     ]
     assert r["totals"] == {
-        "conversations": 5, "messages": 9, "not_understood": 1, "not_understood_share": round(1 / 9, 4),
-        "handoffs": 1, "handoff_rate": 0.2, "handoffs_waiting": 0, "wait_median_seconds": 90.0,
-        "wait_longest_seconds": 90.0, "emergencies": 1, "emergency_conversations": 1, "bookings": 1,
+        "conversations": 5,
+        "messages": 9,
+        "not_understood": 1,
+        "not_understood_share": round(1 / 9, 4),
+        "handoffs": 1,
+        "handoff_rate": 0.2,
+        "handoffs_waiting": 0,
+        "wait_median_seconds": 90.0,
+        "wait_longest_seconds": 90.0,
+        "emergencies": 1,
+        "emergency_conversations": 1,
+        "bookings": 1,
     }
 
 
 def test_topic_mix_by_capability_and_faq_category():
     r = report()
     assert {row["key"]: row["count"] for row in r["capabilities"]} == {
-        "faq": 3, "triage": 2, "booking": 2, "base": 1, "not_understood": 1}
+        "faq": 3,
+        "triage": 2,
+        "booking": 2,
+        "base": 1,
+        "not_understood": 1,
+    }
     assert r["capabilities"][0]["label"] == "医院咨询" and r["capabilities"][0]["share"] == round(3 / 9, 4)
     assert [(row["key"], row["count"]) for row in r["faq_categories"]] == [("registration", 2), ("pharmacy", 1)]
     assert r["faq_categories"][0]["label"] == "挂号与就诊流程"
@@ -37,9 +52,11 @@ def test_topic_mix_by_capability_and_faq_category():
 def test_top_questions_are_the_catalogue_questions():
     catalog = analytics.faq_catalog.get_catalog()
     questions = {row["question"]: row["count"] for row in report()["top_questions"]}
-    assert questions == {catalog.entry("reg_how_to_book").question: 1,
-                         catalog.entry("reg_expert_release").question: 1,
-                         catalog.entry("drug_delivery").question: 1}
+    assert questions == {
+        catalog.entry("reg_how_to_book").question: 1,
+        catalog.entry("reg_expert_release").question: 1,
+        catalog.entry("drug_delivery").question: 1,
+    }
 
 
 def test_not_understood_messages_are_shown_masked():
@@ -81,8 +98,12 @@ def test_csv_export_has_every_figure_and_no_card_number():
 def test_transcript_masks_digits_and_marks_staff_and_emergencies():
     lines = conversations.transcript(scripted(DAY1)["conv-e"] + scripted(DAY1)["conv-d"])
     assert [(l.role, l.text, l.emergency) for l in lines] == [
-        ("patient", "转人工", False), ("patient", "我的卡号*******", False), ("staff", "您好，我是工作人员", False),
-        ("patient", "胸口剧痛喘不上气", True), ("bot", "请立即拨打120", False)]
+        ("patient", "转人工", False),
+        ("patient", "我的卡号*******", False),
+        ("staff", "您好，我是工作人员", False),
+        ("patient", "胸口剧痛喘不上气", True),
+        ("bot", "请立即拨打120", False),
+    ]
 
 
 def test_the_hospitals_own_numbers_stay_readable_in_the_assistants_words():
@@ -105,5 +126,6 @@ def test_category_mix_follows_the_hospitals_breakdown():
     r = analytics.analyse(seed_mix(DAY1), DAY1, DAY1)
     assert r["totals"]["conversations"] == 50 and r["totals"]["messages"] == 100
     assert [(row["key"], row["share"]) for row in r["faq_categories"]] == [
-        (key, count / 100) for key, count in SEED_MIX.items()]
+        (key, count / 100) for key, count in SEED_MIX.items()
+    ]
     assert r["capabilities"] == [{"key": "faq", "label": "医院咨询", "count": 100, "share": 1.0}]

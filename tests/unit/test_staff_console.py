@@ -1,6 +1,7 @@
 """The staff console's routes (staff/app.py) on a fresh hospital and a scripted chat
 store: nothing without logging in, login limits, one taker per ticket, replies and
 the hand-back going to the relay, analytics and pre-consultation summaries."""
+
 import datetime as dt
 import json
 import os
@@ -57,9 +58,21 @@ def as_json(response):
     return json.loads(response.body.decode("utf-8"))
 
 
-PROTECTED_GETS = ["/staff/", "/staff/analytics", "/staff/summaries", "/staff/static/staff.js", "/staff/static/charts.js"]
-PROTECTED_API = ["/staff/api/me", "/staff/api/queue", "/staff/api/analytics", "/staff/api/analytics.csv",
-                 "/staff/api/summaries", "/staff/api/tickets/1/view"]
+PROTECTED_GETS = [
+    "/staff/",
+    "/staff/analytics",
+    "/staff/summaries",
+    "/staff/static/staff.js",
+    "/staff/static/charts.js",
+]
+PROTECTED_API = [
+    "/staff/api/me",
+    "/staff/api/queue",
+    "/staff/api/analytics",
+    "/staff/api/analytics.csv",
+    "/staff/api/summaries",
+    "/staff/api/tickets/1/view",
+]
 
 
 def test_nothing_is_visible_without_logging_in(app):
@@ -101,10 +114,17 @@ def test_login_needs_a_name(app):
 
 def test_posts_must_be_json_from_our_origin(app):
     _, cookie = login(app)
-    form = call(app, "POST", "/staff/api/tickets/1/take", cookie=cookie,
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = call(
+        app,
+        "POST",
+        "/staff/api/tickets/1/take",
+        cookie=cookie,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert form.status == 403
-    elsewhere = call(app, "POST", "/staff/api/tickets/1/take", {}, cookie=cookie, headers={"Origin": "http://evil.example"})
+    elsewhere = call(
+        app, "POST", "/staff/api/tickets/1/take", {}, cookie=cookie, headers={"Origin": "http://evil.example"}
+    )
     assert elsewhere.status == 403
 
 
@@ -125,12 +145,17 @@ def test_password_from_the_environment_or_generated_once_owner_only(tmp_path):
 
 def _handed_off(hospital, chats_url, conversation="web-1"):
     now = dt.datetime.now().timestamp()
-    store(chats_url, {conversation: [
-        user("我头疼三天了", "describe_symptoms", now - 60),
-        slot("triage_summary", {"chief_complaint": "头疼", "duration": "3天"}, now - 59),
-        user("转人工，我的卡号1000001", "human_handoff", now - 30),
-        slot("handoff_active", True, now - 29),
-    ]})
+    store(
+        chats_url,
+        {
+            conversation: [
+                user("我头疼三天了", "describe_symptoms", now - 60),
+                slot("triage_summary", {"chief_complaint": "头疼", "duration": "3天"}, now - 59),
+                user("转人工，我的卡号1000001", "human_handoff", now - 30),
+                slot("handoff_active", True, now - 29),
+            ]
+        },
+    )
     return hospital.create_handoff(conversation, "患者要求人工服务", "转人工，我的卡号*******")
 
 
@@ -161,7 +186,12 @@ def test_reply_and_hand_back_go_to_the_patient_and_close_the_ticket(app, hospita
     ticket = _handed_off(hospital, chats_url)
     _, cookie = login(app)
     call(app, "POST", f"/staff/api/tickets/{ticket.id}/take", {}, cookie=cookie)
-    assert call(app, "POST", f"/staff/api/tickets/{ticket.id}/reply", {"text": "  您好，我是王护士  "}, cookie=cookie).status == 200
+    assert (
+        call(
+            app, "POST", f"/staff/api/tickets/{ticket.id}/reply", {"text": "  您好，我是王护士  "}, cookie=cookie
+        ).status
+        == 200
+    )
     assert call(app, "POST", f"/staff/api/tickets/{ticket.id}/reply", {"text": " "}, cookie=cookie).status == 400
     assert call(app, "POST", f"/staff/api/tickets/{ticket.id}/hand-back", {}, cookie=cookie).status == 200
     (first, second) = app.relay.sent

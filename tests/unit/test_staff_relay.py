@@ -2,6 +2,7 @@
 a staff message reaches the patient's page (marked as staff) and the conversation,
 only with the relay token and only while the conversation is handed off; the
 hand-back clears `handoff_active`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,11 @@ async def _conversation(agent, handed_off=True, sender="web-1"):
 async def _post(url, body, token=None):
     def send():
         request = urllib.request.Request(
-            f"{url}/webhooks/socketio/staff", data=json.dumps(body).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token or staff_relay_token()}"})
+            f"{url}/webhooks/socketio/staff",
+            data=json.dumps(body).encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token or staff_relay_token()}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status

@@ -1,4 +1,5 @@
 """Symptom extraction: present/absent, negation scope, time, severity, who the patient is."""
+
 import pytest
 
 from language import symptoms as sx
@@ -10,43 +11,46 @@ def statuses(text):
     return set(e.present), set(e.absent)
 
 
-@pytest.mark.parametrize("text, present, absent", [
-    # colloquial synonyms map to one symptom
-    ("嗓子疼", {"sore_throat"}, set()),
-    ("喉咙痛得厉害", {"sore_throat"}, set()),
-    ("拉稀两天", {"diarrhea"}, set()),
-    ("闹肚子", {"diarrhea"}, set()),
-    ("心慌", {"palpitations"}, set()),
-    ("心跳快", {"palpitations"}, set()),
-    ("晕乎乎的", {"dizziness"}, set()),
-    ("手脚发麻", {"limb_numbness"}, set()),
-    ("手麻", {"limb_numbness"}, set()),
-    # body part + feeling with words between
-    ("嗓子有点疼", {"sore_throat"}, set()),
-    ("肚子一阵一阵的疼", {"abdominal_pain"}, set()),
-    ("右眼看东西中间有一块黑影", {"eye_problem"}, set()),
-    # negation, scoped to its clause
-    ("我没发烧，嗓子疼三天了", {"sore_throat"}, {"fever"}),
-    ("不发烧也不咳嗽，就是头疼", {"headache"}, {"fever", "cough"}),
-    ("没有发烧、咳嗽", set(), {"fever", "cough"}),
-    ("否认高血压、糖尿病", set(), {"high_blood_pressure", "high_blood_sugar"}),
-    ("没有明显的胸痛", set(), {"chest_pain"}),
-    ("嗓子不疼，就是咳嗽", {"cough"}, {"sore_throat"}),
-    ("发烧倒是没有", set(), {"fever"}),
-    ("头疼但没发烧", {"headache"}, {"fever"}),
-    ("拉肚子拉了两天没有便血", {"diarrhea"}, {"blood_stool"}),
-    # negation words that do not negate
-    ("吃了药也没好转还是头疼", {"headache"}, set()),
-    ("肚子不停地疼", {"abdominal_pain"}, set()),
-    ("没胃口", {"poor_appetite"}, set()),
-    ("大便一直不成形", {"diarrhea"}, set()),
-    # a measured temperature decides fever
-    ("量了38度3，咳嗽", {"fever", "cough"}, set()),
-    ("体温36.8，咳嗽", {"cough"}, {"fever"}),
-    # look-alikes are not symptoms
-    ("请问发热门诊在哪里", set(), set()),
-    ("腰疼，不想活动", {"back_pain"}, set()),
-])
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        # colloquial synonyms map to one symptom
+        ("嗓子疼", {"sore_throat"}, set()),
+        ("喉咙痛得厉害", {"sore_throat"}, set()),
+        ("拉稀两天", {"diarrhea"}, set()),
+        ("闹肚子", {"diarrhea"}, set()),
+        ("心慌", {"palpitations"}, set()),
+        ("心跳快", {"palpitations"}, set()),
+        ("晕乎乎的", {"dizziness"}, set()),
+        ("手脚发麻", {"limb_numbness"}, set()),
+        ("手麻", {"limb_numbness"}, set()),
+        # body part + feeling with words between
+        ("嗓子有点疼", {"sore_throat"}, set()),
+        ("肚子一阵一阵的疼", {"abdominal_pain"}, set()),
+        ("右眼看东西中间有一块黑影", {"eye_problem"}, set()),
+        # negation, scoped to its clause
+        ("我没发烧，嗓子疼三天了", {"sore_throat"}, {"fever"}),
+        ("不发烧也不咳嗽，就是头疼", {"headache"}, {"fever", "cough"}),
+        ("没有发烧、咳嗽", set(), {"fever", "cough"}),
+        ("否认高血压、糖尿病", set(), {"high_blood_pressure", "high_blood_sugar"}),
+        ("没有明显的胸痛", set(), {"chest_pain"}),
+        ("嗓子不疼，就是咳嗽", {"cough"}, {"sore_throat"}),
+        ("发烧倒是没有", set(), {"fever"}),
+        ("头疼但没发烧", {"headache"}, {"fever"}),
+        ("拉肚子拉了两天没有便血", {"diarrhea"}, {"blood_stool"}),
+        # negation words that do not negate
+        ("吃了药也没好转还是头疼", {"headache"}, set()),
+        ("肚子不停地疼", {"abdominal_pain"}, set()),
+        ("没胃口", {"poor_appetite"}, set()),
+        ("大便一直不成形", {"diarrhea"}, set()),
+        # a measured temperature decides fever
+        ("量了38度3，咳嗽", {"fever", "cough"}, set()),
+        ("体温36.8，咳嗽", {"cough"}, {"fever"}),
+        # look-alikes are not symptoms
+        ("请问发热门诊在哪里", set(), set()),
+        ("腰疼，不想活动", {"back_pain"}, set()),
+    ],
+)
 def test_present_and_absent(text, present, absent):
     got_present, got_absent = statuses(text)
     assert present <= got_present, (text, got_present)
@@ -60,23 +64,38 @@ def test_complement_after_de_is_not_a_new_symptom():
     assert e.severity == "severe"
 
 
-@pytest.mark.parametrize("text, status", [
-    ("有没有可能是感冒", "uncertain"),
-    ("上个月晕倒过一次，现在好了", "past"),
-    ("以前得过胃病", "past"),
-    ("前几天发烧，已经退了", "past"),
-    ("如果发烧了怎么办", "hypothetical"),
-    ("突然晕过去了", "present"),  # 晕过去 contains 过去 — not a past marker
-])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("有没有可能是感冒", "uncertain"),
+        ("上个月晕倒过一次，现在好了", "past"),
+        ("以前得过胃病", "past"),
+        ("前几天发烧，已经退了", "past"),
+        ("如果发烧了怎么办", "hypothetical"),
+        ("突然晕过去了", "present"),  # 晕过去 contains 过去 — not a past marker
+    ],
+)
 def test_uncertain_past_hypothetical(text, status):
     assert {m.status for m in extract(text).mentions} == {status}
 
 
-@pytest.mark.parametrize("text, days", [
-    ("咳嗽三天了", 3), ("一个多月了", 45), ("两周", 14), ("半年了", 182.5), ("昨天开始拉肚子", 1),
-    ("前天开始的", 2), ("十来天", 12), ("两三天", 3), ("3个小时了", 0.12), ("好几天了", 4),
-    ("一年半", 547.5), ("今天早上开始", 0.5),
-])
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("咳嗽三天了", 3),
+        ("一个多月了", 45),
+        ("两周", 14),
+        ("半年了", 182.5),
+        ("昨天开始拉肚子", 1),
+        ("前天开始的", 2),
+        ("十来天", 12),
+        ("两三天", 3),
+        ("3个小时了", 0.12),
+        ("好几天了", 4),
+        ("一年半", 547.5),
+        ("今天早上开始", 0.5),
+    ],
+)
 def test_duration_in_days(text, days):
     assert sx.parse_duration(text) == pytest.approx(days, abs=0.01)
 
@@ -86,60 +105,117 @@ def test_no_duration(text):
     assert sx.parse_duration(text) is None
 
 
-@pytest.mark.parametrize("text, severity", [
-    ("头有点疼", "mild"), ("胃一点点疼", "mild"), ("肚子不是很疼", "mild"), ("头很疼", "moderate"),
-    ("肚子特别疼", "severe"), ("剧烈头痛", "severe"), ("牙疼得厉害", "severe"), ("头疼", None),
-])
+@pytest.mark.parametrize(
+    "text, severity",
+    [
+        ("头有点疼", "mild"),
+        ("胃一点点疼", "mild"),
+        ("肚子不是很疼", "mild"),
+        ("头很疼", "moderate"),
+        ("肚子特别疼", "severe"),
+        ("剧烈头痛", "severe"),
+        ("牙疼得厉害", "severe"),
+        ("头疼", None),
+    ],
+)
 def test_severity(text, severity):
     assert extract(text).severity == severity
 
 
-@pytest.mark.parametrize("text, months", [
-    ("我家宝宝两个月，发烧了", 2), ("孩子5岁", 60), ("我70岁", 840), ("宝宝出生20天", 0.66),
-    ("3岁半的孩子", 42), ("一岁两个月的宝宝", 14), ("七十多岁的老人", 846), ("新生儿", 0.5),
-    ("8个月大的宝宝", 8), ("宝宝五十天", 1.64), ("咳嗽两个月了", None),
-])
+@pytest.mark.parametrize(
+    "text, months",
+    [
+        ("我家宝宝两个月，发烧了", 2),
+        ("孩子5岁", 60),
+        ("我70岁", 840),
+        ("宝宝出生20天", 0.66),
+        ("3岁半的孩子", 42),
+        ("一岁两个月的宝宝", 14),
+        ("七十多岁的老人", 846),
+        ("新生儿", 0.5),
+        ("8个月大的宝宝", 8),
+        ("宝宝五十天", 1.64),
+        ("咳嗽两个月了", None),
+    ],
+)
 def test_age_months(text, months):
     got = extract(text).age_months
     assert got == (pytest.approx(months, abs=0.05) if months is not None else None)
 
 
-@pytest.mark.parametrize("text, sex", [
-    ("我老婆肚子疼", "female"), ("我爸头晕", "male"), ("女，32岁", "female"), ("我是男的", "male"),
-    ("月经推迟了", "female"), ("前列腺不舒服", "male"), ("我头疼", None),
-])
+@pytest.mark.parametrize(
+    "text, sex",
+    [
+        ("我老婆肚子疼", "female"),
+        ("我爸头晕", "male"),
+        ("女，32岁", "female"),
+        ("我是男的", "male"),
+        ("月经推迟了", "female"),
+        ("前列腺不舒服", "male"),
+        ("我头疼", None),
+    ],
+)
 def test_sex(text, sex):
     assert extract(text).sex == sex
 
 
-@pytest.mark.parametrize("text, pregnant, weeks", [
-    ("我怀孕了", True, None), ("孕28周，肚子发紧", True, 28), ("怀孕三个月", True, 12.9),
-    ("没怀孕", False, None), ("验孕棒一条杠", False, None), ("会不会是怀孕了", None, None),
-    ("在备孕", None, None), ("肚子疼", None, None),
-])
+@pytest.mark.parametrize(
+    "text, pregnant, weeks",
+    [
+        ("我怀孕了", True, None),
+        ("孕28周，肚子发紧", True, 28),
+        ("怀孕三个月", True, 12.9),
+        ("没怀孕", False, None),
+        ("验孕棒一条杠", False, None),
+        ("会不会是怀孕了", None, None),
+        ("在备孕", None, None),
+        ("肚子疼", None, None),
+    ],
+)
 def test_pregnancy(text, pregnant, weeks):
     e = extract(text)
     assert e.pregnant is pregnant
     assert e.pregnancy_weeks == weeks
 
 
-@pytest.mark.parametrize("text, key, value", [
-    ("血压有点高", "hypertension", True), ("我有高血压", "hypertension", True),
-    ("血压150/95", "hypertension", True), ("血压正常", "hypertension", False),
-    ("没有高血压", "hypertension", False), ("有糖尿病，在打胰岛素", "diabetes", True),
-    ("对青霉素过敏", "allergies", "青霉素"), ("没有过敏史", "allergies", "无"),
-    ("一直在吃降压药", "medications", "降压药"), ("没吃什么药", "medications", "无"),
-])
+@pytest.mark.parametrize(
+    "text, key, value",
+    [
+        ("血压有点高", "hypertension", True),
+        ("我有高血压", "hypertension", True),
+        ("血压150/95", "hypertension", True),
+        ("血压正常", "hypertension", False),
+        ("没有高血压", "hypertension", False),
+        ("有糖尿病，在打胰岛素", "diabetes", True),
+        ("对青霉素过敏", "allergies", "青霉素"),
+        ("没有过敏史", "allergies", "无"),
+        ("一直在吃降压药", "medications", "降压药"),
+        ("没吃什么药", "medications", "无"),
+    ],
+)
 def test_history(text, key, value):
     assert extract(text).history[key] == value
 
 
-@pytest.mark.parametrize("text, answer", [
-    ("是", "yes"), ("对的", "yes"), ("有", "yes"), ("嗯", "yes"), ("有一点", "yes"), ("没错", "yes"),
-    ("没有", "no"), ("不是", "no"), ("没", "no"), ("不会", "no"),
-    ("不知道", "unknown"), ("不清楚", "unknown"), ("没量过", "unknown"),
-    ("三天了", None),
-])
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("是", "yes"),
+        ("对的", "yes"),
+        ("有", "yes"),
+        ("嗯", "yes"),
+        ("有一点", "yes"),
+        ("没错", "yes"),
+        ("没有", "no"),
+        ("不是", "no"),
+        ("没", "no"),
+        ("不会", "no"),
+        ("不知道", "unknown"),
+        ("不清楚", "unknown"),
+        ("没量过", "unknown"),
+        ("三天了", None),
+    ],
+)
 def test_yes_no(text, answer):
     assert sx.interpret_yes_no(text) == answer
 
@@ -166,9 +242,14 @@ def test_extraction_is_json_friendly():
     json.dumps(extract("孩子5岁，发烧38度5，咳嗽两天了").to_dict(), ensure_ascii=False)
 
 
-@pytest.mark.parametrize("text, sudden", [
-    ("不是突然的，断断续续一个多月了", False), ("也没有突然，慢慢重的", False),
-    ("突然就头晕了", True), ("头晕一个月了", None),
-])
+@pytest.mark.parametrize(
+    "text, sudden",
+    [
+        ("不是突然的，断断续续一个多月了", False),
+        ("也没有突然，慢慢重的", False),
+        ("突然就头晕了", True),
+        ("头晕一个月了", None),
+    ],
+)
 def test_sudden_onset_is_read_with_negation(text, sudden):
     assert sx.parse_sudden(text) is sudden

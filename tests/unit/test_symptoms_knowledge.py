@@ -1,5 +1,6 @@
 """The designer-owned knowledge (data/knowledge/*.yml) is consistent, and the jieba
 dictionary generated from it is committed in sync."""
+
 import re
 from collections import Counter
 
@@ -130,7 +131,13 @@ def test_red_flags_are_complete_and_compile():
             for pattern in combo["all"]:
                 re.compile(pattern)
             assert set(combo.get("context") or {}) <= {
-                "max_age_months", "max_age_days", "newborn", "young_infant", "hypertension", "pregnant"}
+                "max_age_months",
+                "max_age_days",
+                "newborn",
+                "young_infant",
+                "hypertension",
+                "pregnant",
+            }
         facts = r.get("facts") or {}
         assert set(facts.get("present", [])) | set(facts.get("present_any", [])) <= SYMPTOM_IDS, r["id"]
     assert set(rf.rule_ids()) == set(ids)

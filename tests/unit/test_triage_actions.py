@@ -2,6 +2,7 @@
 them: validate_triage_form on every patient message, action_ask_triage_outcome while a
 question is open, action_triage_outcome when the form is done, action_emergency on a
 red flag — each with a fresh CollectingDispatcher."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -39,17 +40,24 @@ class Patient:
 
     async def say(self, text: str, intent: str = "describe_symptoms", entities=()) -> Optional[CollectingDispatcher]:
         """One message; returns the question's dispatcher, or None when the form is done."""
-        t = tracker(text, intent, entities, slots=dict(self.slots),
-                    requested="triage_outcome" if self.active else None,
-                    active_loop="triage_form" if self.active else None)
+        t = tracker(
+            text,
+            intent,
+            entities,
+            slots=dict(self.slots),
+            requested="triage_outcome" if self.active else None,
+            active_loop="triage_form" if self.active else None,
+        )
         dispatcher, events = await run(ValidateTriageForm(), t)
         assert dispatcher.messages == []  # validation never speaks
         self.slots.update(slot_events(events))
         self.active = True
         if self.slots.get("triage_outcome"):
             return None
-        asking, _ = await run(AskTriageQuestion(), tracker(text, intent, slots=dict(self.slots),
-                                                          requested="triage_outcome", active_loop="triage_form"))
+        asking, _ = await run(
+            AskTriageQuestion(),
+            tracker(text, intent, slots=dict(self.slots), requested="triage_outcome", active_loop="triage_form"),
+        )
         self.questions.append(self.slots["triage_state"]["question"]["id"])
         self.asked.append(self.slots["triage_state"]["question"])
         return asking
@@ -61,8 +69,9 @@ class Patient:
 
 async def test_a_question_comes_with_its_reason_and_plain_answer_buttons():
     patient = Patient()
-    asking = await patient.say("胃疼该挂消化内科还是普外科", "ask_department",
-                               [("department", "消化内科"), ("department", "普通外科")])
+    asking = await patient.say(
+        "胃疼该挂消化内科还是普外科", "ask_department", [("department", "消化内科"), ("department", "普通外科")]
+    )
     assert asking is not None and len(asking.messages) == 1
     question = patient.asked[-1]
     text = texts(asking)[0]
@@ -139,8 +148,12 @@ async def test_not_knowing_the_department_asks_for_detail_with_example_buttons()
 async def test_after_a_hospital_question_the_open_question_is_shown_again():
     patient = Patient()
     await patient.say("肚子疼")
-    again, events = await run(AskTriageQuestion(), tracker("医院几点开门", "faq", slots=dict(patient.slots),
-                                                           requested="triage_outcome", active_loop="triage_form"))
+    again, events = await run(
+        AskTriageQuestion(),
+        tracker(
+            "医院几点开门", "faq", slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form"
+        ),
+    )
     assert texts(again)[0].startswith("我们接着刚才的问题") and patient.asked[-1]["text"] in texts(again)[0]
     assert events == []
 
@@ -167,9 +180,14 @@ async def test_danger_found_across_messages_is_an_emergency():
 
 
 def _emergency_tracker(text: str, entities=(), active_loop: Optional[str] = "booking_form", call_120_said=True):
-    slots = {"department": "眼科", "date": "2026-12-01", "booking_mode": "book",
-             "triage_department": "眼科", "triage_summary": {"chief_complaint": "眼睛痒"},
-             "verified_card": "1000005"}
+    slots = {
+        "department": "眼科",
+        "date": "2026-12-01",
+        "booking_mode": "book",
+        "triage_department": "眼科",
+        "triage_summary": {"chief_complaint": "眼睛痒"},
+        "verified_card": "1000005",
+    }
     t = tracker(text, "emergency", entities, slots=slots, requested="period", active_loop=active_loop)
     if call_120_said:  # what Rasa runs first (rules, components/safety_policy.py)
         t.events.append({"event": "action", "name": "utter_emergency"})
@@ -180,8 +198,16 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
     dispatcher, events = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")]))
     assert ActiveLoop(None) in events
     slots = slot_events(events)
-    for name in ("department", "date", "booking_mode", "requested_slot", "triage_department",
-                 "triage_summary", "triage_state", "triage_outcome"):
+    for name in (
+        "department",
+        "date",
+        "booking_mode",
+        "requested_slot",
+        "triage_department",
+        "triage_summary",
+        "triage_state",
+        "triage_outcome",
+    ):
         assert slots[name] is None
     assert "verified_card" not in slots  # identity stays proven
     body = customs(dispatcher)[0]["data"]["emergency"]
@@ -196,8 +222,9 @@ async def test_emergency_inside_a_form_stops_it_and_forgets_the_booking():
 
 
 async def test_without_utter_emergency_before_it_the_action_gives_the_whole_reply():
-    dispatcher, _ = await run(EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")],
-                                                                    call_120_said=False))
+    dispatcher, _ = await run(
+        EmergencyAction(), _emergency_tracker("我爸突然嘴歪了", [("red_flag", "stroke")], call_120_said=False)
+    )
     (text,) = [t for t in texts(dispatcher) if t]
     assert text.startswith("这些表现可能是中风的信号") and "120" in text and "急诊" in text  # the flag's own message
 
@@ -236,8 +263,12 @@ async def test_an_emergency_the_rules_cannot_name_still_says_call_120():
 async def test_red_flags_and_leaving_make_the_form_step_aside_for_the_rules():
     patient = Patient()
     await patient.say("肚子疼")
-    for text, intent in (("我吐了好多血", "emergency"), ("不看了", "stop"), ("转人工", "human_handoff"),
-                         ("医院几点开门", "faq")):
+    for text, intent in (
+        ("我吐了好多血", "emergency"),
+        ("不看了", "stop"),
+        ("转人工", "human_handoff"),
+        ("医院几点开门", "faq"),
+    ):
         t = tracker(text, intent, slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form")
         _, events = await run(ValidateTriageForm(), t)
         assert events == [], text  # no slot set → Rasa rejects the form → the rule runs
@@ -281,6 +312,8 @@ async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_
     from actions.triage.wording import wording
 
     state = flow.update(triage_state.start(), "皮肤起了湿疹，一个月了，想开点药膏")
-    dispatcher, events = await run(AskTriageQuestion(), tracker("", "affirm", slots={"triage_state": state},
-                                                                requested="triage_outcome", active_loop="triage_form"))
+    dispatcher, events = await run(
+        AskTriageQuestion(),
+        tracker("", "affirm", slots={"triage_state": state}, requested="triage_outcome", active_loop="triage_form"),
+    )
     assert texts(dispatcher) == [wording()["describe"]] and events == []

@@ -1,6 +1,7 @@
 """The triage with the department knowledge and model (issue #13): named conditions and
 body parts always lead somewhere, knowledge questions get an answer, unsure cases get
 one "which fits?" question, and a routine presentation needs at most two questions."""
+
 from __future__ import annotations
 
 import sys
@@ -15,10 +16,20 @@ from scripts import eval_triage
 from tests.unit.test_triage_engine import play
 
 
-@pytest.mark.parametrize("text", [
-    "膝盖不太对劲", "眼睛有点问题想看看", "牙齿不太好", "皮肤有问题", "甲状腺有问题挂什么科",
-    "胆囊有点问题", "前列腺不好", "乳腺有问题", "肺上的问题找谁看",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "膝盖不太对劲",
+        "眼睛有点问题想看看",
+        "牙齿不太好",
+        "皮肤有问题",
+        "甲状腺有问题挂什么科",
+        "胆囊有点问题",
+        "前列腺不好",
+        "乳腺有问题",
+        "肺上的问题找谁看",
+    ],
+)
 def test_a_named_body_part_never_ends_in_i_cannot_tell(text):
     state = flow.update(triage_state.start(), text)
     step = flow.next_step(state)
@@ -27,25 +38,31 @@ def test_a_named_body_part_never_ends_in_i_cannot_tell(text):
     assert outcome.department, text
 
 
-@pytest.mark.parametrize("text, department", [
-    ("精囊炎怎么治", "泌尿外科"),
-    ("体检说有颈动脉斑块", "心血管内科"),
-    ("宫颈TCT检查有问题", "妇科"),
-    ("孩子拍了骨龄片", "儿科"),
-    ("腰突好几年了", "骨科"),
-    ("高血压好多年了，想开点降压药", "心血管内科"),  # not a FAQ suggestion
-])
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("精囊炎怎么治", "泌尿外科"),
+        ("体检说有颈动脉斑块", "心血管内科"),
+        ("宫颈TCT检查有问题", "妇科"),
+        ("孩子拍了骨龄片", "儿科"),
+        ("腰突好几年了", "骨科"),
+        ("高血压好多年了，想开点降压药", "心血管内科"),  # not a FAQ suggestion
+    ],
+)
 def test_a_named_condition_or_test_reaches_its_department_within_two_questions(text, department):
     _, outcome, asked = play(text, default="unknown")
     assert outcome.department == department
     assert len(asked) <= 2
 
 
-@pytest.mark.parametrize("text, department, term", [
-    ("乙肝饮食注意事项", "感染科", "乙肝"),
-    ("癫痫护理要注意什么", "神经内科", "癫痫"),
-    ("痛风平时能吃什么", "风湿免疫科", "痛风"),
-])
+@pytest.mark.parametrize(
+    "text, department, term",
+    [
+        ("乙肝饮食注意事项", "感染科", "乙肝"),
+        ("癫痫护理要注意什么", "神经内科", "癫痫"),
+        ("痛风平时能吃什么", "风湿免疫科", "痛风"),
+    ],
+)
 def test_a_health_knowledge_question_gets_a_safe_note_and_the_department_without_screening(text, department, term):
     _, outcome, asked = play(text)
     assert asked == []
@@ -77,7 +94,11 @@ def test_when_unsure_one_question_offers_the_close_departments():
     chosen = triage_answers.answer(state, triage_state.CHOOSE_ID, titles[1])  # the button title, as pressed
     state, outcome = flow.advance(chosen)
     assert outcome.department == "普通外科"
-    state, outcome = flow.advance(triage_answers.answer(triage_state.mark_asked(_unsure_state(), triage_state.CHOOSE_ID), triage_state.CHOOSE_ID, "都不太像"))
+    state, outcome = flow.advance(
+        triage_answers.answer(
+            triage_state.mark_asked(_unsure_state(), triage_state.CHOOSE_ID), triage_state.CHOOSE_ID, "都不太像"
+        )
+    )
     assert outcome.department == "皮肤科"  # the best guess, asked only once
 
 
@@ -92,11 +113,12 @@ def test_the_issues_stomach_example_reaches_gastroenterology_in_at_most_two_ques
 
 
 def test_question_economy_on_the_triage_cases():
-    results = [eval_triage.play_engine(c) for c in eval_triage.load_cases()
-               if c.urgency != "emergency"]
+    results = [eval_triage.play_engine(c) for c in eval_triage.load_cases() if c.urgency != "emergency"]
     counts = [len([q for q in r.questions if q not in ("clarify", "q_sex")]) for r in results]
     average = sum(counts) / len(counts)
-    sys.stdout.write(f"\nquestions before a recommendation (non-emergency triage cases): "
-                     f"average {average:.2f}, max {max(counts)}, cases {len(counts)}\n")
+    sys.stdout.write(
+        f"\nquestions before a recommendation (non-emergency triage cases): "
+        f"average {average:.2f}, max {max(counts)}, cases {len(counts)}\n"
+    )
     assert max(counts) <= 2
     assert average <= 1.0

@@ -1,4 +1,5 @@
 """Triage decisions: routing, follow-up questions, red flags, summary, state."""
+
 import json
 
 import pytest
@@ -85,13 +86,16 @@ def test_acid_reflux_is_not_asked_when_it_cannot_change_anything():
     assert "q_heartburn" not in asked
 
 
-@pytest.mark.parametrize("text, department", [
-    ("孩子5岁，发烧38度，咳嗽", "儿科"),
-    ("宝宝出生20天，黄疸一直没退，吃奶还可以", "新生儿科"),
-    ("孕28周，肚子有点疼", "产科"),
-    ("白带发黄有异味", "妇科"),
-    ("孩子7岁，崴了脚，脚踝肿了", "骨科"),  # bones stay with 骨科
-])
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("孩子5岁，发烧38度，咳嗽", "儿科"),
+        ("宝宝出生20天，黄疸一直没退，吃奶还可以", "新生儿科"),
+        ("孕28周，肚子有点疼", "产科"),
+        ("白带发黄有异味", "妇科"),
+        ("孩子7岁，崴了脚，脚踝肿了", "骨科"),  # bones stay with 骨科
+    ],
+)
 def test_age_pregnancy_and_sex_route(text, department):
     _, outcome, _ = play(text)
     assert outcome.department == department
@@ -175,23 +179,26 @@ def test_every_asked_question_could_change_the_outcome():
             state = triage_answers.answer(triage_state.mark_asked(state, step.id), step.id, "no")
 
 
-@pytest.mark.parametrize("question, reply, value", [
-    ("q_hypertension", "血压有点高", "yes"),
-    ("q_hypertension", "血压正常", "no"),
-    ("q_hypertension", "嗯", "yes"),
-    ("q_hypertension", "不知道", "unknown"),
-    ("q_hypertension", "yes", "yes"),
-    ("q_duration", "三天了", "days_1_3"),
-    ("q_duration", "一个多月", "months"),
-    ("q_duration", "今天刚开始", "today"),
-    ("q_age", "5岁", "child"),
-    ("q_age", "两个月的宝宝", "young_infant"),
-    ("q_sex", "女", "female"),
-    ("q_fever", "烧到39度", "yes"),
-    ("q_fever", "没有", "no"),
-    ("q_sprain_bad", "走不了路", "bad"),
-    ("q_nosebleed_stop", "止不住", "no"),
-])
+@pytest.mark.parametrize(
+    "question, reply, value",
+    [
+        ("q_hypertension", "血压有点高", "yes"),
+        ("q_hypertension", "血压正常", "no"),
+        ("q_hypertension", "嗯", "yes"),
+        ("q_hypertension", "不知道", "unknown"),
+        ("q_hypertension", "yes", "yes"),
+        ("q_duration", "三天了", "days_1_3"),
+        ("q_duration", "一个多月", "months"),
+        ("q_duration", "今天刚开始", "today"),
+        ("q_age", "5岁", "child"),
+        ("q_age", "两个月的宝宝", "young_infant"),
+        ("q_sex", "女", "female"),
+        ("q_fever", "烧到39度", "yes"),
+        ("q_fever", "没有", "no"),
+        ("q_sprain_bad", "走不了路", "bad"),
+        ("q_nosebleed_stop", "止不住", "no"),
+    ],
+)
 def test_answer_understanding(question, reply, value):
     q = questions.load_knowledge().questions[question]
     assert triage_answers.interpret_answer(q, reply) == value
@@ -251,8 +258,7 @@ def test_outcome_reason_is_one_sentence_without_diagnosis():
 
 
 def test_pre_consultation_summary():
-    state, _, _ = play(
-        "咳嗽一周了，没发烧，我有高血压，对青霉素过敏，在吃氨氯地平", {"q_duration": "一周"})
+    state, _, _ = play("咳嗽一周了，没发烧，我有高血压，对青霉素过敏，在吃氨氯地平", {"q_duration": "一周"})
     summary = triage_summary.summary(state)
     json.dumps(summary, ensure_ascii=False)
     assert summary["chief_complaint"].startswith("咳嗽一周了")
@@ -289,8 +295,13 @@ def test_a_negated_sudden_answer_reads_as_not_sudden():
     """Issue 13: "不是突然的,断断续续一个多月了" answered 这次是突然出现的吗 and was read as
     sudden onset. The answer reader reads each hit of its patterns with negation."""
     q = questions.load_knowledge().questions["q_sudden"]
-    for reply in ("不是突然的,断断续续一个多月了", "断断续续一个多月了，不是突然的", "也不是突然的",
-                  "没有突然，有一个多月了", "以前突然晕过一次，这次是慢慢的"):
+    for reply in (
+        "不是突然的,断断续续一个多月了",
+        "断断续续一个多月了，不是突然的",
+        "也不是突然的",
+        "没有突然，有一个多月了",
+        "以前突然晕过一次，这次是慢慢的",
+    ):
         assert triage_answers.interpret_answer(q, reply) == triage_state.NO, reply
     for reply in ("是突然的", "对，一下子就麻了", "突然就这样了"):
         assert triage_answers.interpret_answer(q, reply) == triage_state.YES, reply

@@ -1,5 +1,6 @@
 """The evaluation cases (tests/triage/cases.yml) meet the targets, and scripts/eval_triage.py
 works in both modes (--rest against a stand-in assistant on localhost)."""
+
 import json
 import re
 import sys
@@ -38,8 +39,9 @@ def test_case_file_is_big_enough():
 
 def test_targets(results):
     m = eval_triage.metrics(results)
-    assert m["emergency_recall"] == 1.0, [r.case.id for r in results
-                                          if r.case.urgency == "emergency" and r.urgency != "emergency"]
+    assert m["emergency_recall"] == 1.0, [
+        r.case.id for r in results if r.case.urgency == "emergency" and r.urgency != "emergency"
+    ]
     assert m["false_emergency_rate"] <= 0.05
     assert m["department_top1"] >= 0.85
     assert m["urgency"] >= 0.85
@@ -56,8 +58,7 @@ def test_no_question_is_repeated(results):
 def test_exit_code_reflects_emergency_recall(tmp_path, capsys):
     assert eval_triage.main(["--only", "d001", "r001", "l001"]) == 0
     missed = tmp_path / "cases.yml"
-    missed.write_text(
-        "cases:\n  - {id: x1, text: 嗓子疼, department: 急诊科, urgency: emergency}\n", encoding="utf-8")
+    missed.write_text("cases:\n  - {id: x1, text: 嗓子疼, department: 急诊科, urgency: emergency}\n", encoding="utf-8")
     assert eval_triage.main(["--cases", str(missed)]) == 1
     assert "MISSED EMERGENCIES: x1" in capsys.readouterr().out
 
@@ -87,13 +88,16 @@ class _FakeAssistant(BaseHTTPRequestHandler):
         state, step = flow.advance(state)
         self.states[sender] = state
         if isinstance(step, steps.Question):
-            buttons = [{"title": b["title"],
-                        "payload": "/triage_answer" + json.dumps({"question": step.id, "value": b["value"]})}
-                       for b in step.buttons]
+            buttons = [
+                {
+                    "title": b["title"],
+                    "payload": "/triage_answer" + json.dumps({"question": step.id, "value": b["value"]}),
+                }
+                for b in step.buttons
+            ]
             reply = [{"recipient_id": sender, "text": step.text, "buttons": buttons}]
         else:
-            reply = [{"recipient_id": sender, "text": step.reason},
-                     {"recipient_id": sender, "custom": step.payload()}]
+            reply = [{"recipient_id": sender, "text": step.reason}, {"recipient_id": sender, "custom": step.payload()}]
         data = json.dumps(reply, ensure_ascii=False).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -1,5 +1,6 @@
 """The triage wording in data/triage/wording.yml: every placeholder is one the engine
 fills, the word lists are read, and the engine's replies use the file's words."""
+
 from __future__ import annotations
 
 import string
@@ -49,7 +50,8 @@ def test_fever_words_tell_a_high_from_a_low_fever():
 def test_the_engine_speaks_with_the_words_of_the_file():
     step = flow.next_step(triage_state.start())
     assert step.text == wording()["clarify"]["first"] and [b["title"] for b in step.buttons] == list(
-        wording()["clarify"]["examples"])
+        wording()["clarify"]["examples"]
+    )
     state, _ = flow.advance(triage_state.start())
     state = flow.update(state, "嗯")
     state, _ = flow.advance(state)

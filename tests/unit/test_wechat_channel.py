@@ -1,6 +1,7 @@
 """The WeChat channel as WeChat's servers call it: a real Sanic server on a free port
 with the channel's blueprint, a fake WeChat on both sides (tests/wechat_fake.py), and
 a scripted bot in place of Rasa's agent."""
+
 from __future__ import annotations
 
 import asyncio
@@ -99,8 +100,14 @@ def bindings(tmp_path):
 
 
 def _config(api: FakeWeChatApi, safe: bool = False) -> WeChatConfig:
-    return WeChatConfig(token=TOKEN, appid=APPID, appsecret=APPSECRET, aes_key=AES_KEY if safe else "",
-                        api_base=api.base_url, reply_within=REPLY_WITHIN)
+    return WeChatConfig(
+        token=TOKEN,
+        appid=APPID,
+        appsecret=APPSECRET,
+        aes_key=AES_KEY if safe else "",
+        api_base=api.base_url,
+        reply_within=REPLY_WITHIN,
+    )
 
 
 @pytest.fixture(params=["plaintext", "safe"])
@@ -119,6 +126,7 @@ def openid() -> str:
 
 
 # -- server verification and signatures -------------------------------------------------
+
 
 async def test_server_verification_echoes_echostr(running):
     answer = await running.call("verify", "echo-4711")
@@ -222,10 +230,13 @@ def test_reply_deadline_must_be_within_wechats_five_seconds():
 
 # -- 5 seconds, retries, customer-service messages -------------------------------------
 
+
 async def test_slow_turn_answers_success_and_arrives_through_the_customer_service_api(running):
     user = openid()
-    running.bot.script = lambda text: [(REPLY_WITHIN + 0.5, {"text": "查好了：明天上午有号"}),
-                                       (0, {"text": "要预约吗？", "buttons": [{"title": "预约", "payload": "好的"}]})]
+    running.bot.script = lambda text: [
+        (REPLY_WITHIN + 0.5, {"text": "查好了：明天上午有号"}),
+        (0, {"text": "要预约吗？", "buttons": [{"title": "预约", "payload": "好的"}]}),
+    ]
     answer = await running.say(user, "明天有号吗")
     assert (answer.status, answer.body) == (200, "success")
     assert answer.seconds < REPLY_WITHIN + 0.4
@@ -283,8 +294,20 @@ async def test_events_are_deduplicated_by_sender_and_create_time(running):
 
 EMERGENCY = [
     (0, {"text": "您说的胸痛可能是心梗，请马上拨打120。"}),
-    (0, {"custom": {"data": {"emergency": {"title": "疑似心梗", "message": "您说的胸痛可能是心梗，请马上拨打120。",
-                                           "phone": "120"}}}}),
+    (
+        0,
+        {
+            "custom": {
+                "data": {
+                    "emergency": {
+                        "title": "疑似心梗",
+                        "message": "您说的胸痛可能是心梗，请马上拨打120。",
+                        "phone": "120",
+                    }
+                }
+            }
+        },
+    ),
 ]
 
 
@@ -309,10 +332,21 @@ async def test_emergency_gets_a_passive_reply_even_when_the_bot_is_slow(running)
 
 # -- numbered choices, voice, events, menu ----------------------------------------------
 
+
 async def test_buttons_are_numbered_and_a_number_picks_the_button(running):
     user = openid()
-    running.bot.script = lambda text: [(0, {"text": "想约上午还是下午？", "buttons": [
-        {"title": "上午", "payload": "上午"}, {"title": "下午", "payload": '/inform{"period": "下午"}'}]})]
+    running.bot.script = lambda text: [
+        (
+            0,
+            {
+                "text": "想约上午还是下午？",
+                "buttons": [
+                    {"title": "上午", "payload": "上午"},
+                    {"title": "下午", "payload": '/inform{"period": "下午"}'},
+                ],
+            },
+        )
+    ]
     answer = await running.say(user, "我要挂号")
     assert answer.text == "想约上午还是下午？\n回复 1 上午\n回复 2 下午"
     await running.say(user, "２")  # full-width, as Chinese keyboards type it
@@ -331,15 +365,17 @@ async def test_voice_message_uses_wechats_recognition(running):
 
 
 async def test_other_message_types_get_a_polite_answer(running):
-    answer = await running.call("post", running.wechat.message_xml(openid(), "image", PicUrl="http://x/1.jpg",
-                                                                     MediaId="m"))
+    answer = await running.call(
+        "post", running.wechat.message_xml(openid(), "image", PicUrl="http://x/1.jpg", MediaId="m")
+    )
     assert answer.passive and "文字和语音" in answer.text and running.bot.heard == []
 
 
 async def test_subscribe_welcomes_with_the_menu(running):
     user = openid()
-    running.bot.script = lambda text: [(0, {"text": "小安可以帮您挂号…", "buttons": [
-        {"title": "我要挂号", "payload": "我要挂号"}]})]
+    running.bot.script = lambda text: [
+        (0, {"text": "小安可以帮您挂号…", "buttons": [{"title": "我要挂号", "payload": "我要挂号"}]})
+    ]
     answer = await running.call("post", running.wechat.message_xml(user, "event", Event="subscribe"))
     assert answer.text.startswith("您好，欢迎关注")
     assert "小安可以帮您挂号…\n回复 1 我要挂号" in answer.text
@@ -348,14 +384,16 @@ async def test_subscribe_welcomes_with_the_menu(running):
     assert gone.body == "success" and len(running.bot.heard) == 1
 
 
-@pytest.mark.parametrize("key, says", [("BOOK", "我要挂号"), ("REPORTS", "查报告"),
-                                       ("TRIAGE", "不知道挂什么科"), ("CONSULT", "菜单")])
+@pytest.mark.parametrize(
+    "key, says", [("BOOK", "我要挂号"), ("REPORTS", "查报告"), ("TRIAGE", "不知道挂什么科"), ("CONSULT", "菜单")]
+)
 async def test_menu_clicks_speak_for_the_patient(running, key, says):
     await running.call("post", running.wechat.message_xml(openid(), "event", Event="CLICK", EventKey=key))
     assert running.bot.heard[-1].text == says
 
 
 # -- binding a card ---------------------------------------------------------------------
+
 
 async def test_binding_needs_the_identity_check_then_holds_until_removed(running, bindings):
     user = openid()
@@ -370,8 +408,9 @@ async def test_binding_needs_the_identity_check_then_holds_until_removed(running
     running.bot.cards[user] = None  # a new conversation session
     await running.say(user, "我的预约")
     assert running.bot.restored == [user] and running.bot.cards[user] == "1000001"
-    answer = await running.call("post", running.wechat.message_xml(user, "event", Event="CLICK",
-                                                                     EventKey="UNBIND_CARD"))
+    answer = await running.call(
+        "post", running.wechat.message_xml(user, "event", Event="CLICK", EventKey="UNBIND_CARD")
+    )
     assert "已解除" in answer.text
     assert bindings.card(user) is None and running.bot.cards[user] is None
     assert "还没有绑定" in (await running.say(user, "解除绑定")).text
@@ -386,10 +425,15 @@ async def test_binding_when_already_verified_is_immediate(running, bindings):
 
 
 async def test_lab_report_arrives_as_one_readable_table(running):
-    report = {"title": "生化", "results": [
-        {"name": "钾", "value": "6.8", "unit": "mmol/L", "range": "3.5-5.3", "flag": "↑", "critical": True}]}
-    running.bot.script = lambda text: [(0, {"text": "生化（11-24 报告）\n钾 6.8 mmol/L ↑（参考 3.5-5.3）",
-                                            "custom": {"data": {"lab_report": report}}})]
+    report = {
+        "title": "生化",
+        "results": [
+            {"name": "钾", "value": "6.8", "unit": "mmol/L", "range": "3.5-5.3", "flag": "↑", "critical": True}
+        ],
+    }
+    running.bot.script = lambda text: [
+        (0, {"text": "生化（11-24 报告）\n钾 6.8 mmol/L ↑（参考 3.5-5.3）", "custom": {"data": {"lab_report": report}}})
+    ]
     answer = await running.say(openid(), "看下生化")
     assert answer.text.splitlines()[:2] == ["生化（11-24 报告）", "· 钾：6.8 mmol/L ↑（参考 3.5-5.3） 【危急值】"]
     assert answer.text.count("钾") == 1

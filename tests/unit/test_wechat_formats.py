@@ -1,5 +1,6 @@
 """WeChat's formats: signatures, safe-mode encryption, the message XML, and the bot's
 messages rendered as WeChat text; and the custom menu."""
+
 from __future__ import annotations
 
 import base64
@@ -20,6 +21,7 @@ APPID = "wx0123456789abcdef"
 
 
 # -- signatures and encryption ------------------------------------------------------------
+
 
 def test_signature_is_sha1_over_the_sorted_parts():
     expected = hashlib.sha1("".join(sorted(["tok", "1409304348", "xxxxxx"])).encode()).hexdigest()
@@ -63,9 +65,11 @@ def test_a_wrong_length_aes_key_is_refused():
 
 # -- XML -------------------------------------------------------------------------------------
 
-TEXT_XML = (b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oPatient]]></FromUserName>"
-            b"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            b"<Content><![CDATA[\xe4\xbd\xa0\xe5\xa5\xbd]]></Content><MsgId>1234567890123456</MsgId></xml>")
+TEXT_XML = (
+    b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oPatient]]></FromUserName>"
+    b"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+    b"<Content><![CDATA[\xe4\xbd\xa0\xe5\xa5\xbd]]></Content><MsgId>1234567890123456</MsgId></xml>"
+)
 
 
 def test_text_message_is_read():
@@ -75,19 +79,28 @@ def test_text_message_is_read():
 
 
 def test_events_are_keyed_by_sender_and_create_time():
-    fields = {"FromUserName": "oP", "ToUserName": "gh", "MsgType": "event", "CreateTime": "17", "Event": "CLICK",
-              "EventKey": "BOOK"}
+    fields = {
+        "FromUserName": "oP",
+        "ToUserName": "gh",
+        "MsgType": "event",
+        "CreateTime": "17",
+        "Event": "CLICK",
+        "EventKey": "BOOK",
+    }
     inbound = Inbound.from_fields(fields)
     assert inbound.event == "click" and inbound.dedup_key == "event:oP:17:click:BOOK"
     assert Inbound.from_fields({**fields, "CreateTime": "18"}).dedup_key != inbound.dedup_key
 
 
-@pytest.mark.parametrize("body", [
-    b"not xml",
-    b"<root><a>1</a></root>",
-    b'<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
-    b"<xml>" + b"x" * 70000 + b"</xml>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not xml",
+        b"<root><a>1</a></root>",
+        b'<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+        b"<xml>" + b"x" * 70000 + b"</xml>",
+    ],
+)
 def test_bodies_that_are_not_wechat_messages_are_refused(body):
     with pytest.raises(BadMessage):
         parse_xml(body)
@@ -103,10 +116,15 @@ def test_reply_xml_keeps_any_text_intact():
     fields = parse_xml(xml.encode())
     assert fields["Content"] == "看这里]]><b>粗</b>&"
     assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"], fields["CreateTime"]) == (
-        "oPatient", "gh_1", "text", "1700000000")
+        "oPatient",
+        "gh_1",
+        "text",
+        "1700000000",
+    )
 
 
 # -- rendering ---------------------------------------------------------------------------------
+
 
 def test_buttons_are_numbered_across_the_whole_turn():
     turn = [
@@ -118,10 +136,23 @@ def test_buttons_are_numbered_across_the_whole_turn():
     assert [b["payload"] for b in rendered.choices] == [b["payload"] for b in render.choices(turn)]
 
 
-@pytest.mark.parametrize("reply, expected", [
-    ("1", "a"), (" 2 ", "b"), ("２", "b"), ("3。", "c"), ("选3", "c"), ("回复 1", "a"), ("第2个", "b"),
-    ("4", None), ("0", None), ("1000001", None), ("1号楼在哪", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("1", "a"),
+        (" 2 ", "b"),
+        ("２", "b"),
+        ("3。", "c"),
+        ("选3", "c"),
+        ("回复 1", "a"),
+        ("第2个", "b"),
+        ("4", None),
+        ("0", None),
+        ("1000001", None),
+        ("1号楼在哪", None),
+        ("", None),
+    ],
+)
 def test_a_number_picks_a_button(reply, expected):
     shown = [{"title": t, "payload": t} for t in "abc"]
     button = render.picked(reply, shown)
@@ -135,10 +166,31 @@ def test_nothing_is_picked_when_no_buttons_were_shown():
 def test_lab_table_reads_as_lines_with_critical_values_marked():
     message = {
         "text": "生化（11-24 报告，心内科开单）\n钾 6.8 mmol/L ↑（参考 3.5-5.3）",
-        "custom": {"data": {"lab_report": {"title": "生化", "results": [
-            {"name": "钾", "value": "6.8", "unit": "mmol/L", "range": "3.5-5.3", "flag": "↑", "critical": True},
-            {"name": "钠", "value": "140", "unit": "mmol/L", "range": "137-147", "flag": None, "critical": False},
-        ]}}},
+        "custom": {
+            "data": {
+                "lab_report": {
+                    "title": "生化",
+                    "results": [
+                        {
+                            "name": "钾",
+                            "value": "6.8",
+                            "unit": "mmol/L",
+                            "range": "3.5-5.3",
+                            "flag": "↑",
+                            "critical": True,
+                        },
+                        {
+                            "name": "钠",
+                            "value": "140",
+                            "unit": "mmol/L",
+                            "range": "137-147",
+                            "flag": None,
+                            "critical": False,
+                        },
+                    ],
+                }
+            }
+        },
     }
     text = render.render([message]).text
     assert text.splitlines() == [
@@ -156,8 +208,9 @@ def test_triage_card_reads_as_a_line():
 
 def test_emergency_card_is_not_repeated_after_its_own_text():
     said = {"text": "可能是中风，马上拨打120。\n等待急救时：不要喂水"}
-    card = {"custom": {"data": {"emergency": {"title": "疑似中风", "message": "可能是中风，马上拨打120。",
-                                              "phone": "120"}}}}
+    card = {
+        "custom": {"data": {"emergency": {"title": "疑似中风", "message": "可能是中风，马上拨打120。", "phone": "120"}}}
+    }
     assert render.render([said, card]).text == said["text"]
     alone = render.render([card]).text
     assert alone == "⚠ 疑似中风\n可能是中风，马上拨打120。\n请立即拨打 120"
@@ -179,6 +232,7 @@ def test_long_replies_are_packed_into_wechat_sized_messages_in_order():
 
 
 # -- menu ------------------------------------------------------------------------------------
+
 
 def test_menu_fits_wechats_limits_and_every_click_says_something():
     menu = menu_json()

@@ -5,6 +5,7 @@ the knowledge lacks). With named entries the ranking is mostly the knowledge's, 
 model breaking ties and adding near misses; without any, the model alone speaks, and
 only when it is sure enough (MODEL_ALONE_MIN) does the triage take its word.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,19 +14,19 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from actions.triage.departments import knowledge as dk
 from actions.triage.departments import model as dm
 
-MODEL_SHARE = 0.35      # the model's share of the ranking when entries were named
-MODEL_ALONE_MIN = 0.6   # the model alone names a department only when this sure
-UNSURE_BELOW = 0.55     # a top department less sure than this …
-CLOSE_RATIO = 0.5       # … with a runner-up at least half as likely: ask which fits
+MODEL_SHARE = 0.35  # the model's share of the ranking when entries were named
+MODEL_ALONE_MIN = 0.6  # the model alone names a department only when this sure
+UNSURE_BELOW = 0.55  # a top department less sure than this …
+CLOSE_RATIO = 0.5  # … with a runner-up at least half as likely: ask which fits
 NAMED_KINDS = ("conditions", "tests")  # what the symptom lexicon does not know; age and pregnancy are facts
 
 
 @dataclass
 class DepartmentGuess:
-    ranking: List[Tuple[str, float]]          # sums to 1; empty when nothing points anywhere
-    terms: List[str] = field(default_factory=list)          # entries named, in order
-    named: Dict[str, float] = field(default_factory=dict)   # evidence of NAMED_KINDS
-    note: Optional[Tuple[str, str]] = None    # (term, short safe note) of a named entry
+    ranking: List[Tuple[str, float]]  # sums to 1; empty when nothing points anywhere
+    terms: List[str] = field(default_factory=list)  # entries named, in order
+    named: Dict[str, float] = field(default_factory=dict)  # evidence of NAMED_KINDS
+    note: Optional[Tuple[str, str]] = None  # (term, short safe note) of a named entry
     urgency: Optional[str] = None
     from_knowledge: bool = False
 
@@ -59,9 +60,12 @@ def combine(knowledge_scores: Mapping[str, float], model_probs: Mapping[str, flo
     return sorted(mixed.items(), key=lambda kv: -kv[1])
 
 
-def guess(text: str, knowledge: Optional[dk.DepartmentKnowledge] = None,
-          model: Optional[dm.DepartmentModel] = None,
-          symptom_spans: Sequence[Tuple[int, int]] = ()) -> DepartmentGuess:
+def guess(
+    text: str,
+    knowledge: Optional[dk.DepartmentKnowledge] = None,
+    model: Optional[dm.DepartmentModel] = None,
+    symptom_spans: Sequence[Tuple[int, int]] = (),
+) -> DepartmentGuess:
     """`symptom_spans`: where the symptom lexicon already read a complaint; an entry
     there ("掉头发" of 雄激素性脱发) is not counted again as a named condition."""
     knowledge = knowledge or dk.load_knowledge()

@@ -5,6 +5,7 @@ Every entry is a term and its colloquial variants (see that folder's README.md).
 ones the patient denies ("没有糖尿病"); `scores(matches)` turns them into department
 evidence. Loading is lazy and cached; importing this module costs nothing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,7 +24,11 @@ DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"
 # How much a named entry says about the department, by kind: a diagnosis the patient
 # was given says more than a body part alone.
 KIND_WEIGHTS: Dict[str, float] = {
-    "conditions": 3.0, "tests": 2.5, "symptoms": 2.0, "situations": 1.5, "body_parts": 1.0,
+    "conditions": 3.0,
+    "tests": 2.5,
+    "symptoms": 2.0,
+    "situations": 1.5,
+    "body_parts": 1.0,
 }
 KINDS = tuple(KIND_WEIGHTS)
 
@@ -73,10 +78,10 @@ class DepartmentKnowledge:
         i = 0
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
-                entry = self.index.get(low[i:i + length])
+                entry = self.index.get(low[i : i + length])
                 if entry is not None:
                     if sx.assertion(norm, i, i + length, spans) not in (sx.ABSENT, sx.PAST):
-                        found.append(Match(entry, norm[i:i + length], i, i + length))
+                        found.append(Match(entry, norm[i : i + length], i, i + length))
                     i += length
                     break
             else:
@@ -87,16 +92,26 @@ class DepartmentKnowledge:
 def entry_from(raw: Any, department: str, kind: str) -> Entry:
     if isinstance(raw, Mapping):
         terms = [str(t) for t in raw["terms"]]
-        return Entry(terms[0], tuple(terms[1:]), department, kind, float(raw.get("weight", 1.0)),
-                     {str(k): float(v) for k, v in (raw.get("also") or {}).items()},
-                     raw.get("why"), raw.get("note"), raw.get("urgency"))
+        return Entry(
+            terms[0],
+            tuple(terms[1:]),
+            department,
+            kind,
+            float(raw.get("weight", 1.0)),
+            {str(k): float(v) for k, v in (raw.get("also") or {}).items()},
+            raw.get("why"),
+            raw.get("note"),
+            raw.get("urgency"),
+        )
     terms = [str(t) for t in raw]
     return Entry(terms[0], tuple(terms[1:]), department, kind)
 
 
 def read_department_files(directory: Path = DEPARTMENTS_DIR) -> List[Dict[str, Any]]:
-    return [dict(yaml.safe_load(path.read_text(encoding="utf-8")), file=path.name)
-            for path in sorted(directory.glob("*.yml"))]
+    return [
+        dict(yaml.safe_load(path.read_text(encoding="utf-8")), file=path.name)
+        for path in sorted(directory.glob("*.yml"))
+    ]
 
 
 def build_knowledge(files: Sequence[Mapping[str, Any]]) -> DepartmentKnowledge:
@@ -144,5 +159,5 @@ def _knowledge_question() -> "re.Pattern[str]":
 
 
 def asks_for_knowledge(text: str) -> bool:
-    """"乙肝饮食注意事项", "癫痫怎么护理": a question about living with a condition."""
+    """ "乙肝饮食注意事项", "癫痫怎么护理": a question about living with a condition."""
     return bool(_knowledge_question().search(sx.normalize(text)))

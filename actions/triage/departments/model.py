@@ -12,6 +12,7 @@ server. It is trained on first use from data/ and cached under .data/ by a hash 
 files it learns from, so a restart loads it and an edit retrains it. Deterministic:
 the same data gives the same model.
 """
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,12 @@ def _fill(templates: Sequence[str], phrase: str, offset: int) -> List[str]:
     return [templates[(offset + k * 3) % len(templates)].format(t=phrase) for k in range(count)]
 
 
-def training_sentences(knowledge: dk.DepartmentKnowledge, templates: Mapping[str, Sequence[str]],
-                       symptoms: Mapping, examples: Mapping[str, Sequence[str]]) -> Tuple[List[str], List[str]]:
+def training_sentences(
+    knowledge: dk.DepartmentKnowledge,
+    templates: Mapping[str, Sequence[str]],
+    symptoms: Mapping,
+    examples: Mapping[str, Sequence[str]],
+) -> Tuple[List[str], List[str]]:
     texts: List[str] = []
     labels: List[str] = []
 
@@ -114,8 +119,9 @@ def build_model(cache: Optional[Path] = None) -> DepartmentModel:
         with path.open("rb") as handle:  # our own file, under the owner-only .data/
             return DepartmentModel(pickle.load(handle))
     examples = load_yaml(str(EXAMPLES_FILE))["examples"]
-    texts, labels = training_sentences(dk.load_knowledge(), load_yaml(str(TEMPLATES_FILE))["templates"],
-                                       load_yaml(str(SYMPTOMS_FILE)), examples)
+    texts, labels = training_sentences(
+        dk.load_knowledge(), load_yaml(str(TEMPLATES_FILE))["templates"], load_yaml(str(SYMPTOMS_FILE)), examples
+    )
     pipeline = train(texts, labels)
     logger.info("department model trained on %d sentences", len(texts))
     try:
