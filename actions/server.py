@@ -27,7 +27,7 @@ import traceback
 import types
 import uuid
 import zlib
-from typing import Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from rasa_sdk.endpoint import create_app as create_sdk_app
 from sanic import Sanic, response
@@ -43,7 +43,7 @@ TOKEN_ENV = "ACTION_SERVER_TOKEN"
 OPEN_PATHS = ("/health",)
 
 
-def _action_call(request: Request) -> object:
+def _action_call(request: Request) -> Dict[str, Any]:
     body = request.body
     if request.headers.get("Content-Encoding") == "deflate":
         body = zlib.decompress(body)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -18,7 +18,7 @@ ENV_DB_URL = "HOSPITAL_DB_URL"
 Clock = Callable[[], dt.datetime]
 
 
-def database_url(env: Optional[dict] = None) -> str:
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     """HOSPITAL_DB_URL, or the default SQLite file (its directory is created)."""
     env = os.environ if env is None else env
     url = (env.get(ENV_DB_URL) or "").strip()

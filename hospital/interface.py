@@ -246,6 +246,9 @@ class HandoffTicket:
 
 
 class HospitalSystems(abc.ABC):
+    def dispose(self) -> None:
+        """Release connections and threads when the process is done with the hospital."""
+
     # --- catalogue -------------------------------------------------------------
     @abc.abstractmethod
     def departments(self) -> List[Department]: ...

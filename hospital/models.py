@@ -3,6 +3,8 @@ the assistant's own audit, handoff, verification and SMS outbox tables)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # Any: SQLAlchemy 1.4 declares it dynamically
 
 ACTIVE = "booked"  # the one appointment status that holds a slot
 # Stored as hospital_meta "seed_version"; a database of another version is rebuilt.

@@ -271,7 +271,7 @@ def _analyte(a: dict) -> Analyte:
         critical_low=num(crit.get("low")),
         critical_high=num(crit.get("high")),
         sexes=tuple(a.get("sexes") or SEXES),
-        typical=tuple(float(x) for x in a["typical"]) if a.get("typical") else None,
+        typical=(float(a["typical"][0]), float(a["typical"][1])) if a.get("typical") else None,
     )
 
 

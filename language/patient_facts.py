@@ -5,7 +5,7 @@ data/language/patient_facts.yml."""
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from language.knowledge_files import regex
 from language.negation import ABSENT, PAST, PRESENT, UNCERTAIN, assertion, clause_spans
@@ -95,8 +95,8 @@ def says_high_blood_pressure(text: str) -> bool:
 
 def parse_history(
     text: str, spans: Sequence[Tuple[int, int]], others: Sequence[Tuple[int, int]] = ()
-) -> Dict[str, object]:
-    history: Dict[str, object] = {"hypertension": None, "diabetes": None, "allergies": None, "medications": None}
+) -> Dict[str, Any]:
+    history: Dict[str, Any] = {"hypertension": None, "diabetes": None, "allergies": None, "medications": None}
     for key, (positive, negative) in _HISTORY.items():
         for m in regex(positive).finditer(text):
             status = assertion(text, m.start(), m.end(), spans, others, mask_overlapping=False)

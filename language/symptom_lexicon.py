@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 from language.knowledge_files import knowledge
 
@@ -97,10 +97,10 @@ def normalize(text: str) -> str:
     return text
 
 
-def dictionary_phrases(lexicon: Lexicon) -> set:
+def dictionary_phrases(lexicon: Lexicon) -> Set[str]:
     """Every phrase of the lexicon jieba could keep whole: synonyms, names, ignored
     look-alikes and body parts."""
-    words = set()
+    words: Set[str] = set()
     for sym in lexicon.symptoms.values():
         words.update(sym.synonyms)
         words.add(sym.name)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 from language.knowledge_files import words
 from language.symptom_lexicon import IGNORE, load_lexicon
 from language.zh_nlp import get_nlp
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher, PhraseMatcher
 
 ANY_GAP_CHARS = 8
 MAX_PATTERN_TOKENS = 8  # body + gap + feeling; longer token matches are not one complaint
@@ -36,8 +39,8 @@ def negation_prefixes() -> Tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Matchers:
-    phrase: object
-    pattern: object
+    phrase: PhraseMatcher
+    pattern: Matcher
     synonym_regex: "re.Pattern[str]"
     composite_regex: Tuple[Tuple[str, "re.Pattern[str]"], ...]
 
@@ -53,7 +56,7 @@ def matchers() -> _Matchers:
     gaps = gap_tokens()
     gap_chars = "".join(sorted({ch for tok in gaps for ch in tok}))
 
-    phrase = PhraseMatcher(nlp.vocab)
+    phrase = PhraseMatcher(nlp.vocab, attr="ORTH")
     for sym in lexicon.symptoms.values():
         phrase.add(sym.id, [nlp.make_doc(s) for s in sym.synonyms])
     ignored = [w for w, sid in lexicon.synonym_to_id.items() if sid == IGNORE]
@@ -75,8 +78,10 @@ def matchers() -> _Matchers:
     for comp in lexicon.composites:
         body = "|".join(re.escape(b) for b in sorted(comp.body, key=len, reverse=True))
         feel = "|".join(re.escape(f) for f in sorted(comp.feeling, key=len, reverse=True))
-        gap = rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any else f"[{re.escape(gap_chars)}]{{0,6}}?"
-        composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{gap})(?:{feel})")))
+        between = (
+            rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any else f"[{re.escape(gap_chars)}]{{0,6}}?"
+        )
+        composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{between})(?:{feel})")))
     return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex))
 
 

@@ -17,7 +17,7 @@ import bisect
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from language.answers import interpret_yes_no
 from language.measures import SEVERITY_RANK, parse_duration, parse_severity, parse_temperature, says_pain
@@ -109,7 +109,7 @@ class Extraction:
     sudden: Optional[bool] = None
     recurrent: bool = False
     resolved: bool = False
-    history: Dict[str, object] = field(default_factory=dict)
+    history: Dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,8 +17,10 @@ run_pytest() {  # pytest's exit 5 (nothing collected) is a failure here, never a
 }
 
 part_lint() {
-  step "Lint (ruff: pyflakes errors and syntax; config in ruff.toml)"
+  step "Lint, format and type check (ruff: ruff.toml; mypy: mypy.ini)"
   ruff check .
+  ruff format --check .
+  python -m mypy
 }
 
 part_unit() {

@@ -3,7 +3,7 @@ and where the message came from (for the hospital's audit trail)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
@@ -24,7 +24,7 @@ def client_of(tracker: Tracker) -> Optional[str]:
     """The client address a channel put into the message metadata, if any. Rasa 3.6
     keeps message metadata on the user event (parse data only with a component that
     adds it to latest_message): both are read."""
-    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    user: Dict[str, Any] = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
     for metadata in (tracker.latest_message.get("metadata"), user.get("metadata")):
         if isinstance(metadata, dict) and metadata.get("client_ip"):
             return str(metadata["client_ip"])[:64]

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
-from actions import identity
+from actions.identity import verification as identity
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import List, Sequence
+from typing import List, Mapping, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -143,7 +143,7 @@ def _results(
     panel: str,
     p: SeedPatient,
     day: dt.date,
-    overrides: dict,
+    overrides: Mapping[str, float],
     random_abnormal: bool,
 ) -> List[dict]:
     age = p.age_on(day)

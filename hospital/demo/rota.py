@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import random
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Mapping, List, Optional, Sequence, Tuple
 
 from ..reference import DepartmentSpec, HolidayCalendar
 from .scenario import scenario
@@ -67,7 +67,7 @@ def weekly_template(
 def plan_day(
     day: dt.date,
     departments: Sequence[DepartmentSpec],
-    doctors_by_department: Dict[str, Sequence[RotaDoctor]],
+    doctors_by_department: Mapping[str, Sequence[RotaDoctor]],
     holidays: HolidayCalendar,
 ) -> List[PlannedSession]:
     holiday = holidays.closed_reason(day)

@@ -15,12 +15,12 @@ from ..interface import (
     PERIODS,
     Appointment,
     BookingRejected,
-    ClinicSession,
     NotFound,
 )
 from ..facts import facts
 from ..schedule import appointment_number, period_end, period_start
 from ..security import log_ref
+from .reminders import RemindersMixin
 
 logger = logging.getLogger("hospital.sql")
 
@@ -29,7 +29,7 @@ class _SlotConflict(Exception):
     """The database refused a second active appointment (a race the Python checks missed)."""
 
 
-class AppointmentsMixin:
+class AppointmentsMixin(RemindersMixin):
     # --- appointments ----------------------------------------------------------------------------------------
 
     def _check_bookable(self, row: m.ClinicSessionRow, now: dt.datetime) -> None:
@@ -271,25 +271,3 @@ class AppointmentsMixin:
         if result is None:
             raise NotFound("no such card", reason="card")
         return result
-
-    def _appointment_dc(self, s: Session, appt: m.AppointmentRow, card_no: str) -> Appointment:
-        # populate_existing: the slot counters were changed by UPDATE statements the
-        # identity map has not seen.
-        row = s.execute(
-            self._session_select()
-            .where(m.ClinicSessionRow.id == appt.session_id)
-            .execution_options(populate_existing=True)
-        ).one()
-        return self._appointment_from(appt, card_no, self._session_dc(*row))
-
-    @staticmethod
-    def _appointment_from(appt: m.AppointmentRow, card_no: str, session: ClinicSession) -> Appointment:
-        return Appointment(
-            number=appt.number,
-            card_no=card_no,
-            session=session,
-            status=appt.status,
-            created_at=appt.created_at,
-            queue_no=appt.queue_no,
-            precheck=dict(appt.precheck or {}),
-        )

@@ -20,6 +20,7 @@ from ..interface import (
     NUMBER_TYPES,
     PERIODS,
     TITLES,
+    Appointment,
     ClinicSession,
     Department,
     Doctor,
@@ -281,3 +282,28 @@ class SqlBase(HospitalSystems):
 
     def expert_release_policy(self) -> str:
         return facts().release_policy()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _appointment_dc(self, s: Session, appt: m.AppointmentRow, card_no: str) -> Appointment:
+        # populate_existing: the slot counters were changed by UPDATE statements the
+        # identity map has not seen.
+        row = s.execute(
+            self._session_select()
+            .where(m.ClinicSessionRow.id == appt.session_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        return self._appointment_from(appt, card_no, self._session_dc(*row))
+
+    @staticmethod
+    def _appointment_from(appt: m.AppointmentRow, card_no: str, session: ClinicSession) -> Appointment:
+        return Appointment(
+            number=appt.number,
+            card_no=card_no,
+            session=session,
+            status=appt.status,
+            created_at=appt.created_at,
+            queue_no=appt.queue_no,
+            precheck=dict(appt.precheck or {}),
+        )

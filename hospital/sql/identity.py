@@ -20,6 +20,7 @@ from ..interface import (
 )
 from ..facts import facts
 from ..security import hash_code, limit_key, log_ref, same_secret, unseal
+from .base import SqlBase
 
 logger = logging.getLogger("hospital.sql")
 
@@ -45,7 +46,7 @@ LONGEST_WINDOW = max(
 )
 
 
-class IdentityMixin:
+class IdentityMixin(SqlBase):
     # --- identity ------------------------------------------------------------------------------------------
 
     def card_exists(self, card_no: str) -> bool:

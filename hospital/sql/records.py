@@ -25,11 +25,12 @@ from ..interface import (
     Patient,
 )
 from ..security import mask_phone, unseal
+from .base import SqlBase
 
 logger = logging.getLogger("hospital.sql")
 
 
-class RecordsMixin:
+class RecordsMixin(SqlBase):
     # --- reports -----------------------------------------------------------------------------------------------
 
     def _read_records(self, card_no: str, action: str, target: str, load, conversation_id: Optional[str] = None):
@@ -283,6 +284,3 @@ class RecordsMixin:
                 row.next_queue = max(row.next_queue, booked)
             s.flush()
         return self.session(session_id)
-
-    def dispose(self) -> None:
-        self.engine.dispose()

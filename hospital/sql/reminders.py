@@ -17,6 +17,7 @@ from ..interface import (
 )
 from ..facts import facts
 from ..security import seal, unseal
+from .base import SqlBase
 
 logger = logging.getLogger("hospital.sql")
 
@@ -25,7 +26,7 @@ logger = logging.getLogger("hospital.sql")
 REMINDER_CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
-class RemindersMixin:
+class RemindersMixin(SqlBase):
     # --- reminders ---------------------------------------------------------------------------------------------
 
     def _arm_appointment_reminder(
