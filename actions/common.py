@@ -26,12 +26,6 @@ MAX_MESSAGE_CHARS = 500  # longer messages are read only this far
 FORM_INTERRUPTIONS = frozenset({"emergency", "stop", "human_handoff", "faq", "logout", "EXTERNAL_reminder"})
 
 
-def hospital() -> HospitalSystems:
-    from hospital import get_hospital  # the factory builds the engine lazily
-
-    return get_hospital()
-
-
 class UsesHospital:
     """The hospital systems and today's date an action works with, passed in.
 
@@ -47,14 +41,14 @@ class UsesHospital:
 
     @property
     def hospital(self) -> HospitalSystems:
-        return self._hospital if self._hospital is not None else hospital()
+        if self._hospital is None:
+            from hospital import get_hospital  # the factory builds the engine lazily
+
+            return get_hospital()
+        return self._hospital
 
     def today(self) -> dt.date:
-        return self._today or today()
-
-
-def today() -> dt.date:
-    return dt.date.today()
+        return self._today or dt.date.today()
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -1,6 +1,6 @@
 """Running the booking and identity actions against the real domain and a test hospital.
 
-    h = Harness(monkeypatch, hospital, today)          # hospital() and today() patched
+    h = Harness(hospital, today)                       # actions built by h.build get both
     t = tracker("帮我约后天心内科", "book_appointment", slots={...}, requested="date")
     dispatcher, events = await h.run(h.build(ValidateBookingForm), t)
 
@@ -23,10 +23,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-# Every module that looks the hospital or today's date up by a module-level name.
-_HOSPITAL_USERS = ("actions.common",)
-_TODAY_USERS = ("actions.common",)
 
 
 @functools.lru_cache(maxsize=None)
@@ -90,15 +86,11 @@ def vouched(slots: Dict[str, Any], sender_id: str) -> Dict[str, Any]:
 
 
 class Harness:
-    def __init__(self, monkeypatch, hospital, today: dt.date):
-        import importlib
+    """Runs actions built with a test's hospital and date (nothing is patched)."""
 
+    def __init__(self, hospital, today: dt.date):
         self.hospital = hospital
         self.today = today
-        for module in _HOSPITAL_USERS:
-            monkeypatch.setattr(importlib.import_module(module), "hospital", lambda: hospital)
-        for module in _TODAY_USERS:
-            monkeypatch.setattr(importlib.import_module(module), "today", lambda: today)
 
     def build(self, action_class):
         """An action of `action_class` working with this test's hospital and date."""

@@ -49,8 +49,8 @@ LI_DOCTORS = ["李娜洁", "李秀岚", "李婉薇", "李梅", "李宁敏", "李
 
 
 @pytest.fixture
-def h(monkeypatch, hospital, today):
-    return Harness(monkeypatch, hospital, today)
+def h(hospital, today):
+    return Harness(hospital, today)
 
 
 def SLOT(name, value):
@@ -330,7 +330,7 @@ async def test_public_holiday_is_closed(monkeypatch):
     monday = D(2026, 12, 28)
     hospital = create_hospital("sqlite://", today=monday)
     try:
-        h = Harness(monkeypatch, hospital, monday)
+        h = Harness(hospital, monday)
         dispatcher, events = await validate(h, "这周五", requested="date", **book_slots(department="眼科"))
         assert events == [SLOT("date", None)]
         assert texts(dispatcher) == ["1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。", "最近还有号的日期："]
@@ -862,7 +862,7 @@ def cancel_tracker(text_, intent="inform", requested="appointment_no", **slots):
 
 
 async def test_cancel_form_required_slots(h, hospital):
-    form = ValidateCancelForm()
+    form = h.build(ValidateCancelForm)
     ask = lambda t: form.required_slots(form.domain_slots(domain()), None, t, domain())  # noqa: E731
     assert await ask(tracker("退号", "cancel_appointment", active_loop="cancel_form")) == ["card_no", "identity_secret"]
     assert await ask(cancel_tracker("退号", "cancel_appointment", requested=None)) == [

@@ -22,7 +22,7 @@ def test_every_run_of_three_or_more_digits_is_hidden():
 
 
 async def test_handoff_opens_a_masked_ticket_and_hands_the_conversation_to_staff(monkeypatch, hospital, today):
-    h = Harness(monkeypatch, hospital, today)
+    h = Harness(hospital, today)
     history = [user("我的卡号是1000001，验证码 482913", "provide_identity")]
     dispatcher, events = await h.run(
         h.build(Handoff), tracker("转人工", "human_handoff", history=history, active_loop=None)

@@ -57,8 +57,8 @@ def said(dispatcher):
 
 
 @pytest.fixture
-def h(monkeypatch, hospital, today):
-    return Harness(monkeypatch, hospital, today)
+def h(hospital, today):
+    return Harness(hospital, today)
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ async def test_confirmed_forget_me_deletes_every_conversation_of_the_card(monkey
     with database.engine(chats).begin() as connection:  # "another-day" was purged already
         for sender in ("earlier-chat", CURRENT, "someone-else"):
             connection.execute(database.events.insert().values(sender_id=sender, type_name="user", data="{}"))
-    h = Harness(monkeypatch, hospital, today)
+    h = Harness(hospital, today)
     dispatcher, events = await h.run(AfterIdentity(hospital=audit), verified_after(CONFIRMED))
 
     assert responses(dispatcher) == ["utter_forget_me_done"]
@@ -112,7 +112,7 @@ async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(
         saved.update(UserUttered("我头疼", {"name": "describe_symptoms", "confidence": 1.0}))
         await store.save(saved)
 
-    await Harness(monkeypatch, hospital, today).run(AfterIdentity(hospital=audit), verified_after(CONFIRMED))
+    await Harness(hospital, today).run(AfterIdentity(hospital=audit), verified_after(CONFIRMED))
     this_turn = await store.retrieve(CURRENT)
     this_turn.update(ActionExecuted("action_after_identity"))
     this_turn.update(BotUttered("已经为您删除了聊天记录"))
@@ -139,7 +139,7 @@ async def test_the_store_deletes_them_when_it_saves_the_turn_and_keeps_others(
     ids=["declined", "never-asked"],
 )
 async def test_nothing_is_deleted_without_a_yes_to_the_question(monkeypatch, hospital, today, chats, audit, history):
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(
+    dispatcher, _ = await Harness(hospital, today).run(
         privacy.ForgetConversations(hospital=audit), verified_after(history)
     )
     assert responses(dispatcher) == ["utter_anything_else"]
@@ -148,7 +148,7 @@ async def test_nothing_is_deleted_without_a_yes_to_the_question(monkeypatch, hos
 
 async def test_hospital_down_deletes_nothing_and_says_so(monkeypatch, hospital, today, chats):
     down = AuditTrail(error=SystemUnavailable("医院系统暂时连接不上。"))
-    dispatcher, _ = await Harness(monkeypatch, hospital, today).run(
+    dispatcher, _ = await Harness(hospital, today).run(
         privacy.ForgetConversations(hospital=down), verified_after(CONFIRMED)
     )
     assert responses(dispatcher) == ["utter_hospital_error_unavailable"]

@@ -20,7 +20,7 @@ CARD = "1000005"
 
 @pytest.fixture
 def harness(monkeypatch, hospital, today):
-    h = Harness(monkeypatch, hospital, today)
+    h = Harness(hospital, today)
     monkeypatch.setattr(setting, "now", hospital.clock)  # 09:00 on the reference day
     return h
 
