@@ -5,6 +5,7 @@ starts from exactly the freshly seeded state without paying for the seed each ti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
@@ -22,11 +23,17 @@ def today() -> dt.date:
     return REFERENCE_DAY
 
 
+@functools.lru_cache(maxsize=None)
+def reference_hospital() -> SqlHospital:
+    """The demo hospital seeded for REFERENCE_DAY, built once. Tests copy it (`hospital`)
+    or read from it; the demo draws doctors' names at random, so a test that needs one
+    looks it up here instead of writing it down."""
+    return create_hospital("sqlite://", today=REFERENCE_DAY)
+
+
 @pytest.fixture(scope="session")
-def _seeded_template(today) -> SqlHospital:
-    template = create_hospital("sqlite://", today=today)
-    yield template
-    template.dispose()
+def _seeded_template() -> SqlHospital:
+    return reference_hospital()
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ from actions.booking.fees import FeeInfo
 from actions.booking.form import ValidateBookingForm
 from actions.booking.listing import ListAppointments
 from actions.booking.schedule_questions import ScheduleInfo, schedule_reply
+from actions.catalogue_names import find_doctors
 from hospital.demo.scenario import demo_patients
 from hospital import create_hospital
+from tests.conftest import reference_hospital
 from tests.unit.action_harness import (
     Harness,
     button_payloads,
@@ -45,7 +47,19 @@ D = dt.date
 THU = D(2026, 11, 26)
 FRI = D(2026, 11, 27)
 
-LI_DOCTORS = ["李娜洁", "李秀岚", "李婉薇", "李梅", "李宁敏", "李勇宇", "李斌志", "李晖宇", "李敏", "李波", "李辉哲"]
+# Doctors' names are drawn at random by the demo; the scenario fixes only that several
+# departments' first doctor is surnamed 李 (心血管内科 and 眼科 among them).
+LI = find_doctors(reference_hospital(), "李医生")
+LI_DOCTORS = [d.name for d in LI]
+LI_CARDIOLOGIST = next(d.name for d in LI if d.department == "心血管内科")
+LI_OPHTHALMOLOGIST = next(d.name for d in LI if d.department == "眼科")
+# 心血管内科's expert clinic on Thursday afternoon (the demo appointment of card 1000001).
+THU_EXPERT = min(
+    reference_hospital().sessions(department="心血管内科", start=THU, end=THU, period="下午", number_type="专家号"),
+    key=lambda s: s.id,
+)
+EXPERT = THU_EXPERT.doctor_name
+EXPERT_WITH_TITLE = f"{EXPERT}（{THU_EXPERT.doctor_title}）"
 
 
 @pytest.fixture
@@ -123,11 +137,11 @@ async def validate(h, text_, intent="inform", entities=(), requested=None, **slo
             ["appointment_no", "department", "date", "period", "number_type", "session_id", "booking_confirmed"],
         ),
         (
-            {"booking_mode": "book", "verified_card": CARD, "doctor_choices": ["李娜洁", "李敏"]},
+            {"booking_mode": "book", "verified_card": CARD, "doctor_choices": LI_DOCTORS[:2]},
             ["doctor", "department", "date", "period", "number_type", "session_id", "booking_confirmed"],
         ),
         (
-            {"booking_mode": "book", "verified_card": CARD, "doctor_choices": ["李娜洁", "李敏"], "doctor": "李敏"},
+            {"booking_mode": "book", "verified_card": CARD, "doctor_choices": LI_DOCTORS[:2], "doctor": LI_DOCTORS[1]},
             ["department", "date", "period", "number_type", "session_id", "booking_confirmed"],
         ),
     ],
@@ -226,8 +240,8 @@ async def test_hospital_down_while_validating_ends_the_form_politely(h, hospital
 
 
 async def test_doctor_by_full_name_sets_the_department(h):
-    dispatcher, events = await validate(h, "我想约胡庆医生的号", "book_appointment", **book_slots())
-    assert events == [SLOT("department", "心血管内科"), SLOT("doctor", "胡庆")]
+    dispatcher, events = await validate(h, f"我想约{EXPERT}医生的号", "book_appointment", **book_slots())
+    assert events == [SLOT("department", "心血管内科"), SLOT("doctor", EXPERT)]
     assert dispatcher.messages == []
 
 
@@ -241,12 +255,14 @@ async def test_surname_with_several_doctors_asks_which_one(h):
     assert events == []
     assert texts(dispatcher) == ["有几位医生符合，请问是哪一位？"]
     assert button_payloads(dispatcher) == LI_DOCTORS
-    assert button_titles(dispatcher)[:2] == ["李娜洁（心血管内科 主任医师）", "李秀岚（神经内科 主治医师）"]
+    assert button_titles(dispatcher) == [f"{d.name}（{d.department} {d.title}）" for d in LI]
 
-    _, events = await validate(h, "李敏", requested="doctor", booking_mode="book", doctor_choices=LI_DOCTORS)
+    _, events = await validate(
+        h, LI_OPHTHALMOLOGIST, requested="doctor", booking_mode="book", doctor_choices=LI_DOCTORS
+    )
     assert slot_events(events) == {
         "department": "眼科",
-        "doctor": "李敏",
+        "doctor": LI_OPHTHALMOLOGIST,
         "doctor_choices": None,
         "requested_slot": "date",
     }
@@ -255,7 +271,7 @@ async def test_surname_with_several_doctors_asks_which_one(h):
 
 async def test_surname_with_a_department_narrows_to_one_doctor(h):
     _, events = await validate(h, "心内科的李医生", "book_appointment", **book_slots())
-    assert events == [SLOT("department", "心血管内科"), SLOT("doctor", "李娜洁")]
+    assert events == [SLOT("department", "心血管内科"), SLOT("doctor", LI_CARDIOLOGIST)]
 
 
 # --- date ----------------------------------------------------------------------------------------
@@ -556,7 +572,7 @@ async def test_confirmation_summary(h, hospital):
     )
     assert events == []
     assert texts(dispatcher) == [
-        "请确认预约：\n心血管内科 胡庆（副主任医师）\n11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n"
+        f"请确认预约：\n心血管内科 {EXPERT_WITH_TITLE}\n11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n"
         "确认无误请点“确认预约”。想改日期或时间，直接告诉我，比如“改成周四”。"
     ]
     assert button_payloads(dispatcher) == ["确认预约", "算了，不约了"]
@@ -639,7 +655,7 @@ async def test_commit_books_and_explains_arrival(h, hospital):
     assert appointment.session.id == session.id and appointment.session.booked == session.booked + 1
     assert appointment.number.startswith("GH20261126-")
     assert texts(dispatcher) == [
-        f"预约成功！\n就诊人：赵**\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
+        f"预约成功！\n就诊人：赵**\n预约号 {appointment.number}：心血管内科 {EXPERT_WITH_TITLE}\n"
         "11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n"
         f"就诊序号：{appointment.queue_no}",
         "就诊当天请提前 15 分钟到达，凭医保卡（社保卡）或电子健康卡在门诊楼 1 楼自助机签到取号，"
@@ -765,12 +781,12 @@ async def test_a_surname_on_a_day_answers_who_sees_patients_that_day(h, hospital
 async def test_a_surname_on_a_day_with_one_doctor_working_answers_for_that_one(h, hospital):
     for offset in range(14):
         day = D(2026, 11, 24) + dt.timedelta(days=offset)
-        working = working_on(hospital, ["胡庆", "李娜洁"], day)
+        working = working_on(hospital, [EXPERT, LI_CARDIOLOGIST], day)
         if len(working) == 1 and not hospital.closed_reason(day):
             break
     else:
         pytest.skip("no day with exactly one of the two at work")
-    reply = schedule_reply(h.hospital, f"{day.month}月{day.day}日李娜洁和胡庆医生在不在", h.today)
+    reply = schedule_reply(h.hospital, f"{day.month}月{day.day}日{LI_CARDIOLOGIST}和{EXPERT}医生在不在", h.today)
     assert reply["response"] == "utter_schedule" and delivered(reply)["text"].startswith(f"{working[0].name}医生")
 
 
@@ -807,11 +823,11 @@ async def test_doctors_on_saturday_morning(h, hospital):
 
 
 async def test_schedule_for_a_doctor_by_full_name(h, hospital):
-    reply = answer(h, "胡庆医生周四出诊吗")
+    reply = answer(h, f"{EXPERT}医生周四出诊吗")
     assert reply["text"].startswith(
-        "胡庆医生（心血管内科 副主任医师）的出诊安排：\n· 11月26日（周四，后天）下午 专家号 50元"
+        f"{EXPERT}医生（心血管内科 {THU_EXPERT.doctor_title}）的出诊安排：\n· 11月26日（周四，后天）下午 专家号 50元"
     )
-    assert reply["buttons"][0]["payload"] == "帮我约2026年11月26日下午心血管内科胡庆医生"
+    assert reply["buttons"][0]["payload"] == f"帮我约2026年11月26日下午心血管内科{EXPERT}医生"
 
 
 async def test_schedule_on_a_day_without_clinics(h):
@@ -877,7 +893,7 @@ async def test_ask_which_appointment_offers_only_the_patients_own(h, hospital):
     [appointment] = hospital.appointments(OWNER)
     dispatcher, _ = await h.run(h.build(AskAppointmentNo), cancel_tracker("退号", "cancel_appointment"))
     assert texts(dispatcher) == ["请选择是哪一个预约："]
-    assert button_titles(dispatcher) == ["11月26日下午 心血管内科 胡庆"]
+    assert button_titles(dispatcher) == [f"11月26日下午 心血管内科 {EXPERT}"]
     assert button_payloads(dispatcher) == [appointment.number]
 
 
@@ -902,7 +918,7 @@ async def test_cancel_own_appointment_releases_the_slot(h, hospital):
     )
     assert texts(dispatcher) == [
         "确定要取消这个预约吗？\n"
-        f"预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
+        f"预约号 {appointment.number}：心血管内科 {EXPERT_WITH_TITLE}\n"
         "11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n"
         f"就诊序号：{appointment.queue_no}"
     ]
@@ -920,7 +936,7 @@ async def test_cancel_own_appointment_releases_the_slot(h, hospital):
     )
     assert events == [SLOT("appointment_no", None), SLOT("cancel_confirmed", None)]
     assert texts(dispatcher) == [
-        f"已取消预约 {appointment.number}（11月26日下午 心血管内科 胡庆），号源已释放。需要重新挂号随时告诉我。"
+        f"已取消预约 {appointment.number}（11月26日下午 心血管内科 {EXPERT}），号源已释放。需要重新挂号随时告诉我。"
     ]
     assert hospital.appointments(OWNER) == []
     assert hospital.session(appointment.session.id).booked == booked - 1
@@ -978,7 +994,7 @@ async def test_reschedule_starts_from_the_chosen_appointment(h, hospital):
         SLOT("appointment_no", appointment.number),
         SLOT("department", "心血管内科"),
         SLOT("number_type", "专家号"),
-        SLOT("doctor", "胡庆"),
+        SLOT("doctor", EXPERT),
         SLOT("requested_slot", "date"),
     ]
     assert dispatcher.messages == []

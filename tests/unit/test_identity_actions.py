@@ -400,7 +400,8 @@ async def test_after_identity_runs_the_task_that_was_asked_for(h, hospital):
     dispatcher, events = await h.run(h.build(AfterIdentity), t)
     assert events == []
     assert texts(dispatcher) == [
-        f"陈**，您有 1 个待就诊的预约：\n\n预约号 {appointment.number}：心血管内科 胡庆（副主任医师）\n"
+        f"陈**，您有 1 个待就诊的预约：\n\n预约号 {appointment.number}：心血管内科 "
+        f"{appointment.session.doctor_name}（{appointment.session.doctor_title}）\n"
         f"11月26日（周四，后天） 下午 · 专家号 50 元\n地点：门诊楼2楼B区\n就诊序号：{appointment.queue_no}\n"
         "预问诊（已随预约交给医生）：体检发现血脂偏高，活动后偶有胸闷，1个月"
     ]
