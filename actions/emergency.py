@@ -22,26 +22,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.availability import BOOKING_SLOTS
 from actions.common import custom_payload, entity_value, latest_text
 from language.knowledge_files import knowledge
 from safety import contacts, red_flags as rf
 
 logger = logging.getLogger(__name__)
 
-# Booking and triage slots an emergency makes meaningless (identity stays proven).
-BOOKING_SLOTS = [
-    "department",
-    "doctor",
-    "doctor_choices",
-    "date",
-    "period",
-    "number_type",
-    "session_id",
-    "appointment_no",
-    "booking_mode",
-    "booking_confirmed",
-    "cancel_confirmed",
-]
+# Booking, cancelling and triage slots an emergency makes meaningless (identity stays proven).
+FORM_SLOTS = [*BOOKING_SLOTS, "cancel_confirmed"]
 TRIAGE_SLOTS = ["triage_state", "triage_outcome", "triage_department", "triage_summary"]
 
 
@@ -110,7 +99,7 @@ def said_call_120(tracker: Tracker) -> bool:
 def clearing_events() -> List[EventType]:
     """Stop any form and forget what it was collecting."""
     return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-        SlotSet(name, None) for name in BOOKING_SLOTS + TRIAGE_SLOTS
+        SlotSet(name, None) for name in FORM_SLOTS + TRIAGE_SLOTS
     ]
 
 
