@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from scripts.cluster import LOCK_KEY_PREFIX, Cluster, Redis, missing_packages
 from scripts.serve import latest_model
+from tests.servers import hang_up
 
 MISSING = missing_packages()
 
@@ -228,7 +229,7 @@ async def test_a_socketio_conversation_stays_on_one_instance(cluster):
         while len(received) < len(said) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
     finally:
-        await client.disconnect()
+        await hang_up(client)
     assert user_texts(conversation) == SCRIPT
     assert [reply.get("text") for reply in received] == [event.get("text") for event in said]  # all reached the page
 
