@@ -13,6 +13,7 @@ from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.fallback import DidYouMean, selection, suggestion_buttons, symptoms_to_triage
 from actions.faq.menu import HANDOFF_BUTTON
+from actions.triage.pointer import point_to_department
 from safety import red_flags as rf
 
 # Below this ResponseSelector confidence an answer is offered as a suggestion only.
@@ -31,10 +32,14 @@ class AnswerFaq(Action):
         confidence = response.get("confidence") or 0.0
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
+            point_to_department(dispatcher, text)
             say_when_to_go(dispatcher, rf.mentioned(text))
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
+        if point_to_department(dispatcher, text):  # "碳13呼气试验阳性，要吃四联药吗": not vague, not an FAQ
+            say_when_to_go(dispatcher, rf.mentioned(text))
+            return []
         options = suggestion_buttons(text, chosen.get("ranking") or [])
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)

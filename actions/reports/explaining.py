@@ -7,11 +7,13 @@ from typing import List, Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text
 from actions.reports import lab_values
 from actions.reports import words as w
-from knowledge import find_analyte, find_exam
+from actions.triage.pointer import point_to_department
+from knowledge import Analyte, find_analyte, find_exam
 
 
 class LabMeaning(Action):
@@ -24,12 +26,20 @@ class LabMeaning(Action):
         text = latest_text(tracker)
         analyte = find_analyte(text)
         if analyte is None:
-            dispatcher.utter_message(response="utter_lab_meaning_which")
+            # "B超说胰腺回声增强，要紧吗": no analyte, but the department that reads it.
+            if not point_to_department(dispatcher, text):
+                dispatcher.utter_message(response="utter_lab_meaning_which")
             return []
+        # The analyte's own next step says whom to see ("白细胞12" is not a 血液内科 matter).
+        self.explain(dispatcher, text, analyte)
+        return []
+
+    @staticmethod
+    def explain(dispatcher: CollectingDispatcher, text: str, analyte: Analyte) -> None:
         typed = lab_values.typed_value(text, analyte)
         if typed is not None:
             dispatcher.utter_message(**lab_values.explain(analyte, typed))
-            return []
+            return
         # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
         rest = text
         for key in sorted(analyte.keys, key=len, reverse=True):
@@ -45,7 +55,6 @@ class LabMeaning(Action):
         if not lines:
             lines = [w.phrase("meaning_unknown", analyte=analyte.name)]
         dispatcher.utter_message(response="utter_lab_meaning", lines="\n".join(lines), next_step=analyte.next_step)
-        return []
 
 
 class ExamPreparation(Action):
@@ -55,9 +64,11 @@ class ExamPreparation(Action):
         return "action_exam_preparation"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        exam = find_exam(latest_text(tracker))
+        text = latest_text(tracker)
+        exam = find_exam(text)
         if exam is None:
-            dispatcher.utter_message(response="utter_exam_which")
+            if not point_to_department(dispatcher, text):
+                dispatcher.utter_message(response="utter_exam_which")
             return []
         dispatcher.utter_message(
             response="utter_exam_preparation",
@@ -67,4 +78,5 @@ class ExamPreparation(Action):
             duration=exam.duration,
             turnaround=exam.turnaround,
         )
+        point_to_department(dispatcher, text)  # "萎缩性胃炎伴肠化，多久复查胃镜": and who follows it up
         return []

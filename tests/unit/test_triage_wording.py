@@ -21,6 +21,7 @@ PLACEHOLDERS = {
     ("advice", "self_care"): {"department", "return_if"},
     ("advice", "routine"): {"department", "window_days"},
     ("book_request",): {"department"},
+    ("pointer",): {"term", "department"},
     ("book_button",): {"department"},
     ("question_again",): {"question"},
 }

@@ -1,0 +1,46 @@
+"""Which department sees what a patient asked about, said after another capability's
+answer: "溃疡性结肠炎，来复诊开药" gets the 复诊 answer and then "关于溃疡性结肠炎，可以看消化内科"
+with the booking button. A patient who names a condition, a test or a body part always
+learns where to go, without triage questions (the question was not about symptoms now)."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import buttons, custom_payload
+from actions.triage.departments.combiner import guess
+from actions.triage.departments.knowledge import load_knowledge
+from actions.triage.form import NOT_BOOKABLE, outcome_payload
+from actions.triage.wording import wording
+
+# What names a topic a department owns; life situations (孕期, 老人) alone do not.
+POINTED_KINDS = ("conditions", "tests", "symptoms", "body_parts")
+
+
+def department_for(text: str) -> Optional[Tuple[str, str]]:
+    """(term named, department) when the text names something the department knowledge
+    places with confidence and the department takes bookings; else None."""
+    named = [m for m in load_knowledge().match(text) if m.entry.kind in POINTED_KINDS]
+    if not named:
+        return None
+    found = guess(text)
+    if found.department is None or found.unsure or found.department in NOT_BOOKABLE:
+        return None
+    return named[0].phrase, found.department  # as the patient wrote it ("胸片", not 胸部CT)
+
+
+def point_to_department(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """Says the department for `text` with its booking button; False when there is none."""
+    found = department_for(text)
+    if found is None:
+        return False
+    term, department = found
+    words = wording()
+    reason = words["pointer"].format(term=term, department=department)
+    payload = outcome_payload({"department": department, "urgency": "routine", "reason": reason, "advice": None})
+    book = buttons([(words["book_button"].format(department=department), payload["book_payload"])])
+    dispatcher.utter_message(text=reason, buttons=book)
+    dispatcher.utter_message(json_message=custom_payload(triage=payload))
+    return True

@@ -1,0 +1,95 @@
+"""Issue 13: a patient who names a condition, a test or a body part learns which
+department sees it, also when another capability answered the question."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq.answering import AnswerFaq
+from actions.reports.explaining import ExamPreparation, LabMeaning
+from actions.triage.pointer import department_for
+from tests.unit.test_faq_actions import tracker
+
+
+def faq_tracker(text: str, key: str, confidence: float):
+    t = tracker(text)
+    t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": key, "confidence": confidence}, "ranking": []}
+    }
+    return t
+
+
+def texts(dispatcher: CollectingDispatcher):
+    return [m.get("text") for m in dispatcher.messages]
+
+
+def button_payloads(dispatcher: CollectingDispatcher):
+    return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+def triage_payloads(dispatcher: CollectingDispatcher):
+    return [
+        m["custom"]["data"]["triage"]
+        for m in dispatcher.messages
+        if (m.get("custom") or {}).get("data", {}).get("triage")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, said, department",
+    [
+        ("溃疡性结肠炎，一直吃美沙拉嗪，来复诊开药", "溃疡性结肠炎", "消化内科"),
+        ("B超说胰腺回声增强，是啥意思，要紧吗", "胰腺", "消化内科"),
+        ("胸片报告写两肺纹理增粗，严重吗", "胸片", "呼吸内科"),  # the patient's word, not the entry's
+    ],
+)
+def test_a_named_topic_has_its_department(text, said, department):
+    assert department_for(text) == (said, department)
+
+
+@pytest.mark.parametrize("text", ["医保卡丢了怎么办", "互联网医院能开药吗", "怀孕了"])
+def test_no_topic_no_department(text):
+    assert department_for(text) is None
+
+
+async def test_a_hospital_answer_is_followed_by_the_department_and_its_booking_button():
+    dispatcher = CollectingDispatcher()
+    await AnswerFaq().run(dispatcher, faq_tracker("溃疡性结肠炎，来复诊开药", "faq/reg_first_vs_followup", 0.9), {})
+    assert dispatcher.messages[0]["response"] == "utter_faq/reg_first_vs_followup"
+    assert "关于溃疡性结肠炎，可以看消化内科" in texts(dispatcher)[1]
+    assert button_payloads(dispatcher) == ["帮我预约消化内科"]
+    [payload] = triage_payloads(dispatcher)
+    assert payload["department"] == "消化内科" and payload["urgency"] == "routine"
+
+
+async def test_an_unsure_hospital_answer_naming_a_test_gives_the_department_not_a_guess():
+    dispatcher = CollectingDispatcher()
+    t = faq_tracker("碳13呼气试验阳性，数值450，是不是要吃四联药", "faq/reg_first_vs_followup", 0.2)
+    assert await AnswerFaq().run(dispatcher, t, {}) == []
+    assert "您是不是想问：" not in texts(dispatcher)
+    assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
+
+
+async def test_an_everyday_hospital_answer_names_no_department():
+    dispatcher = CollectingDispatcher()
+    await AnswerFaq().run(dispatcher, faq_tracker("医保卡丢了怎么办", "faq/ins_lost_card", 0.9), {})
+    assert triage_payloads(dispatcher) == [] and button_payloads(dispatcher) == []
+
+
+async def test_a_lab_question_without_an_analyte_points_to_the_department():
+    dispatcher = CollectingDispatcher()
+    t = tracker("B超说胰腺回声增强，是啥意思")
+    await LabMeaning().run(dispatcher, t, {})
+    assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
+    dispatcher = CollectingDispatcher()
+    await LabMeaning().run(dispatcher, tracker("这个指标高说明什么"), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_lab_meaning_which"]
+
+
+async def test_an_exam_answer_says_who_follows_it_up():
+    dispatcher = CollectingDispatcher()
+    await ExamPreparation().run(dispatcher, tracker("萎缩性胃炎伴肠化，多久复查一次胃镜，要空腹吗"), {})
+    assert dispatcher.messages[0]["response"] == "utter_exam_preparation"
+    assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
