@@ -12,6 +12,7 @@ from actions.common import buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
+from actions.triage.pointer import point_to_department
 from hospital.facts import facts
 from safety import red_flags as rf
 
@@ -39,6 +40,8 @@ class DidYouMean(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
+        if not tracker.active_loop and point_to_department(dispatcher, latest_text(tracker)):
+            return [UserUtteranceReverted()]  # "碳13呼气试验阳性": a test, not a symptom now
         if missed_just_before(tracker):
             dispatcher.utter_message(
                 response="utter_faq_still_lost",

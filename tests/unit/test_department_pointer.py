@@ -4,9 +4,11 @@ department sees it, also when another capability answered the question."""
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq.answering import AnswerFaq
+from actions.faq.fallback import DidYouMean
 from actions.reports.explaining import ExamPreparation, LabMeaning
 from actions.triage.pointer import department_for
 from tests.unit.test_faq_actions import tracker
@@ -92,4 +94,11 @@ async def test_an_exam_answer_says_who_follows_it_up():
     dispatcher = CollectingDispatcher()
     await ExamPreparation().run(dispatcher, tracker("萎缩性胃炎伴肠化，多久复查一次胃镜，要空腹吗"), {})
     assert dispatcher.messages[0]["response"] == "utter_exam_preparation"
+    assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
+
+
+async def test_a_message_the_nlu_missed_that_names_a_test_gets_its_department():
+    dispatcher = CollectingDispatcher()
+    events = await DidYouMean().run(dispatcher, tracker("碳13呼气试验阳性"), {})
+    assert events == [UserUtteranceReverted()]
     assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
