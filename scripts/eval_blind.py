@@ -34,7 +34,7 @@ EMERGENCY_DEPARTMENT = "急诊科"
 # top-1 0.624, recall 0.902 (74/82), false emergencies 0.091 (55/604), most of them the
 # intent classifier's `emergency` (rules alone: recall 67/82, 6 false alarms). The gates
 # hold those figures so nothing gets worse; each improvement moves them up.
-GATES = {"top1": 0.60, "emergency_recall": 0.90, "false_emergency": 0.10}
+GATES = {"top1": 0.66, "emergency_recall": 0.90, "false_emergency": 0.10}
 PARALLEL = 4
 
 
