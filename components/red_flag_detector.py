@@ -4,6 +4,12 @@ negated, not a resolved past event, not a look-alike such as "急诊在哪"), ma
 full confidence and names the red flag in a `red_flag` entity. It does not depend
 on what the intent classifier guessed, so a rare wording or a message in the middle
 of a booking still reaches the emergency rule first.
+
+The other way round, when the classifier guessed `emergency` but the rules find the
+danger only spoken of in another frame ("我爸去年中风过，现在要注意什么", "胸痛是什么原因"),
+the classifier's next guess stands: the answer then says when to go to 急诊. A guess the
+rules have nothing to say about stays an emergency (the classifier may know a wording
+the rules do not).
 """
 
 from __future__ import annotations
@@ -39,10 +45,21 @@ class RedFlagDetector(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            flag = red_flags.detect(text) if text else None
-            if flag is not None:
-                self._mark(message, flag.id)
+            now, framed = red_flags.assess(text) if text else ([], [])
+            if now:
+                self._mark(message, now[0].id)
+            elif framed and (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
+                self._demote(message)
         return messages
+
+    @staticmethod
+    def _demote(message: Message) -> None:
+        ranking = [
+            entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
+        ]
+        if ranking:
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     @staticmethod
     def _mark(message: Message, flag_id: str) -> None:

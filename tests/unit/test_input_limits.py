@@ -46,8 +46,8 @@ def test_short_messages_are_read_whole():
 
 def test_the_tokenizer_and_the_matchers_see_at_most_1000_characters(tmp_path, monkeypatch):
     seen: List[int] = []
-    detect = red_flag_detector.red_flags.detect
-    monkeypatch.setattr(red_flag_detector.red_flags, "detect", lambda text: seen.append(len(text)) or detect(text))
+    assess = red_flag_detector.red_flags.assess
+    monkeypatch.setattr(red_flag_detector.red_flags, "assess", lambda text: seen.append(len(text)) or assess(text))
     storage = LocalModelStorage(tmp_path)
     tokenizer = SpacyJiebaTokenizer.create(
         SpacyJiebaTokenizer.get_default_config(), storage, Resource("tokenizer"), _context()

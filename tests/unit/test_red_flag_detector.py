@@ -1,0 +1,38 @@
+"""The red-flag component: the rules win over the intent classifier both ways."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.red_flag_detector import RedFlagDetector
+
+
+def classified(text: str, *ranking: str) -> Message:
+    """A message as the classifier left it: `ranking` best first."""
+    intents = [{"name": name, "confidence": round(0.9 - 0.1 * i, 2)} for i, name in enumerate(ranking)]
+    return Message(data={"text": text, "intent": intents[0], "intent_ranking": intents, "entities": []})
+
+
+def after(message: Message) -> Message:
+    [done] = RedFlagDetector().process([message])
+    return done
+
+
+def test_a_red_flag_now_is_an_emergency_whatever_the_classifier_said():
+    message = after(classified("我胸口剧痛喘不上气", "faq", "ask_department"))
+    assert message.get("intent")["name"] == "emergency"
+    assert [e["value"] for e in message.get("entities") if e["entity"] == "red_flag"] == ["breathing_difficulty"]
+
+
+@pytest.mark.parametrize("text", ["我爸去年中风过，现在要注意什么", "中风有什么症状", "上个月晕倒过一次，现在好了"])
+def test_a_danger_only_spoken_of_is_not_an_emergency_even_if_the_classifier_thought_so(text):
+    message = after(classified(text, "emergency", "faq", "ask_department"))
+    assert message.get("intent")["name"] == "faq"
+    assert [i["name"] for i in message.get("intent_ranking")] == ["faq", "ask_department"]
+    assert not [e for e in message.get("entities") if e["entity"] == "red_flag"]
+
+
+def test_a_classifier_emergency_the_rules_know_nothing_about_stays_an_emergency():
+    message = after(classified("救命啊快来人", "emergency", "faq"))
+    assert message.get("intent")["name"] == "emergency"
