@@ -9,7 +9,7 @@ and 小安 side by side in one run, each driven over REST by the same load gener
 1, 5 and 20 concurrent conversations (turns/s, p50/p95/p99 ms, errors), with
 `/model/parse` alone and the stock bot's training time:
 
-    python -m scripts.benchmark --load [--levels 1,5,20] [--seconds 30] [--max-turns 3000]
+    python -m scripts.benchmark --load [--levels 1,5,20] [--seconds 30] [--max-turns 3000] [--cluster 2]
 
 Starts its own servers on free loopback ports against a throw-away database and stops
 them. Prints figures; asserts nothing (goals live here, not in timed tests).
@@ -81,11 +81,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="time budget of each level and bot")
     parser.add_argument("--max-turns", type=int, default=3000, help="turn budget of each level and bot")
     parser.add_argument("--parse-rounds", type=int, default=20)
+    parser.add_argument("--cluster", type=int, default=0, help="with --load: also 小安 as N instances behind nginx")
     args = parser.parse_args()
     if args.load:
         from scripts import load
 
-        load.run([int(n) for n in args.levels.split(",")], args.seconds, args.max_turns, args.parse_rounds)
+        load.run(
+            [int(n) for n in args.levels.split(",")], args.seconds, args.max_turns, args.parse_rounds, args.cluster
+        )
         return
     database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"
     started = time.perf_counter()

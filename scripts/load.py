@@ -211,28 +211,42 @@ def _row(name: str, result: LoadResult, cpu: float) -> str:
     )
 
 
-def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int) -> None:
+def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int, cluster: int = 0) -> None:
+    """`cluster`: also 小安 as that many instances behind nginx (scripts/cluster.py: PostgreSQL,
+    Redis), the way to use more than one core."""
     directory, model, train_seconds = ensure_stock_bot()
     print(f"stock bot: {model.name} (rasa init, trained in {train_seconds:.0f} s, cached in {directory})")
     print(f"小安: {latest_model().name}")
     print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
     database = Path(tempfile.mkdtemp(prefix="xiaoan-load-")) / "hospital.db"
     stock_token = new_token()
-    with (
-        stock_server(directory, model, stock_token) as (stock_url, stock_process),
-        Assistant(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            web_port=None,
-            database_url=f"sqlite:///{database}",
-            tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
-            model=latest_model(),
-        ) as assistant,
-    ):
+    with contextlib.ExitStack() as running:
+        stock_url, stock_process = running.enter_context(stock_server(directory, model, stock_token))
+        assistant = running.enter_context(
+            Assistant(
+                rasa_port=free_port(),
+                action_port=free_port(),
+                web_port=None,
+                database_url=f"sqlite:///{database}",
+                tracker_db_url=f"sqlite:///{database.parent / 'chats.db'}",
+                model=latest_model(),
+            )
+        )
         bots: Dict[str, Tuple[str, Mix, List[int]]] = {
             "stock": (stock_url, STOCK_MIX, [stock_process.pid]),
             "xiaoan": (assistant.rasa_url, XIAOAN_MIX, [p.pid for p in assistant.processes.values()]),
         }
+        if cluster:
+            from scripts.cluster import Cluster, missing_packages
+
+            if missing_packages():
+                raise SystemExit(
+                    f"--cluster needs: {' '.join(missing_packages())} (scripts/env.sh ensure_cluster_packages)"
+                )
+            group = running.enter_context(Cluster(instances=cluster, model=latest_model()))
+            # CPU: the instances' Rasa and action servers (PostgreSQL, Redis and nginx not counted).
+            pids = [p.pid for node in group.nodes for p in node.processes.values()]
+            bots[f"xiaoan{cluster}"] = (group.url, XIAOAN_MIX, pids)
         # Warm up every model and code path once before measuring.
         for url, mix, _ in bots.values():
             asyncio.run(drive(url, mix, concurrency=len(mix), seconds=60, max_turns=sum(len(m) for _, m in mix)))
@@ -256,9 +270,10 @@ def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int
                 result = asyncio.run(drive(url, mix, level, seconds, max_turns, seed=level))
                 measured[name] = result
                 print(_row(name, result, cpu_seconds(pids) - before), flush=True)
-            stock, xiaoan = measured["stock"], measured["xiaoan"]
-            print(
-                f"  {level} concurrent: 小安/stock turns/s {xiaoan.turns_per_second / stock.turns_per_second:.2f}, "
-                f"p95 {xiaoan.percentile(0.95) / stock.percentile(0.95):.2f}x; "
-                f"load average now {os.getloadavg()[0]:.2f}"
+            stock = measured.pop("stock")
+            ratios = "; ".join(
+                f"{name}/stock turns/s {result.turns_per_second / stock.turns_per_second:.2f}, "
+                f"p95 {result.percentile(0.95) / stock.percentile(0.95):.2f}x"
+                for name, result in measured.items()
             )
+            print(f"  {level} concurrent: {ratios}; load average now {os.getloadavg()[0]:.2f}")
