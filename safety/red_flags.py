@@ -137,6 +137,17 @@ def _rules() -> Tuple[_Rule, ...]:
     return tuple(rules)
 
 
+def _could_match(norm: str) -> bool:
+    """Whether some rule's words all occur in the text at all, or some rule is named: only
+    then is the symptom reading (the costly part) worth doing. Most messages ("医保卡丢了",
+    "1000001") name no danger."""
+    return any(
+        any(all(group.search(norm) for group in combo.groups) for combo in rule.combos)
+        or (rule.names is not None and rule.names.search(norm))
+        for rule in _rules()
+    )
+
+
 def rule_ids() -> List[str]:
     return [r.id for r in _rules()]
 
@@ -325,7 +336,7 @@ def assess(
 ) -> Tuple[List[RedFlag], List[RedFlag]]:
     """(red flags said about now, red flags only mentioned in another frame)."""
     norm = sx.normalize(text)
-    if not norm:
+    if not norm or not _could_match(norm):
         return [], []
     extraction = extraction or sx.extract(norm)
     ctx = _text_context(norm, RedFlagContext.of(context), extraction)
