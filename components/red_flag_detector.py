@@ -29,7 +29,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from safety import red_flags
-from safety.red_flags import EMERGENCY_INTENT, RED_FLAGS_FILE
+from safety import EMERGENCY_INTENT
+from safety.red_flags import RED_FLAGS_FILE
 from components.stateless import StatelessComponent
 
 ENTITY = "red_flag"

@@ -26,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from safety.red_flags import EMERGENCY_INTENT
+from safety import EMERGENCY_INTENT
 
 HANDOFF_SLOT = "handoff_active"
 # What follows what in an emergency turn.

@@ -41,7 +41,7 @@ from safety.contacts import placeholders
 logger = logging.getLogger(__name__)
 
 RED_FLAGS_FILE = KNOWLEDGE_DIR / "red_flags.yml"
-EMERGENCY_INTENT = "emergency"  # what the NLU says when a red flag is said about now
+
 NEWBORN_MAX_MONTHS = 28 / 30.4
 
 

@@ -20,7 +20,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 import yaml
 
 from actions.faq import catalog as faq_catalog
-from staff.conversations import EMERGENCY_INTENT, OPENERS, intent_of, is_staff, mask
+from safety import EMERGENCY_INTENT
+from staff.conversations import OPENERS, intent_of, is_staff, mask
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = Path(__file__).resolve().parent / "texts.yml"

@@ -16,8 +16,8 @@ from actions.handoff import mask
 from chat_store import database
 from chat_store.redaction import map_strings
 from hospital.facts import facts
+from safety import EMERGENCY_INTENT
 
-EMERGENCY_INTENT = "emergency"
 OPENERS = frozenset({"/greet"})  # what the page sends by itself when it opens
 # The hospital's own numbers stay readable in what the assistant said.
 PUBLIC_NUMBERS = frozenset({facts().emergency.phone, *re.findall(r"\d+", facts().hotline)})

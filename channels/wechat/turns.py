@@ -19,11 +19,11 @@ from channels.wechat.api import WeChatApi
 from channels.wechat.bindings import Bindings
 from channels.wechat.menu import click_says
 from channels.wechat.messages import Inbound
+from safety import EMERGENCY_INTENT
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
-EMERGENCY_INTENT = "emergency"
 BIND_WORDS = {"绑定就诊卡", "绑定", "绑卡", "绑定卡"}
 UNBIND_WORDS = {"解除绑定", "解绑", "取消绑定", "解除就诊卡绑定"}
 # The bot is asked to check identity (and then shows the appointments) when a patient

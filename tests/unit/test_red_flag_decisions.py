@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from actions.triage import flow
 from actions.triage import state as triage_state
-from components import red_flag_detector, safety_policy
+from components import red_flag_detector
 from language.knowledge_files import knowledge
 from safety import red_flags as rf
 
@@ -61,6 +61,11 @@ def test_words_for_babies_come_from_red_flags_yml():
     assert rf.detect("我皮肤发黄，不吃奶") is None
 
 
-def test_the_nlu_component_and_the_safety_policy_use_the_same_intent_and_file():
-    assert red_flag_detector.EMERGENCY_INTENT == safety_policy.EMERGENCY_INTENT == rf.EMERGENCY_INTENT
+def test_the_emergency_intent_is_the_domains_and_the_rules_read_the_knowledge_file():
+    import yaml
+
+    from safety import EMERGENCY_INTENT
+    from tests.unit.action_harness import PROJECT_ROOT
+
+    assert EMERGENCY_INTENT in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
     assert red_flag_detector.RED_FLAGS_FILE == rf.RED_FLAGS_FILE and rf.RED_FLAGS_FILE.is_file()
