@@ -7,13 +7,12 @@ from typing import List, Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text
 from actions.reports import lab_values
 from actions.reports import words as w
 from actions.triage.pointer import point_to_department
-from knowledge import Analyte, find_analyte, find_exam
+from knowledge import find_analyte, find_exam
 
 
 class LabMeaning(Action):
@@ -31,15 +30,10 @@ class LabMeaning(Action):
                 dispatcher.utter_message(response="utter_lab_meaning_which")
             return []
         # The analyte's own next step says whom to see ("白细胞12" is not a 血液内科 matter).
-        self.explain(dispatcher, text, analyte)
-        return []
-
-    @staticmethod
-    def explain(dispatcher: CollectingDispatcher, text: str, analyte: Analyte) -> None:
         typed = lab_values.typed_value(text, analyte)
         if typed is not None:
             dispatcher.utter_message(**lab_values.explain(analyte, typed))
-            return
+            return []
         # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
         rest = text
         for key in sorted(analyte.keys, key=len, reverse=True):
@@ -55,6 +49,7 @@ class LabMeaning(Action):
         if not lines:
             lines = [w.phrase("meaning_unknown", analyte=analyte.name)]
         dispatcher.utter_message(response="utter_lab_meaning", lines="\n".join(lines), next_step=analyte.next_step)
+        return []
 
 
 class ExamPreparation(Action):
