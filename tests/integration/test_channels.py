@@ -58,3 +58,13 @@ def test_a_message_without_words_is_not_guessed_at(chat, message):
 @pytest.mark.parametrize("message", ["呜啦啦巴拉巴拉", "asdfasdf"])
 def test_nonsense_gets_the_out_of_scope_answer_not_a_confident_guess(chat, message):
     assert "小安还帮不上忙" in texts(chat.say(message))
+
+
+def test_a_message_the_form_cannot_use_still_gets_an_answer(chat):
+    """A card number while the booking form asks for a day: the form rejects it, and
+    the patient hears something instead of silence."""
+    chat.say("我想挂个号")
+    chat.say("眼科")
+    assert texts(chat.say("1000005")).strip()
+    after = texts(chat.say("后天"))  # the form goes on: a period, or other days
+    assert after.strip() and "不太确定" not in after
