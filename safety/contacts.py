@@ -10,11 +10,11 @@ from language.knowledge_files import knowledge
 
 
 def emergency_phone() -> str:
-    return placeholders()["emergency_phone"]
+    return facts().emergency.phone
 
 
 def crisis_hotline() -> str:
-    return placeholders()["crisis_hotline"]
+    return facts().emergency.crisis_hotline
 
 
 def generic_message() -> str:

@@ -4,22 +4,18 @@ sentences built from them (a clinic session, an appointment, a day as a payload)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
 from hospital.interface import Appointment, ClinicSession
 from language.dates import describe
+from language.knowledge_files import load_yaml
 
 WORDING_FILE = Path(__file__).resolve().parents[2] / "data" / "booking" / "wording.yml"
 
 
-@functools.lru_cache(maxsize=None)
 def load_wording(path: Path = WORDING_FILE) -> Dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return load_yaml(str(path))
 
 
 def words(name: str) -> List[Any]:

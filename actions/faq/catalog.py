@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
 
 from actions.faq.similarity import compact as _compact, dice as _dice, filler_characters, grams as _grams
+from language.knowledge_files import load_yaml
 from language.words import has_words
 
 logger = logging.getLogger(__name__)
@@ -294,15 +294,10 @@ def _first_text(variants: Any) -> str:
     return ""
 
 
-def _read_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
 @functools.lru_cache(maxsize=None)
 def load_catalog(faq_dir: str = str(FAQ_DIR), categories_file: str = str(CATEGORIES_FILE)) -> FaqCatalog:
     """Read the FAQ files and the menu once (cached per pair of paths)."""
-    menu = _read_yaml(Path(categories_file))
+    menu = load_yaml(categories_file) or {}
     categories = [
         FaqCategory(
             key=str(c.get("key", "")),
@@ -321,7 +316,7 @@ def load_catalog(faq_dir: str = str(FAQ_DIR), categories_file: str = str(CATEGOR
     without_intent: List[str] = []
     files = sorted(p.name for p in Path(faq_dir).glob("*.yml"))
     for name in files:
-        data = _read_yaml(Path(faq_dir) / name)
+        data = load_yaml(str(Path(faq_dir) / name)) or {}
         responses = {
             normalize_key(str(k)): _first_text(v)
             for k, v in (data.get("responses") or {}).items()

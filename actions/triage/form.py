@@ -153,6 +153,12 @@ def outcome_payload(outcome: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def book_button(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The "预约{department}" button under a department, when it takes bookings."""
+    book = payload["book_payload"]
+    return buttons([(wording()["book_button"].format(department=payload["department"]), book)]) if book else []
+
+
 class TriageOutcome(Action):
     """Says the outcome and hands department and summary over to booking."""
 
@@ -175,12 +181,7 @@ class TriageOutcome(Action):
             part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note")) if part
         )
         book = payload["book_payload"]
-        dispatcher.utter_message(
-            text=text,
-            buttons=buttons([(wording()["book_button"].format(department=payload["department"]), book)])
-            if book
-            else [],
-        )
+        dispatcher.utter_message(text=text, buttons=book_button(payload))
         say_when_to_go(dispatcher, rf.known(state.get("red_flags_mentioned") or []))
         dispatcher.utter_message(json_message=custom_payload(triage=payload))
         return done + [

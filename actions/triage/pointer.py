@@ -9,10 +9,10 @@ from typing import Optional, Tuple
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons, custom_payload
+from actions.common import custom_payload
 from actions.triage.departments.combiner import guess
 from actions.triage.departments.knowledge import load_knowledge
-from actions.triage.form import NOT_BOOKABLE, outcome_payload
+from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
 
 # What names a topic a department owns; life situations (孕期, 老人) alone do not.
@@ -22,10 +22,11 @@ POINTED_KINDS = ("conditions", "tests", "symptoms", "body_parts")
 def department_for(text: str) -> Optional[Tuple[str, str]]:
     """(term named, department) when the text names something the department knowledge
     places with confidence and the department takes bookings; else None."""
-    named = [m for m in load_knowledge().match(text) if m.entry.kind in POINTED_KINDS]
+    matches = load_knowledge().match(text)
+    named = [m for m in matches if m.entry.kind in POINTED_KINDS]
     if not named:
         return None
-    found = guess(text)
+    found = guess(text, matches=matches)
     if found.department is None or found.unsure or found.department in NOT_BOOKABLE:
         return None
     return named[0].phrase, found.department  # as the patient wrote it ("胸片", not 胸部CT)
@@ -37,10 +38,8 @@ def point_to_department(dispatcher: CollectingDispatcher, text: str) -> bool:
     if found is None:
         return False
     term, department = found
-    words = wording()
-    reason = words["pointer"].format(term=term, department=department)
+    reason = wording()["pointer"].format(term=term, department=department)
     payload = outcome_payload({"department": department, "urgency": "routine", "reason": reason, "advice": None})
-    book = buttons([(words["book_button"].format(department=department), payload["book_payload"])])
-    dispatcher.utter_message(text=reason, buttons=book)
+    dispatcher.utter_message(text=reason, buttons=book_button(payload))
     dispatcher.utter_message(json_message=custom_payload(triage=payload))
     return True

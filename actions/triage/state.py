@@ -128,22 +128,21 @@ def copy_state(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     return new
 
 
+def _file_under(state: Dict[str, Any], symptom: str, where: str) -> None:
+    """`symptom` in the list `where` ("present", "absent") and in no other."""
+    for name in ("present", "absent", "uncertain"):
+        if name != where and symptom in state[name]:
+            state[name].remove(symptom)
+    if symptom not in state[where]:
+        state[where].append(symptom)
+
+
 def add_present(state: Dict[str, Any], symptom: str) -> None:
-    if symptom in state["absent"]:
-        state["absent"].remove(symptom)
-    if symptom in state["uncertain"]:
-        state["uncertain"].remove(symptom)
-    if symptom not in state["present"]:
-        state["present"].append(symptom)
+    _file_under(state, symptom, "present")
 
 
 def add_absent(state: Dict[str, Any], symptom: str) -> None:
-    if symptom in state["present"]:
-        state["present"].remove(symptom)
-    if symptom in state["uncertain"]:
-        state["uncertain"].remove(symptom)
-    if symptom not in state["absent"]:
-        state["absent"].append(symptom)
+    _file_under(state, symptom, "absent")
 
 
 def set_fact(state: Dict[str, Any], key: str, value: Any) -> None:

@@ -65,12 +65,13 @@ def guess(
     knowledge: Optional[dk.DepartmentKnowledge] = None,
     model: Optional[dm.DepartmentModel] = None,
     symptom_spans: Sequence[Tuple[int, int]] = (),
+    matches: Optional[Sequence[dk.Match]] = None,
 ) -> DepartmentGuess:
     """`symptom_spans`: where the symptom lexicon already read a complaint; an entry
     there ("掉头发" of 雄激素性脱发) is not counted again as a named condition."""
     knowledge = knowledge or dk.load_knowledge()
     model = model or dm.load_model()
-    matches = knowledge.match(text)
+    matches = knowledge.match(text) if matches is None else matches
     ranking = combine(dk.scores(matches), model.predict(text))
     terms: List[str] = []
     note = None
