@@ -137,8 +137,20 @@ class AskTriageQuestion(Action):
             state[QUESTION_KEY] = question
             say_question(dispatcher, question)
             return [SlotSet("triage_state", state)]
-        say_question(dispatcher, question, again=latest_intent(tracker) == "faq")
+        say_question(dispatcher, question, again=latest_intent(tracker) == "faq" and not started_this_turn(tracker))
         return []
+
+
+def started_this_turn(tracker: Tracker) -> bool:
+    """Whether triage began after the patient's latest message (a hospital question that
+    named a condition), rather than being interrupted by it: only then is there no
+    earlier question to come back to."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == "triage_form":
+            return True
+    return False
 
 
 def outcome_payload(outcome: Dict[str, Any]) -> Dict[str, Any]:

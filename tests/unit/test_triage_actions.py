@@ -158,6 +158,24 @@ async def test_after_a_hospital_question_the_open_question_is_shown_again():
     assert events == []
 
 
+async def test_triage_started_by_a_hospital_question_does_not_say_it_comes_back_to_one():
+    patient = Patient()
+    await patient.say("溃疡性结肠炎，来复诊开药")
+    started = tracker(
+        "溃疡性结肠炎，来复诊开药",
+        "faq",
+        slots=dict(patient.slots),
+        requested="triage_outcome",
+        active_loop="triage_form",
+    )
+    started.events += [
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "active_loop", "name": "triage_form"},
+    ]
+    first, _ = await run(AskTriageQuestion(), started)
+    assert texts(first)[0] == f"{patient.asked[-1]['text']}\n{patient.asked[-1]['why']}"
+
+
 async def test_an_answer_that_reveals_an_emergency_ends_with_the_emergency_reply():
     patient = Patient()
     await patient.say("肚子疼")
