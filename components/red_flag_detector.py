@@ -1,15 +1,16 @@
-"""Red flags win over everything. This component runs last in the NLU pipeline and,
-when the text itself describes a red-flag emergency (safety/red_flags.py decides: not
-negated, not a resolved past event, not a look-alike such as "急诊在哪"), makes `emergency` the intent with
-full confidence and names the red flag in a `red_flag` entity. It does not depend
-on what the intent classifier guessed, so a rare wording or a message in the middle
-of a booking still reaches the emergency rule first.
+"""Red flags win over everything. This component runs last in the NLU pipeline and, when
+the text itself describes a red-flag emergency (safety/red_flags.py decides: not negated,
+not a resolved past event, not a look-alike such as "急诊在哪"), makes `emergency` the intent
+with full confidence and names the red flag in a `red_flag` entity. It does not depend on
+what the intent classifier guessed, so a rare wording or a message in the middle of a
+booking still reaches the emergency rule first.
 
-The other way round, when the classifier guessed `emergency` but the rules find the
-danger only spoken of in another frame ("我爸去年中风过，现在要注意什么", "胸痛是什么原因"),
-the classifier's next guess stands: the answer then says when to go to 急诊. A guess the
-rules have nothing to say about stays an emergency (the classifier may know a wording
-the rules do not).
+The other way round, a classifier guess of `emergency` the rules do not confirm stands only
+when the classifier is sure of it (CLASSIFIER_ALONE) and the rules do not find the danger
+merely spoken of ("我爸去年中风过，现在要注意什么"); otherwise the classifier's next guess
+stands. On patient messages written blind, the unsure guesses were mostly long, worried
+messages about routine problems, while the sure ones were mostly real emergencies in
+wording the rules lack (README, Understanding patients).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from safety.red_flags import RED_FLAGS_FILE
 from components.stateless import StatelessComponent
 
 ENTITY = "red_flag"
+# The classifier's own confidence above which its `emergency` stands without a rule; set on the
+# development sets (tests/triage/dev/): sure guesses there were real emergencies.
+CLASSIFIER_ALONE = 0.75
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -47,9 +51,12 @@ class RedFlagDetector(StatelessComponent):
         for message in messages:
             text = message.get(TEXT)
             now, framed = red_flags.assess(text) if text else ([], [])
+            intent = message.get(INTENT) or {}
             if now:
                 self._mark(message, now[0].id)
-            elif framed and (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
+            elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and (
+                framed or (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < CLASSIFIER_ALONE
+            ):
                 self._demote(message)
         return messages
 

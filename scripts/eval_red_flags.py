@@ -3,6 +3,7 @@
 
     python -m scripts.eval_red_flags        # figures
     python -m scripts.eval_red_flags -v     # and every miss and false alarm
+    python -m scripts.eval_red_flags --cases tests/triage/dev   # on the development set
 
 Recall: emergencies (and emergencies said next to past or relative words) on which some
 red flag fires. False alarms: look-alikes on which one fires. Exit code 1 when recall is
@@ -22,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 SET_PATH = ROOT / "tests" / "triage" / "red_flag_set.yml"
+DEV_DIR = ROOT / "tests" / "triage" / "dev"
 MAX_FALSE_ALARMS = 0.03
 
 
@@ -48,6 +50,18 @@ def load_set(path: Path = SET_PATH) -> Dict[str, List[Dict[str, str]]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def load_dev(folder: Path = DEV_DIR) -> Dict[str, List[Dict[str, str]]]:
+    """A set in the blind set's layout (tests/triage/dev/) as emergencies and look-alikes:
+    the department questions count as look-alikes, less the minor injuries meant for 急诊科."""
+
+    def cases(name: str) -> List[Dict[str, str]]:
+        return yaml.safe_load((folder / f"{name}.yml").read_text(encoding="utf-8"))["cases"]
+
+    calm = [{**c, "why": "look-alike"} for c in cases("lookalikes")]
+    calm += [{**c, "why": "department question"} for c in cases("departments") if c["department"] != "急诊科"]
+    return {"emergencies": cases("emergencies"), "look_alikes": calm}
+
+
 def score(data: Dict[str, List[Dict[str, str]]]) -> Score:
     from safety import red_flags as rf
 
@@ -64,8 +78,9 @@ def score(data: Dict[str, List[Dict[str, str]]]) -> Score:
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--cases", metavar="DIR", type=Path, help="a set in the blind set's layout")
     args = parser.parse_args(argv)
-    result = score(load_set())
+    result = score(load_dev(args.cases) if args.cases else load_set())
     out = sys.stdout
     out.write(f"emergencies {result.emergencies}: recall {result.recall:.1%} ({len(result.missed)} missed)\n")
     out.write(f"look-alikes {result.look_alikes}: false alarms {result.false_alarm_rate:.1%} ({len(result.alarms)})\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.red_flag_detector import RedFlagDetector
+from components.red_flag_detector import CLASSIFIER_ALONE, RedFlagDetector
 
 
 def classified(text: str, *ranking: str) -> Message:
@@ -33,6 +33,18 @@ def test_a_danger_only_spoken_of_is_not_an_emergency_even_if_the_classifier_thou
     assert not [e for e in message.get("entities") if e["entity"] == "red_flag"]
 
 
-def test_a_classifier_emergency_the_rules_know_nothing_about_stays_an_emergency():
-    message = after(classified("救命啊快来人", "emergency", "faq"))
+@pytest.mark.parametrize("text", ["孩子发烧39度，精神还好，吃了退烧药", "腰疼得厉害好几年了，想开点药"])
+def test_an_unsure_classifier_emergency_the_rules_do_not_confirm_gives_way_to_its_next_guess(text):
+    message = classified(text, "emergency", "describe_symptoms")
+    message.get("intent")["confidence"] = CLASSIFIER_ALONE - 0.01
+    assert after(message).get("intent")["name"] == "describe_symptoms"
+
+
+def test_a_sure_classifier_emergency_stands_without_a_rule():
+    message = after(classified("我婆婆不让打电话，说躺会儿就好", "emergency", "faq"))  # 0.9 ≥ CLASSIFIER_ALONE
+    assert message.get("intent")["name"] == "emergency"
+
+
+def test_a_cry_for_help_is_an_emergency_by_rule():
+    message = after(classified("救命啊快来人", "greet", "faq"))
     assert message.get("intent")["name"] == "emergency"

@@ -22,6 +22,12 @@ def test_recall_is_complete_and_false_alarms_stay_under_three_percent():
     assert result.false_alarm_rate <= ev.MAX_FALSE_ALARMS, result.alarms
 
 
+def test_the_development_set_written_blind_fires_on_every_emergency_and_seldom_otherwise():
+    result = ev.score(ev.load_dev())
+    assert len(result.missed) == 0 and result.emergencies >= 200, [c["text"] for c in result.missed]
+    assert result.false_alarm_rate <= 0.01, result.alarms
+
+
 def test_expected_red_flags_exist():
     ids = set(rf.rule_ids())
     expected = {c["flag"] for c in DATA["emergencies"] + DATA["emergencies_in_context"] if c["flag"]}
