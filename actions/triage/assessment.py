@@ -214,6 +214,13 @@ def _self_care(state: Mapping[str, Any], used: Sequence[str], age: Optional[floa
     return texts[0] if texts else wording()["self_care_return_if"]
 
 
+def patient_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
+    """The department ranking moved for this patient (a newborn's goes to 新生儿科, a child's
+    to 儿科, …), best first: two departments that land in one are no choice to ask about."""
+    moved, _ = _remap(dict(department_ranking(state)), state["facts"])
+    return sorted(moved.items(), key=lambda kv: -kv[1])
+
+
 def _remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str, float], Optional[str]]:
     demo = load_knowledge().demographics
     remap_reasons = wording()["remap"]

@@ -39,11 +39,11 @@ import copy
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions.triage.answers import answer, apply_value
-from actions.triage.assessment import Assessment, evaluate, relevant_questions
+from actions.triage.assessment import Assessment, evaluate, patient_ranking, relevant_questions
 from actions.triage.departments import combiner as dc
 from actions.triage.outcome import choose, clarify, outcome, unresolved
 from actions.triage.questions import QuestionDef, load_knowledge, question_value
-from actions.triage.reading import absorb, department_ranking
+from actions.triage.reading import absorb
 from actions.triage.state import (
     CHOOSE_ID,
     CLARIFY_ID,
@@ -127,7 +127,7 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
     if state["departments"]["knowledge_question"]:
         return outcome(state, current)  # "乙肝饮食注意事项": an answer, not a screening
     if not current.used and len(state["asked"]) < MAX_QUESTIONS and CHOOSE_ID not in state["answers"]:
-        ranking = department_ranking(state)
+        ranking = patient_ranking(state)
         if dc.unsure(ranking):
             return choose(ranking)
     if len(state["asked"]) < MAX_QUESTIONS:
