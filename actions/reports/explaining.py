@@ -7,12 +7,14 @@ from typing import List, Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text
 from actions.reports import lab_values
 from actions.reports import words as w
-from actions.triage.pointer import point_to_department
-from knowledge import find_analyte, find_exam
+from actions.triage.form import NOT_BOOKABLE
+from actions.triage.pointer import point_to_department, say_department
+from knowledge import Analyte, find_analyte, find_exam
 
 
 class LabMeaning(Action):
@@ -29,11 +31,22 @@ class LabMeaning(Action):
             if not point_to_department(dispatcher, text):
                 dispatcher.utter_message(response="utter_lab_meaning_which")
             return []
-        # The analyte's own next step says whom to see ("白细胞12" is not a 血液内科 matter).
+        # The analyte's own next step and department say whom to see (not the department
+        # knowledge: "白细胞12" is about a blood count, whatever else the message names).
         typed = lab_values.typed_value(text, analyte)
         if typed is not None:
-            dispatcher.utter_message(**lab_values.explain(analyte, typed))
-            return []
+            said = lab_values.explain(analyte, typed)
+            dispatcher.utter_message(**said)
+            normal = said["response"] == "utter_lab_value_normal"
+        else:
+            self._explain_untyped(dispatcher, text, analyte)
+            normal = False
+        if not normal and analyte.department not in NOT_BOOKABLE:
+            say_department(dispatcher, analyte.name, analyte.department)
+        return []
+
+    @staticmethod
+    def _explain_untyped(dispatcher: CollectingDispatcher, text: str, analyte: Analyte) -> None:
         # Drop the analyte's own name first: 血小板 holds 小, 低密度脂蛋白 holds 低.
         rest = text
         for key in sorted(analyte.keys, key=len, reverse=True):
@@ -49,7 +62,6 @@ class LabMeaning(Action):
         if not lines:
             lines = [w.phrase("meaning_unknown", analyte=analyte.name)]
         dispatcher.utter_message(response="utter_lab_meaning", lines="\n".join(lines), next_step=analyte.next_step)
-        return []
 
 
 class ExamPreparation(Action):

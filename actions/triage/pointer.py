@@ -37,9 +37,13 @@ def point_to_department(dispatcher: CollectingDispatcher, text: str) -> bool:
     found = department_for(text)
     if found is None:
         return False
-    term, department = found
+    say_department(dispatcher, *found)
+    return True
+
+
+def say_department(dispatcher: CollectingDispatcher, term: str, department: str) -> None:
+    """ "关于{term}，可以看{department}" with the booking button."""
     reason = wording()["pointer"].format(term=term, department=department)
     payload = outcome_payload({"department": department, "urgency": "routine", "reason": reason, "advice": None})
     dispatcher.utter_message(text=reason, buttons=book_button(payload))
     dispatcher.utter_message(json_message=custom_payload(triage=payload))
-    return True

@@ -409,8 +409,10 @@ def test_knowledge_finds_what_these_tests_ask_about():
 async def test_a_typed_value_is_compared_with_the_range():
     dispatcher, _ = await run(LabMeaning(), make_tracker(user("我的白细胞12是不是很严重", "ask_lab_meaning")))
 
-    [said] = dispatcher.messages
+    said, pointer, payload = dispatcher.messages
     wbc = load_lab_tests().get("WBC")
+    assert "血液内科" in pointer["text"] and pointer["buttons"]  # the analyte's department, to book
+    assert payload["custom"]["data"]["triage"]["department"] == "血液内科"
     assert said["response"] == "utter_lab_value_high"
     assert said["value"].startswith("12 ") and said["range"].startswith("3.5-9.5") and said["degree"] == "轻度偏高"
     assert said["meaning"] == wbc.when_high and said["next_step"] == wbc.next_step
@@ -423,7 +425,7 @@ async def test_a_typed_value_uses_the_age_and_sex_the_message_gives():
     assert dispatcher.messages[0]["whom"] == "5 岁儿童"
 
     dispatcher, _ = await run(LabMeaning(), make_tracker(user("我是女的，血红蛋白125", "ask_lab_meaning")))
-    assert dispatcher.messages[0]["response"] == "utter_lab_value_normal"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_lab_value_normal"]  # nothing to book
 
     dispatcher, _ = await run(LabMeaning(), make_tracker(user("血红蛋白125正常吗", "ask_lab_meaning")))
     said = dispatcher.messages[0]
