@@ -16,8 +16,10 @@ from actions.triage.wording import wording
 from safety import red_flags as rf
 
 # How much a named condition or test (data/triage/departments) weighs against the
-# symptom lexicon's votes (3 = first choice, ×1.5 for the first symptom).
-NAMED_WEIGHT = 1.5
+# symptom lexicon's votes (3 = first choice, ×1.5 for the first symptom). 3.0 rather than 1.5
+# since 2026-12-03: a named condition or body part beats a generic symptom ("眼皮上长了个疙瘩"
+# is 眼科, not 体表肿块); development set 82.7 → 84.5 %, held-out questions 93.4 → 94.6 %.
+NAMED_WEIGHT = 3.0
 CHOSEN_WEIGHT = 100.0
 
 
