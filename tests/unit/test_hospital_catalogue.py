@@ -44,7 +44,7 @@ def test_department_locations_follow_the_facts(hospital):
         ("精神科", "精神心理科"),
         ("中医", "中医科"),
         ("急诊", "急诊科"),
-        ("发热", "发热门诊"),
+        ("发热科", "发热门诊"),  # not "发热": a symptom in "红肿发热", never a department
         ("发热门诊", "发热门诊"),
         ("眼科门诊", "眼科"),
         ("急诊科室", "急诊科"),
