@@ -38,6 +38,10 @@ ENTITY = "red_flag"
 # The classifier's own confidence above which its `emergency` stands without a rule; set on the
 # development sets (tests/triage/dev/): sure guesses there were real emergencies.
 CLASSIFIER_ALONE = 0.75
+# Below this (the FallbackClassifier's threshold in config.yml) the next guess after a demoted
+# `emergency` is too weak to act on, and the message goes to triage.
+WEAK_NEXT_GUESS = 0.45
+TRIAGE_INTENT = "describe_symptoms"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -65,6 +69,11 @@ class RedFlagDetector(StatelessComponent):
         ranking = [
             entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
         ]
+        if ranking and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) < WEAK_NEXT_GUESS:
+            # The classifier heard a health complaint it thought urgent: triage asks the
+            # questions that tell ("孩子发烧了" → how old?), not a FAQ it barely guessed.
+            triage = {INTENT_NAME_KEY: TRIAGE_INTENT, PREDICTED_CONFIDENCE_KEY: ranking[0][PREDICTED_CONFIDENCE_KEY]}
+            ranking = [triage] + [entry for entry in ranking if entry.get(INTENT_NAME_KEY) != TRIAGE_INTENT]
         if ranking:
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

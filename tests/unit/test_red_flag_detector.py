@@ -40,6 +40,15 @@ def test_an_unsure_classifier_emergency_the_rules_do_not_confirm_gives_way_to_it
     assert after(message).get("intent")["name"] == "describe_symptoms"
 
 
+def test_a_demoted_emergency_whose_next_guess_is_weak_goes_to_triage():
+    message = classified("孩子发烧了", "emergency", "faq", "describe_symptoms")
+    message.get("intent")["confidence"] = 0.5
+    message.get("intent_ranking")[1]["confidence"] = 0.3
+    done = after(message)
+    assert done.get("intent")["name"] == "describe_symptoms"
+    assert [i["name"] for i in done.get("intent_ranking")] == ["describe_symptoms", "faq"]
+
+
 def test_a_sure_classifier_emergency_stands_without_a_rule():
     message = after(classified("我婆婆不让打电话，说躺会儿就好", "emergency", "faq"))  # 0.9 ≥ CLASSIFIER_ALONE
     assert message.get("intent")["name"] == "emergency"
