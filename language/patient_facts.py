@@ -52,6 +52,14 @@ def is_child(text: str) -> bool:
     return bool(regex("child_hint").search(text))
 
 
+def is_follow_up(text: str) -> bool:
+    return bool(regex("follow_up").search(text))
+
+
+def is_child_patient(text: str) -> bool:
+    return bool(regex("child_patient").search(text))
+
+
 def is_elderly(text: str) -> bool:
     return bool(regex("elderly").search(text))
 

@@ -36,6 +36,7 @@ from language.negation import (
 )
 from language.patient_facts import (
     is_child,
+    is_child_patient,
     is_elderly,
     is_recurrent,
     is_settled,
@@ -102,6 +103,7 @@ class Extraction:
     temperature: Optional[float] = None
     age_months: Optional[float] = None
     child_hint: bool = False
+    child_patient: bool = False
     elderly_hint: bool = False
     sex: Optional[str] = None
     pregnant: Optional[bool] = None
@@ -178,6 +180,7 @@ def extract(text: str) -> Extraction:
             result.absent.append("fever")
     result.age_months = parse_age_months(norm)
     result.child_hint = is_child(norm)
+    result.child_patient = is_child_patient(norm)
     result.elderly_hint = is_elderly(norm)
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)

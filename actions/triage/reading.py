@@ -53,6 +53,8 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
         set_fact(state, key, ex.history.get(key))
     if ex.child_hint:
         facts["child_hint"] = True
+    if ex.child_patient:
+        facts["child_patient"] = True
     if ex.elderly_hint:
         facts["elderly"] = True
     if facts["age_months"] is not None:

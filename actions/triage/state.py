@@ -62,6 +62,7 @@ FACT_KEYS = (
     "allergies",
     "medications",
     "child_hint",
+    "child_patient",
     "elderly",
     "recurrent",
     "resolved",
@@ -76,7 +77,7 @@ def start() -> Dict[str, Any]:
     severity         {symptom id: mild|moderate|severe}
     facts            age_months, sex (male|female), pregnant, pregnancy_weeks,
                      duration_days, temperature, high_fever, sudden, hypertension,
-                     diabetes, allergies, medications ("无" = none), child_hint, elderly,
+                     diabetes, allergies, medications ("无" = none), child_hint, child_patient, elderly,
                      recurrent, resolved — None while unknown
     answers          {question id: option value} (also answers given unprompted)
     asked            question ids shown, in order (the budget counts these)

@@ -122,3 +122,21 @@ def test_question_economy_on_the_triage_cases():
     )
     assert max(counts) <= 2
     assert average <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("孩子哮喘，在家用雾化，医生让下个月复查", "儿科"),  # a parent's 孩子 without an age is a minor
+        ("我家娃缺铁性贫血，补铁要补多久", "儿科"),
+        ("产后心情很差，天天想哭，都不想管孩子", "精神心理科"),  # 孩子 named, but not the patient
+    ],
+)
+def test_a_child_named_as_the_patient_goes_to_paediatrics_even_without_an_age(text, department):
+    _, outcome, _ = play(text, default="unknown")
+    assert outcome.department == department
+
+
+def test_an_illness_had_before_still_names_the_department_of_its_follow_up():
+    _, outcome, _ = play("前年做过甲状腺手术，现在要定期复查", default="unknown")
+    assert outcome.department is not None

@@ -18,6 +18,7 @@ import yaml
 
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from language import symptoms as sx
+from language.patient_facts import is_follow_up
 
 DEPARTMENTS_DIR = PROJECT_ROOT / "data" / "triage" / "departments"
 DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"
@@ -74,13 +75,15 @@ class DepartmentKnowledge:
         norm = sx.normalize(text)
         low = norm.lower()
         spans = sx.clause_spans(norm)
+        # A past illness named for its follow-up still says where to go.
+        over = (sx.ABSENT,) if is_follow_up(norm) else (sx.ABSENT, sx.PAST)
         found: List[Match] = []
         i = 0
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
                 entry = self.index.get(low[i : i + length])
                 if entry is not None:
-                    if sx.assertion(norm, i, i + length, spans) not in (sx.ABSENT, sx.PAST):
+                    if sx.assertion(norm, i, i + length, spans) not in over:
                         found.append(Match(entry, norm[i : i + length], i, i + length))
                     i += length
                     break
