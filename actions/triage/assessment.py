@@ -233,7 +233,9 @@ def _remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str
     if age is not None and age * 30.4 <= demo.get("newborn_max_days", 28):
         target = {d: "新生儿科" for d in scores}
         reason = remap_reasons["newborn"]
-    elif (age is not None and age < demo.get("child_max_years", 14) * 12) or (age is None and facts.get("child_patient")):
+    elif (age is not None and age < demo.get("child_max_years", 14) * 12) or (
+        age is None and facts.get("child_patient")
+    ):
         # "孩子哮喘，医生让一个月后复查": a parent speaking of 孩子/娃 without an age means a minor.
         target = {d: "儿科" for d in scores if d in demo.get("child_remap", [])}
         if target:
