@@ -146,8 +146,13 @@ class RestClient:
 
 
 def _question_texts() -> Dict[str, str]:
+    """Every triage question's text by id, the "which department fits?" one included, so the
+    patient answers the same questions over REST as in process."""
+    from actions.triage.state import CHOOSE_ID
+
     data = yaml.safe_load((ROOT / "data" / "knowledge" / "triage_questions.yml").read_text(encoding="utf-8"))
-    return {q["id"]: q["text"] for q in data["questions"]}
+    dialogue = yaml.safe_load((ROOT / "data" / "triage" / "dialogue.yml").read_text(encoding="utf-8"))
+    return {**{q["id"]: q["text"] for q in data["questions"]}, CHOOSE_ID: dialogue["choose_question"]["text"]}
 
 
 def _options(question_id: str) -> List[Dict[str, str]]:
