@@ -86,11 +86,15 @@ def load_lexicon() -> Lexicon:
 
 
 def normalize(text: str) -> str:
-    """The text with spaces between Chinese characters removed and common input slips
-    fixed ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
+    """The text with spaces between Chinese characters made a comma where they separate
+    clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
+    words ("我 朋友 手 切 掉了"), and common input slips fixed ("头运" → "头晕"). Fixes keep
+    the length, so offsets stay valid."""
     text = (text or "").strip()
     if re.search(r"[\u4e00-\u9fff]", text):
-        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+        pieces = re.split(r"\s+", text)
+        between = "，" if sum(map(len, pieces)) >= 3 * len(pieces) else ""
+        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", between, text)
     for slip, fix in load_lexicon().typos:
         if slip in text:
             text = text.replace(slip, fix)

@@ -160,3 +160,14 @@ def test_typo_fixes_keep_the_length():
 @pytest.mark.parametrize("word", ["嗓子疼", "拉肚子", "心慌", "头晕"])
 def test_synonym_lookup(word):
     assert sx.load_lexicon().synonym_to_id[word] in SYMPTOM_IDS
+
+
+def test_spaces_between_clauses_become_commas_and_spaces_between_words_go():
+    from language.symptom_lexicon import normalize
+
+    assert normalize("我吐了好多血 鲜红的 之前查出来有肝硬化") == "我吐了好多血，鲜红的，之前查出来有肝硬化"
+    assert normalize("我 朋友 手 机器 切 掉了") == "我朋友手机器切掉了"
+
+
+def test_a_danger_typed_with_spaces_is_not_hidden_by_a_past_word_in_the_next_clause():
+    assert rf.detect("我吐了好多血 鲜红的 一口一口的 之前查出来有肝硬化") is not None
