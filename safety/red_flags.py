@@ -391,6 +391,9 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[
             continue
         if any(key in cond and facts.get(key) is not True for key in ("hypertension", "sudden", "pregnant")):
             continue
+        days = facts.get("duration_days")
+        if "max_duration_days" in cond and days is not None and days > cond["max_duration_days"]:
+            continue  # "面瘫治了两周": the sign is not new
         flags.append(_as_flag(rule, "facts"))
     return flags
 

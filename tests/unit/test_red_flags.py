@@ -273,3 +273,9 @@ def test_no_held_out_everyday_message_raises_an_alarm():
         if m.get("intent") != "emergency" and rf.detect(m.get("text"))
     ]
     assert not alarms, alarms
+
+
+def test_a_stroke_sign_older_than_a_few_days_is_not_a_stroke_now():
+    assert [f.id for f in rf.detect_from_facts({"facial_droop"}, {"duration_days": 0.5})] == ["stroke"]
+    assert [f.id for f in rf.detect_from_facts({"facial_droop"}, {})] == ["stroke"]  # unknown: the alarm stays
+    assert rf.detect_from_facts({"facial_droop"}, {"duration_days": 14}) == []  # "面瘫治了两周"
