@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
-from language.knowledge_files import knowledge
+from language.knowledge_files import knowledge, regex
 
 IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
 
@@ -99,6 +99,18 @@ def normalize(text: str) -> str:
         if slip in text:
             text = text.replace(slip, fix)
     return text
+
+
+def without_fillers(text: str) -> Tuple[str, List[int]]:
+    """The text less the degree words of matching.yml `knowledge_fillers`, and for each
+    character left its position in the text."""
+    kept: List[int] = []
+    last = 0
+    for m in regex("knowledge_fillers").finditer(text):
+        kept += range(last, m.start())
+        last = m.end()
+    kept += range(last, len(text))
+    return "".join(text[k] for k in kept), kept
 
 
 def dictionary_phrases(lexicon: Lexicon) -> Set[str]:

@@ -140,3 +140,10 @@ def test_a_child_named_as_the_patient_goes_to_paediatrics_even_without_an_age(te
 def test_an_illness_had_before_still_names_the_department_of_its_follow_up():
     _, outcome, _ = play("前年做过甲状腺手术，现在要定期复查", default="unknown")
     assert outcome.department is not None
+
+
+def test_the_knowledge_reads_past_degree_words_inside_a_phrase():
+    from actions.triage.departments.knowledge import load_knowledge
+
+    [found] = load_knowledge().match("我妈记性越来越差")
+    assert (found.entry.department, found.phrase) == ("神经内科", "记性越来越差")

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from language.knowledge_files import PROJECT_ROOT, load_yaml
+from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
 from language.patient_facts import is_follow_up
 
@@ -73,7 +74,7 @@ class DepartmentKnowledge:
     def match(self, text: str) -> List[Match]:
         """The entries the text names (not denied, not long over), left to right, longest first."""
         norm = sx.normalize(text)
-        low = norm.lower()
+        low, where = without_fillers(norm.lower())  # where[k]: position in norm of low[k]
         spans = sx.clause_spans(norm)
         # A past illness named for its follow-up still says where to go.
         over = (sx.ABSENT,) if is_follow_up(norm) else (sx.ABSENT, sx.PAST)
@@ -83,8 +84,9 @@ class DepartmentKnowledge:
             for length in range(min(self.longest, len(low) - i), 0, -1):
                 entry = self.index.get(low[i : i + length])
                 if entry is not None:
-                    if sx.assertion(norm, i, i + length, spans) not in over:
-                        found.append(Match(entry, norm[i : i + length], i, i + length))
+                    start, end = where[i], where[i + length - 1] + 1
+                    if sx.assertion(norm, start, end, spans) not in over:
+                        found.append(Match(entry, norm[start:end], start, end))
                     i += length
                     break
             else:
@@ -128,7 +130,7 @@ def build_knowledge(files: Sequence[Mapping[str, Any]]) -> DepartmentKnowledge:
     index: Dict[str, Entry] = {}
     for entry in entries:
         for phrase in entry.phrases:
-            index.setdefault(phrase.lower(), entry)
+            index.setdefault(without_fillers(phrase.lower())[0], entry)
     return DepartmentKnowledge(ask_as, tuple(entries), index, max((len(p) for p in index), default=1))
 
 
