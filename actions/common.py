@@ -59,6 +59,17 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def since_latest_message(tracker: Tracker, event: str, name: str) -> bool:
+    """Whether an event of this kind and name (an action, an active loop) came after the
+    patient's latest message."""
+    for past in reversed(tracker.events):
+        if past.get("event") == "user":
+            return False
+        if past.get("event") == event and past.get("name") == name:
+            return True
+    return False
+
+
 def entity_value(tracker: Tracker, name: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(name), None)
 

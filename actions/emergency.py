@@ -23,7 +23,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import BOOKING_SLOTS
-from actions.common import custom_payload, entity_value, latest_text
+from actions.common import custom_payload, entity_value, latest_text, since_latest_message
 from language.knowledge_files import knowledge
 from safety import contacts, red_flags as rf
 
@@ -88,12 +88,7 @@ def say_when_to_go(dispatcher: CollectingDispatcher, flags: List[rf.RedFlag]) ->
 
 def said_call_120(tracker: Tracker) -> bool:
     """Whether utter_emergency has been said since the patient's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == "utter_emergency":
-            return True
-    return False
+    return since_latest_message(tracker, "action", "utter_emergency")
 
 
 def clearing_events() -> List[EventType]:

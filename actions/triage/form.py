@@ -29,7 +29,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text
+from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text, since_latest_message
 from actions.emergency import say_emergency, say_when_to_go
 from actions.triage.answers import interpret_answer
 from actions.triage.flow import advance, update
@@ -145,12 +145,7 @@ def started_this_turn(tracker: Tracker) -> bool:
     """Whether triage began after the patient's latest message (a hospital question that
     named a condition), rather than being interrupted by it: only then is there no
     earlier question to come back to."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "active_loop" and event.get("name") == "triage_form":
-            return True
-    return False
+    return since_latest_message(tracker, "active_loop", "triage_form")
 
 
 def outcome_payload(outcome: Dict[str, Any]) -> Dict[str, Any]:
