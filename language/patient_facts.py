@@ -24,6 +24,9 @@ def parse_age_months(text: str) -> Optional[float]:
         if m.group("m"):
             months += cn_number(m.group("m")) or 0
         return months
+    m = regex("age_child_years").search(text)
+    if m and (cn_number(m.group("num")) or 0) >= 1:
+        return cn_number(m.group("num")) * 12
     for name in ("age_born", "age_child", "age_before_child", "age_months_big"):
         m = regex(name).search(text)
         if not m:

@@ -113,7 +113,7 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
     if not text.strip():
         return
     guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
-    if not guess.from_knowledge and (not free_text or guess.confidence < dc.MODEL_ALONE_MIN):
+    if not guess.from_knowledge and not (free_text and dc.model_alone_decides(text, guess)):
         return
     d = state["departments"]
     for dept, p in guess.ranking[:5]:

@@ -8,6 +8,7 @@ only when it is sure enough (MODEL_ALONE_MIN) does the triage take its word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -15,7 +16,12 @@ from actions.triage.departments import knowledge as dk
 from actions.triage.departments import model as dm
 
 MODEL_SHARE = 0.35  # the model's share of the ranking when entries were named
-MODEL_ALONE_MIN = 0.6  # the model alone names a department only when this sure
+# Without named entries the model alone names a department when this sure, and only for
+# a message long enough to describe something: on "随便" or "不清楚" its characters
+# say nothing. The model has a "no department" class, so its department shares are low
+# on what is no complaint ("你好，在吗").
+MODEL_ALONE_MIN = 0.15
+MODEL_ALONE_MIN_CHARS = 6
 UNSURE_BELOW = 0.55  # a top department less sure than this …
 CLOSE_RATIO = 0.5  # … with a runner-up at least half as likely: ask which fits
 NAMED_KINDS = ("conditions", "tests")  # what the symptom lexicon does not know; age and pregnancy are facts
@@ -50,6 +56,11 @@ def unsure(ranking: List[Tuple[str, float]]) -> bool:
     return top < UNSURE_BELOW and second >= CLOSE_RATIO * top
 
 
+def model_alone_decides(text: str, guess: "DepartmentGuess") -> bool:
+    meaningful = re.sub(r"[\W_\d]", "", text)
+    return len(meaningful) >= MODEL_ALONE_MIN_CHARS and guess.confidence >= MODEL_ALONE_MIN
+
+
 def combine(knowledge_scores: Mapping[str, float], model_probs: Mapping[str, float]) -> List[Tuple[str, float]]:
     total = sum(knowledge_scores.values())
     if total <= 0:
@@ -68,7 +79,8 @@ def guess(
     matches: Optional[Sequence[dk.Match]] = None,
 ) -> DepartmentGuess:
     """`symptom_spans`: where the symptom lexicon already read a complaint; an entry
-    there ("掉头发" of 雄激素性脱发) is not counted again as a named condition."""
+    there ("掉头发" of 雄激素性脱发) is not counted again as a named condition, but one
+    that reaches beyond it is ("溃疡性结肠炎" around the symptom "溃疡")."""
     knowledge = knowledge or dk.load_knowledge()
     model = model or dm.load_model()
     matches = knowledge.match(text) if matches is None else matches
@@ -82,5 +94,5 @@ def guess(
         if m.entry.note and note is None:
             note = (m.entry.term, m.entry.note)
         urgency = urgency or m.entry.urgency
-    named = [m for m in matches if not any(m.start < e and s < m.end for s, e in symptom_spans)]
+    named = [m for m in matches if not any(s <= m.start and m.end <= e for s, e in symptom_spans)]
     return DepartmentGuess(ranking, terms, dk.scores(named, NAMED_KINDS), note, urgency, bool(matches))

@@ -19,18 +19,29 @@ import functools
 import hashlib
 import logging
 import pickle
+import re
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from actions.triage.departments import knowledge as dk
+from language import symptoms as sx
 from language.knowledge_files import KNOWLEDGE_DIR, PROJECT_ROOT, load_yaml
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "1"  # bump when the features or the sentence making change
+MODEL_VERSION = "2"  # bump when the features or the sentence making change
 TEMPLATES_FILE = PROJECT_ROOT / "data" / "triage" / "department_templates.yml"
 EXAMPLES_FILE = PROJECT_ROOT / "data" / "triage" / "department_examples.yml"
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+# What is no health complaint: greetings, yes/no, hospital logistics. Their examples are
+# the model's "no department" class, so "你好，在吗" or "no" is not read as an illness.
+NO_DEPARTMENT_FILES = [NLU_DIR / name for name in ("base.yml", "identity.yml", "privacy.yml", "reminders.yml")] + [
+    NLU_DIR / "faq" / name
+    for name in ("inpatient.yml", "insurance.yml", "online.yml", "pharmacy.yml", "records.yml", "registration.yml", "transport.yml")
+]
+NO_DEPARTMENT = ""
+TRIAGE_NLU_FILE = NLU_DIR / "triage.yml"
 TEMPLATES_PER_PHRASE = 4
 
 
@@ -38,7 +49,21 @@ CACHE_DIR = PROJECT_ROOT / ".data" / "department_model"
 
 
 def source_files() -> List[Path]:
-    return sorted(dk.DEPARTMENTS_DIR.glob("*.yml")) + [TEMPLATES_FILE, EXAMPLES_FILE, SYMPTOMS_FILE]
+    return sorted(dk.DEPARTMENTS_DIR.glob("*.yml")) + [TEMPLATES_FILE, EXAMPLES_FILE, SYMPTOMS_FILE] + NO_DEPARTMENT_FILES + [TRIAGE_NLU_FILE]
+
+
+def no_department_sentences(files: Sequence[Path] = NO_DEPARTMENT_FILES, intent: Optional[str] = None) -> List[str]:
+    """The examples of the NLU files (Rasa's `examples: |` lists), entity marks removed."""
+    sentences: List[str] = []
+    for path in files:
+        for block in load_yaml(str(path)).get("nlu", []):
+            if intent and block.get("intent") != intent:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    sentences.append(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line[2:]))
+    return sentences
 
 
 def data_hash(files: Sequence[Path]) -> str:
@@ -83,6 +108,10 @@ def training_sentences(
             offset += 1
     for department, sentences in examples.items():
         add([str(s) for s in sentences], department)
+    add(no_department_sentences(), NO_DEPARTMENT)
+    # "不知道挂什么科" names nothing either; "头痛挂哪个科" does and stays out.
+    asks = no_department_sentences([TRIAGE_NLU_FILE], intent="ask_department")
+    add([a for a in asks if not knowledge.match(a) and not sx.extract(a).mentions], NO_DEPARTMENT)
     return texts, labels
 
 
@@ -105,9 +134,9 @@ class DepartmentModel:
         self.pipeline = pipeline
 
     def predict(self, text: str) -> Dict[str, float]:
-        """Probability of each department for the text."""
+        """Probability of each department for the text; what is left is "no department"."""
         probs = self.pipeline.predict_proba([text])[0]
-        return {str(d): float(p) for d, p in zip(self.pipeline.classes_, probs)}
+        return {str(d): float(p) for d, p in zip(self.pipeline.classes_, probs) if d != NO_DEPARTMENT}
 
 
 def build_model(cache: Optional[Path] = None) -> DepartmentModel:
