@@ -15,6 +15,7 @@ from actions.reports import words as w
 from actions.triage.form import NOT_BOOKABLE
 from actions.triage.pointer import point_to_department, say_department
 from knowledge import Analyte, find_analyte, find_exam
+from knowledge.typed_values import typed_value
 
 
 class LabMeaning(Action):
@@ -33,7 +34,7 @@ class LabMeaning(Action):
             return []
         # The analyte's own next step and department say whom to see (not the department
         # knowledge: "白细胞12" is about a blood count, whatever else the message names).
-        typed = lab_values.typed_value(text, analyte)
+        typed = typed_value(text, analyte)
         if typed is not None:
             said = lab_values.explain(analyte, typed)
             dispatcher.utter_message(**said)

@@ -6,44 +6,14 @@ utter_lab_value_*). Nothing here reads a patient record.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict
 
 from actions.reports.words import phrase
 from knowledge import Analyte
-from language import symptoms as sx
+from knowledge.typed_values import ADULT_AGE, TypedValue
 
-ADULT_AGE = 30.0
 # How far past a limit, as a share of the range's width, still counts as 轻度.
 MILD_SHARE = 0.5
-_VALUE = re.compile(
-    r"(?:是|为|有|到|才|只有|测出来|查出来|结果|的值|值)?\s*[:：]?\s*(?<![\d.^])(\d{1,5}(?:\.\d{1,3})?)(?![\d^])"
-)
-_SEX = {"male": "男", "female": "女"}
-
-
-@dataclass(frozen=True)
-class TypedValue:
-    value: float
-    sex: Optional[str]  # 男 / 女 / None when the message does not say
-    age: Optional[float]  # years, None when not said
-
-
-def typed_value(text: str, analyte: Analyte) -> Optional[TypedValue]:
-    """The number typed right after the analyte's name ("白细胞12", "血钾是6.8"), with the
-    sex and age the same message gives."""
-    for key in sorted(analyte.keys, key=len, reverse=True):
-        at = text.find(key)
-        if at < 0:
-            continue
-        m = _VALUE.match(text, at + len(key))
-        if m:
-            months = sx.parse_age_months(text)
-            return TypedValue(
-                float(m.group(1)), _SEX.get(sx.parse_sex(text) or ""), None if months is None else months / 12
-            )
-    return None
 
 
 def _verdict(analyte: Analyte, value: float, sex: str, age: float) -> str:

@@ -9,8 +9,9 @@ from typing import Any, Dict, List, Mapping, Tuple
 from actions.triage.departments import combiner as dc
 from actions.triage.departments import knowledge as dk
 from actions.triage.questions import elderly_months, load_knowledge
-from actions.triage.state import NO, YES, add_absent, add_present, set_fact
+from actions.triage.state import DEPARTMENTS, NO, YES, add_absent, add_present, set_fact
 from actions.triage.wording import words
+from knowledge.typed_values import out_of_range
 from language import symptoms as sx
 from safety import red_flags as rf
 
@@ -114,6 +115,7 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
         return
     guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
     if not guess.from_knowledge and not (free_text and dc.model_alone_decides(text, guess)):
+        _absorb_typed_value(state["departments"], text)
         return
     d = state["departments"]
     for dept, p in guess.ranking[:5]:
@@ -121,10 +123,22 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
     for dept, value in guess.named.items():
         d["named"][dept] = d["named"].get(dept, 0.0) + value
     d["terms"] += [t for t in guess.terms if t not in d["terms"]]
+    _absorb_typed_value(d, text)
     d["note"] = d["note"] or (list(guess.note) if guess.note else None)
     d["urgency"] = d["urgency"] or guess.urgency
     if guess.from_knowledge and dk.asks_for_knowledge(text):
         d["knowledge_question"] = True
+
+
+def _absorb_typed_value(d: Dict[str, Any], text: str) -> None:
+    """"尿酸560要吃药吗": a value out of its range names the analyte's department as a
+    test result would."""
+    analyte = out_of_range(text)
+    if analyte is None or analyte.department not in DEPARTMENTS or analyte.name in d["terms"]:
+        return
+    d["evidence"][analyte.department] = d["evidence"].get(analyte.department, 0.0) + 1.0
+    d["named"][analyte.department] = d["named"].get(analyte.department, 0.0) + dk.KIND_WEIGHTS["tests"]
+    d["terms"].append(analyte.name)
 
 
 def department_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:

@@ -54,7 +54,7 @@ def test_entries_are_well_formed():
         assert entry.term.strip() and all(p.strip() == p and p for p in entry.phrases), entry
         assert " " not in entry.term, entry.term
         assert entry.urgency in (None, "routine", "today"), entry.term  # emergencies: red_flags.yml
-        assert 0 < entry.weight <= 1, entry.term
+        assert 0 < entry.weight <= 2, entry.term
         if entry.note:
             assert 20 <= len(entry.note) <= 160, entry.term
             # short safe advice: never a dose
