@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from actions.common import buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
-from actions.faq.fallback import DidYouMean, selection, suggestion_buttons, symptoms_to_triage
+from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
 from actions.faq.menu import HANDOFF_BUTTON
 from actions.triage.pointer import point_to_department
 from safety import red_flags as rf
@@ -32,8 +32,11 @@ class AnswerFaq(Action):
         confidence = response.get("confidence") or 0.0
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
-            point_to_department(dispatcher, text)
             say_when_to_go(dispatcher, rf.mentioned(text))
+            if complains_now(tracker):
+                # "切菜切到手指了，口子挺深的，要不要去缝针": the answer, then what a nurse asks.
+                return [FollowupAction("triage_form")]
+            point_to_department(dispatcher, text)
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]

@@ -64,6 +64,14 @@ def symptoms_to_triage(tracker: Tracker) -> bool:
     return not tracker.active_loop and describes_symptoms(latest_text(tracker))
 
 
+def complains_now(tracker: Tracker) -> bool:
+    """A hospital question that also tells of a symptom now ("孩子八个月，咳嗽有痰，要去医院
+    吗"): after the answer, triage finds the department."""
+    from language.symptoms import extract
+
+    return not tracker.active_loop and bool(extract(latest_text(tracker)).present)
+
+
 def missed_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's last answer, before the message it now fails to
     understand, was also this fallback: two misunderstandings in a row. Anything
@@ -79,10 +87,17 @@ def missed_just_before(tracker: Tracker) -> bool:
 
 def describes_symptoms(text: str) -> bool:
     """A present symptom, or a condition, complaint or body part the department
-    knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么")."""
+    knowledge knows ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么"), a lab
+    value out of range ("尿酸560要吃药吗"), or a complaint in words only the department
+    model reads ("大拇指弯下去伸不直，一使劲咔哒一下才弹开")."""
+    from actions.triage.departments import combiner
     from actions.triage.departments.knowledge import load_knowledge
+    from knowledge.typed_values import out_of_range
     from language.symptoms import extract  # builds the spaCy pipeline on first use
 
     if extract(text).present:
         return True
-    return any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in load_knowledge().match(text))
+    matches = load_knowledge().match(text)
+    if any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in matches):
+        return True
+    return out_of_range(text) is not None or combiner.model_alone_decides(text, combiner.guess(text, matches=matches))
