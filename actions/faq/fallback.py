@@ -66,10 +66,20 @@ def symptoms_to_triage(tracker: Tracker) -> bool:
 
 def complains_now(tracker: Tracker) -> bool:
     """A hospital question that also tells of a symptom now ("孩子八个月，咳嗽有痰，要去医院
-    吗"): after the answer, triage finds the department."""
-    from language.symptoms import extract
+    吗"): after the answer, triage finds the department. Not a follow-up visit ("溃疡性结肠炎，
+    来复诊开药"), nor a symptom word inside a condition's name (溃疡 of 溃疡性结肠炎)."""
+    from actions.triage.departments.knowledge import load_knowledge
+    from language.patient_facts import is_follow_up
+    from language.symptoms import PRESENT, extract
 
-    return not tracker.active_loop and bool(extract(latest_text(tracker)).present)
+    text = latest_text(tracker)
+    if tracker.active_loop or is_follow_up(text):
+        return False
+    names = [(m.start, m.end) for m in load_knowledge().match(text) if m.entry.kind == "conditions"]
+    return any(
+        m.status == PRESENT and not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in names)
+        for m in extract(text).mentions
+    )
 
 
 def missed_just_before(tracker: Tracker) -> bool:
@@ -98,6 +108,6 @@ def describes_symptoms(text: str) -> bool:
     if extract(text).present:
         return True
     matches = load_knowledge().match(text)
-    if any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in matches):
-        return True
+    if matches:  # a test or a life situation alone is pointed to its department, not triaged
+        return any(m.entry.kind in ("conditions", "symptoms", "body_parts") for m in matches)
     return out_of_range(text) is not None or combiner.model_alone_decides(text, combiner.guess(text, matches=matches))

@@ -83,3 +83,30 @@ def test_the_model_lands_wording_the_knowledge_does_not_have(trained, text, depa
     _, model = trained
     probs = model.predict(text)
     assert max(probs, key=probs.get) == department
+
+
+@pytest.mark.parametrize("text", ["你好，在吗", "医保卡丢了怎么补办", "不知道挂什么科", "no"])
+def test_what_is_no_complaint_gets_no_department_from_the_model(trained, text):
+    _, model = trained
+    assert max(model.predict(text).values()) < dc.MODEL_ALONE_MIN
+
+
+def test_the_no_department_class_learns_the_designers_examples_without_entity_marks():
+    sentences = dm.no_department_sentences()
+    assert "在吗" in sentences and not any("](" in s or "]{" in s for s in sentences)
+    asks = dm.no_department_sentences([dm.TRIAGE_NLU_FILE], intent="ask_department")
+    assert "不知道挂什么科" in asks and all(" " not in a[:1] for a in asks)
+
+
+@pytest.mark.parametrize("text, alone", [("随便", False), ("不清楚", False), ("大拇指弯下去伸不直，一使劲咔哒一下才弹开", True)])
+def test_the_model_alone_decides_only_on_a_message_that_describes_something(text, alone):
+    sure = dc.DepartmentGuess([("骨科", 0.8), ("皮肤科", 0.2)])
+    assert dc.model_alone_decides(text, sure) is alone
+
+
+def test_a_condition_around_a_symptom_word_counts_as_named():
+    # The symptom lexicon reads 溃疡 (口腔溃疡) at 0-2; the condition reaches beyond it.
+    found = dc.guess("溃疡性结肠炎，想复诊", symptom_spans=[(0, 2)])
+    assert found.named.get("消化内科", 0) > 0
+    inside = dc.guess("掉头发很厉害", symptom_spans=[(0, 3)])
+    assert "皮肤科" not in inside.named

@@ -103,3 +103,31 @@ async def test_an_everyday_question_gets_no_emergency_line():
     dispatcher = CollectingDispatcher()
     await AnswerFaq().run(dispatcher, t, {})
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+
+
+async def test_a_complaint_only_the_department_model_or_a_lab_value_reads_starts_triage():
+    for text in ("大拇指弯下去伸不直 一使劲咔哒一下才弹开 早上最明显", "尿酸560 脚没疼过 用吃药吗"):
+        events = await DidYouMean().run(CollectingDispatcher(), tracker(text), {})
+        assert events == [FollowupAction("triage_form")], text
+    for text in ("停车场在哪里收费多少", "我要投诉你们的服务态度"):
+        events = await DidYouMean().run(CollectingDispatcher(), tracker(text), {})
+        assert events == [UserUtteranceReverted()], text
+
+
+def confident_answer(text: str, key: str) -> Tracker:
+    t = tracker(text)
+    t.latest_message["intent"] = {"name": "faq", "confidence": 0.9}
+    t.latest_message["response_selector"] = {
+        "faq": {"response": {"intent_response_key": key, "confidence": 0.9}, "ranking": []}
+    }
+    return t
+
+
+async def test_a_confident_answer_that_tells_of_a_symptom_now_is_followed_by_triage():
+    dispatcher = CollectingDispatcher()
+    t = confident_answer("我家宝宝八个月 咳嗽 嗓子里呼噜呼噜的有痰 需要带去医院吗", "faq/fever_location")
+    assert await AnswerFaq().run(dispatcher, t, {}) == [FollowupAction("triage_form")]
+    assert dispatcher.messages[0]["response"] == "utter_faq/fever_location"
+    # A follow-up visit or a question without a complaint is answered and that is all.
+    for text in ("溃疡性结肠炎，来复诊开药", "医保卡丢了怎么补办"):
+        assert await AnswerFaq().run(CollectingDispatcher(), confident_answer(text, "faq/fever_location"), {}) == []

@@ -74,3 +74,17 @@ def test_dates_ordinals_and_durations_read_numbers_alike():
     assert parse_duration("咳嗽两三天") == 3
     assert parse_duration("发烧半天") == 0.5
     assert parse_age_months("孩子十几个月") == 15
+
+
+@pytest.mark.parametrize(
+    "text, months", [("儿子二十五 腰背疼", 300), ("我闺女17，这次月经", 204), ("儿子十岁了", 120), ("孩子3个月", 3)]
+)
+def test_a_childs_age_without_a_unit_is_years(text, months):
+    assert parse_age_months(text) == months
+
+
+def test_the_childs_father_is_not_a_child_patient():
+    from language.patient_facts import is_child_patient
+
+    assert not is_child_patient("娃他爹胃疼好几天了") and not is_child_patient("孩子他妈老失眠")
+    assert is_child_patient("孩子发烧了") and is_child_patient("我家bb八个月 咳嗽")

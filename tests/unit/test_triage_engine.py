@@ -324,3 +324,28 @@ def test_spoken_of_red_flags_are_kept_for_the_when_to_go_line():
     state = flow.update(triage_state.start(), "我爸以前心梗过，最近我胸口有点闷")
     assert "chest_pain_acs" in state["red_flags_mentioned"]
     assert not state["red_flags"]
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("溃疡性结肠炎，一直吃美沙拉嗪，这几天大便又带点血", "消化内科"),  # not 口腔科 for 溃疡
+        ("娃儿上三年级 看黑板眯眼睛 想验光配眼镜", "眼科"),  # the child tie-break does not outweigh 眼科
+        ("娃他爹胃疼好几天了，吃完饭就胀，老打嗝", "消化内科"),  # 娃他爹 is the father
+        ("儿子二十五 腰背疼了一年多 早上起来僵 查了HLA-B27阳性", "风湿免疫科"),  # a grown son
+        ("我家bb八个月 咳嗽 嗓子里呼噜呼噜的有痰", "儿科"),
+        ("尿酸560 脚没疼过 用吃药吗", "内分泌科"),  # a typed value out of range
+        ("我妈乳腺癌术后 要开始化疗了 要挂哪个科", "肿瘤科"),  # the treatment phase
+        ("甲状腺结节穿刺了 病理说乳头状癌 医生让手术", "普通外科"),
+        ("切菜切到手指了 口子挺深的 现在晚上十点 要不要去缝针", "急诊科"),
+        ("拉屎出血 鲜红的往下滴", "普通外科"),  # plain words for blood in the stool
+    ],
+)
+def test_real_wording_reaches_the_department(text, department):
+    _, outcome, _ = play(text)
+    assert outcome.department == department
+
+
+def test_a_normal_typed_value_names_no_department():
+    state, outcome, _ = play("尿酸300 正常吗")
+    assert "尿酸" not in state["departments"]["terms"]
