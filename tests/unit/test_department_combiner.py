@@ -110,3 +110,8 @@ def test_a_condition_around_a_symptom_word_counts_as_named():
     assert found.named.get("消化内科", 0) > 0
     inside = dc.guess("掉头发很厉害", symptom_spans=[(0, 3)])
     assert "皮肤科" not in inside.named
+
+
+def test_markup_is_not_read_as_a_complaint():
+    sure = dc.DepartmentGuess([("骨科", 0.8), ("皮肤科", 0.2)])
+    assert not dc.model_alone_decides("<img src=x onerror=alert(1)>", sure)

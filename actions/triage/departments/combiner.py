@@ -17,8 +17,8 @@ from actions.triage.departments import model as dm
 
 MODEL_SHARE = 0.35  # the model's share of the ranking when entries were named
 # Without named entries the model alone names a department when this sure, and only for
-# a message long enough to describe something: on "随便" or "不清楚" its characters
-# say nothing. The model has a "no department" class, so its department shares are low
+# a message with enough Chinese characters to describe something: on "随便" or "不清楚"
+# its characters say nothing. The model has a "no department" class, so its department shares are low
 # on what is no complaint ("你好，在吗").
 MODEL_ALONE_MIN = 0.15
 MODEL_ALONE_MIN_CHARS = 6
@@ -57,8 +57,8 @@ def unsure(ranking: List[Tuple[str, float]]) -> bool:
 
 
 def model_alone_decides(text: str, guess: "DepartmentGuess") -> bool:
-    meaningful = re.sub(r"[\W_\d]", "", text)
-    return len(meaningful) >= MODEL_ALONE_MIN_CHARS and guess.confidence >= MODEL_ALONE_MIN
+    chinese = re.findall(r"[\u4e00-\u9fff]", text)  # its n-grams know Chinese, not markup or codes
+    return len(chinese) >= MODEL_ALONE_MIN_CHARS and guess.confidence >= MODEL_ALONE_MIN
 
 
 def combine(knowledge_scores: Mapping[str, float], model_probs: Mapping[str, float]) -> List[Tuple[str, float]]:
