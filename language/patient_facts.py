@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from language.knowledge_files import regex
+from language.knowledge_files import regex, words
 from language.negation import ABSENT, PAST, PRESENT, UNCERTAIN, assertion, clause_spans
 from language.numbers import cn_number
 
@@ -42,6 +42,9 @@ def parse_age_months(text: str) -> Optional[float]:
         if unit == "周":
             return round(num * 7 / 30.4, 2)
         return num
+    m = regex("school_year").search(text)
+    if m:
+        return float(words("school_years")[m.group("year")] * 12)
     if regex("newborn").search(text):
         return 0.5
     if re.search(r"满月", text):

@@ -21,6 +21,9 @@ from safety import red_flags as rf
 # is 眼科, not 体表肿块); development set 82.7 → 84.5 %, held-out questions 93.4 → 94.6 %.
 NAMED_WEIGHT = 3.0
 CHOSEN_WEIGHT = 100.0
+# What the whole message reads as, against symptoms that are all generic (乏力, 恶心, 发热):
+# as much as two first-choice symptoms.
+GENERIC_EVIDENCE_WEIGHT = 3.0
 # A child's cold goes to 儿科 rather than 耳鼻喉科 on a tie: a tenth of all the evidence,
 # so a named 眼科 or 骨科 entry still wins in a ranking of shares.
 CHILD_TIE_BREAK = 0.1
@@ -171,6 +174,11 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
 
     for dept, value in state["departments"]["named"].items():
         scores[dept] = scores.get(dept, 0.0) + NAMED_WEIGHT * value
+    if all(lexicon.symptoms[sid].generic for sid in used):
+        # "没精神" or "恶心" alone says little about where to go; what the knowledge and the
+        # model read in the whole message says more ("脑子停不下来，两三点才睡着，没精神").
+        for dept, share in department_ranking(state):
+            scores[dept] = scores.get(dept, 0.0) + GENERIC_EVIDENCE_WEIGHT * share
     if chosen in DEPARTMENTS:
         scores[chosen] = scores.get(chosen, 0.0) + CHOSEN_WEIGHT
     scores, remap_reason = _remap(scores, facts)
