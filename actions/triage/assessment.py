@@ -182,7 +182,9 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
     if chosen in DEPARTMENTS:
         scores[chosen] = scores.get(chosen, 0.0) + CHOSEN_WEIGHT
     scores, remap_reason = _remap(scores, facts)
-    ranking = sorted(scores.items(), key=lambda kv: -kv[1])
+    # On a tie, what the patient named ("糖尿病五年了，要查眼底" → 眼科) goes first.
+    named = state["departments"]["named"]
+    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] not in named))
     department = ranking[0][0] if ranking else None
 
     # Young children and pregnant women are seen the same day or routinely, never sent home.
