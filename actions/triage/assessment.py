@@ -123,7 +123,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         named_scores: Dict[str, float] = OrderedDict(ranking)
         if chosen in DEPARTMENTS:
             named_scores[chosen] = named_scores.get(chosen, 0.0) + CHOSEN_WEIGHT
-        named_scores, remap_reason = _remap(named_scores, facts)
+        named_scores, remap_reason = remap(named_scores, facts)
         ranking = sorted(named_scores.items(), key=lambda kv: -kv[1])
         urgency = state["departments"]["urgency"] or "routine"
         return Assessment(ranking[0][0], urgency, ranking, [], [], remap_reason, None, used)
@@ -181,7 +181,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             scores[dept] = scores.get(dept, 0.0) + GENERIC_EVIDENCE_WEIGHT * share
     if chosen in DEPARTMENTS:
         scores[chosen] = scores.get(chosen, 0.0) + CHOSEN_WEIGHT
-    scores, remap_reason = _remap(scores, facts)
+    scores, remap_reason = remap(scores, facts)
     # On a tie, what the patient named ("糖尿病五年了，要查眼底" → 眼科) goes first.
     named = state["departments"]["named"]
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] not in named))
@@ -232,11 +232,11 @@ def _self_care(state: Mapping[str, Any], used: Sequence[str], age: Optional[floa
 def patient_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
     """The department ranking moved for this patient (a newborn's goes to 新生儿科, a child's
     to 儿科, …), best first: two departments that land in one are no choice to ask about."""
-    moved, _ = _remap(dict(department_ranking(state)), state["facts"])
+    moved, _ = remap(dict(department_ranking(state)), state["facts"])
     return sorted(moved.items(), key=lambda kv: -kv[1])
 
 
-def _remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str, float], Optional[str]]:
+def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str, float], Optional[str]]:
     demo = load_knowledge().demographics
     remap_reasons = wording()["remap"]
     age = facts.get("age_months")

@@ -10,10 +10,12 @@ from typing import Optional, Tuple
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload
+from actions.triage import assessment
 from actions.triage.departments.combiner import guess
 from actions.triage.departments.knowledge import load_knowledge
 from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
+from language.symptoms import extract
 
 # What names a topic a department owns; life situations (孕期, 老人) alone do not.
 POINTED_KINDS = ("conditions", "tests", "symptoms", "body_parts")
@@ -27,9 +29,21 @@ def department_for(text: str) -> Optional[Tuple[str, str]]:
     if not named:
         return None
     found = guess(text, matches=matches)
-    if found.department is None or found.unsure or found.department in NOT_BOOKABLE:
+    if found.department is None or found.unsure:
         return None
-    return named[0].phrase, found.department  # as the patient wrote it ("胸片", not 胸部CT)
+    department = for_this_patient(found.department, text)
+    if department in NOT_BOOKABLE:
+        return None
+    return named[0].phrase, department  # as the patient wrote it ("胸片", not 胸部CT)
+
+
+def for_this_patient(department: str, text: str) -> str:
+    """The department moved as triage moves it for the patient the text speaks of: a
+    six-year-old's 支原体肺炎 is seen in 儿科, a pregnant woman's 胃疼 in 产科."""
+    ex = extract(text)
+    facts = {"age_months": ex.age_months, "child_patient": ex.child_patient, "pregnant": ex.pregnant, "sex": ex.sex}
+    moved, _ = assessment.remap({department: 1.0}, facts)
+    return max(moved, key=moved.get) if moved else department
 
 
 def point_to_department(dispatcher: CollectingDispatcher, text: str) -> bool:

@@ -102,3 +102,11 @@ async def test_a_message_the_nlu_missed_that_names_a_test_gets_its_department():
     events = await DidYouMean().run(dispatcher, tracker("碳13呼气试验阳性"), {})
     assert events == [UserUtteranceReverted()]
     assert [p["department"] for p in triage_payloads(dispatcher)] == ["消化内科"]
+
+
+def test_the_department_pointed_to_is_the_one_for_this_patient():
+    from actions.triage.pointer import department_for
+
+    assert department_for("娃六岁 住院说是支原体 回来还是咳 要不要复查") == ("支原体", "儿科")
+    assert department_for("怀孕20周 胃食管反流 能吃什么药") == ("胃食管反流", "产科")
+    assert department_for("溃疡性结肠炎，来复诊开药") == ("溃疡性结肠炎", "消化内科")
