@@ -33,7 +33,7 @@ EMERGENCY_DEPARTMENT = "急诊科"
 # assistant on 2026-12-03 (nothing here is random; same figures on every clone): top-1 0.814,
 # recall 0.976 (80/82), false emergencies 0.015 (9/604); on 2026-12-02 they were 0.624,
 # 0.902 and 0.091. The gates hold the figures so nothing gets worse; each improvement moves them up.
-GATES = {"top1": 0.80, "emergency_recall": 0.97, "false_emergency": 0.03}
+GATES = {"top1": 0.85, "emergency_recall": 0.97, "false_emergency": 0.03}
 PARALLEL = 4
 
 
