@@ -131,7 +131,7 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
 
 
 def _absorb_typed_value(d: Dict[str, Any], text: str) -> None:
-    """"尿酸560要吃药吗": a value out of its range names the analyte's department as a
+    """ "尿酸560要吃药吗": a value out of its range names the analyte's department as a
     test result would."""
     analyte = out_of_range(text)
     if analyte is None or analyte.department not in DEPARTMENTS or analyte.name in d["terms"]:

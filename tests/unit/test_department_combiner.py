@@ -98,7 +98,9 @@ def test_the_no_department_class_learns_the_designers_examples_without_entity_ma
     assert "不知道挂什么科" in asks and all(" " not in a[:1] for a in asks)
 
 
-@pytest.mark.parametrize("text, alone", [("随便", False), ("不清楚", False), ("大拇指弯下去伸不直，一使劲咔哒一下才弹开", True)])
+@pytest.mark.parametrize(
+    "text, alone", [("随便", False), ("不清楚", False), ("大拇指弯下去伸不直，一使劲咔哒一下才弹开", True)]
+)
 def test_the_model_alone_decides_only_on_a_message_that_describes_something(text, alone):
     sure = dc.DepartmentGuess([("骨科", 0.8), ("皮肤科", 0.2)])
     assert dc.model_alone_decides(text, sure) is alone

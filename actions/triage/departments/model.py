@@ -38,7 +38,15 @@ NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 # the model's "no department" class, so "你好，在吗" or "no" is not read as an illness.
 NO_DEPARTMENT_FILES = [NLU_DIR / name for name in ("base.yml", "identity.yml", "privacy.yml", "reminders.yml")] + [
     NLU_DIR / "faq" / name
-    for name in ("inpatient.yml", "insurance.yml", "online.yml", "pharmacy.yml", "records.yml", "registration.yml", "transport.yml")
+    for name in (
+        "inpatient.yml",
+        "insurance.yml",
+        "online.yml",
+        "pharmacy.yml",
+        "records.yml",
+        "registration.yml",
+        "transport.yml",
+    )
 ]
 NO_DEPARTMENT = ""
 TRIAGE_NLU_FILE = NLU_DIR / "triage.yml"
@@ -49,7 +57,12 @@ CACHE_DIR = PROJECT_ROOT / ".data" / "department_model"
 
 
 def source_files() -> List[Path]:
-    return sorted(dk.DEPARTMENTS_DIR.glob("*.yml")) + [TEMPLATES_FILE, EXAMPLES_FILE, SYMPTOMS_FILE] + NO_DEPARTMENT_FILES + [TRIAGE_NLU_FILE]
+    return (
+        sorted(dk.DEPARTMENTS_DIR.glob("*.yml"))
+        + [TEMPLATES_FILE, EXAMPLES_FILE, SYMPTOMS_FILE]
+        + NO_DEPARTMENT_FILES
+        + [TRIAGE_NLU_FILE]
+    )
 
 
 def no_department_sentences(files: Sequence[Path] = NO_DEPARTMENT_FILES, intent: Optional[str] = None) -> List[str]:
