@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional
 
 from knowledge.lab_tests import Analyte, find_analyte
 from language import symptoms as sx
@@ -24,6 +24,15 @@ class TypedValue:
     value: float
     sex: Optional[str]  # 男 / 女 / None when the message does not say
     age: Optional[float]  # years, None when not said
+
+    @property
+    def years(self) -> float:
+        """The age the range is read for: the one said, else an adult's."""
+        return self.age if self.age is not None else ADULT_AGE
+
+    def sexes(self, analyte: Analyte) -> List[str]:
+        """The sex said, else every sex the analyte has a range for."""
+        return [self.sex] if self.sex in analyte.sexes else list(analyte.sexes)
 
 
 def typed_value(text: str, analyte: Analyte) -> Optional[TypedValue]:
@@ -48,10 +57,8 @@ def out_of_range(text: str) -> Optional[Analyte]:
     typed = typed_value(text, analyte) if analyte else None
     if typed is None:
         return None
-    age = typed.age if typed.age is not None else ADULT_AGE
-    sexes = [typed.sex] if typed.sex in analyte.sexes else list(analyte.sexes)
     try:
-        if all(analyte.evaluate(typed.value, sex, age).flag for sex in sexes):
+        if all(analyte.evaluate(typed.value, sex, typed.years).flag for sex in typed.sexes(analyte)):
             return analyte
     except LookupError:  # no range for this age
         return None

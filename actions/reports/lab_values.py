@@ -10,7 +10,7 @@ from typing import Dict
 
 from actions.reports.words import phrase
 from knowledge import Analyte
-from knowledge.typed_values import ADULT_AGE, TypedValue
+from knowledge.typed_values import TypedValue
 
 # How far past a limit, as a share of the range's width, still counts as 轻度.
 MILD_SHARE = 0.5
@@ -33,10 +33,10 @@ def _degree(verdict: str) -> str:
 
 def explain(analyte: Analyte, typed: TypedValue) -> Dict[str, object]:
     """What to say: {"response": name, **variables}."""
-    age = typed.age if typed.age is not None else ADULT_AGE
+    age = typed.years
     unit = f" {analyte.unit}" if analyte.unit else ""
     value = f"{typed.value:g}{unit}"
-    sexes = [typed.sex] if typed.sex in analyte.sexes else list(analyte.sexes)
+    sexes = typed.sexes(analyte)
     ranges = {sex: analyte.reference_for(sex, age) for sex in sexes}
     if len(set(ranges.values())) > 1:  # the range depends on a sex the message does not say
         verdicts = {sex: _degree(_verdict(analyte, typed.value, sex, age)) for sex in sexes}

@@ -114,20 +114,18 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
     if not text.strip():
         return
     guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
-    if not guess.from_knowledge and not (free_text and dc.model_alone_decides(text, guess)):
-        _absorb_typed_value(state["departments"], text)
-        return
     d = state["departments"]
-    for dept, p in guess.ranking[:5]:
-        d["evidence"][dept] = d["evidence"].get(dept, 0.0) + p
-    for dept, value in guess.named.items():
-        d["named"][dept] = d["named"].get(dept, 0.0) + value
-    d["terms"] += [t for t in guess.terms if t not in d["terms"]]
+    if guess.from_knowledge or (free_text and dc.model_alone_decides(text, guess)):
+        for dept, p in guess.ranking[:5]:
+            d["evidence"][dept] = d["evidence"].get(dept, 0.0) + p
+        for dept, value in guess.named.items():
+            d["named"][dept] = d["named"].get(dept, 0.0) + value
+        d["terms"] += [t for t in guess.terms if t not in d["terms"]]
+        d["note"] = d["note"] or (list(guess.note) if guess.note else None)
+        d["urgency"] = d["urgency"] or guess.urgency
+        if guess.from_knowledge and dk.asks_for_knowledge(text):
+            d["knowledge_question"] = True
     _absorb_typed_value(d, text)
-    d["note"] = d["note"] or (list(guess.note) if guess.note else None)
-    d["urgency"] = d["urgency"] or guess.urgency
-    if guess.from_knowledge and dk.asks_for_knowledge(text):
-        d["knowledge_question"] = True
 
 
 def _absorb_typed_value(d: Dict[str, Any], text: str) -> None:
