@@ -14,6 +14,7 @@ from actions.faq import catalog as faq_catalog
 from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
 from actions.triage.pointer import point_to_department
 from hospital.facts import facts
+from language.ordinals import pick
 from safety import red_flags as rf
 
 
@@ -40,6 +41,10 @@ class DidYouMean(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
+        chosen = None if tracker.active_loop else pick(latest_text(tracker), buttons_shown(tracker))
+        if chosen:  # "第一个" after a list: the pick, one tap away
+            dispatcher.utter_message(response="utter_picked_from_list", choice=chosen["title"], buttons=[chosen])
+            return [UserUtteranceReverted()]
         if not tracker.active_loop and point_to_department(dispatcher, latest_text(tracker)):
             return [UserUtteranceReverted()]  # "碳13呼气试验阳性": a test, not a symptom now
         if missed_just_before(tracker):
@@ -80,6 +85,20 @@ def complains_now(tracker: Tracker) -> bool:
         m.status == PRESENT and not any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in names)
         for m in extract(text).mentions
     )
+
+
+def buttons_shown(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The buttons of the assistant's last message that had any, in the turn before the
+    patient's latest message."""
+    user_seen = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if user_seen:
+                return []
+            user_seen = True
+        elif user_seen and event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+            return event["data"]["buttons"]
+    return []
 
 
 def missed_just_before(tracker: Tracker) -> bool:

@@ -131,3 +131,20 @@ async def test_a_confident_answer_that_tells_of_a_symptom_now_is_followed_by_tri
     # A follow-up visit or a question without a complaint is answered and that is all.
     for text in ("溃疡性结肠炎，来复诊开药", "医保卡丢了怎么补办"):
         assert await AnswerFaq().run(CollectingDispatcher(), confident_answer(text, "faq/fever_location"), {}) == []
+
+
+async def test_an_ordinal_after_a_list_picks_from_its_buttons():
+    shown = [
+        {"title": "张庆华（神经内科）", "payload": "张庆华12月9日在不在"},
+        {"title": "张超（神经内科）", "payload": "张超12月9日在不在"},
+    ]
+    listed = [{"event": "bot", "text": "12月9日出诊的有这几位：", "data": {"buttons": shown}}, action("action_listen")]
+    dispatcher = CollectingDispatcher()
+    events = await DidYouMean().run(dispatcher, tracker("第二个", before=listed), {})
+    assert events == [UserUtteranceReverted()]
+    assert dispatcher.messages[0]["response"] == "utter_picked_from_list"
+    assert dispatcher.messages[0]["choice"] == "张超（神经内科）" and dispatcher.messages[0]["buttons"] == [shown[1]]
+    # With no list before, an ordinal is not understood.
+    plain = CollectingDispatcher()
+    await DidYouMean().run(plain, tracker("第二个"), {})
+    assert plain.messages[0]["response"] != "utter_picked_from_list"
