@@ -5,10 +5,10 @@ with full confidence and names the red flag in a `red_flag` entity. It does not 
 what the intent classifier guessed, so a rare wording or a message in the middle of a
 booking still reaches the emergency rule first.
 
-The other way round, a classifier guess of `emergency` the rules do not confirm stands only
-when the classifier is sure of it (CLASSIFIER_ALONE) and the rules do not find the danger
-merely spoken of ("我爸去年中风过，现在要注意什么"); otherwise the classifier's next guess
-stands. On patient messages written blind, the unsure guesses were mostly long, worried
+When no rule fires and the rules do not find the danger merely spoken of ("我爸去年中风过，
+现在要注意什么"), the learned emergency net (safety/emergency_model.py) raises the alarm
+when it is sure; so does the intent classifier's own `emergency` guess, only when the
+classifier is sure of it (CLASSIFIER_ALONE); otherwise the classifier's next guess stands. On patient messages written blind, the unsure guesses were mostly long, worried
 messages about routine problems, while the sure ones were mostly real emergencies in
 wording the rules lack (README, Understanding patients).
 """
@@ -29,7 +29,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from safety import red_flags
+from safety import emergency_model, red_flags
 from safety import EMERGENCY_INTENT
 from safety.red_flags import RED_FLAGS_FILE
 from components.stateless import StatelessComponent
@@ -46,6 +46,10 @@ TRIAGE_INTENT = "describe_symptoms"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RedFlagDetector(StatelessComponent):
+    def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(config)
+        self.net = emergency_model.load_model()  # trained now, not on a patient's first message
+
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         # Editing the red-flag knowledge must retrain (rebuild) the model.
@@ -58,6 +62,8 @@ class RedFlagDetector(StatelessComponent):
             intent = message.get(INTENT) or {}
             if now:
                 self._mark(message, now[0].id)
+            elif text and not framed and self.net.alarm(text):
+                self._mark(message, None)
             elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and (
                 framed or (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < CLASSIFIER_ALONE
             ):
@@ -79,13 +85,15 @@ class RedFlagDetector(StatelessComponent):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     @staticmethod
-    def _mark(message: Message, flag_id: str) -> None:
+    def _mark(message: Message, flag_id: Optional[str]) -> None:
         emergency = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = [
             entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
         ]
         message.set(INTENT, emergency, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [emergency] + ranking, add_to_output=True)
+        if flag_id is None:  # the net: no rule to name
+            return
         text = message.get(TEXT)
         entity = {
             "entity": ENTITY,

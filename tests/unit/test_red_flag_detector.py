@@ -57,3 +57,22 @@ def test_a_sure_classifier_emergency_stands_without_a_rule():
 def test_a_cry_for_help_is_an_emergency_by_rule():
     message = after(classified("救命啊快来人", "greet", "faq"))
     assert message.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
+        "孩子玩的时候把一颗花生米吸进去了，现在一直咳，脸有点青",
+        "哥们儿打球被撞了，现在肚子越来越疼，脸煞白，一直冒虚汗",
+    ],
+)
+def test_the_learned_net_raises_the_alarm_on_an_emergency_no_rule_words(text):
+    message = after(classified(text, "describe_symptoms", "faq"))
+    assert message.get("intent")["name"] == "emergency"
+    assert not [e for e in message.get("entities") if e["entity"] == "red_flag"]  # no rule to name
+
+
+def test_the_net_does_not_fire_on_a_danger_spoken_of():
+    message = after(classified("我爸去年心梗放了支架，现在复查挂哪个科", "ask_department", "faq"))
+    assert message.get("intent")["name"] == "ask_department"

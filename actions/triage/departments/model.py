@@ -6,25 +6,21 @@ templates of its kind, data/triage/department_templates.yml), the symptom lexico
 (data/knowledge/symptoms.yml, each phrase for its first-choice department) and the
 examples designers write (data/triage/department_examples.yml).
 
-Why here and not as a Rasa component: it needs no NLU retraining (the NLU model takes
-~16 minutes), trains in seconds, and the triage engine that uses it runs in the action
-server. It is trained on first use from data/ and cached under .data/ by a hash of the
-files it learns from, so a restart loads it and an edit retrains it. Deterministic:
-the same data gives the same model.
+Why here and not as a Rasa component: the triage engine that uses it runs in the action
+server, and it trains in seconds on first use, cached by its files' hash
+(language/text_models.py), so an edit of the knowledge needs no `rasa train`.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-import pickle
-import re
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from actions.triage.departments import knowledge as dk
 from language import symptoms as sx
+from language import text_models
 from language.knowledge_files import KNOWLEDGE_DIR, PROJECT_ROOT, load_yaml
 
 logger = logging.getLogger(__name__)
@@ -66,25 +62,11 @@ def source_files() -> List[Path]:
 
 
 def no_department_sentences(files: Sequence[Path] = NO_DEPARTMENT_FILES, intent: Optional[str] = None) -> List[str]:
-    """The examples of the NLU files (Rasa's `examples: |` lists), entity marks removed."""
-    sentences: List[str] = []
-    for path in files:
-        for block in load_yaml(str(path)).get("nlu", []):
-            if intent and block.get("intent") != intent:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    sentences.append(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line[2:]))
-    return sentences
+    return text_models.nlu_examples(files, intent=intent)
 
 
 def data_hash(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(MODEL_VERSION.encode())
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return text_models.data_hash(MODEL_VERSION, files)
 
 
 def _fill(templates: Sequence[str], phrase: str, offset: int) -> List[str]:
@@ -129,12 +111,11 @@ def training_sentences(
 
 
 def train(texts: Sequence[str], labels: Sequence[str]):
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import SGDClassifier
     from sklearn.pipeline import make_pipeline
 
     pipeline = make_pipeline(
-        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=True),
+        text_models.char_ngrams(),
         # Logistic loss for probabilities; SGD trains in ~3 s of CPU where lbfgs took a minute.
         SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None, random_state=0),
     )
@@ -154,29 +135,16 @@ class DepartmentModel:
 
 def build_model(cache: Optional[Path] = None) -> DepartmentModel:
     """The trained model: from the cache when the data did not change, else trained now."""
-    files = source_files()
-    cache = cache or CACHE_DIR
-    path = cache / f"{data_hash(files)}.pkl"
-    if path.exists():
-        with path.open("rb") as handle:  # our own file, under the owner-only .data/
-            return DepartmentModel(pickle.load(handle))
-    examples = load_yaml(str(EXAMPLES_FILE))["examples"]
-    texts, labels = training_sentences(
-        dk.load_knowledge(), load_yaml(str(TEMPLATES_FILE))["templates"], load_yaml(str(SYMPTOMS_FILE)), examples
-    )
-    pipeline = train(texts, labels)
-    logger.info("department model trained on %d sentences", len(texts))
-    try:
-        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for old in cache.glob("*.pkl"):
-            old.unlink()
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(pipeline, handle)
-        tmp.replace(path)
-    except OSError:
-        logger.warning("department model not cached (the data directory is not writable)")
-    return DepartmentModel(pipeline)
+
+    def fresh():
+        examples = load_yaml(str(EXAMPLES_FILE))["examples"]
+        texts, labels = training_sentences(
+            dk.load_knowledge(), load_yaml(str(TEMPLATES_FILE))["templates"], load_yaml(str(SYMPTOMS_FILE)), examples
+        )
+        logger.info("department model trained on %d sentences", len(texts))
+        return train(texts, labels)
+
+    return DepartmentModel(text_models.cached(cache or CACHE_DIR, MODEL_VERSION, source_files(), fresh))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,53 @@
+"""The learned emergency net: trained from the project's labelled messages, cached by their hash."""
+
+from __future__ import annotations
+
+import pytest
+
+from language import text_models
+from safety import emergency_model as em
+from safety import red_flags
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("emergency_model")
+    return cache, em.build_model(cache)
+
+
+def test_it_is_cached_by_the_hash_of_what_it_learns_from_and_loads_the_same(trained):
+    cache, model = trained
+    assert [f.stem for f in cache.glob("*.pkl")] == [text_models.data_hash(em.MODEL_VERSION, em.source_files())]
+    text = "孩子玩的时候把一颗花生米吸进去了，现在一直咳，脸有点青"
+    assert em.build_model(cache).probability(text) == model.probability(text)
+
+
+def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
+    assert em.DEV_DIR.name == "dev" and all(path.parent == em.DEV_DIR for path in em.DEV_FILES)
+    assert not [path for path in em.source_files() if "blind" in path.parts]
+    emergencies, calm = em.examples()
+    assert len(emergencies) > 900 and len(calm) > 5000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written for this test, in words no rule has (the rules stay silent on each)
+        "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
+        "孩子玩的时候把一颗花生米吸进去了，现在一直咳，脸有点青",
+        "哥们儿打球被撞了，现在肚子越来越疼，脸煞白，一直冒虚汗",
+    ],
+)
+def test_it_catches_emergencies_the_rules_miss(trained, text):
+    _, model = trained
+    assert not red_flags.assess(text)[0]
+    assert model.alarm(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["头皮痒，头屑多", "最近老是失眠，想挂个号", "手被门夹了一下，有点肿", "昨天体检说血压有点高要紧吗", "你好，在吗"],
+)
+def test_it_stays_quiet_on_calm_messages(trained, text):
+    _, model = trained
+    assert not model.alarm(text)
