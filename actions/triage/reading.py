@@ -104,6 +104,7 @@ def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extra
     where only named entries, not the model's reading of "没有", count."""
     ex = sx.extract(text)
     _merge(state, text, ex)
+    state["worried"] = state.get("worried") or bool(words("worried", "words").search(text))
     _detect_mentions(state, text)
     _detect_red_flags(state, text, ex)
     _absorb_departments(state, text, free_text, ex)

@@ -86,6 +86,7 @@ def start() -> Dict[str, Any]:
     red_flags_mentioned  red-flag ids only spoken of (past, a relative, a knowledge
                      question): the outcome says when to go to 急诊
     clarifications   how many times detail was asked for
+    worried          the patient said they are afraid of what it is ("会不会是癌", "好害怕")
     departments      what the department knowledge and model read in the messages:
                      evidence {department: sum of probabilities}, named {department:
                      evidence of named conditions/tests}, terms (entries named), note
@@ -107,6 +108,7 @@ def start() -> Dict[str, Any]:
         "red_flags": [],
         "red_flags_mentioned": [],
         "clarifications": 0,
+        "worried": False,
         "departments": no_departments(),
     }
 

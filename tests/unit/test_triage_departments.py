@@ -147,3 +147,23 @@ def test_the_knowledge_reads_past_degree_words_inside_a_phrase():
 
     [found] = load_knowledge().match("我妈记性越来越差")
     assert (found.entry.department, found.phrase) == ("神经内科", "记性越来越差")
+
+
+@pytest.mark.parametrize(
+    "text, departments",
+    [
+        ("体检查出肺上有结节 会不会是癌", {"呼吸内科", "胸外科"}),
+        ("肺结节8毫米 好害怕是肺癌", {"呼吸内科", "胸外科"}),
+        ("甲状腺结节4a类 是不是癌 好怕", {"内分泌科", "普通外科"}),
+    ],
+)
+def test_a_feared_cancer_goes_where_the_finding_is_with_empathy_first(text, departments):
+    _, outcome, asked = play(text)
+    assert outcome.department in departments and len(asked) <= 2
+    assert outcome.reason.startswith("理解您的担心")
+
+
+def test_a_diagnosed_cancer_still_goes_to_oncology_and_a_calm_message_gets_no_comfort_line():
+    _, outcome, _ = play("确诊肺癌三个月了，想问化疗的事")
+    assert outcome.department == "肿瘤科"
+    assert not outcome.reason.startswith("理解您的担心")

@@ -46,6 +46,7 @@ class Entry:
     why: Optional[str] = None
     note: Optional[str] = None
     urgency: Optional[str] = None
+    suspected: bool = True  # False: a suspicion ("会不会是癌") names no department, only a diagnosis does
 
     @property
     def phrases(self) -> Tuple[str, ...]:
@@ -85,7 +86,8 @@ class DepartmentKnowledge:
                 entry = self.index.get(low[i : i + length])
                 if entry is not None:
                     start, end = where[i], where[i + length - 1] + 1
-                    if sx.assertion(norm, start, end, spans) not in over:
+                    status = sx.assertion(norm, start, end, spans)
+                    if status not in over and (entry.suspected or status != sx.UNCERTAIN):
                         found.append(Match(entry, norm[start:end], start, end))
                     i += length
                     break
@@ -107,6 +109,7 @@ def entry_from(raw: Any, department: str, kind: str) -> Entry:
             raw.get("why"),
             raw.get("note"),
             raw.get("urgency"),
+            bool(raw.get("suspected", True)),
         )
     terms = [str(t) for t in raw]
     return Entry(terms[0], tuple(terms[1:]), department, kind)
