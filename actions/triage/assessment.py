@@ -267,6 +267,10 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
     if facts.get("sex") == "male":
         for dept in demo.get("female_only", []):
             moved.pop(dept, None)
+    if age is not None and age >= demo.get("child_max_years", 14) * 12 and set(moved) - {"儿科", "新生儿科"}:
+        # "儿子15岁，不肯上学": someone of 14 or more is not seen in 儿科, whatever the words suggest.
+        for dept in ("儿科", "新生儿科"):
+            moved.pop(dept, None)
     if reason and not any(d in moved for d in set(target.values())):
         reason = None
     return moved, reason

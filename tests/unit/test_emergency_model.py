@@ -18,7 +18,7 @@ def trained(tmp_path_factory):
 def test_it_is_cached_by_the_hash_of_what_it_learns_from_and_loads_the_same(trained):
     cache, model = trained
     assert [f.stem for f in cache.glob("*.pkl")] == [text_models.data_hash(em.MODEL_VERSION, em.source_files())]
-    text = "孩子玩的时候把一颗花生米吸进去了，现在一直咳，脸有点青"
+    text = "老妈吃了一盘子自己采的野果子，现在满嘴发麻，心跳乱"
     assert em.build_model(cache).probability(text) == model.probability(text)
 
 
@@ -34,7 +34,7 @@ def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
     [
         # written for this test, in words no rule has (the rules stay silent on each)
         "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
-        "孩子玩的时候把一颗花生米吸进去了，现在一直咳，脸有点青",
+        "老妈吃了一盘子自己采的野果子，现在满嘴发麻，心跳乱",
         "哥们儿打球被撞了，现在肚子越来越疼，脸煞白，一直冒虚汗",
     ],
 )
