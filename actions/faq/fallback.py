@@ -12,7 +12,7 @@ from actions.common import buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
-from actions.triage.pointer import point_to_department
+from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from hospital.facts import facts
 from language.ordinals import pick
 from safety import red_flags as rf
@@ -45,7 +45,7 @@ class DidYouMean(Action):
         if chosen:  # "第一个" after a list: the pick, one tap away
             dispatcher.utter_message(response="utter_picked_from_list", choice=chosen["title"], buttons=[chosen])
             return [UserUtteranceReverted()]
-        if not tracker.active_loop and point_to_department(dispatcher, latest_text(tracker)):
+        if not tracker.active_loop and point_to_department(dispatcher, latest_text(tracker), UNANSWERED_KINDS):
             return [UserUtteranceReverted()]  # "碳13呼气试验阳性": a test, not a symptom now
         if missed_just_before(tracker):
             dispatcher.utter_message(

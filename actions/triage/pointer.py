@@ -5,7 +5,7 @@ learns where to go, without triage questions (the question was not about symptom
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -17,15 +17,18 @@ from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
 from language.symptoms import extract
 
-# What names a topic a department owns; life situations (孕期, 老人) alone do not.
+# What names a topic a department owns; life situations (孕期, 老人) alone do not, after
+# another answer. When nothing else answered (the NLU was unsure), a situation the knowledge
+# places with confidence ("左洛复能不能减药", "想做窝沟封闭") does: better than a guess.
 POINTED_KINDS = ("conditions", "tests", "symptoms", "body_parts")
+UNANSWERED_KINDS = POINTED_KINDS + ("situations",)
 
 
-def department_for(text: str) -> Optional[Tuple[str, str]]:
-    """(term named, department) when the text names something the department knowledge
-    places with confidence and the department takes bookings; else None."""
+def department_for(text: str, kinds: Sequence[str] = POINTED_KINDS) -> Optional[Tuple[str, str]]:
+    """(term named, department) when the text names something of `kinds` the department
+    knowledge places with confidence and the department takes bookings; else None."""
     matches = load_knowledge().match(text)
-    named = [m for m in matches if m.entry.kind in POINTED_KINDS]
+    named = [m for m in matches if m.entry.kind in kinds]
     if not named:
         return None
     found = guess(text, matches=matches)
@@ -46,9 +49,9 @@ def for_this_patient(department: str, text: str) -> str:
     return max(moved, key=moved.get) if moved else department
 
 
-def point_to_department(dispatcher: CollectingDispatcher, text: str) -> bool:
+def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Sequence[str] = POINTED_KINDS) -> bool:
     """Says the department for `text` with its booking button; False when there is none."""
-    found = department_for(text)
+    found = department_for(text, kinds)
     if found is None:
         return False
     say_department(dispatcher, *found)

@@ -110,3 +110,17 @@ def test_the_department_pointed_to_is_the_one_for_this_patient():
     assert department_for("娃六岁 住院说是支原体 回来还是咳 要不要复查") == ("支原体", "儿科")
     assert department_for("怀孕20周 胃食管反流 能吃什么药") == ("胃食管反流", "产科")
     assert department_for("溃疡性结肠炎，来复诊开药") == ("溃疡性结肠炎", "消化内科")
+
+
+@pytest.mark.parametrize(
+    "text, department", [("左洛复吃了一年多，想问问能不能减药", "精神心理科"), ("孩子8岁，想做窝沟封闭", "口腔科")]
+)
+async def test_a_message_the_nlu_missed_that_names_a_medicine_gets_its_department_not_a_guess(text, department):
+    dispatcher = CollectingDispatcher()
+    assert await DidYouMean().run(dispatcher, tracker(text), {}) == [UserUtteranceReverted()]
+    assert "您是不是想问：" not in texts(dispatcher)
+    assert [p["department"] for p in triage_payloads(dispatcher)] == [department]
+
+
+def test_after_another_answer_a_life_situation_alone_points_nowhere():
+    assert department_for("孕期能吃螃蟹吗") is None
