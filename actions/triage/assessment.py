@@ -247,7 +247,7 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
         target = {d: "新生儿科" for d in scores}
         reason = remap_reasons["newborn"]
     elif (age is not None and age < demo.get("child_max_years", 14) * 12) or (
-        age is None and facts.get("child_patient")
+        age is None and facts.get("child_patient") and not facts.get("pregnant")  # her 宝宝 is the baby she carries
     ):
         # "孩子哮喘，医生让一个月后复查": a parent speaking of 孩子/娃 without an age means a minor.
         target = {d: "儿科" for d in scores if d in demo.get("child_remap", [])}
@@ -255,7 +255,7 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
             reason = remap_reasons["child"]
             bonus = "儿科"  # a child's cold goes to 儿科 rather than 耳鼻喉科 on a tie
     elif facts.get("pregnant"):
-        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", [])}
+        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", []) or d in ("儿科", "新生儿科")}
         if target:
             reason = remap_reasons["pregnancy"]
     moved: Dict[str, float] = OrderedDict()
