@@ -11,11 +11,11 @@ questions). The blind set is never read.
 
 components/red_flag_detector.py raises the alarm on it only when no rule fired, the
 message does not speak of the danger as past, a relative's history or a knowledge
-question, and the probability is at least THRESHOLD. THRESHOLD was chosen leaving one
-round of the development set out at a time (README, Understanding patients): at 0.92 the
-net caught 31 of the 66 emergencies of rounds 4 and 5 that the rules of their day missed,
-and raised 6 false alarms in 1,131 calm messages (0.5 %); checked again with six rounds, 6 in
-1,361 (0.44 %).
+question, and the probability is at least THRESHOLD: the lowest at which, leaving one
+round of the development set out at a time, calm messages raise no more than 0.5 % false
+alarms (README, Tests and quality gates). With five rounds that was 0.92 (31 of the 66
+emergencies of rounds 4 and 5 the rules of their day missed were caught; 6 false alarms in
+1,131 calm messages); with seven rounds it is 0.91 (38 of those 66; 7 in 1,541, 0.45 %).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "1"  # bump when the features or the examples' selection change
-THRESHOLD = 0.92
+THRESHOLD = 0.91
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
 DEV_DIR = PROJECT_ROOT / "tests" / "triage" / "dev"

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from language import text_models
 from safety import emergency_model as em
 from safety import red_flags
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("emergency_model")
-    return cache, em.build_model(cache)
-
-
-def test_it_is_cached_by_the_hash_of_what_it_learns_from_and_loads_the_same(trained):
-    cache, model = trained
-    assert [f.stem for f in cache.glob("*.pkl")] == [text_models.data_hash(em.MODEL_VERSION, em.source_files())]
-    text = "老妈吃了一盘子自己采的野果子，现在满嘴发麻，心跳乱"
-    assert em.build_model(cache).probability(text) == model.probability(text)
+    return em.build_model(tmp_path_factory.mktemp("emergency_model"))
 
 
 def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
@@ -39,7 +30,7 @@ def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
     ],
 )
 def test_it_catches_emergencies_the_rules_miss(trained, text):
-    _, model = trained
+    model = trained
     assert not red_flags.assess(text)[0]
     assert model.alarm(text)
 
@@ -49,5 +40,5 @@ def test_it_catches_emergencies_the_rules_miss(trained, text):
     ["头皮痒，头屑多", "最近老是失眠，想挂个号", "手被门夹了一下，有点肿", "昨天体检说血压有点高要紧吗", "你好，在吗"],
 )
 def test_it_stays_quiet_on_calm_messages(trained, text):
-    _, model = trained
+    model = trained
     assert not model.alarm(text)
