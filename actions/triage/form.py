@@ -190,6 +190,8 @@ class TriageOutcome(Action):
         book = payload["book_payload"]
         dispatcher.utter_message(text=text, buttons=book_button(payload))
         say_when_to_go(dispatcher, rf.known(state.get("red_flags_mentioned") or []))
+        if state.get("watch") and not state.get("red_flags_mentioned"):
+            dispatcher.utter_message(response="utter_watch_for_emergency")
         dispatcher.utter_message(json_message=custom_payload(triage=payload))
         return done + [
             SlotSet("triage_department", payload["department"] if book else None),

@@ -13,6 +13,7 @@ from actions.triage.state import DEPARTMENTS, NO, YES, add_absent, add_present, 
 from actions.triage.wording import words
 from knowledge.typed_values import out_of_range
 from language import symptoms as sx
+from safety import emergency_model
 from safety import red_flags as rf
 
 
@@ -91,6 +92,8 @@ def _detect_mentions(state: Dict[str, Any], text: str) -> None:
 
 def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     flags, mentioned = rf.assess(text, rf.context_from_facts(state["facts"]), extraction=ex)
+    if not flags and not mentioned and emergency_model.load_model().watch(text):
+        state["watch"] = True
     for flag in flags:
         if flag.id not in state["red_flags"]:
             state["red_flags"].append(flag.id)

@@ -85,6 +85,8 @@ def start() -> Dict[str, Any]:
     red_flags        red-flag ids seen in any message
     red_flags_mentioned  red-flag ids only spoken of (past, a relative, a knowledge
                      question): the outcome says when to go to 急诊
+    watch            the emergency net was unsure (safety/emergency_model.WATCH): the
+                     outcome says what to watch for and when to call 120
     clarifications   how many times detail was asked for
     worried          the patient said they are afraid of what it is ("会不会是癌", "好害怕")
     departments      what the department knowledge and model read in the messages:
@@ -107,6 +109,7 @@ def start() -> Dict[str, Any]:
         "pending": None,
         "red_flags": [],
         "red_flags_mentioned": [],
+        "watch": False,
         "clarifications": 0,
         "worried": False,
         "departments": no_departments(),

@@ -335,3 +335,22 @@ async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_
         tracker("", "affirm", slots={"triage_state": state}, requested="triage_outcome", active_loop="triage_form"),
     )
     assert texts(dispatcher) == [wording()["describe"]] and events == []
+
+
+async def test_what_the_emergency_net_is_unsure_of_ends_with_what_to_watch_for():
+    patient = Patient()
+    reply = await patient.say("肚子疼了一天 越来越厉害")
+    while reply is not None:
+        reply = await patient.say("没有", "deny")
+    dispatcher, _ = await patient.outcome()
+    assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
+    assert [m for m in dispatcher.messages if m.get("response") == "utter_watch_for_emergency"]
+
+
+async def test_an_everyday_complaint_gets_no_watch_line():
+    patient = Patient()
+    reply = await patient.say("最近老是心慌 今天有点胸闷")
+    while reply is not None:
+        reply = await patient.say("没有", "deny")
+    dispatcher, _ = await patient.outcome()
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_watch_for_emergency"]
