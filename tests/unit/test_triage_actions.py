@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+import pytest
+
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -305,22 +307,14 @@ async def test_an_answer_misread_as_a_hospital_question_still_counts():
 async def test_a_past_danger_ends_triage_with_the_when_to_go_line():
     """Issue 13: a relative's or a past red flag is no emergency, but the outcome says
     when to go to 急诊."""
-    patient = Patient()
-    reply = await patient.say("我爸以前心梗过，我最近胸口有点闷")
-    while reply is not None:
-        reply = await patient.say("没有", "deny")
-    dispatcher, _ = await patient.outcome()
+    dispatcher = await outcome_answering_no("我爸以前心梗过，我最近胸口有点闷")
     assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
     hint = [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
     assert hint and "冷汗" in hint[0]["signs"]
 
 
 async def test_an_everyday_outcome_has_no_emergency_line():
-    patient = Patient()
-    reply = await patient.say("肚子疼")
-    while reply is not None:
-        reply = await patient.say("没有", "deny")
-    dispatcher, _ = await patient.outcome()
+    dispatcher = await outcome_answering_no("肚子疼")
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
 
 
@@ -337,20 +331,18 @@ async def test_asked_without_a_question_and_with_nothing_to_ask_it_asks_for_the_
     assert texts(dispatcher) == [wording()["describe"]] and events == []
 
 
-async def test_what_the_emergency_net_is_unsure_of_ends_with_what_to_watch_for():
+async def outcome_answering_no(text):
+    """The outcome's messages after `text`, every question answered "没有"."""
     patient = Patient()
-    reply = await patient.say("肚子疼了一天 越来越厉害")
+    reply = await patient.say(text)
     while reply is not None:
         reply = await patient.say("没有", "deny")
     dispatcher, _ = await patient.outcome()
+    return dispatcher
+
+
+@pytest.mark.parametrize("text, watch", [("肚子疼了一天 越来越厉害", True), ("最近老是心慌 今天有点胸闷", False)])
+async def test_what_the_emergency_net_is_unsure_of_ends_with_what_to_watch_for(text, watch):
+    dispatcher = await outcome_answering_no(text)
     assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
-    assert [m for m in dispatcher.messages if m.get("response") == "utter_watch_for_emergency"]
-
-
-async def test_an_everyday_complaint_gets_no_watch_line():
-    patient = Patient()
-    reply = await patient.say("最近老是心慌 今天有点胸闷")
-    while reply is not None:
-        reply = await patient.say("没有", "deny")
-    dispatcher, _ = await patient.outcome()
-    assert not [m for m in dispatcher.messages if m.get("response") == "utter_watch_for_emergency"]
+    assert bool([m for m in dispatcher.messages if m.get("response") == "utter_watch_for_emergency"]) is watch
