@@ -114,10 +114,13 @@ def main(argv=None) -> None:
         raise SystemExit(f"Set {TOKEN_ENV} (the secret Rasa sends, see endpoints.yml); scripts/serve.py does.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     app = create_app(token)
-    # Train (or load from .data/) the department model now, not on a patient's first message.
+    # Train (or load from .data/) the learned models triage reads now, not on a patient's
+    # first message.
     from actions.triage.departments.model import load_model
+    from safety import emergency_model
 
     load_model()
+    emergency_model.load_model()
     logger.info("Action server on http://%s:%s (Rasa's secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)
 

@@ -8,7 +8,8 @@ booking still reaches the emergency rule first.
 When no rule fires and the rules do not find the danger merely spoken of ("我爸去年中风过，
 现在要注意什么"), the learned emergency net (safety/emergency_model.py) raises the alarm
 when it is sure; so does the intent classifier's own `emergency` guess, only when the
-classifier is sure of it (CLASSIFIER_ALONE); otherwise the classifier's next guess stands. On patient messages written blind, the unsure guesses were mostly long, worried
+classifier is sure of it (CLASSIFIER_ALONE); otherwise the classifier's next guess stands.
+On patient messages written blind, the unsure guesses were mostly long, worried
 messages about routine problems, while the sure ones were mostly real emergencies in
 wording the rules lack (README, Understanding patients).
 """

@@ -255,7 +255,7 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
             reason = remap_reasons["child"]
             bonus = "儿科"  # a child's cold goes to 儿科 rather than 耳鼻喉科 on a tie
     elif facts.get("pregnant"):
-        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", []) or d in ("儿科", "新生儿科")}
+        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", [])}
         if target:
             reason = remap_reasons["pregnancy"]
     moved: Dict[str, float] = OrderedDict()

@@ -65,10 +65,6 @@ def no_department_sentences(files: Sequence[Path] = NO_DEPARTMENT_FILES, intent:
     return text_models.nlu_examples(files, intent=intent)
 
 
-def data_hash(files: Sequence[Path]) -> str:
-    return text_models.data_hash(MODEL_VERSION, files)
-
-
 def _fill(templates: Sequence[str], phrase: str, offset: int) -> List[str]:
     """TEMPLATES_PER_PHRASE templates, a different rotation for each phrase."""
     count = min(TEMPLATES_PER_PHRASE, len(templates))
