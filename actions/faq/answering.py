@@ -13,7 +13,7 @@ from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
 from actions.faq.menu import HANDOFF_BUTTON
-from actions.triage.pointer import point_to_department
+from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from safety import red_flags as rf
 
 # Below this ResponseSelector confidence an answer is offered as a suggestion only.
@@ -40,7 +40,9 @@ class AnswerFaq(Action):
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
-        if point_to_department(dispatcher, text):  # "碳13呼气试验阳性，要吃四联药吗": not vague, not an FAQ
+        if point_to_department(
+            dispatcher, text, UNANSWERED_KINDS
+        ):  # "碳13呼气试验阳性，要吃四联药吗": not vague, not an FAQ
             say_when_to_go(dispatcher, rf.mentioned(text))
             return []
         options = suggestion_buttons(text, chosen.get("ranking") or [])

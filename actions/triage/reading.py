@@ -53,9 +53,9 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
     for key in ("hypertension", "diabetes", "allergies", "medications"):
         set_fact(state, key, ex.history.get(key))
-    if ex.child_hint:
+    if ex.child_hint and not ex.pregnant:  # a pregnant woman's 宝宝 is not yet born
         facts["child_hint"] = True
-    if ex.child_patient:
+    if ex.child_patient and not ex.pregnant:
         facts["child_patient"] = True
     if ex.elderly_hint:
         facts["elderly"] = True

@@ -167,3 +167,9 @@ def test_a_diagnosed_cancer_still_goes_to_oncology_and_a_calm_message_gets_no_co
     _, outcome, _ = play("确诊肺癌三个月了，想问化疗的事")
     assert outcome.department == "肿瘤科"
     assert not outcome.reason.startswith("理解您的担心")
+
+
+def test_a_pregnant_womans_baby_is_not_a_child_patient():
+    state, outcome, asked = play("孕37周 脚有点肿 宝宝动得挺好 正常吗")
+    assert outcome.department == "产科" and "q_age" not in asked
+    assert not state["facts"]["child_hint"]
