@@ -12,8 +12,8 @@ the turn that asked is deleted with the rest of the conversation.
 
 Reading and writing a conversation waits on the database and the disk, so it runs in a
 worker thread, not on the event loop where the other conversations are answered (Rasa
-holds the conversation's lock meanwhile, so no other turn of it runs). On SQLite the
-database keeps a write-ahead log (`database.use_write_ahead_log`).
+holds the conversation's lock meanwhile, so no other turn of it runs). It uses the
+process's engine of `database.engine`: on SQLite a write-ahead log and kept connections.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import declarative_base, sessionmaker
 
 from chat_store import database
 from chat_store.redaction import redact
@@ -53,7 +53,10 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         url = host if host and "://" in host else database.database_url()
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        database.use_write_ahead_log(self.engine)
+        # The process's one engine for this database (kept connections, write-ahead log).
+        self.engine.dispose()  # type: ignore[has-type]  # (untyped in Rasa)
+        self.engine = database.engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         return await asyncio.to_thread(self._retrieve_now, sender_id, fetch_events_from_all_sessions)

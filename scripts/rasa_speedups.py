@@ -8,15 +8,27 @@
   (the check of the answer itself is well under a millisecond). Here the schema is
   checked once and its validator kept; answers are checked exactly as before, with
   the same error (the best match) and the same message when one is invalid.
+- Every request to an endpoint (the action server's /webhook, several per turn) opens a
+  new aiohttp session and TCP connection and closes it after the answer. Here the
+  sessions share one connector per event loop, so connections are kept and reused; it
+  lets an idle connection go after 4 s, before the action server (Sanic, 5 s) would.
+  The request body (the whole conversation, for every custom action) is written with
+  ujson (Sanic's own JSON library), about three times as fast as the json module.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any, Dict, Text
 
+import aiohttp
+import ujson
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+KEEP_IDLE_CONNECTION_SECONDS = 4.0
 
 _ORIGINAL = RemoteAction._validate_action_result
 
@@ -37,5 +49,30 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
     return _ORIGINAL(self, result)
 
 
+_connectors: Dict[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = {}
+
+
+def _shared_connector() -> aiohttp.TCPConnector:
+    loop = asyncio.get_running_loop()
+    connector = _connectors.get(loop)
+    if connector is None or connector.closed:
+        connector = _connectors[loop] = aiohttp.TCPConnector(keepalive_timeout=KEEP_IDLE_CONNECTION_SECONDS)
+    return connector
+
+
+def _session(self: EndpointConfig) -> aiohttp.ClientSession:
+    # EndpointConfig.session, on the shared connector: closing the session keeps it.
+    auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+    return aiohttp.ClientSession(
+        headers=self.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        connector=_shared_connector(),
+        connector_owner=False,
+        json_serialize=ujson.dumps,
+    )
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
+    EndpointConfig.session = _session

@@ -6,7 +6,9 @@ import contextlib
 import datetime as dt
 import logging
 import threading
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -34,6 +36,8 @@ from ..schedule import period_end
 
 logger = logging.getLogger("hospital.sql")
 
+CATALOGUE_SECONDS = 300.0
+
 DOCTOR_SUFFIXES = (
     "副主任医师",
     "主任医师",
@@ -49,6 +53,44 @@ DOCTOR_SUFFIXES = (
 )
 
 
+@dataclass(frozen=True)
+class _Catalogue:
+    read_at: float
+    departments: Tuple[Department, ...]
+    doctors: Tuple[Doctor, ...]  # in the hospital's order: department, title, code
+    row_ids: Dict[str, int]  # department code → its row
+    by_name: Dict[str, Department] = field(default_factory=dict)
+    by_alias: Dict[str, Department] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, s: Session, read_at: float) -> "_Catalogue":
+        rows = s.execute(select(m.DepartmentRow).order_by(m.DepartmentRow.sort_order)).scalars().all()
+        aliases: Dict[int, List[str]] = {}
+        for dept_id, alias in s.execute(
+            select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias).order_by(m.DepartmentAlias.id)
+        ):
+            aliases.setdefault(dept_id, []).append(alias)
+        departments = tuple(
+            Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
+            for r in rows
+        )
+        doctors = s.execute(
+            select(m.DoctorRow, m.DepartmentRow).join(m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id)
+        ).all()
+        by_alias: Dict[str, Department] = {}
+        for dept in departments:
+            for alias in dept.aliases:
+                by_alias.setdefault(alias, dept)
+        return cls(
+            read_at,
+            departments,
+            tuple(SqlBase._doctor_list(doctors)),
+            {r.code: r.id for r in rows},
+            {d.name: d for d in departments},
+            by_alias,
+        )
+
+
 class SqlBase(HospitalSystems):
     """Plumbing (transactions, audit) and the catalogue and schedule."""
 
@@ -60,6 +102,8 @@ class SqlBase(HospitalSystems):
         # One shared in-memory connection must not interleave transactions of threads.
         shared = isinstance(engine.pool, StaticPool)
         self._lock = threading.RLock() if shared else contextlib.nullcontext()
+        self._catalogue_lock = threading.Lock()
+        self._cached: Optional[_Catalogue] = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -113,61 +157,37 @@ class SqlBase(HospitalSystems):
     # --- catalogue ------------------------------------------------------------------------------------
 
     def departments(self) -> List[Department]:
-        with self._tx() as s:
-            return self._departments(s)
-
-    def _departments(self, s: Session, where=None) -> List[Department]:
-        query = select(m.DepartmentRow).order_by(m.DepartmentRow.sort_order)
-        if where is not None:
-            query = query.where(where)
-        rows = s.execute(query).scalars().all()
-        aliases: Dict[int, List[str]] = {}
-        for dept_id, alias in s.execute(
-            select(m.DepartmentAlias.department_id, m.DepartmentAlias.alias).order_by(m.DepartmentAlias.id)
-        ):
-            aliases.setdefault(dept_id, []).append(alias)
-        return [
-            Department(r.code, r.name, r.category, r.building, r.floor, r.description, tuple(aliases.get(r.id, ())))
-            for r in rows
-        ]
+        return list(self._catalogue().departments)
 
     def find_department(self, text: str) -> Optional[Department]:
-        candidates = department_candidates(text)
-        if not candidates:
-            return None
-        with self._tx() as s:
-            return self._find_department(s, candidates)
-
-    def _find_department(self, s: Session, candidates: Sequence[str]) -> Optional[Department]:
-        for candidate in candidates:
-            dept_id = s.execute(
-                select(m.DepartmentRow.id).where(m.DepartmentRow.name == candidate)
-            ).scalar_one_or_none()
-            if dept_id is None:
-                dept_id = s.execute(
-                    select(m.DepartmentAlias.department_id).where(m.DepartmentAlias.alias == candidate)
-                ).scalar_one_or_none()
-            if dept_id is not None:
-                return self._departments(s, m.DepartmentRow.id == dept_id)[0]
+        catalogue = self._catalogue()
+        for candidate in department_candidates(text):
+            found = catalogue.by_name.get(candidate) or catalogue.by_alias.get(candidate)
+            if found is not None:
+                return found
         return None
 
-    def _department_id(self, s: Session, text: str) -> Optional[int]:
-        dept = self._find_department(s, department_candidates(text))
-        if dept is None:
-            return None
-        return s.execute(select(m.DepartmentRow.id).where(m.DepartmentRow.code == dept.code)).scalar_one()
+    def _department_id(self, text: str) -> Optional[int]:
+        dept = self.find_department(text)
+        return None if dept is None else self._catalogue().row_ids[dept.code]
 
     def doctors(self, department: Optional[str] = None) -> List[Doctor]:
-        with self._tx() as s:
-            query = select(m.DoctorRow, m.DepartmentRow).join(
-                m.DepartmentRow, m.DoctorRow.department_id == m.DepartmentRow.id
-            )
-            if department:
-                dept_id = self._department_id(s, department)
-                if dept_id is None:
-                    return []
-                query = query.where(m.DoctorRow.department_id == dept_id)
-            return self._doctor_list(s.execute(query).all())
+        everyone = self._catalogue().doctors
+        if not department:
+            return list(everyone)
+        dept = self.find_department(department)
+        return [d for d in everyone if dept is not None and d.department == dept.name]
+
+    def _catalogue(self) -> "_Catalogue":
+        """Departments and doctors, read from the database at most every CATALOGUE_SECONDS:
+        several actions of every turn look them up, and they change only when the hospital
+        edits its catalogue."""
+        with self._catalogue_lock:
+            now = time.monotonic()
+            if self._cached is None or now - self._cached.read_at > CATALOGUE_SECONDS:
+                with self._tx() as s:
+                    self._cached = _Catalogue.read(s, now)
+            return self._cached
 
     def find_doctors(self, text: str) -> List[Doctor]:
         key = normalize_department_text(text)
@@ -248,7 +268,7 @@ class SqlBase(HospitalSystems):
                 m.ClinicSessionRow.day >= start, m.ClinicSessionRow.day <= end, m.ClinicSessionRow.status == "open"
             )
             if department:
-                dept_id = self._department_id(s, department)
+                dept_id = self._department_id(department)
                 if dept_id is None:
                     return []
                 query = query.where(m.ClinicSessionRow.department_id == dept_id)

@@ -90,3 +90,24 @@ def test_find_doctor_by_full_name_and_title_suffix(hospital):
     assert hospital.find_doctors(f"{doctor.name}医生") == [doctor]
     assert hospital.find_doctors("慕容医生") == []
     assert hospital.find_doctors("医生") == []
+
+
+def test_the_catalogue_is_read_once_then_again_after_its_time(hospital, monkeypatch):
+    from sqlalchemy import event, update
+
+    from hospital import models as m
+    from hospital.sql import base
+
+    hospital.departments()
+    queries = []
+    event.listen(hospital.engine, "before_cursor_execute", lambda *args: queries.append(1))
+    assert hospital.find_department("心内科").name == "心血管内科"
+    assert hospital.doctors("眼科") and hospital.departments()
+    assert queries == []  # every turn's lookups come from memory
+    with hospital.engine.begin() as connection:  # the hospital renames a department
+        connection.execute(update(m.DepartmentRow).where(m.DepartmentRow.name == "眼科").values(name="眼视光中心"))
+    assert hospital.find_department("眼视光中心") is None
+    now = base.time.monotonic()
+    monkeypatch.setattr(base.time, "monotonic", lambda: now + base.CATALOGUE_SECONDS + 1)
+    assert hospital.find_department("眼视光中心").name == "眼视光中心"
+    assert {d.department for d in hospital.doctors("眼视光中心")} == {"眼视光中心"}
