@@ -62,6 +62,11 @@ def is_follow_up(text: str) -> bool:
     return bool(regex("follow_up").search(text))
 
 
+def asks_department(text: str) -> bool:
+    """ "复查挂啥", "该看哪个科": the patient asks which department."""
+    return bool(regex("asks_department").search(text))
+
+
 def is_child_patient(text: str) -> bool:
     return bool(regex("child_patient").search(text))
 

@@ -236,6 +236,15 @@ def patient_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
     return sorted(moved.items(), key=lambda kv: -kv[1])
 
 
+CHILDREN_DEPARTMENTS = frozenset({"儿科", "新生儿科"})
+
+
+def too_old_for(department: str, age_months: Optional[float]) -> bool:
+    """A children's department for someone of 14 or more."""
+    adult = load_knowledge().demographics.get("child_max_years", 14) * 12
+    return department in CHILDREN_DEPARTMENTS and age_months is not None and age_months >= adult
+
+
 def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str, float], Optional[str]]:
     demo = load_knowledge().demographics
     remap_reasons = wording()["remap"]
@@ -267,10 +276,11 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
     if facts.get("sex") == "male":
         for dept in demo.get("female_only", []):
             moved.pop(dept, None)
-    if age is not None and age >= demo.get("child_max_years", 14) * 12 and set(moved) - {"儿科", "新生儿科"}:
+    if set(moved) - CHILDREN_DEPARTMENTS:
         # "儿子15岁，不肯上学": someone of 14 or more is not seen in 儿科, whatever the words suggest.
-        for dept in ("儿科", "新生儿科"):
-            moved.pop(dept, None)
+        for dept in CHILDREN_DEPARTMENTS:
+            if too_old_for(dept, age):
+                moved.pop(dept, None)
     if reason and not any(d in moved for d in set(target.values())):
         reason = None
     return moved, reason

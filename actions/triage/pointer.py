@@ -15,41 +15,49 @@ from actions.triage.departments.combiner import guess
 from actions.triage.departments.knowledge import load_knowledge
 from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
+from language.patient_facts import asks_department
 from language.symptoms import extract
 
 # What names a topic a department owns; life situations (孕期, 老人) alone do not, after
 # another answer. When nothing else answered (the NLU was unsure), a situation the knowledge
 # places with confidence ("左洛复能不能减药", "想做窝沟封闭") does: better than a guess.
+# A patient who asks which department ("波立维还要吃吗 复查挂啥") learns it for those too.
 POINTED_KINDS = ("conditions", "tests", "symptoms", "body_parts")
 UNANSWERED_KINDS = POINTED_KINDS + ("situations",)
 
 
-def department_for(text: str, kinds: Sequence[str] = POINTED_KINDS) -> Optional[Tuple[str, str]]:
-    """(term named, department) when the text names something of `kinds` the department
-    knowledge places with confidence and the department takes bookings; else None."""
+def department_for(text: str, kinds: Optional[Sequence[str]] = None) -> Optional[Tuple[str, str]]:
+    """(term named, department) when the text names something of `kinds` (by default
+    POINTED_KINDS, or UNANSWERED_KINDS when the patient asks which department) the
+    department knowledge places with confidence and the department takes bookings."""
+    if kinds is None:
+        kinds = UNANSWERED_KINDS if asks_department(text) else POINTED_KINDS
     matches = load_knowledge().match(text)
-    named = [m for m in matches if m.entry.kind in kinds]
+    # What the patient named first, a situation ("孩子", "怀孕了") only when nothing else.
+    named = sorted((m for m in matches if m.entry.kind in kinds), key=lambda m: m.entry.kind == "situations")
     if not named:
         return None
     found = guess(text, matches=matches)
     if found.department is None or found.unsure:
         return None
     department = for_this_patient(found.department, text)
-    if department in NOT_BOOKABLE:
+    if department is None or department in NOT_BOOKABLE:
         return None
     return named[0].phrase, department  # as the patient wrote it ("胸片", not 胸部CT)
 
 
-def for_this_patient(department: str, text: str) -> str:
+def for_this_patient(department: str, text: str) -> Optional[str]:
     """The department moved as triage moves it for the patient the text speaks of: a
-    six-year-old's 支原体肺炎 is seen in 儿科, a pregnant woman's 胃疼 in 产科."""
+    six-year-old's 支原体肺炎 is seen in 儿科, a pregnant woman's 胃疼 in 产科; None when it is
+    a children's department and the patient is 14 or more ("儿子15岁，不肯出门")."""
     ex = extract(text)
     facts = {"age_months": ex.age_months, "child_patient": ex.child_patient, "pregnant": ex.pregnant, "sex": ex.sex}
     moved, _ = assessment.remap({department: 1.0}, facts)
-    return max(moved, key=moved.get) if moved else department
+    best = max(moved, key=moved.get) if moved else department
+    return None if assessment.too_old_for(best, ex.age_months) else best
 
 
-def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Sequence[str] = POINTED_KINDS) -> bool:
+def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Optional[Sequence[str]] = None) -> bool:
     """Says the department for `text` with its booking button; False when there is none."""
     found = department_for(text, kinds)
     if found is None:

@@ -56,6 +56,18 @@ def test_no_topic_no_department(text):
     assert department_for(text) is None
 
 
+def test_a_patient_who_asks_which_department_learns_it_for_a_medicine_or_situation_too():
+    assert department_for("波立维还要接着吃吗") is None  # a medicine alone, after another answer
+    assert department_for("放完支架出院一年了 波立维还要接着吃吗 复查挂啥") == ("波立维", "心血管内科")
+    assert department_for("孩子5岁 近视了挂哪个科") == ("近视了", "眼科")  # what was named, not "孩子"
+    assert department_for("挂什么号比较好 专家号还是普通号") is None  # the kind of number, not a department
+
+
+def test_a_patient_of_14_or_more_is_not_pointed_to_childrens_departments():
+    assert department_for("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科") is None
+    assert department_for("孩子6岁 支原体肺炎好了 复查挂哪个科")[1] == "儿科"
+
+
 async def test_a_hospital_answer_is_followed_by_the_department_and_its_booking_button():
     dispatcher = CollectingDispatcher()
     await AnswerFaq().run(dispatcher, faq_tracker("溃疡性结肠炎，来复诊开药", "faq/reg_first_vs_followup", 0.9), {})

@@ -85,6 +85,9 @@ def test_flags_and_critical_values(code, value, flag, critical):
         ("hdl-c低", "HDL-C"),
         ("血沉快", "ESR"),
         ("Hb 98", "HGB"),
+        ("低密度胆固醇4.5 需要吃他汀不", "LDL-C"),  # not 总胆固醇: its "胆固醇" is part of the name
+        ("高密度胆固醇偏低", "HDL-C"),
+        ("甘油三脂3.2", "TG"),
     ],
 )
 def test_find_analyte(text, code):
