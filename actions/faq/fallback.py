@@ -15,6 +15,7 @@ from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
 from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from hospital.facts import facts
 from language.ordinals import pick
+from language.patient_facts import asks_department
 from safety import red_flags as rf
 
 
@@ -26,6 +27,21 @@ def selection(tracker: Tracker) -> Dict[str, Any]:
 def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3)
     return buttons([(entry.question, entry.question) for entry in suggestions])
+
+
+class OutOfScope(Action):
+    """Outside what 小安 does, unless the patient asks which department for something the
+    department knowledge places ("儿子15岁 休学在家不出门 挂啥科")."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = latest_text(tracker)
+        if not tracker.active_loop and asks_department(text) and point_to_department(dispatcher, text):
+            return []
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
 
 
 class DidYouMean(Action):

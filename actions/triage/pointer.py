@@ -5,13 +5,13 @@ learns where to go, without triage questions (the question was not about symptom
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import custom_payload
 from actions.triage import assessment
-from actions.triage.departments.combiner import guess
+from actions.triage.departments.combiner import guess, unsure
 from actions.triage.departments.knowledge import load_knowledge
 from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
@@ -37,24 +37,23 @@ def department_for(text: str, kinds: Optional[Sequence[str]] = None) -> Optional
     named = sorted((m for m in matches if m.entry.kind in kinds), key=lambda m: m.entry.kind == "situations")
     if not named:
         return None
-    found = guess(text, matches=matches)
-    if found.department is None or found.unsure:
+    ranking = for_this_patient(guess(text, matches=matches).ranking, text)
+    if not ranking or unsure(ranking) or ranking[0][0] in NOT_BOOKABLE:
         return None
-    department = for_this_patient(found.department, text)
-    if department is None or department in NOT_BOOKABLE:
-        return None
-    return named[0].phrase, department  # as the patient wrote it ("胸片", not 胸部CT)
+    return named[0].phrase, ranking[0][0]  # as the patient wrote it ("胸片", not 胸部CT)
 
 
-def for_this_patient(department: str, text: str) -> Optional[str]:
-    """The department moved as triage moves it for the patient the text speaks of: a
-    six-year-old's 支原体肺炎 is seen in 儿科, a pregnant woman's 胃疼 in 产科; None when it is
-    a children's department and the patient is 14 or more ("儿子15岁，不肯出门")."""
+def for_this_patient(ranking: List[Tuple[str, float]], text: str) -> List[Tuple[str, float]]:
+    """The ranking moved as triage moves it for the patient the text speaks of: a
+    six-year-old's 支原体肺炎 is seen in 儿科, a pregnant woman's 胃疼 and 妊娠糖尿病 in 产科
+    (so 内分泌科 or 产科 is no longer a doubt for her); no children's department for someone
+    of 14 or more ("儿子15岁，不肯出门")."""
     ex = extract(text)
     facts = {"age_months": ex.age_months, "child_patient": ex.child_patient, "pregnant": ex.pregnant, "sex": ex.sex}
-    moved, _ = assessment.remap({department: 1.0}, facts)
-    best = max(moved, key=moved.get) if moved else department
-    return None if assessment.too_old_for(best, ex.age_months) else best
+    moved, _ = assessment.remap(dict(ranking), facts)
+    return sorted(
+        ((d, s) for d, s in moved.items() if not assessment.too_old_for(d, ex.age_months)), key=lambda ds: -ds[1]
+    )
 
 
 def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Optional[Sequence[str]] = None) -> bool:

@@ -64,7 +64,7 @@ def test_a_patient_who_asks_which_department_learns_it_for_a_medicine_or_situati
 
 
 def test_a_patient_of_14_or_more_is_not_pointed_to_childrens_departments():
-    assert department_for("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科") is None
+    assert department_for("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科") == ("儿子", "精神心理科")
     assert department_for("孩子6岁 支原体肺炎好了 复查挂哪个科")[1] == "儿科"
 
 
@@ -136,3 +136,22 @@ async def test_a_message_the_nlu_missed_that_names_a_medicine_gets_its_departmen
 
 def test_after_another_answer_a_life_situation_alone_points_nowhere():
     assert department_for("孕期能吃螃蟹吗") is None
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [("帮我订张明天去北京的高铁票", None), ("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科", "精神心理科")],
+)
+async def test_out_of_scope_unless_the_patient_asks_which_department_for_something_placed(text, department):
+    from actions.faq.fallback import OutOfScope
+
+    dispatcher = CollectingDispatcher()
+    assert await OutOfScope().run(dispatcher, tracker(text), {}) == []
+    if department is None:
+        assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
+    else:
+        assert [p["department"] for p in triage_payloads(dispatcher)] == [department]
+
+
+def test_a_pregnant_womans_sugar_test_is_no_doubt_between_endocrinology_and_obstetrics():
+    assert department_for("孕24周糖耐空腹5.3 饮食要怎么控 要打胰岛素吗") == ("糖耐", "产科")

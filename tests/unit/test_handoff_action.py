@@ -31,3 +31,18 @@ async def test_handoff_opens_a_masked_ticket_and_hands_the_conversation_to_staff
     (ticket,) = hospital.handoff_tickets(status="open")
     assert "1000001" not in ticket.summary and "482913" not in ticket.summary and "转人工" in ticket.summary
     assert f"工单号 {ticket.id}" in texts(dispatcher)[0]
+
+
+async def test_an_inpatients_condition_is_said_to_be_for_staff_then_handed_over(hospital, today):
+    h = Harness(hospital, today)
+    dispatcher, events = await h.run(h.build(Handoff), tracker("我妈住院三天了 病情怎么样了", "ask_inpatient_status"))
+    assert dispatcher.messages[0]["response"] == "utter_inpatient_status"
+    assert SlotSet("handoff_active", True) in events and len(hospital.handoff_tickets(status="open")) == 1
+
+
+async def test_a_question_of_which_department_taken_for_an_inpatients_gets_the_department(hospital, today):
+    h = Harness(hospital, today)
+    text = "我老公胃癌做了手术 现在在做术后化疗 打完就吃不下饭 营养怎么跟上 该挂哪个科问"
+    dispatcher, events = await h.run(h.build(Handoff), tracker(text, "ask_inpatient_status"))
+    assert events == [ActiveLoop(None)] and hospital.handoff_tickets(status="open") == []
+    assert "肿瘤科" in texts(dispatcher)[0] and dispatcher.messages[0]["buttons"]
