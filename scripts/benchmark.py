@@ -82,12 +82,20 @@ def main() -> None:
     parser.add_argument("--max-turns", type=int, default=3000, help="turn budget of each level and bot")
     parser.add_argument("--parse-rounds", type=int, default=20)
     parser.add_argument("--cluster", type=int, default=0, help="with --load: also 小安 as N instances behind nginx")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="with --load: seconds a patient takes to read and type (0: at once)"
+    )
     args = parser.parse_args()
     if args.load:
         from scripts import load
 
         load.run(
-            [int(n) for n in args.levels.split(",")], args.seconds, args.max_turns, args.parse_rounds, args.cluster
+            [int(n) for n in args.levels.split(",")],
+            args.seconds,
+            args.max_turns,
+            args.parse_rounds,
+            args.cluster,
+            args.think,
         )
         return
     database = Path(tempfile.mkdtemp(prefix="xiaoan-bench-")) / "hospital.db"

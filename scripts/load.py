@@ -94,8 +94,11 @@ def _loopback_only(url: str) -> None:
         raise ValueError(f"the load generator drives loopback servers only, not {url}")
 
 
-async def drive(url: str, mix: Mix, concurrency: int, seconds: float, max_turns: int, seed: int = 0) -> LoadResult:
-    """`concurrency` patients talk to `url` for at most `seconds` and `max_turns` turns."""
+async def drive(
+    url: str, mix: Mix, concurrency: int, seconds: float, max_turns: int, seed: int = 0, think: float = 0.0
+) -> LoadResult:
+    """`concurrency` patients talk to `url` for at most `seconds` and `max_turns` turns;
+    after each answer a patient reads and types for 0.5–1.5 × `think` seconds (0: at once)."""
     _loopback_only(url)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -107,6 +110,8 @@ async def drive(url: str, mix: Mix, concurrency: int, seconds: float, max_turns:
     async def patient(session: aiohttp.ClientSession, number: int) -> None:
         nonlocal turns
         chooser = random.Random(seed * 1000 + number)
+        if think:  # patients arrive one by one, not all in the same instant
+            await asyncio.sleep(chooser.uniform(0, think))
         while loop.time() < deadline and turns < max_turns:
             sender = f"load-{uuid.uuid4().hex[:12]}"
             for text in chooser.choices(conversations, weights)[0]:
@@ -126,6 +131,8 @@ async def drive(url: str, mix: Mix, concurrency: int, seconds: float, max_turns:
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
                 else:
                     result.errors += 1
+                if think:
+                    await asyncio.sleep(chooser.uniform(0.5, 1.5) * think)
 
     started = time.perf_counter()
     timeout = aiohttp.ClientTimeout(total=60)
@@ -211,9 +218,11 @@ def _row(name: str, result: LoadResult, cpu: float) -> str:
     )
 
 
-def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int, cluster: int = 0) -> None:
+def run(
+    levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int, cluster: int = 0, think: float = 0.0
+) -> None:
     """`cluster`: also 小安 as that many instances behind nginx (scripts/cluster.py: PostgreSQL,
-    Redis), the way to use more than one core."""
+    Redis), the way to use more than one core. `think`: patients at a human pace (see drive)."""
     directory, model, train_seconds = ensure_stock_bot()
     print(f"stock bot: {model.name} (rasa init, trained in {train_seconds:.0f} s, cached in {directory})")
     print(f"小安: {latest_model().name}")
@@ -267,7 +276,7 @@ def run(levels: Sequence[int], seconds: float, max_turns: int, parse_rounds: int
             for name in order:
                 url, mix, pids = bots[name]
                 before = cpu_seconds(pids)
-                result = asyncio.run(drive(url, mix, level, seconds, max_turns, seed=level))
+                result = asyncio.run(drive(url, mix, level, seconds, max_turns, seed=level, think=think))
                 measured[name] = result
                 print(_row(name, result, cpu_seconds(pids) - before), flush=True)
             stock = measured.pop("stock")
