@@ -40,9 +40,8 @@ class AnswerFaq(Action):
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
-        if point_to_department(
-            dispatcher, text, UNANSWERED_KINDS
-        ):  # "碳13呼气试验阳性，要吃四联药吗": not vague, not an FAQ
+        # "碳13呼气试验阳性，要吃四联药吗": not vague, not an FAQ
+        if point_to_department(dispatcher, text, UNANSWERED_KINDS):
             say_when_to_go(dispatcher, rf.mentioned(text))
             return []
         options = suggestion_buttons(text, chosen.get("ranking") or [])

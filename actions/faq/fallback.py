@@ -12,10 +12,9 @@ from actions.common import buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
-from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
+from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.ordinals import pick
-from language.patient_facts import asks_department
 from safety import red_flags as rf
 
 
@@ -37,8 +36,7 @@ class OutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        text = latest_text(tracker)
-        if not tracker.active_loop and asks_department(text) and point_to_department(dispatcher, text):
+        if not tracker.active_loop and answer_which_department(dispatcher, latest_text(tracker)):
             return []
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

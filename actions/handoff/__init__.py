@@ -15,11 +15,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
 from actions.common import UsesHospital, latest_intent, say_hospital_error
-from actions.triage.pointer import point_to_department
+from actions.triage.pointer import answer_which_department
 from hospital.facts import facts
 from hospital.interface import HospitalError
 from language.knowledge_files import knowledge
-from language.patient_facts import asks_department
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class Handoff(UsesHospital, Action):
         intent, text = latest_intent(tracker), tracker.latest_message.get("text") or ""
         if intent == "ask_inpatient_status":
             # "胃癌术后在化疗…该挂哪个科": a question of which department, not of a ward's patient.
-            if asks_department(text) and point_to_department(dispatcher, text):
+            if answer_which_department(dispatcher, text):
                 return [ActiveLoop(None)]
             dispatcher.utter_message(response="utter_inpatient_status")
         why = reason(intent, text)

@@ -56,6 +56,12 @@ def for_this_patient(ranking: List[Tuple[str, float]], text: str) -> List[Tuple[
     )
 
 
+def answer_which_department(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """When the patient asks which department ("该挂哪个科") and the knowledge places what
+    they named, says it (whatever the NLU took the message for); False otherwise."""
+    return asks_department(text) and point_to_department(dispatcher, text)
+
+
 def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Optional[Sequence[str]] = None) -> bool:
     """Says the department for `text` with its booking button; False when there is none."""
     found = department_for(text, kinds)

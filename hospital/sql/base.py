@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy import select
@@ -59,8 +59,8 @@ class _Catalogue:
     departments: Tuple[Department, ...]
     doctors: Tuple[Doctor, ...]  # in the hospital's order: department, title, code
     row_ids: Dict[str, int]  # department code → its row
-    by_name: Dict[str, Department] = field(default_factory=dict)
-    by_alias: Dict[str, Department] = field(default_factory=dict)
+    by_name: Dict[str, Department]
+    by_alias: Dict[str, Department]
 
     @classmethod
     def read(cls, s: Session, read_at: float) -> "_Catalogue":
@@ -176,7 +176,7 @@ class SqlBase(HospitalSystems):
         if not department:
             return list(everyone)
         dept = self.find_department(department)
-        return [d for d in everyone if dept is not None and d.department == dept.name]
+        return [] if dept is None else [d for d in everyone if d.department == dept.name]
 
     def _catalogue(self) -> "_Catalogue":
         """Departments and doctors, read from the database at most every CATALOGUE_SECONDS:
