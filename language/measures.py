@@ -92,7 +92,10 @@ def says_pain(clause: str) -> bool:
 
 def parse_temperature(text: str) -> Optional[float]:
     values = []
-    for m in list(regex("temperature").finditer(text)) + list(regex("temperature_context").finditer(text)):
+    names = ["temperature", "temperature_context"]
+    if regex("temperature_talk").search(text):  # "烧了两天，37.8左右", not a lab value "白蛋白38.2"
+        names.append("temperature_bare")
+    for m in (m for name in names for m in regex(name).finditer(text)):
         whole = cn_number(m.group("n"))
         frac_token = m.groupdict().get("d") or m.groupdict().get("d2")
         frac = cn_number(frac_token) if frac_token else 0

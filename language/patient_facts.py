@@ -163,6 +163,10 @@ def is_recurrent(text: str) -> bool:
     return bool(regex("recurrent").search(text))
 
 
+def is_after_hours(text: str) -> bool:
+    return bool(regex("after_hours").search(text))
+
+
 def is_settled(text: str) -> bool:
     """It settles with rest, or is over now."""
     return bool(regex("settled").search(text))

@@ -38,6 +38,7 @@ from language.patient_facts import (
     is_child,
     is_child_patient,
     is_elderly,
+    is_after_hours,
     is_recurrent,
     is_settled,
     parse_age_months,
@@ -110,6 +111,7 @@ class Extraction:
     pregnancy_weeks: Optional[float] = None
     sudden: Optional[bool] = None
     recurrent: bool = False
+    after_hours: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
@@ -186,6 +188,7 @@ def extract(text: str) -> Extraction:
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)
     result.sudden = parse_sudden(norm)
     result.recurrent = is_recurrent(norm)
+    result.after_hours = is_after_hours(norm)
     result.resolved = is_settled(norm)
     result.history = parse_history(norm, spans, occupied)
     if says_high_blood_pressure(norm) and "high_blood_pressure" not in result.present:

@@ -13,12 +13,14 @@ from actions.triage.questions import load_knowledge, question_value
 from actions.triage.reading import department_ranking
 from actions.triage.state import CHOOSE_ID, DEPARTMENTS, URGENCY_RANK
 from actions.triage.wording import wording
+from hospital.reference import load_departments
 from safety import red_flags as rf
 
 # How much a named condition or test (data/triage/departments) weighs against the
 # symptom lexicon's votes (3 = first choice, ×1.5 for the first symptom). 3.0 rather than 1.5
 # since 2026-12-03: a named condition or body part beats a generic symptom ("眼皮上长了个疙瘩"
 # is 眼科, not 体表肿块); development set 82.7 → 84.5 %, held-out questions 93.4 → 94.6 %.
+EMERGENCY = "急诊科"
 NAMED_WEIGHT = 3.0
 CHOSEN_WEIGHT = 100.0
 # What the whole message reads as, against symptoms that are all generic (乏力, 恶心, 发热):
@@ -114,7 +116,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             revealed.append(flag)
     flags = rf.emergency_now(state["red_flags"], present, facts, revealed)
     if flags:
-        return Assessment("急诊科", "emergency", [("急诊科", 100.0)], flags, [], None, None, used)
+        return Assessment(EMERGENCY, "emergency", [(EMERGENCY, 100.0)], flags, [], None, None, used)
     chosen = state["answers"].get(CHOOSE_ID)
     if not used:
         ranking = department_ranking(state)
@@ -196,11 +198,28 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             urgency = "self_care"
     if age is not None and age < 3 and urgency == "routine" and "fever" in present:
         urgency = "today"
+    if _tonight_in_emergency(facts, used, department):
+        ranking = [(EMERGENCY, ranking[0][1] + 1.0)] + [kv for kv in ranking if kv[0] != EMERGENCY]
+        department, urgency, return_if = EMERGENCY, "today", None
+        remap_reason = wording()["remap"]["after_hours"]
 
     dept_reasons = [b for b in sorted(because, key=lambda b: -b[0])]
     return Assessment(
         department, urgency, ranking, [], [text for _, text in dept_reasons], remap_reason, return_if, used
     )
+
+
+def _tonight_in_emergency(facts: Mapping[str, Any], used: Sequence[str], department: Optional[str]) -> bool:
+    """ "晚上11点了，拉肚子三次，门诊下班了吧": a new complaint when the clinics are closed is
+    seen in 急诊 tonight; a long-standing one waits for a booking, and the departments
+    open all night (发热门诊) stay."""
+    if not facts.get("after_hours") or department is None:
+        return False
+    if any(d.always_open for d in load_departments() if d.name == department):
+        return False
+    days = facts.get("duration_days")
+    lexicon = load_knowledge().lexicon
+    return (days is None or days <= 3) and not all(lexicon.symptoms[s].background for s in used)
 
 
 def _self_care(state: Mapping[str, Any], used: Sequence[str], age: Optional[float]) -> Optional[str]:

@@ -50,6 +50,8 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     set_fact(state, "sudden", ex.sudden)
     if ex.recurrent:
         facts["recurrent"] = True
+    if ex.after_hours:
+        facts["after_hours"] = True
     facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
     for key in ("hypertension", "diabetes", "allergies", "medications"):
         set_fact(state, key, ex.history.get(key))

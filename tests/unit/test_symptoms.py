@@ -46,6 +46,11 @@ def statuses(text):
         # a measured temperature decides fever
         ("量了38度3，咳嗽", {"fever", "cough"}, set()),
         ("体温36.8，咳嗽", {"cough"}, {"fever"}),
+        ("老公烧了两天，37.8左右，浑身酸疼", {"fever", "muscle_ache"}, set()),
+        ("白蛋白 38.2，浑身酸疼", {"muscle_ache"}, set()),  # a number alone is no temperature without fever talk
+        # what patients describe instead of naming it
+        ("我姐早上起来眼皮和脸都肿，查尿说有蛋白", {"edema", "foamy_urine"}, set()),
+        ("肚子右下边鼓一个包，站着就出来，躺下就没了", {"hernia"}, set()),
         # look-alikes are not symptoms
         ("请问发热门诊在哪里", set(), set()),
         ("腰疼，不想活动", {"back_pain"}, set()),

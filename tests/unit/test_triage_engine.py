@@ -101,6 +101,16 @@ def test_age_pregnancy_and_sex_route(text, department):
     assert outcome.department == department
 
 
+def test_a_new_complaint_when_the_clinics_are_closed_goes_to_the_emergency_department_tonight():
+    _, outcome, _ = play("晚上十一点了 我妈拉肚子 门诊都关了吧 去哪看")
+    assert outcome.department == "急诊科" and outcome.urgency == "today"
+    assert "急诊 24 小时开放" in outcome.reason
+    # a long-standing complaint waits for a booking; the fever clinic is open all night
+    assert play("门诊下班了 失眠三个月了")[1].department == "精神心理科"
+    assert play("大半夜的 老公发烧39度 咳嗽")[1].department == "发热门诊"
+    assert play("晚上拉肚子三次")[1].department != "急诊科"
+
+
 def test_men_are_not_sent_to_gynaecology():
     _, outcome, _ = play("小肚子疼", {"q_sex": "男"})
     assert outcome.department not in ("妇科", "产科")
