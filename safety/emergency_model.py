@@ -88,9 +88,10 @@ def train(emergencies: Sequence[str], calm: Sequence[str]):
 class EmergencyModel:
     def __init__(self, pipeline):
         self.pipeline = pipeline
+        self._scorer = text_models.CharNgramScorer(pipeline)
 
     def probability(self, text: str) -> float:
-        return float(self.pipeline.predict_proba([text])[0][1])
+        return float(self._scorer.probabilities(text)[1])
 
     def alarm(self, text: str) -> bool:
         return self.probability(text) >= THRESHOLD

@@ -13,7 +13,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.linear_classifiers import LinearIntentClassifier, LinearResponseSelector
+from components import linear_classifiers
+from components.linear_classifiers import LinearIntentClassifier, LinearModel, LinearResponseSelector
 
 VOCABULARY = ["挂号", "预约", "报告", "结果", "医保", "报销", "你好"]
 
@@ -90,10 +91,8 @@ def test_a_messages_features_are_combined_once_for_both_classifiers(tmp_path, mo
     answers = trained(LinearResponseSelector, tmp_path / "r", "answers", retrieval_intent="faq")
     msg = message("医保能报销吗")
     calls = []
-    original = Message.get_sparse_features
-    monkeypatch.setattr(
-        Message, "get_sparse_features", lambda self, *a, **k: calls.append(self) or original(self, *a, **k)
-    )
+    original = linear_classifiers._sentence_row
+    monkeypatch.setattr(linear_classifiers, "_sentence_row", lambda m: calls.append(m) or original(m))
     answers.process(intents.process([msg]))
     assert calls == [msg]
     assert msg.get("intent")["name"] == "faq"
@@ -101,3 +100,25 @@ def test_a_messages_features_are_combined_once_for_both_classifiers(tmp_path, mo
     other = message("报告结果出来没")
     intents.process([other])
     assert calls == [msg, other] and other.get("intent")["name"] == "report"
+
+
+@pytest.mark.parametrize("classes", [2, 5])
+def test_the_direct_probabilities_are_sklearns(classes):
+    rng = np.random.default_rng(0)
+    rows = [scipy.sparse.random(1, 40, density=0.2, format="csr", random_state=i) for i in range(60)]
+    labels = [str(i % classes) for i in range(60)]
+    model = LinearModel.fit(rows, labels, c=1.0, folds=3)
+    for row in rows + [scipy.sparse.csr_matrix((1, 40)), scipy.sparse.csr_matrix(rng.random((1, 40)))]:
+        assert np.allclose(model.probabilities(row), model.estimator.predict_proba(row)[0], rtol=0, atol=1e-12)
+
+
+def test_the_sentence_row_is_what_rasa_combines():
+    msg = Message(data={"text": "挂号"})
+    rng = np.random.default_rng(1)
+    for origin, width in (("CountVectorsFeaturizer", 7), ("RegexFeaturizer", 3), ("LexicalSyntacticFeaturizer", 5)):
+        sentence = scipy.sparse.random(1, width, density=0.5, format="coo", random_state=width)
+        msg.add_features(Features(sentence, "sentence", "text", origin))
+        msg.add_features(Features(scipy.sparse.coo_matrix(rng.random((2, width))), "sequence", "text", origin))
+    _, combined = msg.get_sparse_features("text")
+    assert (linear_classifiers._sentence_row(msg).toarray() == combined.features.toarray()).all()
+    assert linear_classifiers._sentence_row(Message(data={"text": "挂号"})) is None

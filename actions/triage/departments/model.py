@@ -122,11 +122,12 @@ def train(texts: Sequence[str], labels: Sequence[str]):
 class DepartmentModel:
     def __init__(self, pipeline):
         self.pipeline = pipeline
+        self._scorer = text_models.CharNgramScorer(pipeline)
 
     def predict(self, text: str) -> Dict[str, float]:
         """Probability of each department for the text; what is left is "no department"."""
-        probs = self.pipeline.predict_proba([text])[0]
-        return {str(d): float(p) for d, p in zip(self.pipeline.classes_, probs) if d != NO_DEPARTMENT}
+        probs = self._scorer.probabilities(text)
+        return {str(d): float(p) for d, p in zip(self._scorer.classes, probs) if d != NO_DEPARTMENT}
 
 
 def build_model(cache: Optional[Path] = None) -> DepartmentModel:
