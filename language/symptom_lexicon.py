@@ -1,12 +1,12 @@
 """The symptoms of data/knowledge/symptoms.yml: each with its colloquial phrases, the
-body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, and common
-input slips ("头运" → "头晕")."""
+body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, common
+input slips ("头运" → "头晕") and traditional characters read as simplified ("講話" → "讲话")."""
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from language.knowledge_files import knowledge, regex
@@ -44,6 +44,8 @@ class Lexicon:
     composites: Tuple[Composite, ...]
     synonym_to_id: Dict[str, str]
     typos: Tuple[Tuple[str, str], ...] = ()
+    # str.translate table: traditional character → simplified (one for one, so offsets stay)
+    traditional: Dict[int, int] = field(default_factory=dict)
 
     def name(self, symptom_id: str) -> str:
         return self.symptoms[symptom_id].name
@@ -77,7 +79,9 @@ def build_lexicon(data: dict) -> Lexicon:
     for phrase in data.get("ignore", []):
         synonym_to_id.setdefault(str(phrase), IGNORE)
     typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()), key=lambda kv: -len(kv[0])))
-    return Lexicon(symptoms, composites, synonym_to_id, typos)
+    chars = data.get("traditional") or {}
+    traditional = str.maketrans(str(chars.get("from", "")), str(chars.get("to", "")))
+    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional)
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,9 +92,9 @@ def load_lexicon() -> Lexicon:
 def normalize(text: str) -> str:
     """The text with spaces between Chinese characters made a comma where they separate
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
-    words ("我 朋友 手 切 掉了"), and common input slips fixed ("头运" → "头晕"). Fixes keep
-    the length, so offsets stay valid."""
-    text = (text or "").strip()
+    words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话") and
+    common input slips fixed ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
+    text = (text or "").strip().translate(load_lexicon().traditional)
     if re.search(r"[\u4e00-\u9fff]", text):
         pieces = re.split(r"\s+", text)
         between = "，" if sum(map(len, pieces)) >= 3 * len(pieces) else ""

@@ -91,6 +91,9 @@ class RedFlagContext:
 class _Combo:
     groups: Tuple["re.Pattern[str]", ...]
     context: Mapping[str, Any]
+    # Said in any frame, only not negated: a known condition or an earlier event the danger
+    # now rests on ("之前B超说有个卵巢囊肿", "肾移植后一直吃免疫抑制剂").
+    history: Tuple["re.Pattern[str]", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,11 @@ def _rules() -> Tuple[_Rule, ...]:
     for entry in knowledge("red_flags")["red_flags"]:
         combos = [_Combo((re.compile(p),), {}) for p in entry.get("phrases", [])]
         combos += [
-            _Combo(tuple(re.compile(p) for p in c["all"]), dict(c.get("context") or {}))
+            _Combo(
+                tuple(re.compile(p) for p in c["all"]),
+                dict(c.get("context") or {}),
+                tuple(re.compile(p) for p in c.get("history", [])),
+            )
             for c in entry.get("combos", [])
         ]
         message = entry["message"].format(**fill)
@@ -142,7 +149,7 @@ def _could_match(norm: str) -> bool:
     then is the symptom reading (the costly part) worth doing. Most messages ("医保卡丢了",
     "1000001") name no danger."""
     return any(
-        any(all(group.search(norm) for group in combo.groups) for combo in rule.combos)
+        any(all(group.search(norm) for group in combo.groups + combo.history) for combo in rule.combos)
         or (rule.names is not None and rule.names.search(norm))
         for rule in _rules()
     )
@@ -297,6 +304,14 @@ def _matches(regex: "re.Pattern[str]", text: str, spans, others) -> Tuple[Option
     return None, framed
 
 
+def _said(regex: "re.Pattern[str]", text: str, spans, others) -> bool:
+    """Whether the phrase is said at all, in whatever frame (now, past, chronic,
+    hypothetical), and not negated: "之前查出来卵巢囊肿" yes, "没有卵巢囊肿" no."""
+    return any(
+        m.group() and sx.assertion(text, m.start(), m.end(), spans, others) != sx.ABSENT for m in regex.finditer(text)
+    )
+
+
 def _text_context(text: str, ctx: RedFlagContext, extraction: "sx.Extraction") -> RedFlagContext:
     age = ctx.age_months if ctx.age_months is not None else extraction.age_months
     newborn = ctx.newborn
@@ -349,6 +364,8 @@ def assess(
         said_otherwise = False
         for combo in rule.combos:
             if combo.context and not _context_holds(combo.context, ctx, norm):
+                continue
+            if not all(_said(group, norm, spans, others) for group in combo.history):
                 continue
             evidence, framed, said = [], False, True
             for group in combo.groups:

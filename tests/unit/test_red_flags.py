@@ -279,3 +279,12 @@ def test_a_stroke_sign_older_than_a_few_days_is_not_a_stroke_now():
     assert [f.id for f in rf.detect_from_facts({"facial_droop"}, {"duration_days": 0.5})] == ["stroke"]
     assert [f.id for f in rf.detect_from_facts({"facial_droop"}, {})] == ["stroke"]  # unknown: the alarm stays
     assert rf.detect_from_facts({"facial_droop"}, {"duration_days": 14}) == []  # "面瘫治了两周"
+
+
+def test_a_known_condition_counts_in_any_frame_but_not_when_denied():
+    # the cyst was found before ("之前"), the pain is now
+    assert rf.detect("之前B超说有个卵巢囊肿，今天下腹突然剧痛，吐了").id == "acute_abdomen"
+    assert rf.detect("肾移植后一直吃免疫抑制剂，今天发烧").id == "sepsis"
+    assert rf.detect("没做过移植，今天有点发烧") is None
+    # the danger itself must still be now
+    assert rf.detect("肾移植五年了，上个月发烧住过院，已经好了") is None

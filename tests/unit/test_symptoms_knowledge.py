@@ -128,7 +128,8 @@ def test_red_flags_are_complete_and_compile():
         for pattern in r.get("phrases", []) + r.get("unless", []):
             re.compile(pattern)
         for combo in r.get("combos", []):
-            for pattern in combo["all"]:
+            assert set(combo) <= {"all", "context", "history"}, r["id"]
+            for pattern in combo["all"] + combo.get("history", []):
                 re.compile(pattern)
             assert set(combo.get("context") or {}) <= {
                 "max_age_months",
@@ -155,6 +156,13 @@ def test_typo_fixes_keep_the_length():
     for slip, fix in SYMPTOMS["typos"].items():
         assert len(slip) == len(fix) and slip != fix, slip
     assert sx.normalize("头运，手脚发嘛") == "头晕，手脚发麻"
+
+
+def test_traditional_characters_are_read_one_for_one_as_simplified():
+    chars = SYMPTOMS["traditional"]
+    assert len(chars["from"]) == len(chars["to"]) == len(set(chars["from"]))
+    assert not set(chars["from"]) & set(chars["to"])
+    assert sx.normalize("阿嬤剛剛講話講不清楚，右腳沒力") == "阿嬷刚刚讲话讲不清楚，右脚没力"
 
 
 @pytest.mark.parametrize("word", ["嗓子疼", "拉肚子", "心慌", "头晕"])
