@@ -16,8 +16,9 @@ round of the development set out at a time, calm messages raise no more than 0.5
 alarms (README, Tests and quality gates). With five rounds that was 0.92 (31 of the 66
 emergencies of rounds 4 and 5 the rules of their day missed were caught; 6 false alarms in
 1,131 calm messages); with seven rounds 0.91 (38 of those 66; 7 in 1,541, 0.45 %); with
-nine rounds 0.89 (45 of those 66; 8 in 1,821, 0.44 %); with ten it is 0.90 (46 of those 66;
-8 in 1,881, 0.43 %).
+nine rounds 0.89 (45 of those 66; 8 in 1,821, 0.44 %); with ten 0.90 (46 of those 66;
+8 in 1,881, 0.43 %); with twelve it is 0.91 (20 of the 48 emergencies of rounds 11 and 12
+the rules of their day missed; 10 in 2,241, 0.45 %).
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "1"  # bump when the features or the examples' selection change
-THRESHOLD = 0.90
+THRESHOLD = 0.91
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
-# emergencies under 0.90 scored at least 0.6, against 6.1 % of calm messages.
+# emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
+# messages; with twelve, all 28 of rounds 11 and 12 under 0.91, against 6.7 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"

@@ -119,7 +119,8 @@ def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extra
 def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: sx.Extraction) -> None:
     if not text.strip():
         return
-    guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions])
+    # what the symptom lexicon counts is not counted again; what it reads as denied or past is
+    guess = dc.guess(text, symptom_spans=[(m.start, m.end) for m in ex.mentions if m.status == sx.PRESENT])
     d = state["departments"]
     if guess.from_knowledge or (free_text and dc.model_alone_decides(text, guess)):
         for dept, p in guess.ranking[:5]:

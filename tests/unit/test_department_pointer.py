@@ -64,7 +64,7 @@ def test_a_patient_who_asks_which_department_learns_it_for_a_medicine_or_situati
 
 
 def test_a_patient_of_14_or_more_is_not_pointed_to_childrens_departments():
-    assert department_for("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科") == ("儿子", "精神心理科")
+    assert department_for("儿子15岁 休学在家天天玩手机 不出门不说话 挂啥科") == ("休学在家", "精神心理科")
     assert department_for("孩子6岁 支原体肺炎好了 复查挂哪个科")[1] == "儿科"
 
 

@@ -111,6 +111,11 @@ def test_a_new_complaint_when_the_clinics_are_closed_goes_to_the_emergency_depar
     assert play("晚上拉肚子三次")[1].department != "急诊科"
 
 
+def test_a_test_never_had_still_says_who_does_it_and_a_relatives_cancer_does_not_decide():
+    _, outcome, _ = play("40岁，大便不成形一个多月，有黏液，从来没做过肠镜，我舅舅是结肠癌")
+    assert outcome.department == "消化内科"
+
+
 def test_men_are_not_sent_to_gynaecology():
     _, outcome, _ = play("小肚子疼", {"q_sex": "男"})
     assert outcome.department not in ("妇科", "产科")
