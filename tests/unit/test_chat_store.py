@@ -139,6 +139,22 @@ async def test_a_second_turn_appends_only_its_own_events(store, url, domain):
     assert len(raw_rows(url)) == len(identity_conversation()) + 1
 
 
+async def test_saving_a_read_tracker_twice_or_a_copy_of_it_stores_each_event_once(store, url, domain):
+    await store.save(tracker_with("patient-1", identity_conversation(), domain))
+    tracker = await store.retrieve("patient-1")
+    tracker.update(said("谢谢", "thank"), domain)
+    await store.save(tracker)
+    tracker.update(said("再见", "goodbye"), domain)
+    await store.save(tracker)
+    copy = tracker.copy()  # read another way: the store counts what it holds
+    copy.update(said("好的", "affirm"), domain)
+    await store.save(copy)
+    everything = await store.retrieve_full_tracker("patient-1")
+    await store.save(everything)  # all sessions: nothing new
+    texts = [e["text"] for e in stored_events(url) if e["event"] == "user"]
+    assert texts[-3:] == ["谢谢", "再见", "好的"] and len(raw_rows(url)) == len(identity_conversation()) + 3
+
+
 @pytest.mark.parametrize(
     "secret_text, extracted",
     [(f"手机尾号{PHONE4}", f"phone4:{PHONE4}"), (f"验证码是{OTP}", f"otp:{OTP}"), (OTP, f"otp:{OTP}")],
