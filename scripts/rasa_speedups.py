@@ -14,12 +14,17 @@
   lets an idle connection go after 4 s, before the action server (Sanic, 5 s) would.
   The request body (the whole conversation, for every custom action) is written with
   ujson (Sanic's own JSON library), about three times as fast as the json module.
+- The conversations store reads and writes in worker threads, which then wait for the
+  event loop to let go of the GIL: up to 5 ms each time by default. With 1 ms, p95 at 20
+  conversations fell from about 590 to 490 ms and at 5 from 153 to 123 ms, the same
+  turns/s (2026-12-04, five runs each).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from typing import Any, Dict, Text
 
 import aiohttp
@@ -73,6 +78,10 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
     )
 
 
+SWITCH_INTERVAL = 0.001  # seconds
+
+
 def install() -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL)
     RemoteAction._validate_action_result = _validate_action_result
     EndpointConfig.session = _session

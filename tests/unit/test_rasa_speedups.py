@@ -5,6 +5,7 @@ reuse their connections."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from aiohttp import web
@@ -24,8 +25,16 @@ VALID = {
 }
 
 
+switch: list = []
+
+
+def test_the_worker_threads_wait_less_for_the_event_loop(action):
+    assert switch[-1] == rasa_speedups.SWITCH_INTERVAL < 0.005
+
+
 @pytest.fixture
 def action(monkeypatch):
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: switch.append(seconds))
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
     rasa_speedups._action_result_validator.cache_clear()
