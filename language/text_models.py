@@ -45,10 +45,10 @@ def nlu_examples(files: Sequence[Path], intent: Optional[str] = None, exclude: O
     return sentences
 
 
-def char_ngrams():
+def char_ngrams(min_df: int = 1):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=True)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=True, min_df=min_df)
 
 
 class CharNgramScorer:
