@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text
@@ -16,6 +16,7 @@ from actions.triage.form import NOT_BOOKABLE
 from actions.triage.pointer import point_to_department, say_department
 from knowledge import Analyte, find_analyte, find_exam
 from knowledge.typed_values import typed_value
+from language.symptoms import extract
 
 
 class LabMeaning(Action):
@@ -28,6 +29,8 @@ class LabMeaning(Action):
         text = latest_text(tracker)
         analyte = find_analyte(text)
         if analyte is None:
+            if not tracker.active_loop and extract(text).present:  # "低烧37.6好几天了": a complaint
+                return [FollowupAction("triage_form")]
             # "B超说胰腺回声增强，要紧吗": no analyte, but the department that reads it.
             if not point_to_department(dispatcher, text):
                 dispatcher.utter_message(response="utter_lab_meaning_which")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rasa_sdk.events import FollowupAction
 
 from knowledge import find_analyte, find_exam, load_lab_tests
 from actions.reports.explaining import ExamPreparation, LabMeaning
@@ -343,6 +344,12 @@ async def test_lab_meaning_for_an_unknown_analyte_asks_back():
     dispatcher, _ = await run(LabMeaning(), make_tracker(user("那个指标高了怎么办", "ask_lab_meaning")))
 
     assert texts(dispatcher) == ["请问是哪一项指标？比如“白细胞偏高”“转氨酶高”“血钾低”。想看自己的报告，说“查报告”。"]
+
+
+async def test_a_temperature_read_as_a_lab_value_goes_to_triage():
+    dispatcher, events = await run(LabMeaning(), make_tracker(user("低烧37.6好几天了", "ask_lab_meaning")))
+
+    assert texts(dispatcher) == [] and events == [FollowupAction("triage_form")]
 
 
 async def test_exam_preparation_for_enhanced_ct_mentions_metformin():
