@@ -18,9 +18,10 @@ emergencies of rounds 4 and 5 the rules of their day missed were caught; 6 false
 1,131 calm messages); with seven rounds 0.91 (38 of those 66; 7 in 1,541, 0.45 %); with
 nine rounds 0.89 (45 of those 66; 8 in 1,821, 0.44 %); with ten 0.90 (46 of those 66;
 8 in 1,881, 0.43 %); with twelve 0.91 (20 of the 48 emergencies of rounds 11 and 12
-the rules of their day missed; 10 in 2,241, 0.45 %). With thirteen rounds and the features
-below it is 0.92 (52 of the 92 emergencies of rounds 11–13 the rules of their day missed;
-12 in 2,401, 0.50 %).
+the rules of their day missed; 10 in 2,241, 0.45 %). With thirteen rounds, the features
+below and round 13's rules it is 0.93 (47 of the 92 emergencies of rounds 11–13 the rules
+of their day missed; 10 in 2,401, 0.42 %; with the old features, C 4 and every n-gram, 37
+of those 92 at 0.91).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "2"  # bump when the features or the examples' selection change
-THRESHOLD = 0.92
+THRESHOLD = 0.93
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
-# messages; with thirteen, 30 of the 40 of rounds 11–13 under 0.92, against 3.2 %.
+# messages; with thirteen, 35 of the 45 of rounds 11–13 under 0.93, against 3.3 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
@@ -83,7 +84,8 @@ def train(emergencies: Sequence[str], calm: Sequence[str]):
     pipeline = make_pipeline(
         # n-grams seen at least twice, weighted less gently (C 16, was 4 with every n-gram):
         # leaving one round out, 52 instead of 37 of the 92 emergencies of rounds 11-13 the
-        # rules of their day missed, at the same rate of calm false alarms (2026-12-04).
+        # rules of their day missed, at the same rate of calm false alarms (2026-12-04,
+        # before round 13's rules; 47 after them, at its threshold 0.93).
         text_models.char_ngrams(min_df=2),
         # Balanced: emergencies are a tenth of the examples and the rarer class matters more.
         LogisticRegression(C=16.0, class_weight="balanced", solver="liblinear", random_state=0),
