@@ -94,6 +94,7 @@ def test_acid_reflux_is_not_asked_when_it_cannot_change_anything():
         ("孕28周，肚子有点疼", "产科"),
         ("白带发黄有异味", "妇科"),
         ("孩子7岁，崴了脚，脚踝肿了", "骨科"),  # bones stay with 骨科
+        ("孕晚期晚上腿抽筋", "产科"),
     ],
 )
 def test_age_pregnancy_and_sex_route(text, department):
