@@ -35,10 +35,10 @@ from language.negation import (
     is_negated,
 )
 from language.patient_facts import (
+    is_after_hours,
     is_child,
     is_child_patient,
     is_elderly,
-    is_after_hours,
     is_recurrent,
     is_settled,
     parse_age_months,
