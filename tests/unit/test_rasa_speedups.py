@@ -1,6 +1,7 @@
 """scripts/rasa_speedups.py: the action server's answers are checked as Rasa checks
 them, without checking Rasa's schema again on every call; requests to an endpoint
-reuse their connections."""
+reuse their connections; the model graph runs without dask, with the same results;
+stored events are read back as the same events."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import json
 import sys
 
 import pytest
+import rasa.core.processor
 from aiohttp import web
-from jsonschema import ValidationError, validators
+from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
 from scripts import rasa_speedups
@@ -37,7 +43,9 @@ def action(monkeypatch):
     interval = sys.getswitchinterval()
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
-    rasa_speedups._action_result_validator.cache_clear()
+    monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
+    monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
+    rasa_speedups._action_result_validators.cache_clear()
     rasa_speedups.install()
     yield RemoteAction("validate_booking_form", None)
     sys.setswitchinterval(interval)
@@ -55,14 +63,22 @@ def test_the_schema_is_checked_once_not_on_every_answer(action, monkeypatch):
     assert len(checks) == 1
 
 
-@pytest.mark.parametrize(
-    "answer",
-    [
-        {"events": "not a list"},
-        {"events": [{"event": "slot", "name": 5}]},
-        {"responses": "utter_greet"},
-    ],
-)
+INVALID = [
+    {"events": "not a list"},
+    {"events": [{"event": "slot", "name": 5}]},
+    {"events": [{"event": "slot", "name": "date"}]},  # a slot event without its value
+    {"events": [{"name": "date", "value": 1}]},  # no event kind
+    {"events": [{"event": "no_such_kind"}]},
+    {"events": [{"event": 3}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "active_loop", "timestamp": "now"}]},
+    {"events": [VALID["events"][0], {"event": "user", "parse_data": {"entities": "x"}}]},
+    {"responses": "utter_greet"},
+    "not an answer",
+]
+
+
+@pytest.mark.parametrize("answer", INVALID)
 def test_an_invalid_answer_is_refused_with_rasas_error(action, answer):
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result(answer)
@@ -71,6 +87,95 @@ def test_an_invalid_answer_is_refused_with_rasas_error(action, answer):
 def test_valid_answers_pass_as_before(action):
     assert action._validate_action_result(VALID) is True
     assert action._validate_action_result({}) is True
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        VALID,
+        {},
+        {"events": [], "responses": []},
+        {"events": [{"event": "bot", "text": "好的", "data": {"buttons": []}, "metadata": {}, "timestamp": None}]},
+        {"events": [{"event": "user", "text": "/greet", "parse_data": {"intent": {"name": "greet"}, "entities": []}}]},
+        {"events": [{"event": "followup", "name": "action_listen"}, {"event": "restart"}]},
+        *INVALID,
+    ],
+)
+def test_the_check_by_event_kind_accepts_exactly_what_rasas_schema_accepts(answer):
+    try:
+        validate(answer, RemoteAction.action_response_format_spec())
+        expected = True
+    except ValidationError:
+        expected = False
+    assert rasa_speedups._is_valid(answer) is expected
+
+
+class _Add(GraphComponent):
+    """x + y + the node's own number; counts its runs."""
+
+    runs: list = []
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "_Add":
+        return cls(config["n"], execution_context.node_name)
+
+    def __init__(self, n: int, name: str) -> None:
+        self.n, self.name = n, name
+
+    def add(self, x: int, y: int = 0) -> int:
+        self.runs.append(self.name)
+        return x + y + self.n
+
+
+def _graph(runner_class, tmp_path):
+    def node(n, **needs):
+        return SchemaNode(needs=needs, uses=_Add, constructor_name="create", fn="add", config={"n": n}, eager=True)
+
+    schema = GraphSchema(
+        {
+            "__start__": node(0),  # replaced by the run's input of that name
+            "a": node(1, x="__start__"),
+            "b": node(10, x="a"),
+            "c": node(100, x="a", y="b"),
+            "unused": node(1000, x="a"),
+        }
+    )
+    return runner_class(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test"))
+
+
+def test_the_graph_runs_in_order_with_the_results_of_dask(tmp_path):
+    results = {}
+    for runner_class in (DaskGraphRunner, rasa_speedups.InOrderGraphRunner):
+        runner = _graph(runner_class, tmp_path / runner_class.__name__)
+        _Add.runs.clear()
+        results[runner_class] = [runner.run(inputs={"__start__": start}, targets=["c", "b"]) for start in (5, 7)]
+        assert sorted(_Add.runs) == ["a", "a", "b", "b", "c", "c"]  # each needed node once a run, no other
+    assert results[DaskGraphRunner] == results[rasa_speedups.InOrderGraphRunner]
+    assert results[DaskGraphRunner][0] == {"c": 5 + 1 + (5 + 1 + 10) + 100, "b": 16}
+
+
+def test_an_input_named_like_a_node_is_refused(tmp_path):
+    with pytest.raises(Exception, match="clashes with a node name"):
+        _graph(rasa_speedups.InOrderGraphRunner, tmp_path).run(inputs={"__start__": "a"}, targets=["c"])
+
+
+def test_rasa_builds_its_model_graph_with_the_in_order_runner(action):
+    assert rasa.core.processor.DaskGraphRunner is rasa_speedups.InOrderGraphRunner
+
+
+def test_stored_events_are_read_back_as_the_same_events(action):
+    events = [
+        UserUttered("头疼", {"name": "triage", "confidence": 0.9}),
+        ActionExecuted("action_listen"),
+        SlotSet("department", "神经内科"),
+        BotUttered("好的", {"buttons": []}),
+    ]
+    for _ in range(2):
+        assert [Event.from_parameters(event.as_dict()) for event in events] == events
+    assert Event.resolve_by_type("no_such_kind", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_kind")
 
 
 async def test_requests_to_an_endpoint_share_one_connection_and_send_the_same_json(action):
