@@ -12,6 +12,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -277,3 +278,97 @@ async def test_a_conversation_waiting_for_the_database_does_not_hold_up_the_othe
     await saving
     stored = (await store.retrieve("patient-b")).events
     assert [type(e) for e in stored] == [type(e) for e in tracker.events]
+
+
+def a_session(sender, domain, *texts):
+    """A conversation as a read returns it: from its SessionStarted on."""
+    return tracker_with(
+        sender,
+        [SessionStarted(), ActionExecuted("action_listen")] + [said(t, "describe_symptoms") for t in texts],
+        domain,
+    )
+
+
+async def saved_and_read(store, sender, domain, *texts):
+    await store.save(a_session(sender, domain, *texts))
+    return await store.retrieve(sender)
+
+
+def decrypted_rows(monkeypatch):
+    count = []
+    original = Fernet.decrypt
+    monkeypatch.setattr(Fernet, "decrypt", lambda self, token, *a: count.append(1) or original(self, token, *a))
+    return count
+
+
+def as_read(tracker):
+    return [e.as_dict() for e in tracker.events], tracker.current_slot_values()
+
+
+async def test_the_conversation_saved_last_is_read_back_without_decrypting_it_again(store, url, domain, monkeypatch):
+    tracker = await saved_and_read(store, "patient-k", domain, "我头疼")
+    tracker.update(said("两天了", "inform"), domain)
+    await store.save(tracker)
+    decrypted = decrypted_rows(monkeypatch)
+
+    again = await store.retrieve("patient-k")
+
+    assert again is tracker and decrypted == []
+    fresh = await EncryptedSQLTrackerStore(domain=domain, host=url).retrieve("patient-k")
+    assert as_read(again) == as_read(fresh) and decrypted  # what a read of the database gives
+
+
+async def test_a_conversation_another_instance_went_on_with_is_read_from_the_database(store, url, domain):
+    tracker = await saved_and_read(store, "patient-k", domain, "我头疼")
+    tracker.update(said("两天了", "inform"), domain)
+    await store.save(tracker)
+    other = EncryptedSQLTrackerStore(domain=domain, host=url)
+    elsewhere = await other.retrieve("patient-k")
+    elsewhere.update(said("还有点恶心", "inform"), domain)
+    await other.save(elsewhere)
+
+    again = await store.retrieve("patient-k")
+
+    assert again is not tracker and [e.text for e in again.events if isinstance(e, UserUttered)][-1] == "还有点恶心"
+
+
+async def test_a_forgotten_or_purged_conversation_is_not_read_from_memory(store, url, domain):
+    for sender in ("forget-me", "purged"):
+        tracker = await saved_and_read(store, sender, domain, "我头疼")
+        tracker.update(said("谢谢", "thank"), domain)
+        await store.save(tracker)
+    database.request_forget(["forget-me"], database.engine(url))
+    database.carry_out_forget_requests(database.engine(url))
+    with database.engine(url).begin() as connection:
+        connection.execute(database.events.delete().where(database.events.c.sender_id == "purged"))
+
+    assert await store.retrieve("forget-me") is None
+    assert await store.retrieve("purged") is None
+
+
+async def test_a_turn_that_was_not_saved_is_not_read_back(store, url, domain):
+    tracker = await saved_and_read(store, "patient-k", domain, "我头疼")
+    tracker.update(said("两天了", "inform"), domain)
+    await store.save(tracker)
+    tracker = await store.retrieve("patient-k")
+    tracker.update(said("这句没有存下", "inform"), domain)  # the turn failed before its save
+
+    again = await store.retrieve("patient-k")
+
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["我头疼", "两天了"]
+
+
+async def test_a_turn_with_a_redacted_secret_or_a_new_session_is_read_from_the_database(store, url, domain):
+    tracker = await saved_and_read(store, "patient-k", domain, "查报告")
+    for event in identity_conversation()[2:]:
+        tracker.update(event, domain)
+    await store.save(tracker)
+    again = await store.retrieve("patient-k")
+    assert again is not tracker and "手机尾号****" in [e.text for e in again.events if isinstance(e, UserUttered)]
+
+    again.update(ActionExecuted("action_session_start"), domain)
+    again.update(SessionStarted(), domain)
+    again.update(said("我又来了", "greet"), domain)
+    await store.save(again)
+    latest = await store.retrieve("patient-k")
+    assert latest is not again and [e.text for e in latest.events if isinstance(e, UserUttered)] == ["我又来了"]
