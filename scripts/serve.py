@@ -41,6 +41,7 @@ from scripts.reminders import POLL_SECONDS, ReminderDispatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 API_TOKEN_ENV = "XIAOAN_API_TOKEN"  # read by scripts/rasa_server.py
+DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"  # endpoints.yml's; each run sets its port
 ACTION_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # read by actions/server.py, sent by Rasa (endpoints.yml)
 ORIGINS_ENV = "XIAOAN_WEB_ORIGINS"  # read by channels/origins.py
 STAFF_PASSWORD_ENV = "XIAOAN_STAFF_PASSWORD"  # read by staff/auth.py in the page's server
@@ -83,6 +84,16 @@ def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: floa
         except OSError:
             time.sleep(0.5)
     raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
+
+
+def run_endpoints(action_port: int) -> str:
+    """endpoints.yml with the action server on this run's port. Secrets and the database
+    URL (it may hold a password) stay in the environment: Rasa expands
+    ${ACTION_SERVER_TOKEN}, and the store reads TRACKER_DB_URL."""
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    if DEFAULT_ACTION_URL not in text:
+        raise RuntimeError(f"endpoints.yml: the action server is expected at {DEFAULT_ACTION_URL}")
+    return text.replace(DEFAULT_ACTION_URL, f"http://127.0.0.1:{action_port}/webhook")
 
 
 @dataclass
@@ -155,15 +166,7 @@ class Assistant:
         if self.web_port:
             env.setdefault(ORIGINS_ENV, f"http://127.0.0.1:{self.web_port},http://localhost:{self.web_port}")
         endpoints = self.log_dir / "endpoints.yml"
-        # Secrets and the database URL (it may hold a password) stay in the environment:
-        # Rasa expands ${ACTION_SERVER_TOKEN} and ${TRACKER_DB_URL}.
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-            "tracker_store:\n  type: chat_store.tracker_store.EncryptedSQLTrackerStore\n"
-            "  url: ${TRACKER_DB_URL}\n" + self.extra_endpoints,
-            encoding="utf-8",
-        )
+        endpoints.write_text(run_endpoints(self.action_port) + self.extra_endpoints, encoding="utf-8")
         actions = self._spawn(
             "actions",
             [sys.executable, "-m", "actions.server", "--host", "127.0.0.1", "--port", str(self.action_port)],

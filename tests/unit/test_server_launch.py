@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 import pytest
+import yaml
+from rasa.shared.core.domain import Domain
 
 from scripts import serve
 from scripts.rasa_server import rasa_argv
@@ -48,3 +50,27 @@ def test_xiaoan_model_picks_the_model_to_serve(monkeypatch, tmp_path):
     assert serve.latest_model() == variant.resolve()
     monkeypatch.delenv(serve.MODEL_ENV)
     assert serve.latest_model() == newest
+
+
+def test_a_run_uses_endpoints_yml_with_its_own_action_port():
+    text = serve.run_endpoints(6123)
+    assert "http://127.0.0.1:6123/webhook" in text and serve.DEFAULT_ACTION_URL not in text
+    assert yaml.safe_load(text)["action_endpoint"]["enable_selective_domain"] is True
+
+
+def test_every_action_that_reads_the_domain_is_sent_it():
+    """With selective domain on, an action gets the domain only if domain.yml marks it:
+    every form validation reads its required slots from it."""
+    from rasa_sdk import FormValidationAction
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    validations = {
+        name
+        for name, run in executor.actions.items()
+        if isinstance(getattr(run, "__self__", None), FormValidationAction)
+    }
+    domain = Domain.load(str(serve.ROOT / "domain.yml"))
+    assert {"validate_booking_form", "validate_verify_form"} <= validations
+    assert all(domain.does_custom_action_explicitly_need_domain(name) for name in validations)
