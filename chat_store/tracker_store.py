@@ -22,14 +22,13 @@ then one small query (how many events the conversation has and the last one's id
 instead of reading, decrypting and replaying every event of it (about 2 ms of CPU a
 turn). A kept conversation is used only while that query finds exactly what was saved,
 so another instance's turn, a "forget me" or the retention purge all make it read
-from the database again; so do a turn that was not saved, a turn whose secrets were
-redacted (the database holds what the next turn must see) and a new session.
+from the database again; so do a turn that was not saved and a turn whose secrets were
+redacted (the database holds what the next turn must see).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import threading
@@ -145,13 +144,11 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         return count, last
 
     def _keep(self, tracker: DialogueStateTracker, signature: Optional[Signature]) -> None:
-        """Keep a just-saved tracker whose events are the ones a read would replay (no
-        secrets redacted, no later session), or forget the conversation's kept one."""
-        # A read starts at the session's SessionStarted event (SQLTrackerStore._event_query).
-        one_session = not any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 1, None))
+        """Keep a just-saved tracker whose events are the ones stored (no secrets redacted),
+        or forget the conversation's kept one."""
         with self._kept_lock:
             self._kept.pop(tracker.sender_id, None)
-            if signature is not None and one_session:
+            if signature is not None:
                 self._kept[tracker.sender_id] = (tracker, signature)
                 while len(self._kept) > KEPT_CONVERSATIONS:
                     self._kept.popitem(last=False)
@@ -163,6 +160,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             return None  # not kept, or changed since it was saved and not saved again
         if self._signature(session, sender_id) != signature:
             return None  # the database holds something else now
+        # A read starts at the last SessionStarted (SQLTrackerStore._event_query), which
+        # resets the conversation's state: what came before it changes nothing after it.
+        starts = [i for i, event in enumerate(tracker.events) if isinstance(event, SessionStarted)]
+        if starts and starts[-1] > 0:
+            for _ in range(starts[-1]):
+                tracker.events.popleft()
+            setattr(tracker, STORED, len(tracker.events))
         return tracker
 
     def _new_events(self, session: Any, tracker: DialogueStateTracker) -> List[Event]:

@@ -17,6 +17,9 @@
   per set of targets and the nodes are called in that order, with the same inputs.
 - Reading a stored event looks its class up among all subclasses of Event, found anew
   by walking the class tree each time; here each name is looked up once.
+- A response is picked among its variations with `numpy.random.choice`, which first
+  makes an array of them: about 0.1 ms for each bot message. Most responses have one
+  variation, which is then taken as it is; among several, numpy still draws the index.
 - Every request to an endpoint (the action server's /webhook, several per turn) opens a
   new aiohttp session and TCP connection and closes it after the answer. Here the
   sessions share one connector per event loop, so connections are kept and reused; it
@@ -38,10 +41,13 @@ import sys
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import aiohttp
+import numpy as np
 import ujson
 import rasa.core.processor
 from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg.generator import ResponseVariationFilter
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
@@ -162,6 +168,19 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
     )
 
 
+def _random_response_for(
+    self: TemplatedNaturalLanguageGenerator, utter_action: Text, output_channel: Text, filled_slots: Dict[Text, Any]
+) -> Optional[Dict[Text, Any]]:
+    if utter_action not in self.responses:
+        return None
+    suitable = ResponseVariationFilter(self.responses).responses_for_utter_action(
+        utter_action, output_channel, filled_slots
+    )
+    if len(suitable) > 1:
+        return suitable[np.random.randint(len(suitable))]
+    return suitable[0] if suitable else None
+
+
 SWITCH_INTERVAL = 0.001  # seconds
 
 
@@ -170,4 +189,5 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     EndpointConfig.session = _session
     rasa.core.processor.DaskGraphRunner = InOrderGraphRunner
+    TemplatedNaturalLanguageGenerator._random_response_for = _random_response_for
     Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -358,7 +358,7 @@ async def test_a_turn_that_was_not_saved_is_not_read_back(store, url, domain):
     assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["我头疼", "两天了"]
 
 
-async def test_a_turn_with_a_redacted_secret_or_a_new_session_is_read_from_the_database(store, url, domain):
+async def test_a_turn_with_a_redacted_secret_is_read_from_the_database(store, url, domain):
     tracker = await saved_and_read(store, "patient-k", domain, "查报告")
     for event in identity_conversation()[2:]:
         tracker.update(event, domain)
@@ -366,9 +366,31 @@ async def test_a_turn_with_a_redacted_secret_or_a_new_session_is_read_from_the_d
     again = await store.retrieve("patient-k")
     assert again is not tracker and "手机尾号****" in [e.text for e in again.events if isinstance(e, UserUttered)]
 
-    again.update(ActionExecuted("action_session_start"), domain)
-    again.update(SessionStarted(), domain)
-    again.update(said("我又来了", "greet"), domain)
-    await store.save(again)
+
+async def test_a_kept_conversation_is_read_back_from_its_last_session_as_the_database_gives_it(store, url, domain):
+    # As Rasa holds a new conversation: created (and saved), then its session started.
+    tracker = await store.create_tracker("patient-k")
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]:
+        tracker.update(event, domain)
+    tracker.update(said("我头疼", "describe_symptoms"), domain)
+    tracker.update(SlotSet("department", "神经内科"), domain)
+    await store.save(tracker)
+
+    first = await store.retrieve("patient-k")
+    assert first is tracker
+    fresh = await EncryptedSQLTrackerStore(domain=domain, host=url).retrieve("patient-k")
+    assert as_read(first) == as_read(fresh)
+
+    # A new session later in the same conversation: read back from it on.
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]:
+        first.update(event, domain)
+    first.update(said("我又来了", "greet"), domain)
+    await store.save(first)
     latest = await store.retrieve("patient-k")
-    assert latest is not again and [e.text for e in latest.events if isinstance(e, UserUttered)] == ["我又来了"]
+    fresh = await EncryptedSQLTrackerStore(domain=domain, host=url).retrieve("patient-k")
+    assert latest is first and as_read(latest) == as_read(fresh)
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["我又来了"]
+    assert latest.get_slot("department") is None
+    latest.update(said("挂号", "book_appointment"), domain)
+    await store.save(latest)  # only the new event is stored
+    assert [e["text"] for e in stored_events(url) if e["event"] == "user"] == ["我头疼", "我又来了", "挂号"]

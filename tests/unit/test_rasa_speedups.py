@@ -13,6 +13,7 @@ import rasa.core.processor
 from aiohttp import web
 from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -44,6 +45,11 @@ def action(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
     monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
+    monkeypatch.setattr(
+        TemplatedNaturalLanguageGenerator,
+        "_random_response_for",
+        TemplatedNaturalLanguageGenerator._random_response_for,
+    )
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
     rasa_speedups._action_result_validators.cache_clear()
     rasa_speedups.install()
@@ -201,3 +207,32 @@ async def test_requests_to_an_endpoint_share_one_connection_and_send_the_same_js
         await runner.cleanup()
     assert bodies == [sent] * 3
     assert len(connections) == 1
+
+
+RESPONSES = {
+    "utter_one": [{"text": "您好"}],
+    "utter_two": [{"text": "好的"}, {"text": "明白了"}],
+    "utter_by_channel": [{"text": "网页版", "channel": "rest"}, {"text": "通用"}],
+    "utter_by_slot": [
+        {"text": "已核实", "condition": [{"type": "slot", "name": "verified", "value": True}]},
+        {"text": "未核实"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "action_name, channel, slots, allowed",
+    [
+        ("utter_one", "rest", {}, ["您好"]),
+        ("utter_two", "rest", {}, ["好的", "明白了"]),
+        ("utter_by_channel", "rest", {}, ["网页版"]),
+        ("utter_by_channel", "socketio", {}, ["通用"]),
+        ("utter_by_slot", "rest", {"verified": True}, ["已核实"]),
+        ("utter_by_slot", "rest", {"verified": False}, ["未核实"]),
+        ("utter_missing", "rest", {}, [None]),
+    ],
+)
+def test_a_response_is_picked_among_the_variations_rasa_would_pick_from(action, action_name, channel, slots, allowed):
+    nlg = TemplatedNaturalLanguageGenerator(RESPONSES)
+    picked = {(nlg._random_response_for(action_name, channel, slots) or {}).get("text") for _ in range(40)}
+    assert picked == set(allowed)
