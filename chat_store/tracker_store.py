@@ -6,13 +6,15 @@ redacted before they are written. endpoints.yml:
       url: ${TRACKER_DB_URL}
 
 Conversations survive a restart of the Rasa server, and memory no longer grows with
-every conversation ever held. At the end of each saved turn the store also carries out
-the "forget me" requests the action server recorded (`database.request_forget`), so
-the turn that asked is deleted with the rest of the conversation.
+every conversation ever held. When it saves the turn in which a patient asked to be
+forgotten (one of FORGET_ACTIONS ran), the store also carries out the "forget me" requests the
+action server recorded (`database.request_forget`), so that turn is deleted with the
+rest of the conversation; the purge job carries out any left over.
 
-Reading and writing a conversation waits on the database and the disk, so it runs in a
-worker thread, not on the event loop where the other conversations are answered (Rasa
-holds the conversation's lock meanwhile, so no other turn of it runs). It uses the
+Reading and writing a conversation waits on the database and the disk, so it runs in
+worker threads (writes in one: SQLite has one writer at a time), not on the event loop
+where the other conversations are answered (Rasa holds the conversation's lock
+meanwhile, so no other turn of it runs). It uses the
 process's engine of `database.engine`: on SQLite a write-ahead log and kept connections.
 A turn's new events are one multi-row insert, and which events are new is known from
 what was read at the start of the turn (Rasa's store counts the stored ones again).
@@ -54,6 +56,9 @@ logger = logging.getLogger(__name__)
 # there are several instances), so nothing else writes them in between; a tracker read
 # another way (a copy, all sessions) is counted in the database, as Rasa's store does.
 STORED = "_xiaoan_stored_events"
+# The actions that record a "forget me" request (actions/identity/): the request itself,
+# or the one that carries out what was asked once the patient is verified.
+FORGET_ACTIONS = frozenset({"action_forget_conversations", "action_after_identity"})
 KEPT_CONVERSATIONS = 256  # the conversations saved last, kept in memory
 
 Signature = Tuple[int, Optional[int]]  # a conversation's stored events: how many, the last id
@@ -134,8 +139,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                     a is b for a, b in zip(stored, everything[len(everything) - len(new) :])
                 )
                 self._keep(tracker, signature if kept_as_is else None)
+                if any(getattr(event, "action_name", None) in FORGET_ACTIONS for event in new):
+                    database.carry_out_forget_requests(self.engine)
         setattr(tracker, STORED, len(tracker.events))
-        database.carry_out_forget_requests(self.engine)
 
     @staticmethod
     def _signature(session: Any, sender_id: Text) -> Signature:

@@ -26,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from security import keys
 from chat_store import database
-from chat_store.tracker_store import EncryptedSQLTrackerStore
+from chat_store.tracker_store import FORGET_ACTIONS, EncryptedSQLTrackerStore
 from tests.unit.action_harness import PROJECT_ROOT
 
 CARD = "1000001"
@@ -97,6 +97,10 @@ def tracker_with(sender, events, domain):
     for event in events:
         tracker.update(event, domain)
     return tracker
+
+
+def stored_conversations(url):
+    return {row["sender_id"] for row in raw_rows(url)}
 
 
 def raw_rows(url):
@@ -211,7 +215,12 @@ async def test_forget_requests_are_carried_out_when_the_asking_turn_is_saved(sto
         await store.save(tracker_with(sender, identity_conversation(sender), domain))
 
     database.request_forget(["earlier-chat", "this-chat"], database.engine(url))
+    other = await store.retrieve("someone-else")
+    other.update(said("谢谢", "thank"), domain)
+    await store.save(other)  # another conversation's turn: nothing to carry out in it
+    assert len(stored_conversations(url)) == 3
     tracker = await store.retrieve("this-chat")
+    tracker.update(ActionExecuted("action_forget_conversations"), domain)
     tracker.update(BotUttered("已为您删除聊天记录。"), domain)
     await store.save(tracker)
 
@@ -394,3 +403,10 @@ async def test_a_kept_conversation_is_read_back_from_its_last_session_as_the_dat
     latest.update(said("挂号", "book_appointment"), domain)
     await store.save(latest)  # only the new event is stored
     assert [e["text"] for e in stored_events(url) if e["event"] == "user"] == ["我头疼", "我又来了", "挂号"]
+
+
+def test_the_store_knows_the_actions_that_record_forget_requests():
+    from actions.identity.gated import AfterIdentity
+    from actions.identity.privacy import ForgetConversations
+
+    assert {ForgetConversations().name(), AfterIdentity().name()} == FORGET_ACTIONS
