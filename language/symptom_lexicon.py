@@ -1,6 +1,7 @@
 """The symptoms of data/knowledge/symptoms.yml: each with its colloquial phrases, the
 body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, common
-input slips ("头运" → "头晕") and traditional characters read as simplified ("講話" → "讲话")."""
+input slips ("头运" → "头晕"), traditional characters read as simplified ("講話" → "讲话") and
+Cantonese (and a few other regional) words read as Mandarin ("半边身冇力" → "半边身没力")."""
 
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ class Lexicon:
     typos: Tuple[Tuple[str, str], ...] = ()
     # str.translate table: traditional character → simplified (one for one, so offsets stay)
     traditional: Dict[int, int] = field(default_factory=dict)
+    # Cantonese and other regional writing read as Mandarin, one character for one: a
+    # str.translate table of characters no Mandarin word uses ("冇" → "没"), characters
+    # read so only where an expression around them says they are the regional word ("唔"
+    # before another character → "不"), and words of the same length ("啱啱" → "刚刚")
+    dialect: Dict[int, int] = field(default_factory=dict)
+    dialect_context: Tuple[Tuple["re.Pattern[str]", str], ...] = ()
+    dialect_words: Tuple[Tuple[str, str], ...] = ()
 
     def name(self, symptom_id: str) -> str:
         return self.symptoms[symptom_id].name
@@ -81,7 +89,14 @@ def build_lexicon(data: dict) -> Lexicon:
     typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()), key=lambda kv: -len(kv[0])))
     chars = data.get("traditional") or {}
     traditional = str.maketrans(str(chars.get("from", "")), str(chars.get("to", "")))
-    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional)
+    regional = data.get("dialect") or {}
+    table = regional.get("chars") or {}
+    dialect = str.maketrans(str(table.get("from", "")), str(table.get("to", "")))
+    context = tuple((re.compile(str(pattern)), str(char)) for pattern, char in (regional.get("context") or []))
+    dialect_words = tuple(
+        sorted(((str(k), str(v)) for k, v in (regional.get("words") or {}).items()), key=lambda kv: -len(kv[0]))
+    )
+    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional, dialect, context, dialect_words)
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,14 +107,21 @@ def load_lexicon() -> Lexicon:
 def normalize(text: str) -> str:
     """The text with spaces between Chinese characters made a comma where they separate
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
-    words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话") and
-    common input slips fixed ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
-    text = (text or "").strip().translate(load_lexicon().traditional)
+    words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话"),
+    Cantonese read as Mandarin ("企唔起身" → "站不起身") and common input slips fixed
+    ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
+    lexicon = load_lexicon()
+    text = (text or "").strip().translate(lexicon.traditional).translate(lexicon.dialect)
+    for pattern, char in lexicon.dialect_context:
+        text = pattern.sub(char, text)
+    for word, fix in lexicon.dialect_words:
+        if word in text:
+            text = text.replace(word, fix)
     if re.search(r"[\u4e00-\u9fff]", text):
         pieces = re.split(r"\s+", text)
         between = "，" if sum(map(len, pieces)) >= 3 * len(pieces) else ""
         text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", between, text)
-    for slip, fix in load_lexicon().typos:
+    for slip, fix in lexicon.typos:
         if slip in text:
             text = text.replace(slip, fix)
     return text

@@ -165,6 +165,32 @@ def test_traditional_characters_are_read_one_for_one_as_simplified():
     assert sx.normalize("阿嬤剛剛講話講不清楚，右腳沒力") == "阿嬷刚刚讲话讲不清楚，右脚没力"
 
 
+def test_cantonese_is_read_one_for_one_as_mandarin():
+    table = SYMPTOMS["dialect"]
+    chars = table["chars"]
+    assert len(chars["from"]) == len(chars["to"]) == len(set(chars["from"]))
+    assert not set(chars["from"]) & set(chars["to"])
+    assert all(len(char) == 1 for _, char in table["context"])
+    assert all(len(word) == len(fix) and word != fix for word, fix in table["words"].items())
+    assert sx.normalize("阿爺頭先喺廁所跌咗，企唔起身") == "阿爷头先在厕所跌了，站不起身"
+    assert sx.normalize("半邊身冇力 講嘢唔清楚") == "半边身没力，讲话不清楚"
+    assert sx.normalize("係唔係中風") == "是不是中风"
+    assert sx.normalize("脚也动勿了") == "脚也动不了"
+
+
+def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
+    for text in ["唔，我想问一下", "唔该，帮我挂个号", "没关係", "请勿吸烟", "切勿自己停药"]:
+        assert sx.normalize(text) == text
+
+
+def test_synonyms_are_written_as_normalized_text():
+    """The symptom phrases are matched on normalized text: one with a traditional or a
+    Cantonese character the normalization rewrites would never be found."""
+    rewritten = set(SYMPTOMS["traditional"]["from"]) | set(SYMPTOMS["dialect"]["chars"]["from"])
+    phrases = [p for s in SYMPTOMS["symptoms"] for p in s.get("synonyms", [])]
+    assert not [p for p in phrases if set(p) & rewritten]
+
+
 @pytest.mark.parametrize("word", ["嗓子疼", "拉肚子", "心慌", "头晕"])
 def test_synonym_lookup(word):
     assert sx.load_lexicon().synonym_to_id[word] in SYMPTOM_IDS
