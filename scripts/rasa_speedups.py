@@ -17,6 +17,10 @@
   per set of targets and the nodes are called in that order, with the same inputs.
 - Reading a stored event looks its class up among all subclasses of Event, found anew
   by walking the class tree each time; here each name is looked up once.
+- Python's garbage collector walks every tracked object at each full collection, and
+  after loading the model that is millions of them (spaCy, jieba's dictionary, the
+  classifiers), none of which ever become garbage: a pause for any turn it falls in. Once
+  the model is loaded they are moved out of its sight (`gc.freeze`).
 - A response is picked among its variations with `numpy.random.choice`, which first
   makes an array of them: about 0.1 ms for each bot message. Most responses have one
   variation, which is then taken as it is; among several, numpy still draws the index.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import gc
 import sys
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
@@ -44,6 +49,7 @@ import aiohttp
 import numpy as np
 import ujson
 import rasa.core.processor
+import rasa.core.run
 from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.generator import ResponseVariationFilter
@@ -181,6 +187,16 @@ def _random_response_for(
     return suitable[0] if suitable else None
 
 
+_ORIGINAL_LOAD_AGENT = rasa.core.run.load_agent_on_start
+
+
+async def _load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
+    agent = await _ORIGINAL_LOAD_AGENT(*args, **kwargs)
+    gc.collect()
+    gc.freeze()
+    return agent
+
+
 SWITCH_INTERVAL = 0.001  # seconds
 
 
@@ -190,4 +206,5 @@ def install() -> None:
     EndpointConfig.session = _session
     rasa.core.processor.DaskGraphRunner = InOrderGraphRunner
     TemplatedNaturalLanguageGenerator._random_response_for = _random_response_for
+    rasa.core.run.load_agent_on_start = _load_agent_then_freeze
     Event.resolve_by_type = staticmethod(_resolve_by_type)

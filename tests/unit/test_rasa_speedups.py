@@ -5,11 +5,13 @@ stored events are read back as the same events."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
 import pytest
 import rasa.core.processor
+import rasa.core.run
 from aiohttp import web
 from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
@@ -51,6 +53,7 @@ def action(monkeypatch):
         TemplatedNaturalLanguageGenerator._random_response_for,
     )
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", rasa.core.run.load_agent_on_start)
     rasa_speedups._action_result_validators.cache_clear()
     rasa_speedups.install()
     yield RemoteAction("validate_booking_form", None)
@@ -236,3 +239,18 @@ def test_a_response_is_picked_among_the_variations_rasa_would_pick_from(action, 
     nlg = TemplatedNaturalLanguageGenerator(RESPONSES)
     picked = {(nlg._random_response_for(action_name, channel, slots) or {}).get("text") for _ in range(40)}
     assert picked == set(allowed)
+
+
+async def test_what_the_model_loaded_is_kept_out_of_the_garbage_collectors_sight(action, monkeypatch):
+    loaded = []
+
+    async def load(*args, **kwargs):
+        loaded.append([object() for _ in range(100)])
+        return "agent"
+
+    monkeypatch.setattr(rasa_speedups, "_ORIGINAL_LOAD_AGENT", load)
+    try:
+        assert await rasa.core.run.load_agent_on_start("model", None, None, None, None) == "agent"
+        assert gc.get_freeze_count() > 0 and loaded
+    finally:
+        gc.unfreeze()
