@@ -43,7 +43,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from chat_store import database
@@ -62,6 +62,11 @@ FORGET_ACTIONS = frozenset({"action_forget_conversations", "action_after_identit
 KEPT_CONVERSATIONS = 256  # the conversations saved last, kept in memory
 
 Signature = Tuple[int, Optional[int]]  # a conversation's stored events: how many, the last id
+# Built once: building a statement costs more than running it here.
+_INSERT = database.events.insert()
+_SIGNATURE = select(func.count(), func.max(database.events.c.id)).where(
+    database.events.c.sender_id == bindparam("sender_id")
+)
 
 _Base: Any = declarative_base(metadata=database.metadata)
 
@@ -132,7 +137,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                     }
                     for event, data in zip(new, stored)
                 ]
-                session.execute(database.events.insert(), rows)
+                session.execute(_INSERT, rows)
                 signature = self._signature(session, tracker.sender_id)
                 session.commit()
                 kept_as_is = getattr(tracker, STORED, None) is not None and all(
@@ -145,8 +150,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _signature(session: Any, sender_id: Text) -> Signature:
-        query = select(func.count(), func.max(database.events.c.id)).where(database.events.c.sender_id == sender_id)
-        count, last = session.execute(query).one()
+        count, last = session.execute(_SIGNATURE, {"sender_id": sender_id}).one()
         return count, last
 
     def _keep(self, tracker: DialogueStateTracker, signature: Optional[Signature]) -> None:
