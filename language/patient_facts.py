@@ -39,7 +39,7 @@ def parse_age_months(text: str) -> Optional[float]:
             num += 0.5
         if unit == "天":
             return round(num / 30.4, 2)
-        if unit == "周":
+        if unit in ("周", "礼拜", "星期"):
             return round(num * 7 / 30.4, 2)
         return num
     m = regex("school_year").search(text)
