@@ -163,6 +163,11 @@ def is_recurrent(text: str) -> bool:
     return bool(regex("recurrent").search(text))
 
 
+def reported_normal_after(text: str, end: int) -> bool:
+    """A normal result follows position `end` in its sentence ("心电图|和彩超都正常")."""
+    return bool(regex("test_reported_normal").match(text, end))
+
+
 def is_after_hours(text: str) -> bool:
     return bool(regex("after_hours").search(text))
 
