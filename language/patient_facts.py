@@ -168,6 +168,11 @@ def reported_normal_after(text: str, end: int) -> bool:
     return bool(regex("test_reported_normal").match(text, end))
 
 
+def heart_tests_normal(text: str) -> bool:
+    """The heart was looked at (ECG, echo, 心内科) and found normal."""
+    return bool(regex("heart_tests_normal").search(text))
+
+
 def is_after_hours(text: str) -> bool:
     return bool(regex("after_hours").search(text))
 
