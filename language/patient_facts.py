@@ -168,6 +168,10 @@ def reported_normal_after(text: str, end: int) -> bool:
     return bool(regex("test_reported_normal").match(text, end))
 
 
+def is_breastfeeding(text: str) -> bool:
+    return bool(regex("breastfeeding").search(text))
+
+
 def heart_tests_normal(text: str) -> bool:
     """The heart was looked at (ECG, echo, 心内科) and found normal."""
     return bool(regex("heart_tests_normal").search(text))

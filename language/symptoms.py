@@ -37,6 +37,7 @@ from language.negation import (
 from language.patient_facts import (
     heart_tests_normal,
     is_after_hours,
+    is_breastfeeding,
     is_child,
     is_child_patient,
     is_elderly,
@@ -114,6 +115,7 @@ class Extraction:
     recurrent: bool = False
     after_hours: bool = False
     heart_tests_normal: bool = False
+    breastfeeding: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
@@ -192,6 +194,7 @@ def extract(text: str) -> Extraction:
     result.recurrent = is_recurrent(norm)
     result.after_hours = is_after_hours(norm)
     result.heart_tests_normal = heart_tests_normal(norm)
+    result.breastfeeding = is_breastfeeding(norm)
     result.resolved = is_settled(norm)
     result.history = parse_history(norm, spans, occupied)
     if says_high_blood_pressure(norm) and "high_blood_pressure" not in result.present:

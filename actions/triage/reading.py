@@ -54,6 +54,8 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
         facts["after_hours"] = True
     if ex.heart_tests_normal:
         facts["heart_tests_normal"] = True
+    if ex.breastfeeding:
+        facts["breastfeeding"] = True
     facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
     for key in ("hypertension", "diabetes", "allergies", "medications"):
         set_fact(state, key, ex.history.get(key))
