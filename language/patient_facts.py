@@ -168,6 +168,10 @@ def reported_normal_after(text: str, end: int) -> bool:
     return bool(regex("test_reported_normal").match(text, end))
 
 
+def is_after_operation(text: str) -> bool:
+    return bool(regex("after_operation").search(text))
+
+
 def is_breastfeeding(text: str) -> bool:
     return bool(regex("breastfeeding").search(text))
 

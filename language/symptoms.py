@@ -37,6 +37,7 @@ from language.negation import (
 from language.patient_facts import (
     heart_tests_normal,
     is_after_hours,
+    is_after_operation,
     is_breastfeeding,
     is_child,
     is_child_patient,
@@ -116,6 +117,7 @@ class Extraction:
     after_hours: bool = False
     heart_tests_normal: bool = False
     breastfeeding: bool = False
+    after_operation: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
@@ -195,6 +197,7 @@ def extract(text: str) -> Extraction:
     result.after_hours = is_after_hours(norm)
     result.heart_tests_normal = heart_tests_normal(norm)
     result.breastfeeding = is_breastfeeding(norm)
+    result.after_operation = is_after_operation(norm)
     result.resolved = is_settled(norm)
     result.history = parse_history(norm, spans, occupied)
     if says_high_blood_pressure(norm) and "high_blood_pressure" not in result.present:

@@ -69,6 +69,7 @@ FACT_KEYS = (
     "after_hours",
     "heart_tests_normal",
     "breastfeeding",
+    "after_operation",
 )
 
 
@@ -82,7 +83,8 @@ def start() -> Dict[str, Any]:
                      duration_days, temperature, high_fever, sudden, hypertension,
                      diabetes, allergies, medications ("无" = none), child_hint, child_patient, elderly,
                      recurrent, resolved, after_hours (clinics closed now), heart_tests_normal
-                     (the heart was examined and found normal), breastfeeding — None while unknown
+                     (the heart was examined and found normal), breastfeeding, after_operation
+                     (an operation is behind the patient) — None while unknown
     answers          {question id: option value} (also answers given unprompted)
     asked            question ids shown, in order (the budget counts these)
     pending          the question on screen, if any ("clarify" for a request for detail)
