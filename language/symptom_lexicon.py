@@ -131,7 +131,7 @@ def normalize(text: str) -> str:
         if slip in text:
             text = text.replace(slip, fix)
     for pattern, fix in lexicon.typos_in_context:
-        text = pattern.sub(lambda m, fix=fix: _fix_slip(m, fix), text)
+        text = pattern.sub(functools.partial(_fix_slip, fix=fix), text)
     return text
 
 
