@@ -39,7 +39,7 @@ def parse_age_months(text: str) -> Optional[float]:
             num += 0.5
         if unit == "天":
             return round(num / 30.4, 2)
-        if unit == "周":
+        if unit in ("周", "礼拜", "星期"):
             return round(num * 7 / 30.4, 2)
         return num
     m = regex("school_year").search(text)
@@ -161,6 +161,24 @@ def parse_sudden(text: str) -> Optional[bool]:
 
 def is_recurrent(text: str) -> bool:
     return bool(regex("recurrent").search(text))
+
+
+def reported_normal_after(text: str, end: int) -> bool:
+    """A normal result follows position `end` in its sentence ("心电图|和彩超都正常")."""
+    return bool(regex("test_reported_normal").match(text, end))
+
+
+def is_after_operation(text: str) -> bool:
+    return bool(regex("after_operation").search(text))
+
+
+def is_breastfeeding(text: str) -> bool:
+    return bool(regex("breastfeeding").search(text))
+
+
+def heart_tests_normal(text: str) -> bool:
+    """The heart was looked at (ECG, echo, 心内科) and found normal."""
+    return bool(regex("heart_tests_normal").search(text))
 
 
 def is_after_hours(text: str) -> bool:

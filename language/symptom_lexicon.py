@@ -1,6 +1,7 @@
 """The symptoms of data/knowledge/symptoms.yml: each with its colloquial phrases, the
 body part + feeling composites ("嗓子" … "疼"), look-alike phrases to ignore, common
-input slips ("头运" → "头晕"), traditional characters read as simplified ("講話" → "讲话") and
+input slips ("头运" → "头晕"; "身上就养" → "身上就痒" only where the words around say so),
+traditional characters read as simplified ("講話" → "讲话") and
 Cantonese (and a few other regional) words read as Mandarin ("半边身冇力" → "半边身没力")."""
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class Lexicon:
     dialect: Dict[int, int] = field(default_factory=dict)
     dialect_context: Tuple[Tuple["re.Pattern[str]", str], ...] = ()
     dialect_words: Tuple[Tuple[str, str], ...] = ()
+    # slips that are words themselves ("养" for "痒"), fixed only where the expression around
+    # them says so: the pattern's group `slip` becomes the fix, one character for one
+    typos_in_context: Tuple[Tuple["re.Pattern[str]", str], ...] = ()
 
     def name(self, symptom_id: str) -> str:
         return self.symptoms[symptom_id].name
@@ -96,7 +100,8 @@ def build_lexicon(data: dict) -> Lexicon:
     dialect_words = tuple(
         sorted(((str(k), str(v)) for k, v in (regional.get("words") or {}).items()), key=lambda kv: -len(kv[0]))
     )
-    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional, dialect, context, dialect_words)
+    in_context = tuple((re.compile(str(pattern)), str(fix)) for pattern, fix in (data.get("typos_in_context") or []))
+    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional, dialect, context, dialect_words, in_context)
 
 
 @functools.lru_cache(maxsize=None)
@@ -109,7 +114,8 @@ def normalize(text: str) -> str:
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
     words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话"),
     Cantonese read as Mandarin ("企唔起身" → "站不起身") and common input slips fixed
-    ("头运" → "头晕"). Fixes keep the length, so offsets stay valid."""
+    ("头运" → "头晕", and "身上就养" → "身上就痒" where the words around say so). Fixes keep
+    the length, so offsets stay valid."""
     lexicon = load_lexicon()
     text = (text or "").strip().translate(lexicon.traditional).translate(lexicon.dialect)
     for pattern, char in lexicon.dialect_context:
@@ -124,7 +130,17 @@ def normalize(text: str) -> str:
     for slip, fix in lexicon.typos:
         if slip in text:
             text = text.replace(slip, fix)
+    for pattern, fix in lexicon.typos_in_context:
+        text = pattern.sub(functools.partial(_fix_slip, fix=fix), text)
     return text
+
+
+def _fix_slip(match: "re.Match[str]", fix: str) -> str:
+    """The match with its group `slip` replaced by `fix`."""
+    start, end = match.span("slip")
+    whole = match.group()
+    offset = match.start()
+    return whole[: start - offset] + fix + whole[end - offset :]
 
 
 def without_fillers(text: str) -> Tuple[str, List[int]]:

@@ -35,7 +35,10 @@ from language.negation import (
     is_negated,
 )
 from language.patient_facts import (
+    heart_tests_normal,
     is_after_hours,
+    is_after_operation,
+    is_breastfeeding,
     is_child,
     is_child_patient,
     is_elderly,
@@ -112,6 +115,9 @@ class Extraction:
     sudden: Optional[bool] = None
     recurrent: bool = False
     after_hours: bool = False
+    heart_tests_normal: bool = False
+    breastfeeding: bool = False
+    after_operation: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
@@ -189,6 +195,9 @@ def extract(text: str) -> Extraction:
     result.sudden = parse_sudden(norm)
     result.recurrent = is_recurrent(norm)
     result.after_hours = is_after_hours(norm)
+    result.heart_tests_normal = heart_tests_normal(norm)
+    result.breastfeeding = is_breastfeeding(norm)
+    result.after_operation = is_after_operation(norm)
     result.resolved = is_settled(norm)
     result.history = parse_history(norm, spans, occupied)
     if says_high_blood_pressure(norm) and "high_blood_pressure" not in result.present:

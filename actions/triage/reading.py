@@ -52,6 +52,12 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
         facts["recurrent"] = True
     if ex.after_hours:
         facts["after_hours"] = True
+    if ex.heart_tests_normal:
+        facts["heart_tests_normal"] = True
+    if ex.breastfeeding:
+        facts["breastfeeding"] = True
+    if ex.after_operation:
+        facts["after_operation"] = True
     facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
     for key in ("hypertension", "diabetes", "allergies", "medications"):
         set_fact(state, key, ex.history.get(key))

@@ -67,6 +67,9 @@ FACT_KEYS = (
     "recurrent",
     "resolved",
     "after_hours",
+    "heart_tests_normal",
+    "breastfeeding",
+    "after_operation",
 )
 
 
@@ -79,7 +82,9 @@ def start() -> Dict[str, Any]:
     facts            age_months, sex (male|female), pregnant, pregnancy_weeks,
                      duration_days, temperature, high_fever, sudden, hypertension,
                      diabetes, allergies, medications ("无" = none), child_hint, child_patient, elderly,
-                     recurrent, resolved, after_hours (clinics closed now) — None while unknown
+                     recurrent, resolved, after_hours (clinics closed now), heart_tests_normal
+                     (the heart was examined and found normal), breastfeeding, after_operation
+                     (an operation is behind the patient) — None while unknown
     answers          {question id: option value} (also answers given unprompted)
     asked            question ids shown, in order (the budget counts these)
     pending          the question on screen, if any ("clarify" for a request for detail)

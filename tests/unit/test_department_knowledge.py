@@ -92,6 +92,14 @@ def test_denied_and_long_over_entries_do_not_count():
     assert "糖尿病" in [m.entry.term for m in KB.match("有糖尿病")]
 
 
+def test_a_test_said_to_be_normal_names_no_department():
+    """The complaint decides, not the work-up that found nothing ("心电图都查了，说没毛病")."""
+    for text in ["动态心电图和心脏彩超都做了，医生说没啥问题", "胃镜查过是正常的"]:
+        assert not [m for m in KB.match(text) if m.entry.kind == "tests"], text
+    for text in ["心电图不正常", "做了个胃镜，正常吗", "想做个胃镜"]:
+        assert [m for m in KB.match(text) if m.entry.kind == "tests"], text
+
+
 def test_no_held_out_question_is_in_what_the_model_learns():
     heldout = {c["text"] for c in load_heldout()}
     texts, _ = dm.training_sentences(

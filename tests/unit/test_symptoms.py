@@ -51,6 +51,23 @@ def statuses(text):
         # what patients describe instead of naming it
         ("我姐早上起来眼皮和脸都肿，查尿说有蛋白", {"edema", "foamy_urine"}, set()),
         ("肚子右下边鼓一个包，站着就出来，躺下就没了", {"hernia"}, set()),
+        # what sets stress incontinence off is part of it; a cough said on its own stays one
+        ("一大笑就尿裤子", {"incontinence"}, set()),
+        ("我老婆跳绳的时候会漏尿", {"incontinence"}, set()),
+        ("咳了两周了，一咳嗽还漏尿", {"cough", "incontinence"}, set()),
+        # the small joints stiff in the morning; the big toe in its names; the uric acid
+        ("手指关节一到早上就发僵", {"morning_stiffness"}, set()),
+        ("大脚拇指又肿又疼", {"gout"}, set()),
+        ("大拇指疼，拧瓶盖都疼", set(), set()),  # the thumb is the hand's
+        ("血尿酸一直偏高", {"high_uric_acid"}, set()),
+        ("尿酸不高", set(), {"high_uric_acid"}),
+        # food sticking on its way down, a lump in the throat, pounds lost
+        ("吃米饭总觉得噎得慌", {"dysphagia"}, set()),
+        ("喉咙里老觉得有东西，咽不下去吐不出来", {"throat_lump"}, set()),
+        ("半年掉了七八斤", {"weight_loss"}, set()),
+        ("想做个艾滋检测", {"hiv"}, set()),
+        # itch by voice input (养 for 痒)
+        ("胳膊上一到晚上就养", {"itching"}, set()),
         # look-alikes are not symptoms
         ("请问发热门诊在哪里", set(), set()),
         ("腰疼，不想活动", {"back_pain"}, set()),
@@ -140,6 +157,8 @@ def test_severity(text, severity):
         ("新生儿", 0.5),
         ("8个月大的宝宝", 8),
         ("宝宝五十天", 1.64),
+        ("孙子出生三个礼拜", 0.69),  # weeks since birth, said as 礼拜 or 星期
+        ("生下来快两个星期了", 0.46),
         ("咳嗽两个月了", None),
     ],
 )
@@ -181,6 +200,28 @@ def test_pregnancy(text, pregnant, weeks):
     e = extract(text)
     assert e.pregnant is pregnant
     assert e.pregnancy_weeks == weeks
+
+
+@pytest.mark.parametrize(
+    "text, normal",
+    [
+        ("动态心电图戴过，心脏彩超也做了，都说没问题", True),
+        ("去心内科看过，没查出什么毛病", True),
+        ("心电图不正常", False),
+        ("心电图正常吗", False),
+        ("心脏倒是没啥感觉", False),
+    ],
+)
+def test_heart_found_normal(text, normal):
+    assert extract(text).heart_tests_normal is normal
+
+
+@pytest.mark.parametrize(
+    "text, breastfeeding",
+    [("还在给孩子喂奶", True), ("奶能不能接着喂", True), ("哺乳期能吃感冒药吗", True), ("宝宝喂奶粉", False)],
+)
+def test_breastfeeding(text, breastfeeding):
+    assert extract(text).breastfeeding is breastfeeding
 
 
 @pytest.mark.parametrize(

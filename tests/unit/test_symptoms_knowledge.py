@@ -158,6 +158,20 @@ def test_typo_fixes_keep_the_length():
     assert sx.normalize("头运，手脚发嘛") == "头晕，手脚发麻"
 
 
+def test_slips_that_are_words_are_fixed_only_where_the_words_around_say_so():
+    """Voice input writes 痒 as 养: read so on the skin, before how bad, next to scratching."""
+    assert all(len(fix) == 1 for _, fix in SYMPTOMS["typos_in_context"])
+    for slip, fix in [
+        ("腿上老是养", "腿上老是痒"),
+        ("头皮养得受不了", "头皮痒得受不了"),
+        ("一养起来就想挠", "一痒起来就想挠"),
+        ("抓了更养", "抓了更痒"),
+    ]:
+        assert sx.normalize(slip) == fix
+    for text in ["孩子养得白白胖胖", "皮肤养护", "身体要好好调养", "我养的猫抓了我一下", "住养老院"]:
+        assert sx.normalize(text) == text
+
+
 def test_traditional_characters_are_read_one_for_one_as_simplified():
     chars = SYMPTOMS["traditional"]
     assert len(chars["from"]) == len(chars["to"]) == len(set(chars["from"]))

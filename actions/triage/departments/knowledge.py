@@ -2,7 +2,7 @@
 
 Every entry is a term and its colloquial variants (see that folder's README.md).
 `match(text)` finds the entries a message names, longest phrase first, and drops the
-ones the patient denies ("没有糖尿病"); `scores(matches)` turns them into department
+ones the patient denies ("没有糖尿病") and tests said to be normal ("心电图查了都正常"); `scores(matches)` turns them into department
 evidence. Loading is lazy and cached; importing this module costs nothing.
 """
 
@@ -19,7 +19,7 @@ import yaml
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
-from language.patient_facts import is_follow_up
+from language.patient_facts import is_follow_up, reported_normal_after
 
 DEPARTMENTS_DIR = PROJECT_ROOT / "data" / "triage" / "departments"
 DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"
@@ -89,6 +89,8 @@ class DepartmentKnowledge:
                     status = sx.assertion(norm, start, end, spans)
                     if entry.kind == "tests" and status == sx.ABSENT:
                         status = sx.PRESENT  # "从来没做过肠镜" still says who does one
+                    if entry.kind == "tests" and reported_normal_after(norm, end):
+                        status = sx.ABSENT  # "心电图心脏彩超都查了，说没毛病": the complaint decides
                     if status not in over and (entry.suspected or status != sx.UNCERTAIN):
                         found.append(Match(entry, norm[start:end], start, end))
                     i += length
