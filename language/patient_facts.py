@@ -54,25 +54,10 @@ def parse_age_months(text: str) -> Optional[float]:
     return None
 
 
-def is_child(text: str) -> bool:
-    return bool(regex("child_hint").search(text))
-
-
-def is_follow_up(text: str) -> bool:
-    return bool(regex("follow_up").search(text))
-
-
-def asks_department(text: str) -> bool:
-    """ "复查挂啥", "该看哪个科": the patient asks which department."""
-    return bool(regex("asks_department").search(text))
-
-
-def is_child_patient(text: str) -> bool:
-    return bool(regex("child_patient").search(text))
-
-
-def is_elderly(text: str) -> bool:
-    return bool(regex("elderly").search(text))
+def says(fact: str, text: str) -> bool:
+    """Whether the text says the fact of that name in data/language/patient_facts.yml
+    ("after_hours", "breastfeeding", "child_patient", "follow_up", …)."""
+    return bool(regex(fact).search(text))
 
 
 def parse_sex(text: str) -> Optional[str]:
@@ -105,11 +90,6 @@ def parse_pregnancy(text: str) -> Tuple[Optional[bool], Optional[float]]:
         if num is not None:
             weeks = num if m.group("unit") == "周" else round(num * 4.3, 1)
     return True, weeks
-
-
-def says_high_blood_pressure(text: str) -> bool:
-    """A reading such as 160/100 in the text."""
-    return bool(regex("blood_pressure_reading").search(text))
 
 
 def parse_history(
@@ -159,32 +139,6 @@ def parse_sudden(text: str) -> Optional[bool]:
     return None
 
 
-def is_recurrent(text: str) -> bool:
-    return bool(regex("recurrent").search(text))
-
-
 def reported_normal_after(text: str, end: int) -> bool:
     """A normal result follows position `end` in its sentence ("心电图|和彩超都正常")."""
     return bool(regex("test_reported_normal").match(text, end))
-
-
-def is_after_operation(text: str) -> bool:
-    return bool(regex("after_operation").search(text))
-
-
-def is_breastfeeding(text: str) -> bool:
-    return bool(regex("breastfeeding").search(text))
-
-
-def heart_tests_normal(text: str) -> bool:
-    """The heart was looked at (ECG, echo, 心内科) and found normal."""
-    return bool(regex("heart_tests_normal").search(text))
-
-
-def is_after_hours(text: str) -> bool:
-    return bool(regex("after_hours").search(text))
-
-
-def is_settled(text: str) -> bool:
-    """It settles with rest, or is over now."""
-    return bool(regex("settled").search(text))

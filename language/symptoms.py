@@ -35,21 +35,12 @@ from language.negation import (
     is_negated,
 )
 from language.patient_facts import (
-    heart_tests_normal,
-    is_after_hours,
-    is_after_operation,
-    is_breastfeeding,
-    is_child,
-    is_child_patient,
-    is_elderly,
-    is_recurrent,
-    is_settled,
     parse_age_months,
     parse_history,
     parse_pregnancy,
     parse_sex,
     parse_sudden,
-    says_high_blood_pressure,
+    says,
 )
 from language.symptom_lexicon import IGNORE, Lexicon, SymptomDef, load_lexicon, normalize
 from language.symptom_matching import candidates, select
@@ -187,20 +178,20 @@ def extract(text: str) -> Extraction:
         else:
             result.absent.append("fever")
     result.age_months = parse_age_months(norm)
-    result.child_hint = is_child(norm)
-    result.child_patient = is_child_patient(norm)
-    result.elderly_hint = is_elderly(norm)
+    result.child_hint = says("child_hint", norm)
+    result.child_patient = says("child_patient", norm)
+    result.elderly_hint = says("elderly", norm)
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)
     result.sudden = parse_sudden(norm)
-    result.recurrent = is_recurrent(norm)
-    result.after_hours = is_after_hours(norm)
-    result.heart_tests_normal = heart_tests_normal(norm)
-    result.breastfeeding = is_breastfeeding(norm)
-    result.after_operation = is_after_operation(norm)
-    result.resolved = is_settled(norm)
+    result.recurrent = says("recurrent", norm)
+    result.after_hours = says("after_hours", norm)
+    result.heart_tests_normal = says("heart_tests_normal", norm)
+    result.breastfeeding = says("breastfeeding", norm)
+    result.after_operation = says("after_operation", norm)
+    result.resolved = says("settled", norm)
     result.history = parse_history(norm, spans, occupied)
-    if says_high_blood_pressure(norm) and "high_blood_pressure" not in result.present:
+    if says("blood_pressure_reading", norm) and "high_blood_pressure" not in result.present:
         result.present.append("high_blood_pressure")
     return result
 

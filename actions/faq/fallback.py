@@ -88,11 +88,11 @@ def complains_now(tracker: Tracker) -> bool:
     吗"): after the answer, triage finds the department. Not a follow-up visit ("溃疡性结肠炎，
     来复诊开药"), nor a symptom word inside a condition's name (溃疡 of 溃疡性结肠炎)."""
     from actions.triage.departments.knowledge import load_knowledge
-    from language.patient_facts import is_follow_up
+    from language.patient_facts import says
     from language.symptoms import PRESENT, extract
 
     text = latest_text(tracker)
-    if tracker.active_loop or is_follow_up(text):
+    if tracker.active_loop or says("follow_up", text):
         return False
     names = [(m.start, m.end) for m in load_knowledge().match(text) if m.entry.kind == "conditions"]
     return any(

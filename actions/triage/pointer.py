@@ -15,7 +15,7 @@ from actions.triage.departments.combiner import guess, unsure
 from actions.triage.departments.knowledge import load_knowledge
 from actions.triage.form import NOT_BOOKABLE, book_button, outcome_payload
 from actions.triage.wording import wording
-from language.patient_facts import asks_department
+from language.patient_facts import says
 from language.symptoms import extract
 
 # What names a topic a department owns; life situations (孕期, 老人) alone do not, after
@@ -31,7 +31,7 @@ def department_for(text: str, kinds: Optional[Sequence[str]] = None) -> Optional
     POINTED_KINDS, or UNANSWERED_KINDS when the patient asks which department) the
     department knowledge places with confidence and the department takes bookings."""
     if kinds is None:
-        kinds = UNANSWERED_KINDS if asks_department(text) else POINTED_KINDS
+        kinds = UNANSWERED_KINDS if says("asks_department", text) else POINTED_KINDS
     matches = load_knowledge().match(text)
     # What the patient named first, a situation ("孩子", "怀孕了") only when nothing else.
     named = sorted((m for m in matches if m.entry.kind in kinds), key=lambda m: m.entry.kind == "situations")
@@ -59,7 +59,7 @@ def for_this_patient(ranking: List[Tuple[str, float]], text: str) -> List[Tuple[
 def answer_which_department(dispatcher: CollectingDispatcher, text: str) -> bool:
     """When the patient asks which department ("该挂哪个科") and the knowledge places what
     they named, says it (whatever the NLU took the message for); False otherwise."""
-    return asks_department(text) and point_to_department(dispatcher, text)
+    return says("asks_department", text) and point_to_department(dispatcher, text)
 
 
 def point_to_department(dispatcher: CollectingDispatcher, text: str, kinds: Optional[Sequence[str]] = None) -> bool:

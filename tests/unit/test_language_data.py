@@ -23,7 +23,11 @@ def test_every_pattern_compiles():
 
 
 def test_every_entry_is_used_by_the_code():
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "language").glob("*.py"))
+    code = "".join(
+        p.read_text(encoding="utf-8")
+        for folder in ("language", "actions", "safety")
+        for p in (ROOT / folder).rglob("*.py")
+    )
     yml = "".join(p.read_text(encoding="utf-8") for p in LANGUAGE_DIR.glob("*.yml"))
     for name in language_data():
         assert f'"{name}"' in code or f"'{name}'" in code or "${" + name + "}" in yml, name

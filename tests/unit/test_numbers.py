@@ -84,7 +84,7 @@ def test_a_childs_age_without_a_unit_is_years(text, months):
 
 
 def test_the_childs_father_is_not_a_child_patient():
-    from language.patient_facts import is_child_patient
+    from language.patient_facts import says
 
-    assert not is_child_patient("娃他爹胃疼好几天了") and not is_child_patient("孩子他妈老失眠")
-    assert is_child_patient("孩子发烧了") and is_child_patient("我家bb八个月 咳嗽")
+    assert not says("child_patient", "娃他爹胃疼好几天了") and not says("child_patient", "孩子他妈老失眠")
+    assert says("child_patient", "孩子发烧了") and says("child_patient", "我家bb八个月 咳嗽")

@@ -19,7 +19,7 @@ import yaml
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
-from language.patient_facts import is_follow_up, reported_normal_after
+from language.patient_facts import reported_normal_after, says
 
 DEPARTMENTS_DIR = PROJECT_ROOT / "data" / "triage" / "departments"
 DIALOGUE_FILE = PROJECT_ROOT / "data" / "triage" / "dialogue.yml"
@@ -78,7 +78,7 @@ class DepartmentKnowledge:
         low, where = without_fillers(norm.lower())  # where[k]: position in norm of low[k]
         spans = sx.clause_spans(norm)
         # A past illness named for its follow-up still says where to go.
-        over = (sx.ABSENT,) if is_follow_up(norm) else (sx.ABSENT, sx.PAST)
+        over = (sx.ABSENT,) if says("follow_up", norm) else (sx.ABSENT, sx.PAST)
         found: List[Match] = []
         i = 0
         while i < len(low):
