@@ -88,3 +88,18 @@ def test_the_childs_father_is_not_a_child_patient():
 
     assert not says("child_patient", "娃他爹胃疼好几天了") and not says("child_patient", "孩子他妈老失眠")
     assert says("child_patient", "孩子发烧了") and says("child_patient", "我家bb八个月 咳嗽")
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [
+        ("孩子三天没大便了", None),  # how long, not how old
+        ("孩子两周咳嗽", None),
+        ("闺女五天了一直哭闹", None),
+        ("宝宝20天，黄疸还没退", 0.66),
+        ("宝宝3周了还在吐奶", 0.69),
+        ("孩子8个月没长牙", 8),
+    ],
+)
+def test_days_followed_by_what_happened_are_a_duration_not_an_age(text, months):
+    assert parse_age_months(text) == months
