@@ -9,11 +9,24 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 from language.knowledge_files import knowledge, regex
 
 IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
+
+
+class ContextFix(NamedTuple):
+    """A character fixed only where the words around it say so: the pattern's group `slip`
+    becomes `fix` (as long, so offsets stay)."""
+
+    pattern: "re.Pattern[str]"
+    fix: str
+
+    def apply(self, match: "re.Match[str]") -> str:
+        start, end = match.span("slip")
+        whole, offset = match.group(), match.start()
+        return whole[: start - offset] + self.fix + whole[end - offset :]
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,11 @@ class Lexicon:
     # read so only where an expression around them says they are the regional word ("唔"
     # before another character → "不"), and words of the same length ("啱啱" → "刚刚")
     dialect: Dict[int, int] = field(default_factory=dict)
-    dialect_context: Tuple[Tuple["re.Pattern[str]", str], ...] = ()
+    dialect_context: Tuple[ContextFix, ...] = ()
     dialect_words: Tuple[Tuple[str, str], ...] = ()
     # slips that are words themselves ("养" for "痒"), fixed only where the expression around
-    # them says so: the pattern's group `slip` becomes the fix, one character for one
-    typos_in_context: Tuple[Tuple["re.Pattern[str]", str], ...] = ()
+    # them says so
+    typos_in_context: Tuple[ContextFix, ...] = ()
 
     def name(self, symptom_id: str) -> str:
         return self.symptoms[symptom_id].name
@@ -90,18 +103,31 @@ def build_lexicon(data: dict) -> Lexicon:
     )
     for phrase in data.get("ignore", []):
         synonym_to_id.setdefault(str(phrase), IGNORE)
-    typos = tuple(sorted(((str(k), str(v)) for k, v in (data.get("typos") or {}).items()), key=lambda kv: -len(kv[0])))
     chars = data.get("traditional") or {}
     traditional = str.maketrans(str(chars.get("from", "")), str(chars.get("to", "")))
     regional = data.get("dialect") or {}
     table = regional.get("chars") or {}
     dialect = str.maketrans(str(table.get("from", "")), str(table.get("to", "")))
-    context = tuple((re.compile(str(pattern)), str(char)) for pattern, char in (regional.get("context") or []))
-    dialect_words = tuple(
-        sorted(((str(k), str(v)) for k, v in (regional.get("words") or {}).items()), key=lambda kv: -len(kv[0]))
+    return Lexicon(
+        symptoms,
+        composites,
+        synonym_to_id,
+        _word_fixes(data.get("typos")),
+        traditional,
+        dialect,
+        _context_fixes(regional.get("context")),
+        _word_fixes(regional.get("words")),
+        _context_fixes(data.get("typos_in_context")),
     )
-    in_context = tuple((re.compile(str(pattern)), str(fix)) for pattern, fix in (data.get("typos_in_context") or []))
-    return Lexicon(symptoms, composites, synonym_to_id, typos, traditional, dialect, context, dialect_words, in_context)
+
+
+def _word_fixes(words: Optional[Dict]) -> Tuple[Tuple[str, str], ...]:
+    """{word: its fix}, longest words first."""
+    return tuple(sorted(((str(k), str(v)) for k, v in (words or {}).items()), key=lambda kv: -len(kv[0])))
+
+
+def _context_fixes(pairs: Optional[List]) -> Tuple[ContextFix, ...]:
+    return tuple(ContextFix(re.compile(str(pattern)), str(fix)) for pattern, fix in (pairs or []))
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,29 +144,25 @@ def normalize(text: str) -> str:
     the length, so offsets stay valid."""
     lexicon = load_lexicon()
     text = (text or "").strip().translate(lexicon.traditional).translate(lexicon.dialect)
-    for pattern, char in lexicon.dialect_context:
-        text = pattern.sub(char, text)
-    for word, fix in lexicon.dialect_words:
-        if word in text:
-            text = text.replace(word, fix)
+    text = _fix_words(_fix_in_context(text, lexicon.dialect_context), lexicon.dialect_words)
     if re.search(r"[\u4e00-\u9fff]", text):
         pieces = re.split(r"\s+", text)
         between = "，" if sum(map(len, pieces)) >= 3 * len(pieces) else ""
         text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", between, text)
-    for slip, fix in lexicon.typos:
-        if slip in text:
-            text = text.replace(slip, fix)
-    for pattern, fix in lexicon.typos_in_context:
-        text = pattern.sub(functools.partial(_fix_slip, fix=fix), text)
+    return _fix_in_context(_fix_words(text, lexicon.typos), lexicon.typos_in_context)
+
+
+def _fix_words(text: str, fixes: Tuple[Tuple[str, str], ...]) -> str:
+    for word, fix in fixes:
+        if word in text:
+            text = text.replace(word, fix)
     return text
 
 
-def _fix_slip(match: "re.Match[str]", fix: str) -> str:
-    """The match with its group `slip` replaced by `fix`."""
-    start, end = match.span("slip")
-    whole = match.group()
-    offset = match.start()
-    return whole[: start - offset] + fix + whole[end - offset :]
+def _fix_in_context(text: str, fixes: Tuple[ContextFix, ...]) -> str:
+    for fix in fixes:
+        text = fix.pattern.sub(fix.apply, text)
+    return text
 
 
 def without_fillers(text: str) -> Tuple[str, List[int]]:
