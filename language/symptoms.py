@@ -47,6 +47,7 @@ from language.symptom_matching import candidates, select
 
 __all__ = [
     "ABSENT",
+    "SAID_FACTS",
     "CONTEXT_CHARS",
     "HYPOTHETICAL",
     "PAST",
@@ -83,6 +84,11 @@ class Mention:
     status: str
     severity: Optional[str]
     source: str  # phrase | pattern | text
+
+
+# Facts of data/language/patient_facts.yml read as said or not, each a field of
+# Extraction of the same name; once said in a conversation, they stay true.
+SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation")
 
 
 @dataclass
@@ -184,11 +190,8 @@ def extract(text: str) -> Extraction:
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)
     result.sudden = parse_sudden(norm)
-    result.recurrent = says("recurrent", norm)
-    result.after_hours = says("after_hours", norm)
-    result.heart_tests_normal = says("heart_tests_normal", norm)
-    result.breastfeeding = says("breastfeeding", norm)
-    result.after_operation = says("after_operation", norm)
+    for fact in SAID_FACTS:
+        setattr(result, fact, says(fact, norm))
     result.resolved = says("settled", norm)
     result.history = parse_history(norm, spans, occupied)
     if says("blood_pressure_reading", norm) and "high_blood_pressure" not in result.present:

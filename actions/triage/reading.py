@@ -48,16 +48,9 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     elif words("fever", "low").search(text) and facts["high_fever"] is None and "fever" in ex.present:
         facts["high_fever"] = False
     set_fact(state, "sudden", ex.sudden)
-    if ex.recurrent:
-        facts["recurrent"] = True
-    if ex.after_hours:
-        facts["after_hours"] = True
-    if ex.heart_tests_normal:
-        facts["heart_tests_normal"] = True
-    if ex.breastfeeding:
-        facts["breastfeeding"] = True
-    if ex.after_operation:
-        facts["after_operation"] = True
+    for fact in sx.SAID_FACTS:
+        if getattr(ex, fact):
+            facts[fact] = True
     facts["resolved"] = ex.resolved if ex.present else facts.get("resolved")
     for key in ("hypertension", "diabetes", "allergies", "medications"):
         set_fact(state, key, ex.history.get(key))
