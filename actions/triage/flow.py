@@ -93,7 +93,7 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
         return False
     if req.get("adult_female"):
         age = facts.get("age_months")
-        if facts.get("sex") != "female":
+        if facts.get("sex") != "female" or facts.get("elderly"):
             return False
         if age is None and facts.get("child_hint"):
             return False

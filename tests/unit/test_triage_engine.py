@@ -124,6 +124,12 @@ def test_men_are_not_sent_to_gynaecology():
     assert outcome.department == "妇科"
 
 
+@pytest.mark.parametrize("text", ["去年我奶奶中风过，现在恢复得挺好，想复查一下挂什么科", "外婆肚子胀好几天了"])
+def test_an_old_woman_is_not_asked_whether_she_is_pregnant(text):
+    _, _, asked = play(text)
+    assert "q_pregnancy" not in asked
+
+
 def test_child_of_unknown_age_is_asked_for_age():
     _, outcome, asked = play("孩子发烧了", {"q_age": "28天到3个月"})
     assert asked == ["q_age"]
