@@ -43,7 +43,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from chat_store import database
@@ -64,9 +64,17 @@ KEPT_CONVERSATIONS = 256  # the conversations saved last, kept in memory
 Signature = Tuple[int, Optional[int]]  # a conversation's stored events: how many, the last id
 # Built once: building a statement costs more than running it here.
 _INSERT = database.events.insert()
-_SIGNATURE = select(func.count(), func.max(database.events.c.id)).where(
-    database.events.c.sender_id == bindparam("sender_id")
+_EVENTS = database.events.c
+_SIGNATURE = select(func.count(), func.max(_EVENTS.id)).where(_EVENTS.sender_id == bindparam("sender_id"))
+# SQLTrackerStore._event_query: a conversation's events in order, all of them or those
+# from its last SessionStarted on.
+_ALL_SESSIONS = select(_EVENTS.data).where(_EVENTS.sender_id == bindparam("sender_id")).order_by(_EVENTS.id)
+_LAST_SESSION_START = (
+    select(func.max(_EVENTS.timestamp))
+    .where(_EVENTS.sender_id == bindparam("sender_id"), _EVENTS.type_name == SessionStarted.type_name)
+    .scalar_subquery()
 )
+_LAST_SESSION = _ALL_SESSIONS.where(or_(_EVENTS.timestamp >= _LAST_SESSION_START, _LAST_SESSION_START.is_(None)))
 
 _Base: Any = declarative_base(metadata=database.metadata)
 
@@ -93,6 +101,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, Signature]]" = OrderedDict()
         self._kept_lock = threading.Lock()
+        self._read_empty: set = set()  # conversations whose last read found no events
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
@@ -105,19 +114,33 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 kept = self._kept_tracker(session, sender_id)
                 if kept is not None:
                     return kept
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [json.loads(row.data) for row in rows]
+            query = _ALL_SESSIONS if fetch_events_from_all_sessions else _LAST_SESSION
+            events = [json.loads(data) for data in session.execute(query, {"sender_id": sender_id}).scalars()]
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions and len(tracker.events) == len(events):
                 setattr(tracker, STORED, len(events))
             return tracker
+        if not events and not fetch_events_from_all_sessions:
+            with self._kept_lock:
+                if len(self._read_empty) >= KEPT_CONVERSATIONS:
+                    self._read_empty.clear()  # reads never followed by a new conversation
+                self._read_empty.add(sender_id)
         return None
+
+    def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
+        # Rasa creates a tracker when reading found none: then none of its events is stored.
+        tracker = super().init_tracker(sender_id)
+        with self._kept_lock:
+            if sender_id in self._read_empty:
+                self._read_empty.discard(sender_id)
+                setattr(tracker, STORED, 0)
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        if getattr(tracker, STORED, None) == len(tracker.events):
+            return  # nothing new
         await asyncio.get_running_loop().run_in_executor(self._writer, self._save_now, tracker)
 
     def _save_now(self, tracker: DialogueStateTracker) -> None:
@@ -146,7 +169,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 self._keep(tracker, signature if kept_as_is else None)
                 if any(getattr(event, "action_name", None) in FORGET_ACTIONS for event in new):
                     database.carry_out_forget_requests(self.engine)
-        setattr(tracker, STORED, len(tracker.events))
+        if new or getattr(tracker, STORED, None) is not None:
+            # (Nothing new, counted: the database may hold more than this tracker.)
+            setattr(tracker, STORED, len(tracker.events))
 
     @staticmethod
     def _signature(session: Any, sender_id: Text) -> Signature:

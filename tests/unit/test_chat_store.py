@@ -160,6 +160,25 @@ async def test_saving_a_read_tracker_twice_or_a_copy_of_it_stores_each_event_onc
     assert texts[-3:] == ["谢谢", "再见", "好的"] and len(raw_rows(url)) == len(identity_conversation()) + 3
 
 
+async def test_a_new_conversation_is_stored_once_and_creating_one_never_duplicates_a_stored_one(store, url, domain):
+    # As Rasa starts a conversation: read (nothing), created, session started, saved.
+    tracker = await store.get_or_create_tracker("patient-n", append_action_listen=False)
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]:
+        tracker.update(event, domain)
+    tracker.update(said("我头疼", "describe_symptoms"), domain)
+    await store.save(tracker)
+    await store.save(tracker)
+    assert len(raw_rows(url)) == 4
+    # Created without reading first (not what Rasa does), holding the last session as a
+    # read would: the stored events are counted.
+    again = await store.create_tracker("patient-n", append_action_listen=False)
+    for event in list(tracker.events)[1:]:
+        again.update(event, domain)
+    again.update(said("谢谢", "thank"), domain)
+    await store.save(again)
+    assert [e.get("text") for e in stored_events(url) if e["event"] == "user"] == ["我头疼", "谢谢"]
+
+
 @pytest.mark.parametrize(
     "secret_text, extracted",
     [(f"手机尾号{PHONE4}", f"phone4:{PHONE4}"), (f"验证码是{OTP}", f"otp:{OTP}"), (OTP, f"otp:{OTP}")],
