@@ -39,6 +39,16 @@ def map_strings(value: Any, change: Callable[[str], str], keep: frozenset = froz
     return value
 
 
+def changes_the_question(kind: Any, name: Any) -> bool:
+    """Whether an event of this kind (and slot or loop name) changes which slot is being
+    asked: `requested_slot` set, a restart or new session, a form ended."""
+    return (
+        (kind == "slot" and name == "requested_slot")
+        or kind in ("restart", "session_started")
+        or (kind == "active_loop" and not name)
+    )
+
+
 def redact(events: Sequence[Dict[str, Any]], start: int = 0) -> List[Dict[str, Any]]:
     """`events[start:]` (event dicts in conversation order) as they may be stored.
     The events before `start` are read only to know which slot was being asked."""
@@ -52,8 +62,6 @@ def redact(events: Sequence[Dict[str, Any]], start: int = 0) -> List[Dict[str, A
             elif kind == "slot" and event.get("name") == SECRET_SLOT and event.get("value") not in SAFE_SECRET_VALUES:
                 event = {**event, "value": REDACTED}
             stored.append(event)
-        if kind == "slot" and event.get("name") == "requested_slot":
-            requested = event.get("value")
-        elif kind in ("restart", "session_started") or (kind == "active_loop" and not event.get("name")):
-            requested = None
+        if changes_the_question(kind, event.get("name")):
+            requested = event.get("value") if kind == "slot" else None
     return stored

@@ -47,7 +47,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from chat_store import database
-from chat_store.redaction import redact
+from chat_store.redaction import changes_the_question, redact
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +147,10 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             new = self._new_events(session, tracker)
             if new:
-                everything = [event.as_dict() for event in tracker.events]
-                stored = redact(everything, start=len(everything) - len(new))
+                # Of the events before, only the last that changed which slot was asked.
+                before = _question_context(tracker.events, len(tracker.events) - len(new))
+                everything = [event.as_dict() for event in before + new]
+                stored = redact(everything, start=len(before))
                 rows = [
                     {
                         "sender_id": tracker.sender_id,
@@ -197,7 +199,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             return None  # the database holds something else now
         # A read starts at the last SessionStarted (SQLTrackerStore._event_query), which
         # resets the conversation's state: what came before it changes nothing after it.
-        starts = [i for i, event in enumerate(tracker.events) if isinstance(event, SessionStarted)]
+        starts = [i for i, event in enumerate(tracker.events) if event.type_name == SessionStarted.type_name]
         if starts and starts[-1] > 0:
             for _ in range(starts[-1]):
                 tracker.events.popleft()
@@ -209,3 +211,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         if stored is None or stored > len(tracker.events):
             return list(self._additional_events(session, tracker))
         return list(tracker.events)[stored:]
+
+
+def _question_context(events: Any, end: int) -> List[Event]:
+    """The last of `events[:end]` that changed which slot was being asked (none: []).
+    It tells `redact` as much as all of them would."""
+    for index in range(end - 1, -1, -1):
+        event = events[index]
+        if changes_the_question(event.type_name, getattr(event, "key", None) or getattr(event, "name", None)):
+            return [event]
+    return []

@@ -201,6 +201,31 @@ async def test_identity_secrets_are_never_stored_as_typed(store, url, domain, se
     assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"卡号{CARD}"
 
 
+async def test_a_conversation_saved_turn_by_turn_is_stored_as_when_saved_at_once(url, domain):
+    # As Rasa saves it: once a turn, so the question asked is in an earlier save.
+    events = identity_conversation(secret_text=f"验证码是{OTP}", extracted=f"otp:{OTP}")
+    at_once = EncryptedSQLTrackerStore(domain=domain, host=url)
+    await at_once.save(tracker_with("patient-1", events, domain))
+    turn_by_turn = EncryptedSQLTrackerStore(domain=domain, host=url)
+    tracker = await turn_by_turn.get_or_create_tracker("patient-2", append_action_listen=False)
+    for event in events:
+        tracker.update(event, domain)
+        if isinstance(event, ActionExecuted) and event.action_name == "action_listen":
+            await turn_by_turn.save(tracker)
+            tracker = await turn_by_turn.retrieve("patient-2")
+    ignored = ("timestamp", "message_id")
+    rows = raw_rows(url)
+    by_sender = {
+        sender: [
+            {k: v for k, v in e.items() if k not in ignored}
+            for e, r in zip(stored_events(url), rows)
+            if r["sender_id"] == sender
+        ]
+        for sender in ("patient-1", "patient-2")
+    }
+    assert by_sender["patient-1"] == by_sender["patient-2"] and OTP not in json.dumps(by_sender)
+
+
 async def test_a_secret_typed_with_the_card_number_is_masked_too(store, url, domain):
     await store.save(tracker_with("patient-1", identity_conversation(card_text=f"{CARD} {PHONE4}"), domain))
     assert [e["text"] for e in stored_events(url) if e["event"] == "user"][1] == f"{CARD} ****"
