@@ -30,6 +30,10 @@
   lets an idle connection go after 4 s, before the action server (Sanic, 5 s) would.
   The request body (the whole conversation, for every custom action) is written with
   ujson (Sanic's own JSON library), about three times as fast as the json module.
+- Every tracker made in a turn (a copy before each action, one for each step of the
+  history each policy reads) copies all slots with `copy.copy`, which goes through
+  `__reduce_ex__`: half of making a tracker. Slots are plain objects, so a copy is a new
+  object with the same attributes, made directly (the same copy, about twice as fast).
 - The conversations store reads and writes in worker threads, which then wait for the
   event loop to let go of the GIL: up to 5 ms each time by default. With 1 ms, p95 at 20
   conversations fell from about 590 to 490 ms and at 5 from 153 to 123 ms, the same
@@ -57,6 +61,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
+from rasa.shared.core.slots import Slot
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 KEEP_IDLE_CONNECTION_SECONDS = 4.0
@@ -187,6 +192,13 @@ def _random_response_for(
     return suitable[0] if suitable else None
 
 
+def _copy_slot(self: Slot) -> Slot:
+    # What copy.copy does for an object without __slots__ or __getstate__, directly.
+    new = object.__new__(type(self))
+    new.__dict__.update(self.__dict__)
+    return new
+
+
 _ORIGINAL_LOAD_AGENT = rasa.core.run.load_agent_on_start
 
 
@@ -208,3 +220,4 @@ def install() -> None:
     TemplatedNaturalLanguageGenerator._random_response_for = _random_response_for
     rasa.core.run.load_agent_on_start = _load_agent_then_freeze
     Event.resolve_by_type = staticmethod(_resolve_by_type)
+    Slot.__copy__ = _copy_slot
