@@ -360,6 +360,10 @@ def assess(
     flags, framed_flags = [], []
     for rule in _rules():
         if any(u.search(norm) for u in rule.unless):
+            # a look-alike that names the illness ("癫痫发作完，现在跟平时一样") still
+            # speaks of it: the when-to-go line, and no alarm from the net either
+            if rule.names and rule.names.search(norm):
+                framed_flags.append(_as_flag(rule, "mentioned"))
             continue
         said_otherwise = False
         for combo in rule.combos:

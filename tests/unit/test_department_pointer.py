@@ -61,6 +61,8 @@ def test_a_patient_who_asks_which_department_learns_it_for_a_medicine_or_situati
     assert department_for("放完支架出院一年了 波立维还要接着吃吗 复查挂啥") == ("波立维", "心血管内科")
     assert department_for("孩子5岁 近视了挂哪个科") == ("近视了", "眼科")  # what was named, not "孩子"
     assert department_for("挂什么号比较好 专家号还是普通号") is None  # the kind of number, not a department
+    # the check-up after a birth is named whatever the birth was, not read as the birth itself
+    assert department_for("生完孩子42天复查挂什么号") == ("生完孩子42天", "产科")
 
 
 def test_a_patient_of_14_or_more_is_not_pointed_to_childrens_departments():

@@ -22,7 +22,7 @@ def after(message: Message) -> Message:
 def test_a_red_flag_now_is_an_emergency_whatever_the_classifier_said():
     message = after(classified("我胸口剧痛喘不上气", "faq", "ask_department"))
     assert message.get("intent")["name"] == "emergency"
-    assert [e["value"] for e in message.get("entities") if e["entity"] == "red_flag"] == ["breathing_difficulty"]
+    assert [e["value"] for e in message.get("entities") if e["entity"] == "red_flag"] == ["chest_pain_acs"]
 
 
 @pytest.mark.parametrize("text", ["我爸去年中风过，现在要注意什么", "中风有什么症状", "上个月晕倒过一次，现在好了"])

@@ -403,10 +403,21 @@ def test_real_wording_reaches_the_department(text, department):
         # a lump or pain while breastfeeding is the breast's; a cold while breastfeeding is not
         ("还在喂奶 右边摸到一个硬疙瘩 有点疼", {"乳腺外科"}),
         ("喂奶期间感冒了咳嗽 能吃药吗", {"呼吸内科"}),
+        # a child named by what they have ("…术后的娃") is a child: a heart defect's follow-up is 儿科's
+        ("法洛四联症根治术后的娃，想复查心脏", {"儿科"}),
+        ("哮喘的孩子，最近晚上咳嗽多", {"儿科"}),
+        # a ventricular shunt is the neurosurgeon's, in all its names
+        ("我爸去年放了脑室分流管，想找医生看看分流管", {"神经外科"}),
+        # cervical screening asked for by someone at higher risk is the cervix's question
+        ("做过肝移植，一直吃他克莫司，想做个宫颈癌筛查", {"妇科"}),
+        # the check-up six weeks after a birth, however the birth went
+        ("顺产后42天了，要去复查吗", {"产科"}),
+        # home oxygen typed in pinyin
+        ("家里用zhi yang ji吸氧好几年了，想复查一下肺功能", {"呼吸内科"}),
     ],
 )
 def test_the_concept_decides_not_the_words(text, departments):
-    """Dev rounds 14-15: each concept in other words than the dev questions."""
+    """Dev rounds 14-16: each concept in other words than the dev questions."""
     _, outcome, _ = play(text)
     assert outcome.department in departments
 
