@@ -23,7 +23,9 @@ below and round 13's rules it is 0.93 (47 of the 92 emergencies of rounds 11–1
 of their day missed; 10 in 2,401, 0.42 %; with the old features, C 4 and every n-gram, 37
 of those 92 at 0.91). With fifteen rounds and their rules it is 0.89 (16 of the 23
 emergencies of rounds 14 and 15 the rules of their day missed; 13 in 2,741, 0.47 %; 0.90
-before severe period pain and a past panic attack joined the rules' look-alikes).
+before severe period pain and a past panic attack joined the rules' look-alikes). With
+sixteen rounds and round 16's rules it is 0.88 (23 of the 31 emergencies of round 16 the
+rules of its day missed; 13 in 2,911, 0.45 %).
 """
 
 from __future__ import annotations
@@ -40,12 +42,13 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "2"  # bump when the features or the examples' selection change
-THRESHOLD = 0.89
+THRESHOLD = 0.88
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
 # messages; with thirteen, 35 of the 45 of rounds 11–13 under 0.93, against 3.3 %; with
-# fifteen, 5 of the 7 of rounds 14–15 under 0.89, against 2.5 %.
+# fifteen, 5 of the 7 of rounds 14–15 under 0.89, against 2.5 %; with sixteen, 6 of the 8
+# of round 16 under 0.88, against 2.1 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
