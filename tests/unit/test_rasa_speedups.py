@@ -21,8 +21,19 @@ from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, Sch
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from scripts import rasa_speedups
@@ -58,7 +69,10 @@ def action(monkeypatch):
     )
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", rasa.core.processor.DaskGraphRunner)
     monkeypatch.setattr(rasa.core.run, "load_agent_on_start", rasa.core.run.load_agent_on_start)
-    monkeypatch.setattr(Slot, "__copy__", None, raising=False)  # (none in Rasa: copy.copy's default)
+    monkeypatch.setattr(Slot, "__copy__", None, raising=False)
+    monkeypatch.setattr(
+        Domain, "states_for_tracker_history", Domain.states_for_tracker_history
+    )  # (none in Rasa: copy.copy's default)
     rasa_speedups._action_result_validators.cache_clear()
     rasa_speedups.install()
     yield RemoteAction("validate_booking_form", None)
@@ -74,6 +88,55 @@ def test_a_slot_is_copied_as_copy_copy_copies_it(action):
         assert type(fast) is type(usual) is type(slot) and fast is not slot and vars(fast) == vars(usual)
         fast.value = "另一个值"
         assert slot.value != "另一个值"
+
+
+def _conversations(domain):
+    """Event sequences of the project's stories, rules and test stories; each also with
+    every other action predicted by a rule (hidden from ML policies), and a few with a
+    restart, a new session and rewinds."""
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.loading import load_data_from_files
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    files = sorted(
+        str(p) for p in [*(PROJECT_ROOT / "data").glob("[rs][ut]*/*.yml"), *PROJECT_ROOT.glob("tests/test_*.yml")]
+    )
+    steps = load_data_from_files(files, domain)
+    trackers = TrainingDataGenerator(
+        StoryGraph(steps), domain, remove_duplicates=False, augmentation_factor=0
+    ).generate()
+    for tracker in trackers[:: max(1, len(trackers) // 120)]:
+        events = list(tracker.events)
+        yield events
+        yield [
+            ActionExecuted(e.action_name, e.policy, e.confidence, hide_rule_turn=i % 2 == 0, action_text=e.action_text)
+            if isinstance(e, ActionExecuted) and e.action_name != "action_listen"
+            else e
+            for i, e in enumerate(events)
+        ]
+        middle = len(events) // 2
+        for rewind in ([UserUtteranceReverted()], [ActionReverted()], [Restarted(), SessionStarted()]):
+            yield events[:middle] + rewind + events[middle:]
+
+
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
+def test_prior_states_kept_with_the_tracker_are_the_states_rasa_replays(action, omit_unset_slots):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    rule_only = {"rule_only_slots": [s.name for s in domain.slots][:3], "rule_only_loops": list(domain.form_names)[:2]}
+    original = rasa_speedups._ORIGINAL_STATES_FOR_TRACKER_HISTORY
+    assert Domain.states_for_tracker_history is rasa_speedups._states_for_tracker_history
+    compared = 0
+    for events in _conversations(domain):
+        tracker = DialogueStateTracker("patient", domain.slots)
+        for i, event in enumerate(events):
+            tracker.update(event)
+            if i % 4 and i < len(events) - 1:
+                continue  # several events between two predictions, as in a turn
+            for ignore, rule_only_data in ((False, None), (True, None), (True, rule_only)):
+                kept = domain.states_for_tracker_history(tracker, omit_unset_slots, ignore, rule_only_data)
+                assert kept == original(domain, tracker, omit_unset_slots, ignore, rule_only_data)
+                compared += 1
+    assert compared > 2000
 
 
 def test_the_schema_is_checked_once_not_on_every_answer(action, monkeypatch):
