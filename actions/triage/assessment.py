@@ -47,6 +47,11 @@ class Assessment:
         return self.department, self.urgency
 
 
+def is_acute(facts: Mapping[str, Any]) -> bool:
+    """A new complaint of at most a week, as far as the patient said (not "老毛病", not for months)."""
+    return not facts.get("recurrent") and (facts.get("duration_days") is None or facts["duration_days"] <= 7)
+
+
 def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
     lexicon = load_knowledge().lexicon
     # Nothing current? Then what the patient wonders about ("是不是感冒了"), then a
@@ -143,8 +148,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             continue  # a past episode or a worry sets the department, not the urgency
         # "跑步后有点喘，休息一下就好了": settled by itself, so a visit soon, not today
         urgency = _raise(urgency, "routine" if facts.get("resolved") else sym.urgency)
-        acute = not facts.get("recurrent") and (facts.get("duration_days") is None or facts["duration_days"] <= 7)
-        if state["severity"].get(sid) == "severe" and not sym.background and acute:
+        if state["severity"].get(sid) == "severe" and not sym.background and is_acute(facts):
             urgency = _raise(urgency, sym.severe_urgency)
     boosted_by_answer = False
     for qid in relevant:

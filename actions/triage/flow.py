@@ -39,7 +39,7 @@ import copy
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions.triage.answers import answer, apply_value
-from actions.triage.assessment import Assessment, evaluate, patient_ranking, relevant_questions
+from actions.triage.assessment import Assessment, evaluate, is_acute, patient_ranking, relevant_questions
 from actions.triage.departments import combiner as dc
 from actions.triage.outcome import choose, clarify, outcome, unresolved
 from actions.triage.questions import QuestionDef, load_knowledge, question_value
@@ -90,6 +90,8 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
     if "sex_not" in req and facts.get("sex") == req["sex_not"]:
         return False
     if req.get("child_hint") and not facts.get("child_hint"):
+        return False
+    if req.get("acute") and not is_acute(facts):
         return False
     if req.get("adult_female"):
         age = facts.get("age_months")

@@ -81,6 +81,21 @@ def test_stomach_ache_question_is_resolved_by_questions_not_a_guess():
     assert outcome.department == "普通外科"
 
 
+@pytest.mark.parametrize(
+    "text", ["胃胀胃疼十来年了，饭后总反酸水", "又犯老胃病了，肚子一阵一阵隐痛", "小肚子疼了快三个月"]
+)
+def test_a_belly_ache_of_months_or_one_that_keeps_coming_back_is_not_screened_as_a_surgical_emergency(text):
+    # A board-hard belly, pain moving to the right lower belly, a blocked bowel: the
+    # questions of a new, sudden pain. The rules still read such signs in any message.
+    _, outcome, asked = play(text)
+    assert not {"q_abd_board", "q_pain_rlq", "q_vomit_obstruct"} & set(asked) and outcome.urgency != "emergency"
+
+
+def test_a_new_belly_ache_is_still_screened_and_a_board_hard_belly_is_an_emergency():
+    _, outcome, asked = play("肚子疼了半天", {"q_abd_board": "yes"})
+    assert asked[0] == "q_abd_board" and outcome.urgency == "emergency"
+
+
 def test_acid_reflux_is_not_asked_when_it_cannot_change_anything():
     _, _, asked = play("胃疼")
     assert "q_heartburn" not in asked
