@@ -192,8 +192,25 @@ def test_cantonese_is_read_one_for_one_as_mandarin():
     assert sx.normalize("脚也动勿了") == "脚也动不了"
 
 
+def test_other_regional_words_are_read_as_mandarin():
+    assert sx.normalize("阿嬷讲袂清楚，倒手骹无力") == "阿嬷讲不清楚，倒手脚无力"
+    assert sx.normalize("阿伯头壳疼甲欲死") == "阿伯脑壳疼得要死"
+    assert sx.normalize("我舅半拉脸木了，脑瓜子疼") == "我舅半边脸木了，脑壳子疼"
+    assert sx.normalize("热射病同中暑系咪一样") == "热射病同中暑是否一样"
+    assert sx.normalize("他是不是心机梗") == "他是不是心肌梗"
+
+
 def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
-    for text in ["唔，我想问一下", "唔该，帮我挂个号", "没关係", "请勿吸烟", "切勿自己停药"]:
+    for text in [
+        "唔，我想问一下",
+        "唔该，帮我挂个号",
+        "没关係",
+        "请勿吸烟",
+        "切勿自己停药",
+        "两人联袂演出",
+        "等了半拉月",
+        "指甲欲剪不剪",
+    ]:
         assert sx.normalize(text) == text
 
 

@@ -429,10 +429,27 @@ def test_real_wording_reaches_the_department(text, department):
         ("顺产后42天了，要去复查吗", {"产科"}),
         # home oxygen typed in pinyin
         ("家里用zhi yang ji吸氧好几年了，想复查一下肺功能", {"呼吸内科"}),
+        # folk and regional names of the body (round 17): 心口窝 is the pit of the stomach …
+        ("心口窝子老是烧着疼，空腹疼得厉害", {"消化内科"}),
+        # … 颈子 the neck, 手脖子 the wrist (not the neck), 奶子 the breast, 屁股眼 the anus
+        ("颈子僵得扭不动，胳膊也有点麻", {"骨科"}),
+        ("右手脖子背面长了个小鼓包，按着软", {"骨科"}),
+        ("左边奶子上长了个包，摸着硬", {"乳腺外科"}),
+        ("屁股眼痒了好几天，大便也不顺", {"普通外科"}),
+        # a worm in the belly of a child is 儿科's
+        ("闺女六岁，老说肚里有虫在动，晚上睡不安稳", {"儿科"}),
+        # bruises in their folk name, crying for days after a loss, a hepatitis B carrier's check,
+        # palms always sweating, trying for a child, an itch that will not let one sit
+        ("腿上老是冒出乌青，也没碰着哪", {"血液内科"}),
+        ("我爸自打老伴没了，天天一个人抹眼泪", {"精神心理科"}),
+        ("乙肝携带好多年了，想复查肝功能", {"感染科"}),
+        ("手掌多汗，握手都不好意思，想问问手术", {"胸外科"}),
+        ("我俩要孩子两年了还没怀上", {"妇科"}),
+        ("外阴痒得坐不住，分泌物像豆腐渣", {"妇科"}),
     ],
 )
 def test_the_concept_decides_not_the_words(text, departments):
-    """Dev rounds 14-16: each concept in other words than the dev questions."""
+    """Dev rounds 14-17: each concept in other words than the dev questions."""
     _, outcome, _ = play(text)
     assert outcome.department in departments
 
