@@ -25,7 +25,8 @@ of those 92 at 0.91). With fifteen rounds and their rules it is 0.89 (16 of the 
 emergencies of rounds 14 and 15 the rules of their day missed; 13 in 2,741, 0.47 %; 0.90
 before severe period pain and a past panic attack joined the rules' look-alikes). With
 sixteen rounds and round 16's rules it is 0.88 (23 of the 31 emergencies of round 16 the
-rules of its day missed; 13 in 2,911, 0.45 %).
+rules of its day missed; 13 in 2,911, 0.45 %); with seventeen and round 17's rules 0.89
+(12 of the 18 emergencies of round 17 the rules of its day missed; 15 in 3,081, 0.49 %).
 """
 
 from __future__ import annotations
@@ -42,13 +43,14 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "2"  # bump when the features or the examples' selection change
-THRESHOLD = 0.88
+THRESHOLD = 0.89
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
 # messages; with thirteen, 35 of the 45 of rounds 11–13 under 0.93, against 3.3 %; with
 # fifteen, 5 of the 7 of rounds 14–15 under 0.89, against 2.5 %; with sixteen, 6 of the 8
-# of round 16 under 0.88, against 2.1 %.
+# of round 16 under 0.88, against 2.1 %; with seventeen, 5 of the 6 of round 17 under 0.89,
+# against 2.2 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
