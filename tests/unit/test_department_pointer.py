@@ -45,6 +45,8 @@ def triage_payloads(dispatcher: CollectingDispatcher):
         ("溃疡性结肠炎，一直吃美沙拉嗪，来复诊开药", "溃疡性结肠炎", "消化内科"),
         ("B超说胰腺回声增强，是啥意思，要紧吗", "胰腺", "消化内科"),
         ("胸片报告写两肺纹理增粗，严重吗", "胸片", "呼吸内科"),  # the patient's word, not the entry's
+        ("片子上看有硬膜下积液，要紧吗", "硬膜下积液", "神经外科"),  # round 18: after head injuries
+        ("保洁时被垃圾袋里的针刺伤了，怎么办", "针刺伤", "感染科"),
     ],
 )
 def test_a_named_topic_has_its_department(text, said, department):

@@ -446,10 +446,26 @@ def test_real_wording_reaches_the_department(text, department):
         ("手掌多汗，握手都不好意思，想问问手术", {"胸外科"}),
         ("我俩要孩子两年了还没怀上", {"妇科"}),
         ("外阴痒得坐不住，分泌物像豆腐渣", {"妇科"}),
+        # after injuries (round 18): a fall says how, the part hurt says where
+        ("跌了一跤，牙齿磕断了一点，吃东西硌", {"口腔科"}),
+        ("打球摔倒了，睾丸疼了好几天", {"泌尿外科"}),
+        # a bleed under the skull's lining and a missing piece of skull are the neurosurgeon's
+        ("CT说是硬膜外出血，出院后该挂哪个科复查", {"神经外科"}),
+        ("做完开颅以后要补颅骨，去哪个科", {"神经外科"}),
+        # a needlestick is a blood-borne exposure to test for
+        ("抽完血收针的时候被针头扎到手指了，想查一下", {"感染科"}),
+        # restless legs, not insomnia
+        ("夜里一躺下腿老想动，蹬来蹬去睡不好", {"神经内科"}),
+        # nightmares of an accident are a mind's wound
+        ("地震以后总梦见房子塌下来，白天也发呆", {"精神心理科"}),
+        # a thick red scar after a burn is the skin's
+        ("手背烧伤的疤又红又硬，想治一治", {"皮肤科"}),
+        # broken ribs followed up
+        ("摔倒断了两根肋骨，在家养了三周，想复查", {"骨科", "胸外科"}),
     ],
 )
 def test_the_concept_decides_not_the_words(text, departments):
-    """Dev rounds 14-17: each concept in other words than the dev questions."""
+    """Dev rounds 14-18: each concept in other words than the dev questions."""
     _, outcome, _ = play(text)
     assert outcome.department in departments
 
