@@ -36,7 +36,7 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -101,7 +101,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, Signature]]" = OrderedDict()
         self._kept_lock = threading.Lock()
-        self._read_empty: set = set()  # conversations whose last read found no events
+        self._read_empty: Set[Text] = set()  # conversations whose last read found no events
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
@@ -213,7 +213,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         return list(tracker.events)[stored:]
 
 
-def _question_context(events: Any, end: int) -> List[Event]:
+def _question_context(events: Sequence[Event], end: int) -> List[Event]:
     """The last of `events[:end]` that changed which slot was being asked (none: []).
     It tells `redact` as much as all of them would."""
     for index in range(end - 1, -1, -1):
