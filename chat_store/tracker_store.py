@@ -120,6 +120,8 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions and len(tracker.events) == len(events):
                 setattr(tracker, STORED, len(events))
+            with self._kept_lock:
+                self._read_empty.discard(sender_id)
             return tracker
         if not events and not fetch_events_from_all_sessions:
             with self._kept_lock:
@@ -128,20 +130,23 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 self._read_empty.add(sender_id)
         return None
 
-    def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
-        # Rasa creates a tracker when reading found none: then none of its events is stored.
-        tracker = super().init_tracker(sender_id)
-        with self._kept_lock:
-            if sender_id in self._read_empty:
-                self._read_empty.discard(sender_id)
-                setattr(tracker, STORED, 0)
-        return tracker
-
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        if getattr(tracker, STORED, None) is None and self._created_after_empty_read(tracker.sender_id):
+            setattr(tracker, STORED, 0)
         if getattr(tracker, STORED, None) == len(tracker.events):
             return  # nothing new
         await asyncio.get_running_loop().run_in_executor(self._writer, self._save_now, tracker)
+
+    def _created_after_empty_read(self, sender_id: Text) -> bool:
+        """Whether this instance's last read of the conversation found no events: Rasa then
+        creates the tracker (in its store wrappers, so not through `init_tracker` here)
+        and saves it under the same lock, so none of its events is stored yet."""
+        with self._kept_lock:
+            if sender_id in self._read_empty:
+                self._read_empty.discard(sender_id)
+                return True
+        return False
 
     def _save_now(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:

@@ -13,6 +13,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -161,18 +162,22 @@ async def test_saving_a_read_tracker_twice_or_a_copy_of_it_stores_each_event_onc
 
 
 async def test_a_new_conversation_is_stored_once_and_creating_one_never_duplicates_a_stored_one(store, url, domain):
-    # As Rasa starts a conversation: read (nothing), created, session started, saved.
-    tracker = await store.get_or_create_tracker("patient-n", append_action_listen=False)
+    # As the Rasa server starts a conversation, through the wrappers it puts around the
+    # store: read (nothing), created, session started, saved.
+    served = FailSafeTrackerStore(AwaitableTrackerStore(store))
+    tracker = await served.get_or_create_tracker("patient-n", append_action_listen=False)
     for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]:
         tracker.update(event, domain)
     tracker.update(said("我头疼", "describe_symptoms"), domain)
-    await store.save(tracker)
-    await store.save(tracker)
+    await served.save(tracker)
+    await served.save(tracker)
     assert len(raw_rows(url)) == 4
+    events = list(tracker.events)
+    assert await served.retrieve("patient-n") is tracker  # known as stored: kept, not read again
     # Created without reading first (not what Rasa does), holding the last session as a
     # read would: the stored events are counted.
     again = await store.create_tracker("patient-n", append_action_listen=False)
-    for event in list(tracker.events)[1:]:
+    for event in events[1:]:
         again.update(event, domain)
     again.update(said("谢谢", "thank"), domain)
     await store.save(again)
