@@ -41,6 +41,13 @@
   appended since are replayed; the policy's own treatment of them (rule-only turns) runs
   as in Rasa. A tracker whose applied events are not the kept ones followed by new ones
   (a restart, a rewind, another copy) is replayed from the start.
+- The rule policy finds the rules that fit a conversation by checking every rule against
+  each state of the session, newest first, several times a turn (about 0.18 ms each
+  time with 154 rules). A rule whose last state names the action before it, or the
+  intent, fits only a conversation whose last state names the same, so here the rules
+  are indexed by those once and only the rules that can fit are checked (0.02 ms);
+  checking stops after the longest rule's length, or when no rule is left. The same
+  rules.
 - The conversations store reads and writes in worker threads, which then wait for the
   event loop to let go of the GIL: up to 5 ms each time by default. With 1 ms, p95 at 20
   conversations fell from about 590 to 490 ms and at 5 from 153 to 123 ms, the same
@@ -54,7 +61,7 @@ import copy
 import functools
 import gc
 import sys
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any, Dict, List, Optional, Set, Text, Tuple, Type
 
 import aiohttp
 import numpy as np
@@ -65,6 +72,9 @@ from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core import constants as core_constants
@@ -292,6 +302,60 @@ def _states_for_tracker_history(
     return prior.states(ignore_rule_only_turns, rule_only_data)
 
 
+_ORIGINAL_GET_POSSIBLE_KEYS = RulePolicy._get_possible_keys
+
+
+_RULE_INDEX = "_xiaoan_rule_index"
+_Named = Optional[Tuple[Optional[Text], Optional[Text]]]  # see _named
+
+
+def _named(state: State, required: bool) -> _Named:
+    """None for a conversation's start (a state with no action before it, which fits
+    only such a state, whatever else it holds); else the action before and the intent
+    of the state, and of a rule's state (`required`) only those it requires (a name
+    other than SHOULD_NOT_BE_SET), else None."""
+    if not state.get(core_constants.PREVIOUS_ACTION):
+        return None
+    action = state[core_constants.PREVIOUS_ACTION].get(ACTION_NAME)
+    intent = state.get(core_constants.USER, {}).get(INTENT)
+    if required:
+        action, intent = (n if isinstance(n, str) and n != SHOULD_NOT_BE_SET else None for n in (action, intent))
+    return action, intent
+
+
+def _rules_by_last_state(policy: RulePolicy, lookup: Dict[Text, Text]) -> Tuple[Dict[_Named, Set[Text]], int]:
+    """The lookup's rules by what their last state requires, and the longest rule's
+    length; worked out once per lookup."""
+    indexes = policy.__dict__.setdefault(_RULE_INDEX, {})
+    kept = indexes.get(id(lookup))
+    if kept is None or kept[0] is not lookup:
+        by_named: Dict[_Named, Set[Text]] = {}
+        for key in lookup:
+            by_named.setdefault(_named(policy._rule_key_to_state(key)[-1], required=True), set()).add(key)
+        longest = max((len(policy._rule_key_to_state(key)) for key in lookup), default=0)
+        kept = indexes[id(lookup)] = (lookup, by_named, longest)
+    return kept[1], kept[2]
+
+
+def _get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[State]) -> Set[Text]:
+    if not states:
+        return set(lookup)
+    by_named, longest = _rules_by_last_state(self, lookup)
+    named = _named(states[-1], required=False)
+    if named is None:
+        possible_keys = set(by_named.get(None, ()))
+    else:
+        action, intent = named
+        possible_keys = set()
+        for fits in {(None, None), (action, None), (None, intent), (action, intent)}:
+            possible_keys |= by_named.get(fits, set())
+    for turn_index, state in enumerate(reversed(states)):
+        if turn_index >= longest or not possible_keys:
+            break  # every rule left fits: none is that long
+        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, turn_index, state)}
+    return possible_keys
+
+
 _ORIGINAL_LOAD_AGENT = rasa.core.run.load_agent_on_start
 
 
@@ -315,3 +379,4 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     Slot.__copy__ = _copy_slot
     Domain.states_for_tracker_history = _states_for_tracker_history
+    RulePolicy._get_possible_keys = _get_possible_keys

@@ -17,6 +17,7 @@ from aiohttp import web
 from jsonschema import ValidationError, validate, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -333,3 +334,46 @@ async def test_what_the_model_loaded_is_kept_out_of_the_garbage_collectors_sight
         assert gc.get_freeze_count() > 0 and loaded
     finally:
         gc.unfreeze()
+
+
+def test_the_rule_policy_finds_the_rules_rasa_finds(action):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    histories = []
+    for events in _conversations(domain):
+        tracker = DialogueStateTracker("patient", domain.slots)
+        for event in events:
+            tracker.update(event)
+        histories.append(rasa_speedups._ORIGINAL_STATES_FOR_TRACKER_HISTORY(domain, tracker))
+    # and some ending after a bot's text rather than a named action (end-to-end rules)
+    histories += [
+        [*states[:-1], {**states[-1], "prev_action": {"action_text": "好的"}}]
+        for states in histories[::10]
+        if states[-1].get("prev_action")
+    ]
+    # Rules as RulePolicy keys them: the last one to five states of a conversation, some
+    # from its start (the rule applies only there), and each also with its oldest state
+    # taken from elsewhere (it fits all but that one),
+    rules = [
+        states[start:end]
+        for states in histories[::10]
+        for end in {*range(1, len(states), 3), len(states)}
+        for start in {max(0, end - length) for length in (1, 2, 3, 5)}
+    ]
+    rules += [[histories[i % len(histories)][-1], *rule[1:]] for i, rule in enumerate(rules) if len(rule) > 1]
+    # and with a last state that names no action or no intent (only its slots and form)
+    rules += [
+        [*rule[:-1], {k: v for k, v in rule[-1].items() if k not in drop}]
+        for i, rule in enumerate(rules[::4])
+        for drop in ({"user"}, {"prev_action"}, {"user", "prev_action"})
+    ]
+    lookup = {json.dumps(rule, sort_keys=True): "action" for rule in rules}
+    policy = RulePolicy.__new__(RulePolicy)
+    assert RulePolicy._get_possible_keys is rasa_speedups._get_possible_keys
+    original = rasa_speedups._ORIGINAL_GET_POSSIBLE_KEYS
+    found = 0
+    for states in histories[1::4]:
+        for end in {*range(1, len(states), 2), len(states)}:
+            keys = policy._get_possible_keys(lookup, states[:end])
+            assert keys == original(policy, lookup, states[:end])
+            found += len(keys)
+    assert len(lookup) > 250 and found > 500
