@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.availability import available_days, booking_slots, my_appointments, open_sessions
+from actions.booking.availability import EXPERT, available_days, booking_slots, my_appointments, open_sessions
 from actions.booking.wording import (
     appointment_title,
     date_payload,
@@ -23,6 +23,7 @@ from actions.booking.wording import (
 from actions.common import UsesHospital, buttons, latest_text, say_hospital_error
 from actions.triage.assessment import evaluate
 from actions.triage.flow import update
+from hospital.facts import facts
 from hospital.interface import NUMBER_TYPES, PERIODS, HospitalError
 from language.dates import describe
 
@@ -92,7 +93,9 @@ class AskDate(BookingQuestion):
         days = available_days(self.hospital, slots, self.today())
         who = slots.get("doctor") or slots.get("department")
         if not days:
-            dispatcher.utter_message(response="utter_booking_no_days", who=who)
+            dispatcher.utter_message(
+                response="utter_booking_no_days", who=who, expert_at=f"{facts().release[EXPERT].at:%H:%M}"
+            )
             return
         dispatcher.utter_message(
             response="utter_booking_ask_date",

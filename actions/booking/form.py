@@ -12,24 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import (
-    EXPERT,
     appointment_no_said,
-    available_days,
     booking_slots,
     my_appointments,
     open_sessions,
     slot_day,
 )
-from actions.booking.wording import date_payload, parse_number_type, words
+from actions.booking.wording import parse_number_type, words
 from actions.catalogue_names import doctor_named, find_department, find_doctors
 from actions.common import (
     FORM_INTERRUPTIONS,
-    buttons,
     entity_value,
     latest_intent,
     latest_text,
@@ -251,7 +247,6 @@ class ValidateBookingForm(IdentityFormValidation):
     def validate_date(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value.startswith("invalid:"):
             dispatcher.utter_message(response="utter_booking_no_such_date", said=value[8:])
-            self._suggest_dates(dispatcher, tracker)
             return {"date": None}
         day = dt.date.fromisoformat(value)
         system = self.hospital
@@ -282,20 +277,8 @@ class ValidateBookingForm(IdentityFormValidation):
             )
         else:
             return {"date": value}
-        self._suggest_dates(dispatcher, tracker)
+        # The form asks for the day again next, with the days still open (AskDate).
         return {"date": None}
-
-    def _suggest_dates(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        days = available_days(self.hospital, booking_slots(tracker), self.today())
-        if days:
-            dispatcher.utter_message(
-                response="utter_booking_days_with_slots",
-                buttons=buttons([(describe(d, self.today()), date_payload(d)) for d in days]),
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_booking_department_full", expert_at=f"{facts().release[EXPERT].at:%H:%M}"
-            )
 
     # --- half-day ---------------------------------------------------------------------------
     async def extract_period(self, dispatcher, tracker, domain) -> Dict[Text, Any]:

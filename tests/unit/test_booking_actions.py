@@ -292,12 +292,24 @@ async def test_a_bare_half_day_does_not_move_the_date_to_today(h):
     assert events == [SLOT("period", "下午")]
 
 
-async def test_past_date(h, hospital):
-    dispatcher, events = await validate(h, "9月17日", requested="date", **book_slots(department="眼科"))
+async def rejected_date_turn(h, said, department="眼科"):
+    """A day the patient gave that cannot be booked, as the turn goes on: the form's check
+    says why, then the form asks for the day again (AskDate), with the days still open."""
+    checked, events = await validate(h, said, requested="date", **book_slots(department=department))
     assert events == [SLOT("date", None)]
-    assert texts(dispatcher) == ["9月17日已经过去了，不能预约。", "最近还有号的日期："]
-    assert button_payloads(dispatcher) == first_days(hospital, "眼科")
-    assert button_titles(dispatcher)[:3] == [
+    asked, _ = await h.run(h.build(AskDate), tracker(said, "inform", slots=book_slots(department=department)))
+    assert button_payloads(checked) == []  # the open days are shown once, by the question
+    return texts(checked) + texts(asked), button_payloads(asked), button_titles(asked)
+
+
+ASK_EYE_DATE = "想约眼科哪一天？下面是还有号的日期，也可以直接说“周四”“12月1日”。"
+
+
+async def test_past_date(h, hospital):
+    said, payloads, titles = await rejected_date_turn(h, "9月17日")
+    assert said == ["9月17日已经过去了，不能预约。", ASK_EYE_DATE]
+    assert payloads == first_days(hospital, "眼科")
+    assert titles[:3] == [
         "11月24日（周二，今天）",
         "11月25日（周三，明天）",
         "11月26日（周四，后天）",
@@ -306,39 +318,31 @@ async def test_past_date(h, hospital):
 
 @pytest.mark.parametrize("said", ["2月30日", "二月三十号"])
 async def test_impossible_date(h, hospital, said):
-    dispatcher, events = await validate(h, f"约{said}", requested="date", **book_slots(department="眼科"))
-    assert events == [SLOT("date", None)]
-    assert texts(dispatcher) == [f"“{said}”这个日期不存在，请再看一下日期。", "最近还有号的日期："]
-    assert button_payloads(dispatcher) == first_days(hospital, "眼科")
+    told, payloads, _ = await rejected_date_turn(h, f"约{said}")
+    assert told == [f"“{said}”这个日期不存在，请再看一下日期。", ASK_EYE_DATE]
+    assert payloads == first_days(hospital, "眼科")
 
 
 async def test_date_beyond_the_booking_window(h):
-    dispatcher, events = await validate(h, "12月20日", requested="date", **book_slots(department="眼科"))
-    assert events == [SLOT("date", None)]
-    assert texts(dispatcher) == ["12月20日还没有放号，目前可以预约到 12月7日（周一）。", "最近还有号的日期："]
+    said, _, _ = await rejected_date_turn(h, "12月20日")
+    assert said == ["12月20日还没有放号，目前可以预约到 12月7日（周一）。", ASK_EYE_DATE]
 
 
 async def test_day_without_clinics(h, hospital):
-    dispatcher, events = await validate(h, "这周日", requested="date", **book_slots(department="眼科"))
-    assert events == [SLOT("date", None)]
-    assert texts(dispatcher) == ["11月29日（周日）眼科没有可预约的号了。", "最近还有号的日期："]
-    assert button_payloads(dispatcher) == first_days(hospital, "眼科")
+    said, payloads, _ = await rejected_date_turn(h, "这周日")
+    assert said == ["11月29日（周日）眼科没有可预约的号了。", ASK_EYE_DATE]
+    assert payloads == first_days(hospital, "眼科")
 
 
 async def test_fully_booked_department_gets_no_dead_end_buttons(h, hospital):
     for s in hospital.sessions(department="康复医学科", only_available=True):
         hospital.set_session_load(s.id, booked=s.capacity)
-    dispatcher, events = await validate(h, "后天", requested="date", **book_slots(department="康复医学科"))
-    assert events == [SLOT("date", None)]
-    assert texts(dispatcher) == [
+    said, payloads, _ = await rejected_date_turn(h, "后天", department="康复医学科")
+    assert said == [
         "11月26日（周四，后天）康复医学科没有可预约的号了。",
-        "最近两周这个科室的号都约满了。可以换个科室或医生，也可以关注每天 15:00 放出的专家号。",
+        "康复医学科最近两周的号都约满了。可以换个科室或医生，也可以关注每天 15:00 放出的专家号，或者说“转人工”。",
     ]
-    assert button_payloads(dispatcher) == []
-    dispatcher, _ = await h.run(
-        h.build(AskDate), tracker("康复科", "inform", slots=book_slots(department="康复医学科"))
-    )
-    assert texts(dispatcher) == ["康复医学科最近两周的号都约满了。可以换个科室或医生，或者说“转人工”。"]
+    assert payloads == []
 
 
 async def test_public_holiday_is_closed(monkeypatch):
@@ -347,10 +351,9 @@ async def test_public_holiday_is_closed(monkeypatch):
     hospital = create_hospital("sqlite://", today=monday)
     try:
         h = Harness(hospital, monday)
-        dispatcher, events = await validate(h, "这周五", requested="date", **book_slots(department="眼科"))
-        assert events == [SLOT("date", None)]
-        assert texts(dispatcher) == ["1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。", "最近还有号的日期："]
-        assert "2027年1月1日" not in button_payloads(dispatcher)
+        said, payloads, _ = await rejected_date_turn(h, "这周五")
+        assert said == ["1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。", ASK_EYE_DATE]
+        assert payloads and "2027年1月1日" not in payloads
         assert answer(h, "眼科这周五有号吗") == {
             "text": "1月1日（周五）是元旦，门诊休息（急诊和发热门诊照常开放）。",
             "buttons": [],
