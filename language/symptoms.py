@@ -88,7 +88,7 @@ class Mention:
 
 # Facts of data/language/patient_facts.yml read as said or not, each a field of
 # Extraction of the same name; once said in a conversation, they stay true.
-SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation")
+SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation", "ending_pregnancy")
 
 
 @dataclass
@@ -115,6 +115,7 @@ class Extraction:
     heart_tests_normal: bool = False
     breastfeeding: bool = False
     after_operation: bool = False
+    ending_pregnancy: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
