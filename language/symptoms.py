@@ -190,6 +190,8 @@ def extract(text: str) -> Extraction:
     result.elderly_hint = says("elderly", norm)
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)
+    if result.pregnant and result.sex is None:
+        result.sex = "female"  # "34周了宝宝动得特别多": whoever is pregnant is a woman
     result.sudden = parse_sudden(norm)
     for fact in SAID_FACTS:
         setattr(result, fact, says(fact, norm))
