@@ -88,7 +88,7 @@ class Mention:
 
 # Facts of data/language/patient_facts.yml read as said or not, each a field of
 # Extraction of the same name; once said in a conversation, they stay true.
-SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation")
+SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation", "ending_pregnancy")
 
 
 @dataclass
@@ -115,6 +115,7 @@ class Extraction:
     heart_tests_normal: bool = False
     breastfeeding: bool = False
     after_operation: bool = False
+    ending_pregnancy: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 
@@ -189,6 +190,8 @@ def extract(text: str) -> Extraction:
     result.elderly_hint = says("elderly", norm)
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)
+    if result.pregnant and result.sex is None:
+        result.sex = "female"  # "34周了宝宝动得特别多": whoever is pregnant is a woman
     result.sudden = parse_sudden(norm)
     for fact in SAID_FACTS:
         setattr(result, fact, says(fact, norm))

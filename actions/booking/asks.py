@@ -22,6 +22,7 @@ from actions.booking.wording import (
 )
 from actions.common import UsesHospital, buttons, latest_text, say_hospital_error
 from actions.triage.assessment import evaluate
+from actions.triage.departments.combiner import CLOSE_RATIO
 from actions.triage.flow import update
 from hospital.facts import facts
 from hospital.interface import NUMBER_TYPES, PERIODS, HospitalError
@@ -55,7 +56,10 @@ class AskDepartment(BookingQuestion):
 
     def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
         assessment = evaluate(update(None, latest_text(tracker)))
-        suggested = [name for name, _ in assessment.ranking[:2]]
+        # A second department only when it is a real alternative (at least half as likely):
+        # "孕12周要做NT" is 产科's, not "产科或肿瘤科" for a sliver of the ranking.
+        top = assessment.ranking[:2]
+        suggested = [name for name, score in top if top and score >= CLOSE_RATIO * top[0][1]]
         if not suggested or assessment.red_flags:
             dispatcher.utter_message(response="utter_ask_department")
             return

@@ -287,7 +287,9 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
             reason = remap_reasons["child"]
             bonus = "儿科"  # a child's cold goes to 儿科 rather than 耳鼻喉科 on a tie
     elif facts.get("pregnant"):
-        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", [])}
+        # Ending a pregnancy (人流, 药流) is 妇科's, whatever else she says.
+        keep = {"妇科"} if facts.get("ending_pregnancy") else set()
+        target = {d: "产科" for d in scores if d in demo.get("pregnancy_remap", []) and d not in keep}
         if target:
             reason = remap_reasons["pregnancy"]
     moved: Dict[str, float] = OrderedDict()

@@ -70,6 +70,7 @@ FACT_KEYS = (
     "heart_tests_normal",
     "breastfeeding",
     "after_operation",
+    "ending_pregnancy",
 )
 
 
@@ -84,7 +85,8 @@ def start() -> Dict[str, Any]:
                      diabetes, allergies, medications ("无" = none), child_hint, child_patient, elderly,
                      recurrent, resolved, after_hours (clinics closed now), heart_tests_normal
                      (the heart was examined and found normal), breastfeeding, after_operation
-                     (an operation is behind the patient) — None while unknown
+                     (an operation is behind the patient), ending_pregnancy (she asks to end
+                     a pregnancy: 人流, 药流) — None while unknown
     answers          {question id: option value} (also answers given unprompted)
     asked            question ids shown, in order (the budget counts these)
     pending          the question on screen, if any ("clarify" for a request for detail)

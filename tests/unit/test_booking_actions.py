@@ -373,6 +373,13 @@ async def test_ask_department_suggests_departments_for_told_symptoms(h):
     assert button_payloads(dispatcher)[0] == "神经内科"
 
 
+async def test_ask_department_suggests_a_second_department_only_when_it_is_close(h):
+    dispatcher, _ = await h.run(
+        h.build(AskDepartment), tracker("孕12周要做NT，挂什么号", "ask_department", slots=book_slots())
+    )
+    assert button_payloads(dispatcher) == ["产科"]
+
+
 async def test_ask_date_offers_days_with_free_slots(h, hospital):
     dispatcher, events = await h.run(h.build(AskDate), tracker("眼科", "inform", slots=book_slots(department="眼科")))
     assert events == []
