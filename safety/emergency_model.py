@@ -27,7 +27,9 @@ before severe period pain and a past panic attack joined the rules' look-alikes)
 sixteen rounds and round 16's rules it is 0.88 (23 of the 31 emergencies of round 16 the
 rules of its day missed; 13 in 2,911, 0.45 %); with seventeen and round 17's rules 0.89
 (12 of the 18 emergencies of round 17 the rules of its day missed; 15 in 3,081, 0.49 %);
-with eighteen still 0.89 (19 of the 23 of round 18; 15 in 3,251, 0.46 %).
+with eighteen still 0.89 (19 of the 23 of round 18; 15 in 3,251, 0.46 %); with nineteen
+and round 19's rules 0.90 (24 of the 28 emergencies of round 19 the rules of its day
+missed; 16 in 3,421, 0.47 %).
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "2"  # bump when the features or the examples' selection change
-THRESHOLD = 0.89
+THRESHOLD = 0.90
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
 # messages; with thirteen, 35 of the 45 of rounds 11–13 under 0.93, against 3.3 %; with
 # fifteen, 5 of the 7 of rounds 14–15 under 0.89, against 2.5 %; with sixteen, 6 of the 8
 # of round 16 under 0.88, against 2.1 %; with seventeen, 5 of the 6 of round 17 under 0.89,
-# against 2.2 %; with eighteen, 2 of the 4 of round 18 under 0.89, against 2.3 %.
+# against 2.2 %; with eighteen, 2 of the 4 of round 18 under 0.89, against 2.3 %; with
+# nineteen, all 4 of round 19 under 0.90, against 2.5 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
