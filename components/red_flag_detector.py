@@ -11,7 +11,7 @@ when it is sure; so does the intent classifier's own `emergency` guess, only whe
 classifier is sure of it (CLASSIFIER_ALONE); otherwise the classifier's next guess stands.
 On patient messages written blind, the unsure guesses were mostly long, worried
 messages about routine problems, while the sure ones were mostly real emergencies in
-wording the rules lack (README, Understanding patients).
+wording the rules lack (tests/triage/HISTORY.md).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ components/red_flag_detector.py raises the alarm on it only when no rule fired, 
 message does not speak of the danger as past, a relative's history or a knowledge
 question, and the probability is at least THRESHOLD: the lowest at which, leaving one
 round of the development set out at a time, calm messages raise no more than 0.5 % false
-alarms (README, Tests and quality gates). With five rounds that was 0.92 (31 of the 66
+alarms (tests/triage/HISTORY.md). With five rounds that was 0.92 (31 of the 66
 emergencies of rounds 4 and 5 the rules of their day missed were caught; 6 false alarms in
 1,131 calm messages); with seven rounds 0.91 (38 of those 66; 7 in 1,541, 0.45 %); with
 nine rounds 0.89 (45 of those 66; 8 in 1,821, 0.44 %); with ten 0.90 (46 of those 66;

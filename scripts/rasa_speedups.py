@@ -1,6 +1,6 @@
 """Work Rasa 3.6 repeats on every turn for nothing, removed in the Rasa server process
 (scripts/rasa_server.py installs this before Rasa starts). Same results, less time;
-`python -m scripts.benchmark --load` measures the difference (README, Speed).
+`python -m scripts.benchmark --load` measures the difference (README, Serving under load).
 
 - Every answer of the action server is checked against Rasa's response schema with
   `jsonschema.validate`, which first checks the *schema* against its meta-schema and
