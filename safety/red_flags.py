@@ -247,8 +247,8 @@ def _has(regex: Optional["re.Pattern[str]"], text: str) -> bool:
     return bool(regex and regex.search(text))
 
 
-# What a verb is followed by when it happened once before: "心梗过", "大出血过" (not "晕过去").
-_EXPERIENCED = re.compile(r"过(?![去来])")
+# What a verb is followed by when it happened once before: "心梗过", "大出血过" (not "晕过去", nor "戴着过夜").
+_EXPERIENCED = re.compile(r"过(?![去来夜])")
 
 
 def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
