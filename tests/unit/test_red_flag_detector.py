@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.red_flag_detector import CLASSIFIER_ALONE, RedFlagDetector
+from components.red_flag_detector import CLASSIFIER_ALONE, NET_CALM, RedFlagDetector
 
 
 def classified(text: str, *ranking: str) -> Message:
@@ -52,6 +52,14 @@ def test_a_demoted_emergency_whose_next_guess_is_weak_goes_to_triage():
 def test_a_sure_classifier_emergency_stands_without_a_rule():
     message = after(classified("我婆婆不让打电话，说躺会儿就好", "emergency", "faq"))  # 0.9 ≥ CLASSIFIER_ALONE
     assert message.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize("text", ["想给我爸配个助听器，他耳朵越来越不好使了", "被小区的流浪猫抓了一下，破了点皮"])
+def test_a_sure_classifier_emergency_the_net_finds_calm_gives_way(text):
+    detector = RedFlagDetector()
+    assert detector.net.probability(text) < NET_CALM
+    [message] = detector.process([classified(text, "emergency", "ask_department")])
+    assert message.get("intent")["name"] == "ask_department"
 
 
 def test_a_cry_for_help_is_an_emergency_by_rule():
