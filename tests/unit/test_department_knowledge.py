@@ -107,12 +107,23 @@ def test_no_held_out_question_is_in_what_the_model_learns():
         load_yaml(str(dm.TEMPLATES_FILE))["templates"],
         load_yaml(str(dm.SYMPTOMS_FILE)),
         load_yaml(str(dm.EXAMPLES_FILE))["examples"],
+        dm.dev_questions(),
     )
     assert not heldout & set(texts)
+    assert not [path for path in dm.source_files() if "blind" in path.parts]
     examples = [s for v in load_yaml(str(dm.EXAMPLES_FILE))["examples"].values() for s in v]
     assert set(load_yaml(str(dm.EXAMPLES_FILE))["examples"]) <= set(triage_state.DEPARTMENTS)
     for example in examples:
         assert not any(example in h or h in example for h in heldout), example
+
+
+def test_the_model_learns_the_development_questions_with_real_departments():
+    dev = dm.dev_questions()
+    assert len(dev) > 2000
+    assert {department for _, department in dev} <= set(triage_state.DEPARTMENTS)
+    templates = load_yaml(str(dm.TEMPLATES_FILE))["templates"]
+    texts, labels = dm.training_sentences(KB, templates, {}, {}, dev[:1])
+    assert texts.count(dev[0][0]) == dm.DEV_REPEAT and labels[texts.index(dev[0][0])] == dev[0][1]
 
 
 def test_held_out_set_is_big_enough_and_labelled_with_real_departments():
