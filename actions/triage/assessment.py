@@ -78,8 +78,13 @@ def relevant_questions(state: Mapping[str, Any], used: Sequence[str]) -> List[st
     return order
 
 
-def _combination_holds(combo: Mapping[str, Any], present: set, facts: Mapping[str, Any]) -> bool:
+def _combination_holds(
+    combo: Mapping[str, Any], present: set, facts: Mapping[str, Any], past: Optional[set] = None
+) -> bool:
     lexicon = load_knowledge().lexicon
+    # `after`: an earlier event the complaint now follows (now or in the past: "三个月前摔过头")
+    if combo.get("after") and not set(combo["after"]) & (present | (past or set())):
+        return False
     if combo.get("any") and not set(combo["any"]) & present:
         return False
     if combo.get("all") and not set(combo["all"]) <= present:
@@ -168,7 +173,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
     derived = dict(facts)
     derived["infant"] = facts.get("age_months") is not None and facts["age_months"] < 12
     for combo in kb.combinations:
-        if not _combination_holds(combo, present, derived):
+        if not _combination_holds(combo, present, derived, set(state.get("past", []))):
             continue
         for dept, w in (combo.get("boost") or {}).items():
             scores[dept] = scores.get(dept, 0.0) + w
