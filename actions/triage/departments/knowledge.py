@@ -84,6 +84,8 @@ class DepartmentKnowledge:
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
                 entry = self.index.get(low[i : i + length])
+                if entry is not None and _inside_latin_word(low, i, i + length):
+                    entry = None  # "tia" in the pinyin "yitian", "ct" in "doctor": not the abbreviation
                 if entry is not None:
                     start, end = where[i], where[i + length - 1] + 1
                     status = sx.assertion(norm, start, end, spans)
@@ -98,6 +100,19 @@ class DepartmentKnowledge:
             else:
                 i += 1
         return found
+
+
+def _inside_latin_word(text: str, start: int, end: int) -> bool:
+    """A Latin-letter phrase with a Latin letter right before or after it."""
+
+    def latin(ch: str) -> bool:
+        return ch.isascii() and ch.isalpha()
+
+    if not (latin(text[start]) or latin(text[end - 1])):
+        return False
+    return (start > 0 and latin(text[start - 1]) and latin(text[start])) or (
+        end < len(text) and latin(text[end]) and latin(text[end - 1])
+    )
 
 
 def entry_from(raw: Any, department: str, kind: str) -> Entry:
