@@ -154,7 +154,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
     scores: Dict[str, float] = OrderedDict()
     urgency = "routine"
     because: List[Tuple[float, str]] = []
-    main = main_complaint(used)
+    main = state.get("main") if state.get("main") in used else main_complaint(used)
     bodily = any(not lexicon.symptoms[s].context and not lexicon.symptoms[s].generic for s in used)
     for sid in used:
         sym = lexicon.symptoms[sid]
