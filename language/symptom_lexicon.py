@@ -43,6 +43,7 @@ class SymptomDef:
     generic: bool = False
     background: bool = False
     severe_urgency: str = "today"
+    context: bool = False  # a circumstance or trigger (压力大, 一紧张就): half beside a bodily complaint
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def build_lexicon(data: dict) -> Lexicon:
             generic=bool(entry.get("generic", False)),
             background=bool(entry.get("background", False)),
             severe_urgency=entry.get("severe_urgency", "today"),
+            context=bool(entry.get("context", False)),
         )
         symptoms[sym.id] = sym
         for phrase in (sym.name,) + sym.synonyms:

@@ -26,6 +26,10 @@ CHOSEN_WEIGHT = 100.0
 # What the whole message reads as, against symptoms that are all generic (乏力, 恶心, 发热):
 # as much as two first-choice symptoms.
 GENERIC_EVIDENCE_WEIGHT = 3.0
+# The main complaint counts half again; a circumstance beside a complaint of the body, half
+# (round 23, 2026-12-05: vague messages with the main complaint not first).
+MAIN_COMPLAINT_WEIGHT = 1.5
+CONTEXT_WEIGHT = 0.5
 # A child's cold goes to 儿科 rather than 耳鼻喉科 on a tie: a tenth of all the evidence,
 # so a named 眼科 or 骨科 entry still wins in a ranking of shares.
 CHILD_TIE_BREAK = 0.1
@@ -63,6 +67,18 @@ def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
     )
     foreground = [s for s in present if not lexicon.symptoms[s].background]
     return foreground or present
+
+
+def main_complaint(used: Sequence[str]) -> Optional[str]:
+    """The complaint a triage nurse weighs most: the first one told, unless it is a generic
+    companion (乏力, 没胃口) or a circumstance (压力大, 一紧张就) and a complaint of the body
+    follows ("这阵子没胃口 浑身乏 腿也肿 一按一个坑": the swelling)."""
+    lexicon = load_knowledge().lexicon
+    for sid in used:
+        sym = lexicon.symptoms[sid]
+        if not sym.generic and not sym.context:
+            return sid
+    return used[0] if used else None
 
 
 def relevant_questions(state: Mapping[str, Any], used: Sequence[str]) -> List[str]:
@@ -143,9 +159,13 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
     scores: Dict[str, float] = OrderedDict()
     urgency = "routine"
     because: List[Tuple[float, str]] = []
-    for index, sid in enumerate(used):
+    main = state.get("main") if state.get("main") in used else main_complaint(used)
+    bodily = any(not lexicon.symptoms[s].context and not lexicon.symptoms[s].generic for s in used)
+    for sid in used:
         sym = lexicon.symptoms[sid]
-        weight = 1.5 if index == 0 else 1.0
+        weight = MAIN_COMPLAINT_WEIGHT if sid == main else 1.0
+        if sym.context and bodily:
+            weight *= CONTEXT_WEIGHT  # "压力大 头发掉得厉害": the hair is the complaint, the stress its setting
         weight *= {"severe": 1.2, "mild": 0.8}.get(state["severity"].get(sid), 1.0)
         for dept, w in sym.departments.items():
             scores[dept] = scores.get(dept, 0.0) + w * weight

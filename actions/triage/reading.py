@@ -4,7 +4,8 @@ knowledge and model read in it."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Tuple
+import re
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from actions.triage.departments import combiner as dc
 from actions.triage.departments import knowledge as dk
@@ -108,11 +109,30 @@ def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extra
     where only named entries, not the model's reading of "没有", count."""
     ex = sx.extract(text)
     _merge(state, text, ex)
+    state["main"] = _marked_main(text, ex) or state.get("main")
     state["worried"] = state.get("worried") or bool(words("worried", "words").search(text))
     _detect_mentions(state, text)
     _detect_red_flags(state, text, ex)
     _absorb_departments(state, text, free_text, ex)
     return ex
+
+
+# "有点咳嗽 脚也崴了 都不要紧 主要想问心慌", "脸上老长痘 体重也涨 其实是月经不准": the
+# patient says which complaint is the one to see about
+_MAIN_MARKER = re.compile(
+    r"主要(是|就是|想问|想看|问的是|问|想查)?|其实(是|就是)|关键是|最主要(的)?是|最难受的是|最烦的是|最要紧的是"
+)
+
+
+def _marked_main(text: str, ex: sx.Extraction) -> Optional[str]:
+    markers = list(_MAIN_MARKER.finditer(ex.text))
+    if not markers:
+        return None
+    after = markers[-1].end()
+    for m in sorted(ex.mentions, key=lambda m: m.start):
+        if m.start >= after and m.status == sx.PRESENT:
+            return m.symptom
+    return None
 
 
 def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: sx.Extraction) -> None:

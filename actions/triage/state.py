@@ -78,6 +78,7 @@ def start() -> Dict[str, Any]:
     """A fresh triage state: a plain JSON-serialisable dict.
 
     chief_complaint  first message that named a symptom (≤120 characters)
+    main             the symptom id the patient marked as the main complaint ("其实是…", "主要想问…")
     present/absent/uncertain/past  symptom ids, in the order first mentioned
     severity         {symptom id: mild|moderate|severe}
     facts            age_months, sex (male|female), pregnant, pregnancy_weeks,
@@ -106,6 +107,7 @@ def start() -> Dict[str, Any]:
     return {
         "v": STATE_VERSION,
         "chief_complaint": None,
+        "main": None,
         "present": [],
         "absent": [],
         "uncertain": [],

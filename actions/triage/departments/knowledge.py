@@ -84,6 +84,8 @@ class DepartmentKnowledge:
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
                 entry = self.index.get(low[i : i + length])
+                if entry is not None and _inside_latin_word(low, i, i + length):
+                    entry = None  # "tia" in the pinyin "yitian", "ct" in "doctor": not the abbreviation
                 if entry is not None:
                     start, end = where[i], where[i + length - 1] + 1
                     status = sx.assertion(norm, start, end, spans)
@@ -91,6 +93,8 @@ class DepartmentKnowledge:
                         status = sx.PRESENT  # "从来没做过肠镜" still says who does one
                     if entry.kind == "tests" and reported_normal_after(norm, end):
                         status = sx.ABSENT  # "心电图心脏彩超都查了，说没毛病": the complaint decides
+                    if entry.kind == "conditions" and _family_history(norm, start):
+                        status = sx.PAST  # "我爸得过肠癌 我也想做个胃肠镜": the relative's illness, the patient's check
                     if status not in over and (entry.suspected or status != sx.UNCERTAIN):
                         found.append(Match(entry, norm[start:end], start, end))
                     i += length
@@ -98,6 +102,33 @@ class DepartmentKnowledge:
             else:
                 i += 1
         return found
+
+
+# A relative's illness told as the reason for the patient's own check: the relative just
+# before the condition in its clause, and the patient asking about themselves.
+_RELATIVE_HAD = re.compile(
+    r"(我|俺)?(爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|哥|姐|弟|妹|舅|姨|叔|姑|家里人|家里|亲戚)"
+    r"[^，。,.!?！？；;]{0,8}(得过|有过|查出|查出来|确诊|是|死于|走于|因为)[^，。,.!?！？；;]{0,3}$"
+)
+_ABOUT_ME_TOO = re.compile(r"我也|俺也|我自己|我是不是也|我要不要也|我需不需要|我该不该|我会不会也|会不会遗传")
+
+
+def _family_history(norm: str, start: int) -> bool:
+    before = norm[max(0, start - 14) : start]
+    return bool(_RELATIVE_HAD.search(before)) and bool(_ABOUT_ME_TOO.search(norm))
+
+
+def _inside_latin_word(text: str, start: int, end: int) -> bool:
+    """A Latin-letter phrase with a Latin letter right before or after it."""
+
+    def latin(ch: str) -> bool:
+        return ch.isascii() and ch.isalpha()
+
+    if not (latin(text[start]) or latin(text[end - 1])):
+        return False
+    return (start > 0 and latin(text[start - 1]) and latin(text[start])) or (
+        end < len(text) and latin(text[end]) and latin(text[end - 1])
+    )
 
 
 def entry_from(raw: Any, department: str, kind: str) -> Entry:
