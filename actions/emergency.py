@@ -84,6 +84,9 @@ def say_when_to_go(dispatcher: CollectingDispatcher, flags: List[rf.RedFlag]) ->
     signs = "、".join(dict.fromkeys(f.signs or f.title for f in flags[:2]))
     if signs:
         dispatcher.utter_message(response="utter_when_to_go_emergency", signs=signs)
+    if any(f.crisis for f in flags):  # talk of not wanting to live: someone to talk to, not only 120
+        hotline = next(f.crisis_hotline for f in flags if f.crisis) or contacts.crisis_hotline()
+        dispatcher.utter_message(text=knowledge("red_flags")["reply"]["crisis_hotline"].format(hotline=hotline))
 
 
 def said_call_120(tracker: Tracker) -> bool:

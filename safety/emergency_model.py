@@ -30,7 +30,9 @@ rules of its day missed; 13 in 2,911, 0.45 %); with seventeen and round 17's rul
 with eighteen still 0.89 (19 of the 23 of round 18; 15 in 3,251, 0.46 %); with nineteen
 and round 19's rules 0.90 (24 of the 28 emergencies of round 19 the rules of its day
 missed; 16 in 3,421, 0.47 %); with twenty and round 20's rules 0.88 (28 of the 43
-emergencies of round 20 the rules of its day missed; 17 in 3,591, 0.47 %).
+emergencies of round 20 the rules of its day missed; 17 in 3,591, 0.47 %); with twenty-three
+and the rules of rounds 21-23 0.87 (50 of the 59 emergencies of rounds 21-23 the rules of their
+day missed; 19 in 4,101, 0.46 %).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "2"  # bump when the features or the examples' selection change
-THRESHOLD = 0.88
+THRESHOLD = 0.87
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
@@ -56,7 +58,8 @@ THRESHOLD = 0.88
 # of round 16 under 0.88, against 2.1 %; with seventeen, 5 of the 6 of round 17 under 0.89,
 # against 2.2 %; with eighteen, 2 of the 4 of round 18 under 0.89, against 2.3 %; with
 # nineteen, all 4 of round 19 under 0.90, against 2.5 %; with twenty, 11 of the 15 of round
-# 20 under 0.88, against 2.3 %.
+# 20 under 0.88, against 2.3 %; with twenty-three, 8 of the 9 of rounds 21-23 under 0.87,
+# against 2.2 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"

@@ -313,6 +313,13 @@ async def test_a_past_danger_ends_triage_with_the_when_to_go_line():
     assert hint and "冷汗" in hint[0]["signs"]
 
 
+async def test_weariness_of_life_without_a_plan_gets_the_crisis_hotline_not_120():
+    dispatcher = await outcome_answering_no("我奶奶八十多了，老念叨活着没意思，其实就是孤单，也没说过要做什么")
+    assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
+    assert [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+    assert [m for m in dispatcher.messages if "热线" in (m.get("text") or "")]
+
+
 async def test_an_everyday_outcome_has_no_emergency_line():
     dispatcher = await outcome_answering_no("肚子疼")
     assert not [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
