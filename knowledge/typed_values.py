@@ -63,3 +63,64 @@ def out_of_range(text: str) -> Optional[Analyte]:
     except LookupError:  # no range for this age
         return None
     return None
+
+
+# What may follow a typed critical value: its unit, converted to the catalogue's unit
+# ("血红蛋白4.5g/dl" is 45 g/L, "血糖600mg/dl" is 33 mmol/L, "白细胞12万" is 120 ×10^9/L).
+_CONVERT = {
+    "HGB": ((re.compile(r"\s*g/dl", re.I), 10.0),),
+    "GLU": ((re.compile(r"\s*mg/dl", re.I), 1 / 18.0),),
+    "WBC": ((re.compile(r"\s*(?:几|多)?万"), 10.0),),
+    "PLT": ((re.compile(r"\s*(?:几|多)?万"), 10.0),),
+}
+# A number that is not this analyte's value: a dose, a count, an age, a time.
+_NOT_VALUE = re.compile(
+    r"\s*(?:mg(?!/dl)|毫克|克|片|粒|支|袋|毫升|ml|岁|天|年|次|个|周|小时|分钟|月|块|斤|公斤|%)", re.I
+)
+_NOT_BEFORE = re.compile(r"(?:补|吃|喝|服|氯化|枸橼酸|碳酸|葡萄糖酸|口服|静脉补)$")
+
+
+def critical_values(text: str) -> List[tuple]:
+    """(analyte, value) of every typed value at or beyond its analyte's critical limit
+    (data/knowledge/lab_tests.yml `critical`), read as a number in the analyte's unit:
+    "血钾7.1", "血红蛋白45", "钠118", "随机血糖33.2", "血小板12". Latin keys inside a
+    word, doses ("补钙600mg") and the names of salts ("氯化钾") are not read."""
+    from knowledge.lab_tests import load_lab_tests
+
+    found = []
+    for analyte in load_lab_tests():
+        if analyte.critical_low is None and analyte.critical_high is None:
+            continue
+        keys = list(analyte.keys)
+        taken: List[tuple] = []
+        for key in sorted(keys, key=len, reverse=True):
+            for m in re.finditer(re.escape(key), text):
+                at, end = m.start(), m.end()
+                if any(s <= at < e for s, e in taken):
+                    continue
+                if key.isascii() and (
+                    (at > 0 and text[at - 1].isascii() and text[at - 1].isalpha())
+                    or (end < len(text) and text[end].isascii() and text[end].isalpha())
+                ):
+                    continue
+                # 糖化血红蛋白 is not 血红蛋白, 尿糖 is not 血糖
+                if text[max(0, at - 2) : at].endswith(("糖化", "尿")) or _NOT_BEFORE.search(text[:at]):
+                    continue
+                v = _VALUE.match(text, end)
+                if not v:
+                    continue
+                taken.append((at, v.end()))
+                rest = text[v.end() :]
+                value = float(v.group(1))
+                for unit, factor in _CONVERT.get(analyte.code, ()):
+                    if unit.match(rest):
+                        value *= factor
+                        break
+                else:
+                    if _NOT_VALUE.match(rest):
+                        continue
+                if (analyte.critical_high is not None and value >= analyte.critical_high) or (
+                    analyte.critical_low is not None and value <= analyte.critical_low
+                ):
+                    found.append((analyte, value))
+    return found

@@ -198,6 +198,13 @@ def _context_holds(condition: Mapping[str, Any], ctx: RedFlagContext, text: str)
                 young = bool(ctx.newborn or _baby("newborn", text) or _baby("baby", text))
             if young != bool(wanted):
                 return False
+        elif key == "critical_value":
+            # a typed lab value at or beyond its critical limit, read as a number by
+            # analyte and unit (knowledge/typed_values.py, data/knowledge/lab_tests.yml)
+            from knowledge.typed_values import critical_values
+
+            if bool(critical_values(text)) != bool(wanted):
+                return False
         elif key in ("hypertension", "pregnant"):
             if bool(getattr(ctx, key)) != bool(wanted):
                 return False

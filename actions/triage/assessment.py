@@ -331,6 +331,7 @@ def remap(scores: Dict[str, float], facts: Mapping[str, Any]) -> Tuple[Dict[str,
         for dept in CHILDREN_DEPARTMENTS:
             if too_old_for(dept, age):
                 moved.pop(dept, None)
-    if reason and not any(d in moved for d in set(target.values())):
+    if reason and (not moved or max(moved, key=lambda d: moved[d]) not in set(target.values())):
+        # "怀孕期间…要先请产科医生看" only when 产科 (儿科, 新生儿科) is the one now first
         reason = None
     return moved, reason

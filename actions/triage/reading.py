@@ -151,14 +151,25 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
         d["urgency"] = d["urgency"] or guess.urgency
         if guess.from_knowledge and dk.asks_for_knowledge(text):
             d["knowledge_question"] = True
-    _absorb_typed_value(d, text)
+    _absorb_typed_value(d, text, ex)
 
 
-def _absorb_typed_value(d: Dict[str, Any], text: str) -> None:
+# Panels whose values a fever brings with it: "发烧两天 白细胞13 CRP 45" is the fever's
+# work-up (发热门诊), not a blood disease.
+FEVER_WORKUP_PANELS = frozenset({"血常规", "炎症指标"})
+
+
+def _absorb_typed_value(d: Dict[str, Any], text: str, ex: Optional[sx.Extraction] = None) -> None:
     """ "尿酸560要吃药吗": a value out of its range names the analyte's department as a
     test result would."""
     analyte = out_of_range(text)
     if analyte is None or analyte.department not in DEPARTMENTS or analyte.name in d["terms"]:
+        return
+    if (
+        ex is not None
+        and analyte.panel in FEVER_WORKUP_PANELS
+        and any(m.symptom == "fever" and m.status == sx.PRESENT for m in ex.mentions)
+    ):
         return
     d["evidence"][analyte.department] = d["evidence"].get(analyte.department, 0.0) + 1.0
     d["named"][analyte.department] = d["named"].get(analyte.department, 0.0) + dk.KIND_WEIGHTS["tests"]

@@ -138,6 +138,7 @@ def test_red_flags_are_complete_and_compile():
                 "young_infant",
                 "hypertension",
                 "pregnant",
+                "critical_value",
             }
         facts = r.get("facts") or {}
         assert set(facts.get("present", [])) | set(facts.get("present_any", [])) <= SYMPTOM_IDS, r["id"]
