@@ -45,6 +45,8 @@ class Assessment:
     remap_reason: Optional[str]
     self_care_return_if: Optional[str]
     used: List[str]
+    # a combination of complaints (symptoms.yml combinations) chose the department
+    by_combination: bool = False
 
     @property
     def key(self) -> Tuple[Optional[str], str]:
@@ -192,9 +194,11 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
             )
     derived = dict(facts)
     derived["infant"] = facts.get("age_months") is not None and facts["age_months"] < 12
+    combined: set = set()
     for combo in kb.combinations:
         if not _combination_holds(combo, present, derived, set(state.get("past", []))):
             continue
+        combined.update(combo.get("boost") or {})
         for dept, w in (combo.get("boost") or {}).items():
             scores[dept] = scores.get(dept, 0.0) + w
         urgency = _raise(urgency, combo.get("urgency"))
@@ -234,7 +238,15 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
 
     dept_reasons = [b for b in sorted(because, key=lambda b: -b[0])]
     return Assessment(
-        department, urgency, ranking, [], [text for _, text in dept_reasons], remap_reason, return_if, used
+        department,
+        urgency,
+        ranking,
+        [],
+        [text for _, text in dept_reasons],
+        remap_reason,
+        return_if,
+        used,
+        by_combination=department in combined and not boosted_by_answer,
     )
 
 
