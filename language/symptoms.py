@@ -123,6 +123,17 @@ class Extraction:
         return asdict(self)
 
 
+# 得 ending a verb of its own ("觉得头晕", "记得", "显得", "变得很焦虑"): what follows is said
+# plainly, not as a result ("痒得坐立不安")
+_VERB_DE = frozenset("觉记显晓懂舍值难获取变免省使认")
+
+
+def says_how_bad(norm: str, start: int) -> bool:
+    """Whether the phrase at start follows a result 得 ("痒得坐立不安", "疼得睡不着"): it says
+    how bad the complaint before it is, it is not a complaint of its own."""
+    return start > 0 and norm[start - 1] == "得" and not (start > 1 and norm[start - 2] in _VERB_DE)
+
+
 def _carry_severity(text: str, spans: Sequence[Tuple[int, int]], result: Extraction) -> None:
     """A clause with no symptom of its own ("晚上疼得睡不着") says how bad the one
     before it is."""
@@ -155,7 +166,7 @@ def extract(text: str) -> Extraction:
     norm = normalize(text)
     spans = clause_spans(norm)
     # "疼得睡不着", "咳得吃不下饭": what follows 得 says how bad, it is not a new symptom
-    selected = [c for c in select(candidates(norm)) if c[2] != IGNORE and not (c[0] > 0 and norm[c[0] - 1] == "得")]
+    selected = [c for c in select(candidates(norm)) if c[2] != IGNORE and not says_how_bad(norm, c[0])]
     occupied = [(s, e) for s, e, *_ in selected]
     for start, end, symptom, source, gap in selected:
         status = assertion(norm, start, end, spans, occupied)

@@ -95,6 +95,8 @@ class DepartmentKnowledge:
                         status = sx.ABSENT  # "心电图心脏彩超都查了，说没毛病": the complaint decides
                     if entry.kind == "conditions" and _family_history(norm, start):
                         status = sx.PAST  # "我爸得过肠癌 我也想做个胃肠镜": the relative's illness, the patient's check
+                    if entry.kind == "symptoms" and sx.says_how_bad(norm, start):
+                        status = sx.ABSENT  # "痒得坐立不安": how bad the itch is, not restlessness
                     if status not in over and (entry.suspected or status != sx.UNCERTAIN):
                         found.append(Match(entry, norm[start:end], start, end))
                     i += length
