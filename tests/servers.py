@@ -7,15 +7,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import urllib.request
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import socketio
 
 from scripts.serve import Assistant, free_port, latest_model
 from tests.wechat_fake import FakeWeChatApi, wechat_env
+
+
+async def serve_on_loopback(app) -> Tuple[Any, str]:
+    """A Sanic app serving in this event loop on a free loopback port: (server, base URL).
+    Sanic reads port=0 as its default 8000, so two test runs at once would collide; a socket
+    bound here gets a port of its own."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = await app.create_server(sock=sock, return_asyncio_server=True)
+    await server.startup()
+    await server.start_serving()
+    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[st
 
 class OutOfScope(Action):
     """Outside what 小安 does, unless the patient asks which department for something the
-    department knowledge places ("儿子15岁 休学在家不出门 挂啥科")."""
+    department knowledge places ("儿子15岁 休学在家不出门 挂啥科") or tells of a complaint
+    ("腋窝有个包 花生米大"): then triage, as for a message not understood."""
 
     def name(self) -> Text:
         return "action_out_of_scope"
@@ -38,6 +39,8 @@ class OutOfScope(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         if not tracker.active_loop and answer_which_department(dispatcher, latest_text(tracker)):
             return []
+        if symptoms_to_triage(tracker):
+            return [FollowupAction("triage_form")]
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 

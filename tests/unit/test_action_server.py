@@ -15,6 +15,7 @@ from rasa_sdk import Action
 from sanic import Sanic
 
 from actions.server import create_app
+from tests.servers import serve_on_loopback
 
 TOKEN = "s3cret-token-for-tests"
 CARD = "1000003"
@@ -62,10 +63,7 @@ async def server(monkeypatch):
     """The app on a free loopback port; yields a `post(path, body, token)` helper."""
     monkeypatch.setattr(Sanic, "test_mode", True)  # a new rasa_sdk app per test
     app = create_app(TOKEN, TEST_ACTIONS)
-    running = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
-    await running.startup()
-    await running.start_serving()
-    base = f"http://127.0.0.1:{running.server.sockets[0].getsockname()[1]}"
+    running, base = await serve_on_loopback(app)
 
     async def call(
         method: str,

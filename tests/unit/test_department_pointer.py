@@ -4,7 +4,7 @@ department sees it, also when another capability answered the question."""
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq.answering import AnswerFaq
@@ -155,6 +155,15 @@ async def test_out_of_scope_unless_the_patient_asks_which_department_for_somethi
         assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
     else:
         assert [p["department"] for p in triage_payloads(dispatcher)] == [department]
+
+
+@pytest.mark.parametrize("text", ["胳肢窝里长了个疙瘩 黄豆大小", "两边耳朵越来越听不清 上班天天戴耳机"])
+async def test_out_of_scope_that_tells_of_a_complaint_goes_to_triage(text):
+    from actions.faq.fallback import OutOfScope
+
+    dispatcher = CollectingDispatcher()
+    assert await OutOfScope().run(dispatcher, tracker(text), {}) == [FollowupAction("triage_form")]
+    assert not dispatcher.messages
 
 
 def test_a_pregnant_womans_sugar_test_is_no_doubt_between_endocrinology_and_obstetrics():

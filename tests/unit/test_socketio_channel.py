@@ -15,6 +15,7 @@ from sanic import Sanic
 
 from channels.origins import ORIGINS_ENV, web_origins
 from channels.socketio import SocketIOInput
+from tests.servers import serve_on_loopback
 
 PAGE = "http://127.0.0.1:8080"
 
@@ -29,10 +30,7 @@ async def _serve(channel_class):
 
     app.ctx.agent = EchoAgent()
     register([channel], app, route="/webhooks/")
-    running = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
-    await running.startup()
-    await running.start_serving()
-    return running, f"http://127.0.0.1:{running.server.sockets[0].getsockname()[1]}"
+    return await serve_on_loopback(app)
 
 
 async def _hang_up(client: socketio.AsyncClient) -> None:

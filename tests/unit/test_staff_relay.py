@@ -24,6 +24,7 @@ from sanic import Sanic
 from channels.origins import ORIGINS_ENV
 from channels.socketio import SocketIOInput
 from channels.staff_relay import staff_relay_token
+from tests.servers import serve_on_loopback
 
 DOMAIN = Domain.from_yaml(
     """
@@ -50,10 +51,7 @@ async def relay(monkeypatch):
     app = Sanic(f"relay_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.ctx.agent = Agent()
     register([SocketIOInput(session_persistence=True)], app, route="/webhooks/")
-    server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
-    await server.startup()
-    await server.start_serving()
-    url = f"http://127.0.0.1:{server.server.sockets[0].getsockname()[1]}"
+    server, url = await serve_on_loopback(app)
     yield url, app.ctx.agent
     server.close()
     await server.wait_closed()
