@@ -68,14 +68,20 @@ train_if_needed() {
   rasa train --fixed-model-name xiaoan --out models
 }
 
+apt_install() {
+  # One apt at a time: two test runs on one machine (two clones side by side) would
+  # otherwise fail on apt's lock; the second waits and then finds the packages there.
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo flock /tmp/xiaoan-apt.lock sh -c \
+    "apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 $* >/dev/null"
+}
+
 ensure_browser() {
   # The browser tests drive Debian's Chromium (Playwright's own download cannot work
   # offline); CJK fonts make Chinese readable in the screenshots.
   if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     step "Installing Chromium and CJK fonts for the browser tests (Debian packages)"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    apt_install chromium fonts-noto-cjk
   fi
 }
 
@@ -85,8 +91,6 @@ ensure_cluster_packages() {
   # on free loopback ports (the packages' own services are not used).
   if ! python -c 'import sys; from scripts.cluster import missing_packages; sys.exit(bool(missing_packages()))'; then
     step "Installing PostgreSQL, Redis and nginx for several instances (Debian packages)"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx >/dev/null
+    apt_install postgresql redis-server nginx
   fi
 }
