@@ -96,6 +96,12 @@ def test_a_new_belly_ache_is_still_screened_and_a_board_hard_belly_is_an_emergen
     assert asked[0] == "q_abd_board" and outcome.urgency == "emergency"
 
 
+def test_thirst_with_much_urine_and_weight_loss_goes_to_endocrinology_without_bladder_questions():
+    _, outcome, asked = play("最近老是口干，一天喝好几瓶水，晚上起夜三四次，人也瘦了")
+    assert outcome.department == "内分泌科"
+    assert not {"q_urinary", "q_prostate"} & set(asked)
+
+
 def test_acid_reflux_is_not_asked_when_it_cannot_change_anything():
     _, _, asked = play("胃疼")
     assert "q_heartburn" not in asked
