@@ -56,9 +56,7 @@ def say_emergency(
     title = flag.title if flag else reply["unnamed_title"]
     message = flag.message if flag and flag.message else contacts.generic_message()
     first_aid = flag.first_aid if flag else None
-    hotline = None
-    if flag and flag.crisis:
-        hotline = flag.crisis_hotline or contacts.crisis_hotline()
+    hotline = crisis_hotline(flag)
     if not after_call_120:
         lines = [message]
     elif flag and flag.crisis:
@@ -84,9 +82,14 @@ def say_when_to_go(dispatcher: CollectingDispatcher, flags: List[rf.RedFlag]) ->
     signs = "、".join(dict.fromkeys(f.signs or f.title for f in flags[:2]))
     if signs:
         dispatcher.utter_message(response="utter_when_to_go_emergency", signs=signs)
-    if any(f.crisis for f in flags):  # talk of not wanting to live: someone to talk to, not only 120
-        hotline = next(f.crisis_hotline for f in flags if f.crisis) or contacts.crisis_hotline()
+    hotline = next((crisis_hotline(f) for f in flags if f.crisis), None)
+    if hotline:  # talk of not wanting to live: someone to talk to, not only 120
         dispatcher.utter_message(text=knowledge("red_flags")["reply"]["crisis_hotline"].format(hotline=hotline))
+
+
+def crisis_hotline(flag: Optional[rf.RedFlag]) -> Optional[str]:
+    """The crisis hotline for a red flag of suicidal talk; None for any other."""
+    return (flag.crisis_hotline or contacts.crisis_hotline()) if flag and flag.crisis else None
 
 
 def said_call_120(tracker: Tracker) -> bool:

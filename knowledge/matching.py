@@ -16,6 +16,20 @@ def _is_ascii(key: str) -> bool:
     return all(ord(c) < 128 for c in key)
 
 
+def inside_latin_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a phrase beginning or ending with a Latin letter, touches a
+    Latin letter on that side: "tia" in the pinyin "yitian", "ct" in "doctor", "K" in "OK"."""
+
+    def latin(ch: str) -> bool:
+        return ch.isascii() and ch.isalpha()
+
+    if not (latin(text[start]) or latin(text[end - 1])):
+        return False
+    return (start > 0 and latin(text[start - 1]) and latin(text[start])) or (
+        end < len(text) and latin(text[end]) and latin(text[end - 1])
+    )
+
+
 def _mentions(text: str, key: str) -> bool:
     key = normalize(key)
     if not key:

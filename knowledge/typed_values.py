@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from knowledge.lab_tests import Analyte, find_analyte
+from knowledge.matching import inside_latin_word
 from language import symptoms as sx
 
 ADULT_AGE = 30.0  # the age a range is read for when the message gives none
@@ -98,10 +99,7 @@ def critical_values(text: str) -> List[tuple]:
                 at, end = m.start(), m.end()
                 if any(s <= at < e for s, e in taken):
                     continue
-                if key.isascii() and (
-                    (at > 0 and text[at - 1].isascii() and text[at - 1].isalpha())
-                    or (end < len(text) and text[end].isascii() and text[end].isalpha())
-                ):
+                if inside_latin_word(text, at, end):
                     continue
                 # 糖化血红蛋白 is not 血红蛋白, 尿糖 is not 血糖
                 if text[max(0, at - 2) : at].endswith(("糖化", "尿")) or _NOT_BEFORE.search(text[:at]):

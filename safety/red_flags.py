@@ -374,8 +374,6 @@ def assess(
             continue
         said_otherwise = False
         for combo in rule.combos:
-            if combo.context and not _context_holds(combo.context, ctx, norm):
-                continue
             if not all(_said(group, norm, spans, others) for group in combo.history):
                 continue
             evidence, framed, said = [], False, True
@@ -387,7 +385,8 @@ def assess(
                 framed = framed or hit is None
                 if hit is not None:
                     evidence.append(hit)
-            if not said:
+            # the context last: it may read the whole text again (a typed critical value)
+            if not said or (combo.context and not _context_holds(combo.context, ctx, norm)):
                 continue
             if not framed and _message_frame(norm, evidence, spans) is None:
                 flags.append(_as_flag(rule, "+".join(norm[s:e] for s, e in evidence)))

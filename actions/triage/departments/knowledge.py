@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from knowledge.matching import inside_latin_word
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
@@ -84,7 +85,7 @@ class DepartmentKnowledge:
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
                 entry = self.index.get(low[i : i + length])
-                if entry is not None and _inside_latin_word(low, i, i + length):
+                if entry is not None and inside_latin_word(low, i, i + length):
                     entry = None  # "tia" in the pinyin "yitian", "ct" in "doctor": not the abbreviation
                 if entry is not None:
                     start, end = where[i], where[i + length - 1] + 1
@@ -118,19 +119,6 @@ _ABOUT_ME_TOO = re.compile(r"我也|俺也|我自己|我是不是也|我要不�
 def _family_history(norm: str, start: int) -> bool:
     before = norm[max(0, start - 14) : start]
     return bool(_RELATIVE_HAD.search(before)) and bool(_ABOUT_ME_TOO.search(norm))
-
-
-def _inside_latin_word(text: str, start: int, end: int) -> bool:
-    """A Latin-letter phrase with a Latin letter right before or after it."""
-
-    def latin(ch: str) -> bool:
-        return ch.isascii() and ch.isalpha()
-
-    if not (latin(text[start]) or latin(text[end - 1])):
-        return False
-    return (start > 0 and latin(text[start - 1]) and latin(text[start])) or (
-        end < len(text) and latin(text[end]) and latin(text[end - 1])
-    )
 
 
 def entry_from(raw: Any, department: str, kind: str) -> Entry:
