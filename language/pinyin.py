@@ -1,0 +1,251 @@
+"""Pinyin typed instead of characters ("yao teng hao jiu le gua shenme ke", "我妈 xiong kou
+men"), read as Chinese characters, as a pinyin input method would offer them
+(read_pinyin).
+
+A word's likelihood is half its frequency in jieba's dictionary and half its frequency in
+what patients say to 小安 (the NLU examples of data/nlu and the designers' phrases of
+data/knowledge and data/triage), where the medical dictionary's words (data/lexicon)
+count as seen a few times: "wo ma" is 我妈 here, not 我吗, and
+"shenme ke" is 什么科. Readings come from jionlp's pinyin tables. Both packages are
+already installed, so nothing is downloaded. A run of Latin words is read
+only when every word in it splits into pinyin syllables and it has at least two
+syllables; beside characters a single word needs three ("cea", "ana" are lab tests).
+A message mostly in English, and abbreviations in capitals (CT, HPV), are left as they are. Text without pinyin comes back unchanged, without the tables being loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from language.knowledge_files import LEXICON_DIR, PROJECT_ROOT
+
+MIN_FREQUENCY = 20  # rarer jieba words only make wrong readings likelier
+MEDICAL_PRIOR = 3  # a medical word counts as seen this often in the NLU examples
+MAX_WORD_CHARS = 6
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
+_LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f']+(?:[ \t]+[A-Za-z\u00c0-\u024f']+)*")
+
+
+class Index:
+    """{letters of a word's syllables: [(word, log probability, syllable ends inside)]}."""
+
+    def __init__(self) -> None:
+        self.words: Dict[str, List[Tuple[str, float, Tuple[int, ...]]]] = {}
+        self.syllables: set = set()
+        self.longest = 0
+
+    def add(self, word: str, syllables: List[str], logp: float) -> None:
+        key = "".join(syllables)
+        ends, at = [], 0
+        for syllable in syllables[:-1]:
+            at += len(syllable)
+            ends.append(at)
+        entries = self.words.setdefault(key, [])
+        for k, (_, old, old_ends) in enumerate(entries):
+            if old_ends == tuple(ends):
+                if logp > old:
+                    entries[k] = (word, logp, tuple(ends))
+                return
+        entries.append((word, logp, tuple(ends)))
+        self.syllables.update(syllables)
+        self.longest = max(self.longest, len(key))
+
+
+def _plain(syllable: str) -> str:
+    """'lv4' → 'lv', 'tou2' → 'tou'."""
+    return syllable.rstrip("012345")
+
+
+def _letters(word: str) -> str:
+    """The word as typed: lower case, tone marks dropped, ü as v."""
+    word = word.lower().replace("ü", "v").replace("u:", "v")
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def _jieba_frequencies() -> Dict[str, int]:
+    import jieba
+
+    freq: Dict[str, int] = {}
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and int(parts[1]) >= MIN_FREQUENCY and len(parts[0]) <= MAX_WORD_CHARS:
+                freq[parts[0]] = int(parts[1])
+    return freq
+
+
+def _patient_frequencies() -> Dict[str, int]:
+    """Words of the NLU examples and of the designers' medical phrases (data/knowledge,
+    data/triage), and the medical dictionary's words as if seen a few times."""
+    # jieba's default tokenizer is process-wide and learns the medical words when the NLU
+    # loads (language.zh_nlp): a tokenizer of our own reads the same in every process.
+    import jieba
+
+    words = jieba.Tokenizer()
+    counts: Dict[str, int] = {}
+
+    def count(phrase: str) -> None:
+        for word in words.lcut(phrase):
+            counts[word] = counts.get(word, 0) + 1
+
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("- ") and not line.lstrip().startswith("- intent"):
+                count(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.lstrip()[2:]))
+    for folder in ("knowledge", "triage"):
+        for path in sorted((PROJECT_ROOT / "data" / folder).rglob("*.yml")):
+            for phrase in re.findall(
+                r"(?<![\\\[(|?])\b[\u4e00-\u9fff]{2,12}\b(?![\])|?*+])", path.read_text(encoding="utf-8")
+            ):
+                count(phrase)
+    for path in sorted(LEXICON_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word = line.split(" ")[0]
+            if word and not line.startswith("#") and len(word) <= MAX_WORD_CHARS:
+                counts[word] = counts.get(word, 0) + MEDICAL_PRIOR
+    return counts
+
+
+def _probabilities() -> Dict[str, float]:
+    general, patients = _jieba_frequencies(), _patient_frequencies()
+    g_total, p_total = sum(general.values()), sum(patients.values())
+    words = {w for w in set(general) | set(patients) if re.fullmatch(r"[\u4e00-\u9fff]+", w)}
+    return {w: 0.5 * general.get(w, 0) / g_total + 0.5 * patients.get(w, 0) / p_total for w in words}
+
+
+@functools.lru_cache(maxsize=1)
+def load_index() -> Index:
+    import jionlp
+
+    index = Index()
+    for word, p in _probabilities().items():
+        syllables = [_plain(s) for s in jionlp.pinyin(word, formater="simple")]
+        if len(syllables) != len(word) or any(not s.isalpha() for s in syllables):
+            continue
+        logp = math.log(p)
+        index.add(word, syllables, logp)
+        # "nv" and "lv" are often typed "nu" and "lu" (女儿 → nuer)
+        if any(s in ("nv", "lv", "nve", "lve") for s in syllables):
+            index.add(word, [s.replace("v", "u") for s in syllables], logp - math.log(4))
+    return index
+
+
+def _syllable_count(letters: str, syllables: set) -> Optional[int]:
+    """The fewest pinyin syllables the letters split into, or None."""
+    best: List[Optional[int]] = [0] + [None] * len(letters)
+    for i in range(len(letters)):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(len(letters), i + 6) + 1):
+            if letters[i:j] in syllables and (best[j] is None or best[i] + 1 < best[j]):
+                best[j] = best[i] + 1
+    return best[-1]
+
+
+def _read(words: List[str], index: Index) -> Optional[str]:
+    """The likeliest characters for these pinyin words: a path of dictionary words over
+    their letters that crosses a space only where a word's own syllables end."""
+    letters = "".join(words)
+    forced, at = set(), 0
+    for word in words[:-1]:
+        at += len(word)
+        forced.add(at)
+    n = len(letters)
+    best: List[Optional[Tuple[float, int, str]]] = [(0.0, 0, "")] + [None] * n
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + index.longest) + 1):
+            inside = {b - i for b in forced if i < b < j}
+            for word, logp, ends in index.words.get(letters[i:j], ()):
+                if inside <= set(ends):
+                    score = best[i][0] + logp
+                    if best[j] is None or score > best[j][0]:
+                        best[j] = (score, i, word)
+    if best[n] is None:
+        return None
+    out, j = [], n
+    while j > 0:
+        _, i, word = best[j]
+        out.append(word)
+        j = i
+    return "".join(reversed(out))
+
+
+def read_pinyin(text: str) -> str:
+    """The text as it was, or, when it has pinyin, its reading in characters followed by
+    the text as typed: "wo ba xiong kou teng" → "我爸胸口疼。wo ba xiong kou teng". A
+    reading can be wrong where the sounds allow several words (liu xue: 留学 or 流血), so
+    words the designers wrote in pinyin still match what was typed."""
+    read = to_hanzi(text)
+    return text if read == text else f"{read}。{text}"
+
+
+def to_hanzi(text: str) -> str:
+    """The text with its runs of pinyin read as characters."""
+    if not text or not re.search(r"[a-z]{2}", text):
+        return text
+    runs = list(_LATIN_RUN.finditer(text))
+    latin_words = [w for m in runs for w in _LATIN_WORD.findall(m.group())]
+    index = load_index()
+    pinyin = [w for w in latin_words if _is_pinyin(w, index)]
+    if not pinyin or 2 * len(pinyin) < len(latin_words):
+        return text
+    beside_characters = bool(re.search(r"[\u4e00-\u9fff]", text))
+    out, last = [], 0
+    for m in runs:
+        out.append(text[last : m.start()])
+        out.append(_read_run(m.group(), index, beside_characters))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _is_pinyin(word: str, index: Index) -> bool:
+    if len(word) >= 2 and word.isupper():
+        return False  # an abbreviation: CT, HPV, BP
+    return _syllable_count(_letters(word).replace("'", ""), index.syllables) is not None
+
+
+def _read_run(run: str, index: Index, beside_characters: bool) -> str:
+    """Consecutive pinyin words of the run read as characters, the rest kept."""
+    pieces = re.split(r"([ \t]+)", run)
+    out: List[str] = []
+    group: List[str] = []
+
+    def flush() -> None:
+        letters = [p for w in group for p in _letters(w).split("'") if p]
+        count = sum(_syllable_count(w, index.syllables) or 0 for w in letters)
+        enough = count >= 3 or (count >= 2 and (len(group) >= 2 or not beside_characters))
+        read = _read(letters, index) if enough else None
+        out.append(read if read else " ".join(group))
+        group.clear()
+
+    for piece in pieces:
+        if not piece.strip():
+            continue
+        if _is_pinyin(piece, index):
+            group.append(piece)
+            continue
+        if group:
+            flush()
+        out.append(piece)
+    if group:
+        flush()
+    return " ".join(_join(out))
+
+
+def _join(pieces: List[str]) -> List[str]:
+    """Characters next to characters need no space; Latin words keep theirs."""
+    joined: List[str] = []
+    for piece in pieces:
+        if joined and re.search(r"[\u4e00-\u9fff]$", joined[-1]) and re.match(r"[\u4e00-\u9fff]", piece):
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return joined
