@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import expit
 
 from language.knowledge_files import load_yaml
+from language.pinyin import read_pinyin
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,16 @@ def nlu_examples(files: Sequence[Path], intent: Optional[str] = None, exclude: O
     return sentences
 
 
+def as_read(text: str) -> str:
+    """What the models learn from and score: the text with its pinyin read as characters
+    (language.pinyin), as the rules and the NLU read it, in lower case."""
+    return read_pinyin(text).lower()
+
+
 def char_ngrams(min_df: int = 1):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=True, min_df=min_df)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, preprocessor=as_read, min_df=min_df)
 
 
 class CharNgramScorer:
