@@ -16,11 +16,12 @@ A message mostly in English, and abbreviations in capitals (CT, HPV), are left a
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import re
 import unicodedata
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Optional, Tuple
 
 from language.knowledge_files import LEXICON_DIR, PROJECT_ROOT
 
@@ -36,13 +37,12 @@ class Index:
 
     def __init__(self) -> None:
         self.words: Dict[str, List[Tuple[str, float, Tuple[int, ...]]]] = {}
-        self.syllables: set = set()
         self.longest = 0
 
-    def add(self, word: str, syllables: List[str], logp: float) -> None:
-        key = "".join(syllables)
+    def add(self, word: str, reading: List[str], logp: float) -> None:
+        key = "".join(reading)
         ends, at = [], 0
-        for syllable in syllables[:-1]:
+        for syllable in reading[:-1]:
             at += len(syllable)
             ends.append(at)
         entries = self.words.setdefault(key, [])
@@ -52,7 +52,6 @@ class Index:
                     entries[k] = (word, logp, tuple(ends))
                 return
         entries.append((word, logp, tuple(ends)))
-        self.syllables.update(syllables)
         self.longest = max(self.longest, len(key))
 
 
@@ -63,8 +62,18 @@ def _plain(syllable: str) -> str:
 
 def _letters(word: str) -> str:
     """The word as typed: lower case, tone marks dropped, ü as v."""
-    word = word.lower().replace("ü", "v").replace("u:", "v")
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("u:", "v")).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=1)
+def syllables() -> FrozenSet[str]:
+    """Every syllable of jionlp's character dictionary ("[yī]1.最小的正整数…"), without tones:
+    enough to tell pinyin from English without loading the words."""
+    spec = importlib.util.find_spec("jionlp")
+    path = Path(str(spec.origin)).parent / "dictionary" / "chinese_char_dictionary.txt"
+    readings = re.findall(r"\[([^\W\d_]+)\]", path.read_text(encoding="utf-8"))
+    return frozenset(_letters(r) for r in readings if len(r) <= 6) - {"m", "n", "ng", "hm", "hng"}
 
 
 def _jieba_frequencies() -> Dict[str, int]:
@@ -124,25 +133,25 @@ def load_index() -> Index:
 
     index = Index()
     for word, p in _probabilities().items():
-        syllables = [_plain(s) for s in jionlp.pinyin(word, formater="simple")]
-        if len(syllables) != len(word) or any(not s.isalpha() for s in syllables):
+        reading = [_plain(s) for s in jionlp.pinyin(word, formater="simple")]
+        if len(reading) != len(word) or any(not s.isalpha() for s in reading):
             continue
         logp = math.log(p)
-        index.add(word, syllables, logp)
+        index.add(word, reading, logp)
         # "nv" and "lv" are often typed "nu" and "lu" (女儿 → nuer)
-        if any(s in ("nv", "lv", "nve", "lve") for s in syllables):
-            index.add(word, [s.replace("v", "u") for s in syllables], logp - math.log(4))
+        if any(s in ("nv", "lv", "nve", "lve") for s in reading):
+            index.add(word, [s.replace("v", "u") for s in reading], logp - math.log(4))
     return index
 
 
-def _syllable_count(letters: str, syllables: set) -> Optional[int]:
+def _syllable_count(letters: str, known: AbstractSet[str]) -> Optional[int]:
     """The fewest pinyin syllables the letters split into, or None."""
     best: List[Optional[int]] = [0] + [None] * len(letters)
     for i in range(len(letters)):
         if best[i] is None:
             continue
         for j in range(i + 1, min(len(letters), i + 6) + 1):
-            if letters[i:j] in syllables and (best[j] is None or best[i] + 1 < best[j]):
+            if letters[i:j] in known and (best[j] is None or best[i] + 1 < best[j]):
                 best[j] = best[i] + 1
     return best[-1]
 
@@ -192,10 +201,10 @@ def to_hanzi(text: str) -> str:
         return text
     runs = list(_LATIN_RUN.finditer(text))
     latin_words = [w for m in runs for w in _LATIN_WORD.findall(m.group())]
-    index = load_index()
-    pinyin = [w for w in latin_words if _is_pinyin(w, index)]
+    pinyin = [w for w in latin_words if _is_pinyin(w)]
     if not pinyin or 2 * len(pinyin) < len(latin_words):
         return text
+    index = load_index()
     beside_characters = bool(re.search(r"[\u4e00-\u9fff]", text))
     out, last = [], 0
     for m in runs:
@@ -206,10 +215,10 @@ def to_hanzi(text: str) -> str:
     return "".join(out)
 
 
-def _is_pinyin(word: str, index: Index) -> bool:
+def _is_pinyin(word: str) -> bool:
     if len(word) >= 2 and word.isupper():
         return False  # an abbreviation: CT, HPV, BP
-    return _syllable_count(_letters(word).replace("'", ""), index.syllables) is not None
+    return _syllable_count(_letters(word).replace("'", ""), syllables()) is not None
 
 
 def _read_run(run: str, index: Index, beside_characters: bool) -> str:
@@ -220,7 +229,7 @@ def _read_run(run: str, index: Index, beside_characters: bool) -> str:
 
     def flush() -> None:
         letters = [p for w in group for p in _letters(w).split("'") if p]
-        count = sum(_syllable_count(w, index.syllables) or 0 for w in letters)
+        count = sum(_syllable_count(w, syllables()) or 0 for w in letters)
         enough = count >= 3 or (count >= 2 and (len(group) >= 2 or not beside_characters))
         read = _read(letters, index) if enough else None
         out.append(read if read else " ".join(group))
@@ -229,7 +238,7 @@ def _read_run(run: str, index: Index, beside_characters: bool) -> str:
     for piece in pieces:
         if not piece.strip():
             continue
-        if _is_pinyin(piece, index):
+        if _is_pinyin(piece):
             group.append(piece)
             continue
         if group:

@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.pinyin_reader import PinyinReader
-from language.pinyin import read_pinyin, to_hanzi
+from language.pinyin import load_index, read_pinyin, to_hanzi
 from safety import red_flags as rf
 from scripts.eval_departments import play
 
@@ -68,3 +68,9 @@ def test_the_nlu_reads_pinyin_before_the_tokenizer():
     message = Message({TEXT: "ke sou ke le yi ge yue le"})
     PinyinReader().process([message])
     assert message.get(TEXT).startswith("咳嗽")
+
+
+def test_english_words_do_not_load_the_pinyin_words():
+    load_index.cache_clear()
+    assert to_hanzi("好的ok 谢谢 hi") == "好的ok 谢谢 hi"
+    assert load_index.cache_info().currsize == 0
