@@ -99,8 +99,14 @@ def _patient_frequencies() -> Dict[str, int]:
     counts: Dict[str, int] = {}
 
     def count(phrase: str) -> None:
-        for word in words.lcut(phrase):
+        tokens = words.lcut(phrase)
+        for word in tokens:
             counts[word] = counts.get(word, 0) + 1
+        # two words said together count as a phrase of their own, a little context for
+        # the reading: 不想活 over 不想或, 活了 over 或了
+        for first, second in zip(tokens, tokens[1:]):
+            if len(first) == 1 or len(second) == 1:
+                counts[first + second] = counts.get(first + second, 0) + 1
 
     for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -138,10 +144,24 @@ def load_index() -> Index:
             continue
         logp = math.log(p)
         index.add(word, reading, logp)
+        # a polyphone inside a word is typed with the character's everyday reading:
+        # 流血 is read "liu xie" by the tables but typed "liu xue"
+        typed = [_common_reading(c) or s for c, s in zip(word, reading)] if len(word) > 1 else reading
+        if typed != reading:
+            index.add(word, typed, logp)
         # "nv" and "lv" are often typed "nu" and "lu" (女儿 → nuer)
         if any(s in ("nv", "lv", "nve", "lve") for s in reading):
             index.add(word, [s.replace("v", "u") for s in reading], logp - math.log(4))
     return index
+
+
+@functools.lru_cache(maxsize=None)
+def _common_reading(char: str) -> str:
+    """The reading jionlp gives the character alone ('血' → 'xue')."""
+    import jionlp
+
+    readings = jionlp.pinyin(char, formater="simple")
+    return _plain(readings[0]) if readings and readings[0] else ""
 
 
 def _syllable_count(letters: str, known: AbstractSet[str]) -> Optional[int]:
