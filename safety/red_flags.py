@@ -411,6 +411,11 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[
             continue
         if cond.get("present_any") and not set(cond["present_any"]) & present:
             continue
+        # a sign another present finding explains ("额头皱不起来": the face of a Bell's palsy), when
+        # none of the rule's other signs is there
+        unless = set(cond.get("unless_present", ()))
+        if unless & present and not present & (set(cond.get("present_any", ())) - set(cond.get("explained", ()))):
+            continue
         age = facts.get("age_months")
         if "max_age_months" in cond and (age is None or not age < cond["max_age_months"]):
             continue
