@@ -1,12 +1,12 @@
 """Pinyin typed instead of characters (language/pinyin.py): read as characters by the
-NLU (components/pinyin_reader.py) and by everything that reads the patient's words
+NLU (components/text_reader.py) and by everything that reads the patient's words
 through language.symptom_lexicon.normalize."""
 
 import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.pinyin_reader import PinyinReader
+from components.text_reader import TextReader
 from language.pinyin import load_index, read_pinyin, to_hanzi
 from safety import red_flags as rf
 from scripts.eval_departments import play
@@ -66,7 +66,7 @@ def test_a_complaint_in_pinyin_gets_its_department(text, department):
 
 def test_the_nlu_reads_pinyin_before_the_tokenizer():
     message = Message({TEXT: "ke sou ke le yi ge yue le"})
-    PinyinReader().process([message])
+    TextReader().process([message])
     assert message.get(TEXT).startswith("咳嗽")
 
 
@@ -74,3 +74,9 @@ def test_english_words_do_not_load_the_pinyin_words():
     load_index.cache_clear()
     assert to_hanzi("好的ok 谢谢 hi") == "好的ok 谢谢 hi"
     assert load_index.cache_info().currsize == 0
+
+
+def test_the_nlu_reads_typing_slips_as_triage_does():
+    message = Message({TEXT: "雪糖高 空腹7.8"})
+    TextReader().process([message])
+    assert message.get(TEXT).startswith("血糖高")

@@ -1,7 +1,8 @@
-"""A message typed in pinyin is read as Chinese characters (language.pinyin) before the
-tokenizer, so the intent classifiers, the entity extractor and the red-flag rules read
-"xiong kou teng chu han" as 胸口疼出汗. The actions read the patient's words through the
-same function (language.symptom_lexicon.normalize)."""
+"""The NLU reads a message as the triage and the red-flag rules read it
+(language.symptom_lexicon.normalize), before the tokenizer: pinyin typed instead of
+characters read as characters ("xiong kou teng chu han" → 胸口疼出汗, language.pinyin),
+traditional characters as simplified, Cantonese as Mandarin, and common slips of voice
+and pinyin input fixed ("雪糖高" → 血糖高). The tracker keeps what the patient typed."""
 
 from __future__ import annotations
 
@@ -13,19 +14,19 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.stateless import StatelessComponent
-from language.pinyin import read_pinyin
+from language.symptom_lexicon import normalize
 
 
 # A featurizer to Rasa's recipe only so that it runs before the tokenizer, at training
 # and at prediction alike; it adds no features.
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class PinyinReader(StatelessComponent):
+class TextReader(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if isinstance(text, str) and not message.get(ENTITIES):  # offsets stay valid
-                read = read_pinyin(text)
-                if read != text:
+            if isinstance(text, str) and text and not message.get(ENTITIES):  # offsets stay valid
+                read = normalize(text)
+                if read and read != text:
                     message.set(TEXT, read)
         return messages
 
