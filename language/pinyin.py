@@ -9,7 +9,8 @@ count as seen a few times: "wo ma" is 我妈 here, not 我吗, and
 "shenme ke" is 什么科. Readings come from jionlp's pinyin tables. Both packages are
 already installed, so nothing is downloaded. A run of Latin words is read
 only when every word in it splits into pinyin syllables and it has at least two
-syllables; beside characters a single word needs three ("cea", "ana" are lab tests).
+syllables; beside characters a single word needs three, or to read as a word of the
+medical dictionary ("想割baopi" → 包皮; "cea", "ana" are lab tests).
 A message mostly in English, and abbreviations in capitals (CT, HPV), are left as they are. Text without pinyin comes back unchanged, without the tables being loaded.
 """
 
@@ -88,14 +89,41 @@ def _jieba_frequencies() -> Dict[str, int]:
     return freq
 
 
-def _patient_frequencies() -> Dict[str, int]:
-    """Words of the NLU examples and of the designers' medical phrases (data/knowledge,
-    data/triage), and the medical dictionary's words as if seen a few times."""
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
     # jieba's default tokenizer is process-wide and learns the medical words when the NLU
     # loads (language.zh_nlp): a tokenizer of our own reads the same in every process.
     import jieba
 
-    words = jieba.Tokenizer()
+    return jieba.Tokenizer()
+
+
+@functools.lru_cache(maxsize=1)
+def _designer_phrases() -> Tuple[str, ...]:
+    """The phrases in Chinese of data/knowledge and data/triage."""
+    phrases: List[str] = []
+    for folder in ("knowledge", "triage"):
+        for path in sorted((PROJECT_ROOT / "data" / folder).rglob("*.yml")):
+            text = path.read_text(encoding="utf-8")
+            phrases += re.findall(r"(?<![\\\[(|?])\b[\u4e00-\u9fff]{2,12}\b(?![\])|?*+])", text)
+    return tuple(phrases)
+
+
+@functools.lru_cache(maxsize=1)
+def medical_words() -> FrozenSet[str]:
+    """The words of the medical dictionary (data/lexicon) and of the designers' phrases,
+    short enough to be typed as one."""
+    words = {w for phrase in _designer_phrases() for w in _tokenizer().lcut(phrase) + [phrase]}
+    for path in sorted(LEXICON_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words.add(line.split(" ")[0])
+    return frozenset(w for w in words if 2 <= len(w) <= MAX_WORD_CHARS and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+
+
+def _patient_frequencies() -> Dict[str, int]:
+    """Words of the NLU examples and of the designers' medical phrases (data/knowledge,
+    data/triage), and the medical dictionary's words as if seen a few times."""
+    words = _tokenizer()
     counts: Dict[str, int] = {}
 
     def count(phrase: str) -> None:
@@ -112,12 +140,8 @@ def _patient_frequencies() -> Dict[str, int]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.lstrip().startswith("- ") and not line.lstrip().startswith("- intent"):
                 count(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.lstrip()[2:]))
-    for folder in ("knowledge", "triage"):
-        for path in sorted((PROJECT_ROOT / "data" / folder).rglob("*.yml")):
-            for phrase in re.findall(
-                r"(?<![\\\[(|?])\b[\u4e00-\u9fff]{2,12}\b(?![\])|?*+])", path.read_text(encoding="utf-8")
-            ):
-                count(phrase)
+    for phrase in _designer_phrases():
+        count(phrase)
     for path in sorted(LEXICON_DIR.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             word = line.split(" ")[0]
@@ -251,7 +275,9 @@ def _read_run(run: str, index: Index, beside_characters: bool) -> str:
         letters = [p for w in group for p in _letters(w).split("'") if p]
         count = sum(_syllable_count(w, syllables()) or 0 for w in letters)
         enough = count >= 3 or (count >= 2 and (len(group) >= 2 or not beside_characters))
-        read = _read(letters, index) if enough else None
+        read = _read(letters, index) if count >= 2 else None
+        if not enough and read not in medical_words():
+            read = None  # one short word beside characters: only a medical word ("baopi")
         out.append(read if read else " ".join(group))
         group.clear()
 

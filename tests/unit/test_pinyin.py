@@ -21,6 +21,8 @@ from scripts.eval_departments import play
         ("wo de HPV yang xing zen me ban", "HPV 阳性怎么办"),
         ("xi'an", "西安"),
         ("nuer pi fu yang", "女儿皮肤痒"),
+        ("baopi有点长 想割了", "包皮有点长"),
+        ("我想看zhongyi", "中医"),
     ],
 )
 def test_pinyin_is_read_as_characters(typed, read):
