@@ -128,9 +128,15 @@ class Extraction:
 _VERB_DE = frozenset("觉记显晓懂舍值难获取变免省使认")
 
 
+# a complaint typed with 的 for the result 得 ("疼的睡不着", "痒的受不了")
+_COMPLAINT_DE = frozenset("疼痛痒咳喘胀酸麻闷晕")
+
+
 def says_how_bad(norm: str, start: int) -> bool:
-    """Whether the phrase at start follows a result 得 ("痒得坐立不安", "疼得睡不着"): it says
-    how bad the complaint before it is, it is not a complaint of its own."""
+    """Whether the phrase at start follows a result 得 ("痒得坐立不安", "疼得睡不着", typed
+    "疼的睡不着"): it says how bad the complaint before it is, it is not a complaint of its own."""
+    if start > 1 and norm[start - 1] == "的" and norm[start - 2] in _COMPLAINT_DE:
+        return True
     return start > 0 and norm[start - 1] == "得" and not (start > 1 and norm[start - 2] in _VERB_DE)
 
 
