@@ -45,6 +45,9 @@ class SymptomDef:
     background: bool = False
     severe_urgency: str = "today"
     context: bool = False  # a circumstance or trigger (压力大, 一紧张就): half beside a bodily complaint
+    # the urgency holds while the complaint is at most this many days old (or its age unknown);
+    # older, it is routine ("面瘫一个月了，恢复了大半，想扎针灸": no longer a same-day visit)
+    acute_days: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def build_lexicon(data: dict) -> Lexicon:
             background=bool(entry.get("background", False)),
             severe_urgency=entry.get("severe_urgency", "today"),
             context=bool(entry.get("context", False)),
+            acute_days=entry.get("acute_days"),
         )
         symptoms[sym.id] = sym
         for phrase in (sym.name,) + sym.synonyms:
