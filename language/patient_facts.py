@@ -27,6 +27,9 @@ def parse_age_months(text: str) -> Optional[float]:
     m = regex("age_child_years").search(text)
     if m and (cn_number(m.group("num")) or 0) >= 1:
         return cn_number(m.group("num")) * 12
+    m = regex("age_elder_years").search(text)
+    if m and 18 <= (cn_number(m.group("num")) or 0) <= 120:
+        return cn_number(m.group("num")) * 12 + (6 if m.group("more") else 0)
     for name in ("age_born", "age_child", "age_before_child", "age_months_big"):
         m = regex(name).search(text)
         if not m:

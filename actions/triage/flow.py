@@ -85,6 +85,9 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
     req = q.requires
     if req.get("present") and not set(req["present"]) & set(state["present"]):
         return False
+    # "崴脚了，脚踝肿了": the injury explains the swelling, so no question about the heart or kidneys
+    if req.get("absent") and set(req["absent"]) & set(state["present"]):
+        return False
     if "sex" in req and facts.get("sex") != req["sex"]:
         return False
     if "sex_not" in req and facts.get("sex") == req["sex_not"]:

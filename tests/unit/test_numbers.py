@@ -83,6 +83,20 @@ def test_a_childs_age_without_a_unit_is_years(text, months):
     assert parse_age_months(text) == months
 
 
+@pytest.mark.parametrize(
+    "text, months",
+    [
+        ("我妈七十了，最近老忘事", 840),
+        ("老伴今年68，腿肿", 816),
+        ("我爸八十多了 老咳嗽", 966),
+        ("我爸血压150了", None),
+        ("我妈90斤了", None),
+    ],
+)
+def test_an_elders_age_without_a_unit_is_years(text, months):
+    assert parse_age_months(text) == months
+
+
 def test_the_childs_father_is_not_a_child_patient():
     from language.patient_facts import says
 
