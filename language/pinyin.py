@@ -110,13 +110,23 @@ def _designer_phrases() -> Tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def medical_words() -> FrozenSet[str]:
-    """The words of the medical dictionary (data/lexicon) and of the designers' phrases,
-    short enough to be typed as one."""
-    words = {w for phrase in _designer_phrases() for w in _tokenizer().lcut(phrase) + [phrase]}
+def _lexicon_words() -> Tuple[str, ...]:
+    """The words of the medical dictionary (data/lexicon) short enough to be typed as one."""
+    words = []
     for path in sorted(LEXICON_DIR.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            words.add(line.split(" ")[0])
+            word = line.split(" ")[0]
+            if word and not line.startswith("#") and len(word) <= MAX_WORD_CHARS:
+                words.append(word)
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=1)
+def medical_words() -> FrozenSet[str]:
+    """The words of the medical dictionary and of the designers' phrases, short enough to be
+    typed as one."""
+    words = {w for phrase in _designer_phrases() for w in _tokenizer().lcut(phrase) + [phrase]}
+    words.update(_lexicon_words())
     return frozenset(w for w in words if 2 <= len(w) <= MAX_WORD_CHARS and re.fullmatch(r"[\u4e00-\u9fff]+", w))
 
 
@@ -136,17 +146,14 @@ def _patient_frequencies() -> Dict[str, int]:
             if len(first) == 1 or len(second) == 1:
                 counts[first + second] = counts.get(first + second, 0) + 1
 
-    for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.lstrip().startswith("- ") and not line.lstrip().startswith("- intent"):
-                count(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.lstrip()[2:]))
+    from language.text_models import nlu_examples  # it reads pinyin with this module
+
+    for example in nlu_examples(sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))):
+        count(example)
     for phrase in _designer_phrases():
         count(phrase)
-    for path in sorted(LEXICON_DIR.glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            word = line.split(" ")[0]
-            if word and not line.startswith("#") and len(word) <= MAX_WORD_CHARS:
-                counts[word] = counts.get(word, 0) + MEDICAL_PRIOR
+    for word in _lexicon_words():
+        counts[word] = counts.get(word, 0) + MEDICAL_PRIOR
     return counts
 
 
@@ -234,9 +241,27 @@ def read_pinyin(text: str) -> str:
     """The text as it was, or, when it has pinyin, its reading in characters followed by
     the text as typed: "wo ba xiong kou teng" → "我爸胸口疼。wo ba xiong kou teng". A
     reading can be wrong where the sounds allow several words (liu xue: 留学 or 流血), so
-    words the designers wrote in pinyin still match what was typed."""
+    words the designers wrote in pinyin still match what was typed. A text already read
+    comes back as it is: the NLU reads a message, then the red-flag rules read it again."""
+    if _already_read(text):
+        return text
     read = to_hanzi(text)
-    return text if read == text else f"{read}。{text}"
+    return text if read == text else f"{read}{_THEN_TYPED}{text}"
+
+
+_THEN_TYPED = "。"  # between the reading and the text as typed
+
+
+def _already_read(text: str) -> bool:
+    if not re.search(r"[a-z]{2}", text):
+        return False
+    at = text.find(_THEN_TYPED)
+    while at != -1:
+        typed = text[at + 1 :]
+        if text[:at] != typed and to_hanzi(typed) == text[:at]:
+            return True
+        at = text.find(_THEN_TYPED, at + 1)
+    return False
 
 
 def to_hanzi(text: str) -> str:

@@ -8,6 +8,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.text_reader import TextReader
 from language.pinyin import load_index, read_pinyin, to_hanzi
+from language.symptom_lexicon import normalize
 from safety import red_flags as rf
 from scripts.eval_departments import play
 
@@ -82,3 +83,9 @@ def test_the_nlu_reads_typing_slips_as_triage_does():
     message = Message({TEXT: "雪糖高 空腹7.8"})
     TextReader().process([message])
     assert message.get(TEXT).startswith("血糖高")
+
+
+def test_a_text_already_read_is_not_read_again():
+    once = read_pinyin("wo ba xiong kou teng")
+    assert read_pinyin(once) == once
+    assert normalize(normalize("ke sou。ke le yi ge yue le")) == normalize("ke sou。ke le yi ge yue le")
