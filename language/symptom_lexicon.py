@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 from language.knowledge_files import knowledge, regex
-from language.pinyin import read_pinyin
+from language.english import read_latin
 
 IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
 
@@ -148,10 +148,11 @@ def normalize(text: str) -> str:
     words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话"),
     Cantonese read as Mandarin ("企唔起身" → "站不起身") and common input slips fixed
     ("头运" → "头晕", and "身上就养" → "身上就痒" where the words around say so). Fixes keep
-    the length, so offsets stay valid. Pinyin is read as characters first (language.pinyin),
-    which changes the length: offsets are always into the normalized text."""
+    the length, so offsets stay valid. English words and pinyin are read as Chinese first
+    (language.english), which changes the length: offsets are always into the normalized
+    text."""
     lexicon = load_lexicon()
-    text = read_pinyin((text or "").strip()).translate(lexicon.traditional).translate(lexicon.dialect)
+    text = read_latin((text or "").strip()).translate(lexicon.traditional).translate(lexicon.dialect)
     text = _fix_words(_fix_in_context(text, lexicon.dialect_context), lexicon.dialect_words)
     if re.search(r"[\u4e00-\u9fff]", text):
         pieces = re.split(r"\s+", text)

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import expit
 
 from language.knowledge_files import load_yaml
-from language.pinyin import read_pinyin
+from language.english import read_latin
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ def nlu_examples(files: Sequence[Path], intent: Optional[str] = None, exclude: O
 
 
 def as_read(text: str) -> str:
-    """What the models learn from and score: the text with its pinyin read as characters
-    (language.pinyin), as the rules and the NLU read it, in lower case."""
-    return read_pinyin(text).lower()
+    """What the models learn from and score: the text with its English words and pinyin
+    read as Chinese (language.english), as the rules and the NLU read it, in lower case."""
+    return read_latin(text).lower()
 
 
 def char_ngrams(min_df: int = 1):

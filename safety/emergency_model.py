@@ -53,7 +53,7 @@ from safety import EMERGENCY_INTENT
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "3"  # bump when the features or the examples' selection change
+MODEL_VERSION = "4"  # bump when the features or the examples' selection change
 THRESHOLD = 0.84
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266

@@ -74,6 +74,7 @@ def test_dates_ordinals_and_durations_read_numbers_alike():
     assert parse_duration("咳嗽两三天") == 3
     assert parse_duration("发烧半天") == 0.5
     assert parse_age_months("孩子十几个月") == 15
+    assert parse_age_months("宝宝 2个月 发烧") == 2  # a space as chat users type
 
 
 @pytest.mark.parametrize(
