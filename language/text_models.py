@@ -22,7 +22,6 @@ import numpy as np
 from scipy.special import expit
 
 from language.knowledge_files import load_yaml
-from language.english import read_latin
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +46,14 @@ def nlu_examples(files: Sequence[Path], intent: Optional[str] = None, exclude: O
 
 
 def as_read(text: str) -> str:
-    """What the models learn from and score: the text with its English words and pinyin
-    read as Chinese (language.english), as the rules and the NLU read it, in lower case."""
-    return read_latin(text).lower()
+    """What the models learn from and score: the text as the rules and the NLU read it
+    (language.symptom_lexicon.normalize: English words and pinyin as Chinese, traditional
+    characters, Cantonese, typing slips, spaces between clauses), in lower case. The NLU
+    hands the emergency net the text it has already read, the action server the text as
+    typed; both score the same, since reading a read text changes nothing."""
+    from language.symptom_lexicon import normalize
+
+    return normalize(text).lower()
 
 
 def char_ngrams(min_df: int = 1):

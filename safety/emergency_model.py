@@ -37,7 +37,9 @@ the 72 emergencies of rounds 24-26 the rules of their day missed; 22 in 4,611, 0
 twenty-nine and the rules of rounds 27-29 still 0.86 (18 of the 26 emergencies of rounds 27-29
 the rules of their day missed; 23 in 5,121, 0.45 %); with thirty-two and the rules of rounds
 30-32 0.84 (26 of the 34 emergencies of rounds 30-32 the rules of their day missed; 26 in
-5,631, 0.46 %).
+5,631, 0.46 %). Since it reads a message as the rules and the NLU do (text_models.as_read:
+spaces between clauses, typing slips; the NLU had handed it that reading while it learned
+the text as typed), 0.83 (the same 26 of 34; 28 in 5,631, 0.50 %).
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ from safety import EMERGENCY_INTENT
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "4"  # bump when the features or the examples' selection change
-THRESHOLD = 0.84
+MODEL_VERSION = "5"  # bump when the features or the examples' selection change
+THRESHOLD = 0.83
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
@@ -66,7 +68,8 @@ THRESHOLD = 0.84
 # 20 under 0.88, against 2.3 %; with twenty-three, 8 of the 9 of rounds 21-23 under 0.87,
 # against 2.2 %; with twenty-six, 7 of the 14 of rounds 24-26 under 0.86, against 2.1 %; with
 # twenty-nine, 5 of the 8 of rounds 27-29 under 0.86, against 2.1 %; with thirty-two, 5 of the 8
-# of rounds 30-32 under 0.84, against 2.0 %.
+# of rounds 30-32 under 0.84, against 2.0 %; reading as the rules do, 2 of the 8 under 0.83,
+# against 1.6 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"

@@ -27,7 +27,7 @@ from language.knowledge_files import KNOWLEDGE_DIR, PROJECT_ROOT, load_yaml
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "5"  # bump when the features or the sentence making change
+MODEL_VERSION = "6"  # bump when the features or the sentence making change
 TEMPLATES_FILE = PROJECT_ROOT / "data" / "triage" / "department_templates.yml"
 EXAMPLES_FILE = PROJECT_ROOT / "data" / "triage" / "department_examples.yml"
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
