@@ -13,18 +13,32 @@ _HANZI = re.compile(r"^[\u4e00-\u9fa5]+$")
 
 
 def find_department(hospital: HospitalSystems, text: str) -> Optional[Department]:
-    """The department a patient names anywhere in a sentence (name or alias): the
-    longest name wins, so 心血管内科 is not read as some other 内科. Otherwise the
-    hospital's own reading of the whole answer ("眼科门诊", "眼科室")."""
-    names = [
-        (name, department)
+    """The department a patient names anywhere in a sentence (name or alias). A name
+    inside a longer one does not count (心血管内科 is not some other 内科); of several
+    departments, the one a booking or referral word points to ("医生让我去眼科", "转胸外科")
+    wins, else the longest name. Otherwise the hospital's own reading of the whole answer
+    ("眼科门诊", "眼科室")."""
+    found = [
+        (m.start(), m.end(), department)
         for department in hospital.departments()
-        for name in (department.name, *department.aliases)
-        if name and name in text
+        for name in {department.name, *department.aliases}
+        if name
+        for m in re.finditer(re.escape(name), text)
     ]
-    if names:
-        return max(names, key=lambda pair: len(pair[0]))[1]
-    return hospital.find_department(text) if text else None
+    found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and o[1] - o[0] > f[1] - f[0] for o in found)]
+    if not found:
+        return hospital.find_department(text) if text else None
+    pointed = sorted((f for f in found if _pointers().search(text[: f[0]])), key=lambda f: f[0])
+    if pointed:
+        return pointed[-1][2]  # the last one the patient points to
+    return max(found, key=lambda f: f[1] - f[0])[2]
+
+
+@functools.lru_cache(maxsize=None)
+def _pointers() -> "re.Pattern[str]":
+    from actions.booking.wording import words
+
+    return re.compile(f"(?:{'|'.join(map(re.escape, words('department_pointers')))})$")
 
 
 @functools.lru_cache(maxsize=None)

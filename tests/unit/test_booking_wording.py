@@ -77,6 +77,9 @@ def test_a_session_and_an_appointment_read_as_before(hospital, today):
         ("心血管内科", "心血管内科"),  # the longest name wins over 内科
         ("眼科门诊", "眼科"),
         ("我想看牙", None),
+        ("内分泌科医生说我糖尿病要查眼底，让我去眼科，直接挂眼科号吗", "眼科"),  # pointed to
+        ("消化科让转胸外科", "胸外科"),
+        ("想挂心内科 不是消化内科", "心血管内科"),
     ],
 )
 def test_find_department(hospital, text, name):
