@@ -21,7 +21,7 @@ def find_department(hospital: HospitalSystems, text: str) -> Optional[Department
     found = [
         (m.start(), m.end(), department)
         for department in hospital.departments()
-        for name in {department.name, *department.aliases}
+        for name in dict.fromkeys((department.name, *department.aliases))
         if name
         for m in re.finditer(re.escape(name), text)
     ]

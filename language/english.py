@@ -18,10 +18,10 @@ from language.pinyin import read_pinyin
 
 @functools.lru_cache(maxsize=1)
 def _table() -> Tuple[Dict[str, str], Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
-    """(reading of each entry, lower case for the case-free ones; the case-free pattern;
-    the exact-case pattern), longest entries first so "chest pain" wins over "pain"."""
+    """(the reading of each entry; the pattern of the lower-case entries, matched in any
+    case; the pattern of those with capitals), longest entries first so "chest pain" wins
+    over "pain"."""
     table = {str(k): str(v) for k, v in words("english_words").items()}
-    readings = {(k if k != k.lower() else k.lower()): v for k, v in table.items()}
 
     def compile_(entries, flags=0):
         if not entries:
@@ -33,7 +33,7 @@ def _table() -> Tuple[Dict[str, str], Optional["re.Pattern[str]"], Optional["re.
 
     free = [k for k in table if k == k.lower()]
     exact = [k for k in table if k != k.lower()]
-    return readings, compile_(free, re.IGNORECASE), compile_(exact)
+    return table, compile_(free, re.IGNORECASE), compile_(exact)
 
 
 def read_english(text: str) -> str:
