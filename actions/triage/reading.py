@@ -12,8 +12,10 @@ from actions.triage.departments import knowledge as dk
 from actions.triage.questions import elderly_months, load_knowledge
 from actions.triage.state import DEPARTMENTS, NO, YES, add_absent, add_present, set_fact
 from actions.triage.wording import words
+from hospital.reference import load_departments
 from knowledge.typed_values import out_of_range
 from language import symptoms as sx
+from language.knowledge_files import regex
 from safety import emergency_model
 from safety import red_flags as rf
 
@@ -151,7 +153,30 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
         d["urgency"] = d["urgency"] or guess.urgency
         if guess.from_knowledge and dk.asks_for_knowledge(text):
             d["knowledge_question"] = True
+    referred = referred_department(text)
+    if referred:
+        d["named"][referred] = d["named"].get(referred, 0.0) + REFERRED_WEIGHT
     _absorb_typed_value(d, text, ex)
+
+
+# A department another doctor sent the patient to counts as one the patient named, many
+# times over: "我挂了皮肤科，医生说…要去风湿免疫科" is for 风湿免疫科, not 皮肤科.
+REFERRED_WEIGHT = 10.0
+
+
+def referred_department(text: str) -> Optional[str]:
+    """The last department the message says another doctor sent the patient to."""
+    names = {name: d.name for d in load_departments() for name in (d.name, *d.aliases)}
+    pattern = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    for m in reversed(list(re.finditer(pattern, text))):
+        before = text[: m.start()]
+        if (
+            names[m.group()] in DEPARTMENTS
+            and regex("referred_to").search(before)
+            and regex("referrers").search(before)
+        ):
+            return names[m.group()]
+    return None
 
 
 # Panels whose values a fever brings with it: "发烧两天 白细胞13 CRP 45" is the fever's

@@ -173,3 +173,24 @@ def test_a_pregnant_womans_baby_is_not_a_child_patient():
     state, outcome, asked = play("孕37周 脚有点肿 宝宝动得挺好 正常吗")
     assert outcome.department == "产科" and "q_age" not in asked
     assert not state["facts"]["child_hint"]
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫科，还要重新挂吗", "风湿免疫科"),
+        ("内分泌科医生说我糖尿病要查眼底，让我去眼科", "眼科"),
+        ("社区医院让来看心内科，心慌好几个月了", "心血管内科"),
+    ],
+)
+def test_the_department_another_doctor_sent_the_patient_to_wins(text, department):
+    from scripts.eval_departments import play as play_first_message
+
+    assert play_first_message(text)["department"] == department
+
+
+def test_a_relatives_suggestion_is_no_referral():
+    from actions.triage.reading import referred_department
+
+    assert referred_department("夜里老是憋气，枕头要垫高才能睡，家里人让我挂呼吸科") is None
+    assert referred_department("我想去眼科") is None
