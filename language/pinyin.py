@@ -112,13 +112,9 @@ def _designer_phrases() -> Tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def _lexicon_words() -> Tuple[str, ...]:
     """The words of the medical dictionary (data/lexicon) short enough to be typed as one."""
-    words = []
-    for path in sorted(LEXICON_DIR.glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            word = line.split(" ")[0]
-            if word and not line.startswith("#") and len(word) <= MAX_WORD_CHARS:
-                words.append(word)
-    return tuple(words)
+    from language.zh_nlp import lexicon_files, read_words  # spaCy, only once pinyin is read
+
+    return tuple(w for w in read_words(lexicon_files(LEXICON_DIR)) if len(w) <= MAX_WORD_CHARS)
 
 
 @functools.lru_cache(maxsize=1)

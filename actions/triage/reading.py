@@ -4,6 +4,7 @@ knowledge and model read in it."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -164,11 +165,17 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
 REFERRED_WEIGHT = 10.0
 
 
+@functools.lru_cache(maxsize=1)
+def _department_names() -> Tuple[Dict[str, str], "re.Pattern[str]"]:
+    """(the department of each name and alias, a pattern of them all, longest first)."""
+    names = {name: d.name for d in load_departments() for name in (d.name, *d.aliases)}
+    return names, re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
+
+
 def referred_department(text: str) -> Optional[str]:
     """The last department the message says another doctor sent the patient to."""
-    names = {name: d.name for d in load_departments() for name in (d.name, *d.aliases)}
-    pattern = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    for m in reversed(list(re.finditer(pattern, text))):
+    names, pattern = _department_names()
+    for m in reversed(list(pattern.finditer(text))):
         before = text[: m.start()]
         if (
             names[m.group()] in DEPARTMENTS
