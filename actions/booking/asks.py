@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.suggestions import suggested_departments
 from actions.booking.availability import EXPERT, available_days, booking_slots, my_appointments, open_sessions
 from actions.booking.wording import (
     appointment_title,
@@ -21,9 +22,6 @@ from actions.booking.wording import (
     session_title,
 )
 from actions.common import UsesHospital, buttons, latest_text, say_hospital_error
-from actions.triage.assessment import evaluate
-from actions.triage.departments.combiner import CLOSE_RATIO
-from actions.triage.flow import update
 from hospital.facts import facts
 from hospital.interface import NUMBER_TYPES, PERIODS, HospitalError
 from language.dates import describe
@@ -55,12 +53,8 @@ class AskDepartment(BookingQuestion):
         return "action_ask_department"
 
     def ask(self, dispatcher: CollectingDispatcher, slots: Dict[str, Any], tracker: Tracker) -> None:
-        assessment = evaluate(update(None, latest_text(tracker)))
-        # A second department only when it is a real alternative (at least half as likely):
-        # "孕12周要做NT" is 产科's, not "产科或肿瘤科" for a sliver of the ranking.
-        top = assessment.ranking[:2]
-        suggested = [name for name, score in top if top and score >= CLOSE_RATIO * top[0][1]]
-        if not suggested or assessment.red_flags:
+        suggested = suggested_departments(latest_text(tracker))
+        if not suggested:
             dispatcher.utter_message(response="utter_ask_department")
             return
         dispatcher.utter_message(

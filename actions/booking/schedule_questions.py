@@ -10,6 +10,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import EventType
 
 from actions.booking.availability import EXPERT
+from actions.booking.suggestions import suggested_departments
 from actions.booking.wording import date_payload, money, parse_number_type, phrase, slots_left
 from actions.catalogue_names import find_department, find_doctors
 from actions.common import UsesHospital, buttons, latest_text, say_hospital_error
@@ -48,6 +49,21 @@ def _doctor_buttons(doctors: List[Doctor], when: str) -> List[Dict[str, Any]]:
     )
 
 
+def _ask_what(text: str, when: str) -> Dict[str, Any]:
+    """Which department or doctor? With the departments the complaint or test points to as
+    buttons, when it points to any ("22周想约四维彩超" → 产科)."""
+    suggested = suggested_departments(text)
+    if not suggested:
+        return {"response": "utter_schedule_ask_what"}
+    return {
+        "response": "utter_schedule_ask_what_suggested",
+        "departments": phrase("department_or").join(suggested),
+        "buttons": buttons(
+            [(name, phrase("department_schedule_question", department=name, when=when)) for name in suggested]
+        ),
+    }
+
+
 def schedule_reply(system: HospitalSystems, text: str, today: dt.date) -> Dict[str, Any]:
     """The answer to "李医生周四出诊吗" / "后天心内科还有号吗" as utter_message kwargs."""
     parsed = parse_date(text, today)
@@ -64,7 +80,7 @@ def schedule_reply(system: HospitalSystems, text: str, today: dt.date) -> Dict[s
     if len(doctors) > 1:
         return {"response": "utter_booking_which_doctor", "buttons": _doctor_buttons(doctors, parsed.text)}
     if not doctors and not department:
-        return {"response": "utter_schedule_ask_what"}
+        return _ask_what(text, parsed.text if parsed.date else "")
     doctor = doctors[0] if doctors else None
     if doctor:
         who = phrase("doctor_who", name=doctor.name, department=doctor.department, title=doctor.title)

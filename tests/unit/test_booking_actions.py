@@ -859,6 +859,17 @@ async def test_schedule_questions_that_cannot_be_answered_with_a_list(h, questio
     assert texts(dispatcher) == [answer]
 
 
+def test_schedule_question_without_a_department_suggests_the_one_the_test_points_to(h):
+    reply = answer(h, "22周想约四维彩超 明天还约得上吗")
+    assert "产科" in reply["text"] and "初步建议" in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]][0] == "产科明天有号吗"
+
+
+def test_schedule_question_with_nothing_to_go_on_asks_plainly(h):
+    reply = answer(h, "明天还有号吗")
+    assert reply["text"].startswith("请问想查哪个科室或哪位医生") and reply["buttons"] == []
+
+
 async def test_schedule_with_a_bare_half_day_covers_every_day(h, hospital):
     reply = answer(h, "眼科下午还有号吗")
     days = {s.date for s in hospital.sessions(department="眼科", period="下午")}
