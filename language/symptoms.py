@@ -202,8 +202,9 @@ def extract(text: str) -> Extraction:
         else:
             result.absent.append("fever")
     result.age_months = parse_age_months(norm)
-    result.child_hint = says("child_hint", norm)
-    result.child_patient = says("child_patient", norm)
+    grown = says("grown_child", norm)
+    result.child_hint = says("child_hint", norm) and not grown
+    result.child_patient = says("child_patient", norm) and not grown
     result.elderly_hint = says("elderly", norm)
     result.sex = parse_sex(norm)
     result.pregnant, result.pregnancy_weeks = parse_pregnancy(norm)

@@ -178,6 +178,19 @@ def test_a_pregnant_womans_baby_is_not_a_child_patient():
 @pytest.mark.parametrize(
     "text, department",
     [
+        ("我儿子在外地打工 腰疼好几天了 弯不下腰", "骨科"),
+        ("女儿上班老加班 最近总是胃疼反酸", "消化内科"),
+        ("我儿子咳嗽三天了 有痰", "儿科"),
+    ],
+)
+def test_a_son_or_daughter_plainly_grown_up_is_not_a_child(text, department):
+    state, outcome, asked = play(text)
+    assert outcome.department == department and "q_age" not in asked
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
         ("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫科，还要重新挂吗", "风湿免疫科"),
         ("内分泌科医生说我糖尿病要查眼底，让我去眼科", "眼科"),
         ("社区医院让来看心内科，心慌好几个月了", "心血管内科"),
