@@ -398,10 +398,10 @@ def assess(
     return flags, framed_flags
 
 
-def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[RedFlag]:
-    """Red flags from facts gathered over a whole conversation: `present` symptom ids and
-    `facts` (age_months, hypertension, sudden …)."""
-    present = set(present)
+def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any], past: Iterable[str] = ()) -> List[RedFlag]:
+    """Red flags from facts gathered over a whole conversation: `present` symptom ids,
+    `facts` (age_months, hypertension, sudden …) and the illnesses said to be `past`."""
+    present, past = set(present), set(past)
     flags = []
     for rule in _rules():
         cond = rule.facts
@@ -415,6 +415,9 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any]) -> List[
         # none of the rule's other signs is there
         unless = set(cond.get("unless_present", ()))
         if unless & present and not present & (set(cond.get("present_any", ())) - set(cond.get("explained", ()))):
+            continue
+        # what an earlier illness left behind ("前年中风…说话还有点大舌头"), unless it came on suddenly
+        if set(cond.get("unless_past", ())) & past and not facts.get("sudden"):
             continue
         age = facts.get("age_months")
         if "max_age_months" in cond and (age is None or not age < cond["max_age_months"]):
@@ -454,14 +457,18 @@ def known(flag_ids: Iterable[str]) -> List[RedFlag]:
 
 
 def emergency_now(
-    seen: Iterable[str], present: Iterable[str], facts: Mapping[str, Any], revealed: Iterable[str] = ()
+    seen: Iterable[str],
+    present: Iterable[str],
+    facts: Mapping[str, Any],
+    revealed: Iterable[str] = (),
+    past: Iterable[str] = (),
 ) -> List[str]:
     """Whether a whole conversation is an emergency now: the ids of the red flags that
     hold (none = not an emergency), in this order: those `seen` in its messages
     (assess), those its `present` symptoms and `facts` add up to (detect_from_facts),
     those an answer `revealed`."""
     flags: List[str] = []
-    for flag_id in [*seen, *(f.id for f in detect_from_facts(present, facts)), *revealed]:
+    for flag_id in [*seen, *(f.id for f in detect_from_facts(present, facts, past)), *revealed]:
         if flag_id not in flags:
             flags.append(flag_id)
     return flags

@@ -142,7 +142,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         flag = (q.effects.get(value) or {}).get("red_flag") if value else None
         if flag:
             revealed.append(flag)
-    flags = rf.emergency_now(state["red_flags"], present, facts, revealed)
+    flags = rf.emergency_now(state["red_flags"], present, facts, revealed, state.get("past", ()))
     if flags:
         return Assessment(EMERGENCY, "emergency", [(EMERGENCY, 100.0)], flags, [], None, None, used)
     chosen = state["answers"].get(CHOOSE_ID)

@@ -281,6 +281,13 @@ def test_a_stroke_sign_older_than_a_few_days_is_not_a_stroke_now():
     assert rf.detect_from_facts({"facial_droop"}, {"duration_days": 14}) == []  # "面瘫治了两周"
 
 
+def test_a_past_strokes_leftover_sign_is_not_a_stroke_now_unless_it_came_on_suddenly():
+    assert rf.detect_from_facts({"slurred_speech"}, {}, past={"stroke_history"}) == []  # "前年中风…还有点大舌头"
+    sudden = rf.detect_from_facts({"slurred_speech"}, {"sudden": True}, past={"stroke_history"})
+    assert [f.id for f in sudden] == ["stroke"]
+    assert [f.id for f in rf.detect_from_facts({"slurred_speech"}, {})] == ["stroke"]
+
+
 def test_a_known_condition_counts_in_any_frame_but_not_when_denied():
     # the cyst was found before ("之前"), the pain is now
     assert rf.detect("之前B超说有个卵巢囊肿，今天下腹突然剧痛，吐了").id == "acute_abdomen"
