@@ -167,8 +167,10 @@ REFERRED_WEIGHT = 10.0
 
 @functools.lru_cache(maxsize=1)
 def _department_names() -> Tuple[Dict[str, str], "re.Pattern[str]"]:
-    """(the department of each name and alias, a pattern of them all, longest first)."""
+    """(the department of each name and alias, a pattern of them all, longest first). A
+    name of four characters or more is also known without its 科 ("要去风湿免疫")."""
     names = {name: d.name for d in load_departments() for name in (d.name, *d.aliases)}
+    names.update({name[:-1]: dept for name, dept in list(names.items()) if name.endswith("科") and len(name) >= 4})
     return names, re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
 
 

@@ -194,6 +194,7 @@ def test_a_son_or_daughter_plainly_grown_up_is_not_a_child(text, department):
         ("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫科，还要重新挂吗", "风湿免疫科"),
         ("内分泌科医生说我糖尿病要查眼底，让我去眼科", "眼科"),
         ("社区医院让来看心内科，心慌好几个月了", "心血管内科"),
+        ("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫，还要重新挂吗", "风湿免疫科"),
     ],
 )
 def test_the_department_another_doctor_sent_the_patient_to_wins(text, department):
