@@ -67,6 +67,9 @@ def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
         or [s for s in state["uncertain"] if s in lexicon.symptoms]
         or [s for s in state.get("past", []) if s in lexicon.symptoms]
     )
+    # "怀孕时候有妊娠糖尿病，产后半年复查": a pregnancy said to be over is no pregnancy care now
+    if state["facts"].get("pregnant") is False:
+        present = [s for s in present if s != "pregnancy_care"] or present
     foreground = [s for s in present if not lexicon.symptoms[s].background]
     return foreground or present
 
