@@ -329,6 +329,15 @@ def _text_context(text: str, ctx: RedFlagContext, extraction: "sx.Extraction") -
     return RedFlagContext(age, hypertension, newborn, pregnant)
 
 
+def quieted(text: str) -> List[str]:
+    """The ids of the rules whose look-alike (`unless`) the message matches: "新配的假牙戴上
+    以后说话有点含糊" is not a stroke, whatever its symptoms add up to."""
+    norm = sx.normalize(text)
+    if not norm:
+        return []
+    return [rule.id for rule in _rules() if any(u.search(norm) for u in rule.unless)]
+
+
 def detect(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None) -> Optional[RedFlag]:
     """The most urgent red flag in one message, or None."""
     flags = detect_all(text, context)
@@ -462,13 +471,17 @@ def emergency_now(
     facts: Mapping[str, Any],
     revealed: Iterable[str] = (),
     past: Iterable[str] = (),
+    quieted: Iterable[str] = (),
 ) -> List[str]:
     """Whether a whole conversation is an emergency now: the ids of the red flags that
     hold (none = not an emergency), in this order: those `seen` in its messages
     (assess), those its `present` symptoms and `facts` add up to (detect_from_facts),
-    those an answer `revealed`."""
+    those an answer `revealed`. A rule whose look-alike a message matched (`quieted`:
+    "新配的假牙戴上说话含糊") is not raised by the facts alone, unless the onset was sudden."""
+    quiet = set() if facts.get("sudden") else set(quieted)
+    from_facts = [f.id for f in detect_from_facts(present, facts, past) if f.id not in quiet]
     flags: List[str] = []
-    for flag_id in [*seen, *(f.id for f in detect_from_facts(present, facts, past)), *revealed]:
+    for flag_id in [*seen, *from_facts, *revealed]:
         if flag_id not in flags:
             flags.append(flag_id)
     return flags

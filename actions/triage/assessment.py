@@ -145,7 +145,9 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         flag = (q.effects.get(value) or {}).get("red_flag") if value else None
         if flag:
             revealed.append(flag)
-    flags = rf.emergency_now(state["red_flags"], present, facts, revealed, state.get("past", ()))
+    flags = rf.emergency_now(
+        state["red_flags"], present, facts, revealed, state.get("past", ()), state.get("quieted", ())
+    )
     if flags:
         return Assessment(EMERGENCY, "emergency", [(EMERGENCY, 100.0)], flags, [], None, None, used)
     chosen = state["answers"].get(CHOOSE_ID)

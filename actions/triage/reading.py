@@ -105,6 +105,10 @@ def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> No
     for flag in mentioned:
         if flag.id not in state["red_flags_mentioned"]:
             state["red_flags_mentioned"].append(flag.id)
+    quieted = state.setdefault("quieted", [])
+    for flag_id in rf.quieted(text):
+        if flag_id not in quieted and flag_id not in state["red_flags"]:
+            quieted.append(flag_id)
 
 
 def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extraction:

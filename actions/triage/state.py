@@ -94,6 +94,9 @@ def start() -> Dict[str, Any]:
     red_flags        red-flag ids seen in any message
     red_flags_mentioned  red-flag ids only spoken of (past, a relative, a knowledge
                      question): the outcome says when to go to 急诊
+    quieted          red-flag ids whose look-alike (`unless`) a message matched ("新配的假牙
+                     戴上说话含糊"): the symptoms of that message do not make them an
+                     emergency through the facts, unless the onset is said to be sudden
     watch            the emergency net was unsure (safety/emergency_model.WATCH): the
                      outcome says what to watch for and when to call 120
     clarifications   how many times detail was asked for
@@ -119,6 +122,7 @@ def start() -> Dict[str, Any]:
         "pending": None,
         "red_flags": [],
         "red_flags_mentioned": [],
+        "quieted": [],
         "watch": False,
         "clarifications": 0,
         "worried": False,

@@ -67,6 +67,21 @@ def test_dizziness_numbness_sudden_in_hypertensive_is_emergency():
     assert (outcome.department, outcome.urgency) == ("急诊科", "emergency")
 
 
+def test_a_look_alike_the_rules_know_is_not_made_an_emergency_by_its_symptoms():
+    # round 41: thick speech with new dentures is not a stroke; said to come suddenly with a weak hand, it is
+    _, outcome, _ = play("新配的全口假牙戴上以后说话有点含糊，大舌头一样，是不是要磨一磨")
+    assert outcome.urgency != "emergency"
+    _, outcome, _ = play("新配的假牙戴上说话含糊，今天突然说话不清了，右手也没劲")
+    assert outcome.urgency == "emergency"
+
+
+def test_the_left_arm_as_the_painful_place_is_not_pain_spreading_to_it():
+    _, outcome, _ = play("左胳膊一抬就疼，夜里压着疼，是肩周炎吧？心电图上个月刚查过没问题")
+    assert outcome.urgency != "emergency"
+    _, outcome, _ = play("左肩膀疼，疼到左胳膊，出冷汗")
+    assert outcome.urgency == "emergency"
+
+
 def test_stomach_ache_question_is_resolved_by_questions_not_a_guess():
     state = flow.update(triage_state.start(), "胃疼该挂消化内科还是普外科?")
     step = flow.next_step(state)
