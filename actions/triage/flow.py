@@ -148,9 +148,10 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
             if can_flag:
                 best = q
                 break
-            if current.by_combination:
-                # the complaints together already say where to go ("腰酸，白带多发黄" → 妇科):
-                # only a question that can reveal an emergency is still worth a turn
+            if current.by_combination or current.department == state["departments"]["referred"]:
+                # the complaints together already say where to go ("腰酸，白带多发黄" → 妇科), or a
+                # doctor has sent the patient there: only a question that can reveal an
+                # emergency is still worth a turn
                 continue
             if best is None:
                 best = q

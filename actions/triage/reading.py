@@ -161,6 +161,7 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
     referred = referred_department(text)
     if referred:
         d["named"][referred] = d["named"].get(referred, 0.0) + REFERRED_WEIGHT
+        d["referred"] = referred
     _absorb_typed_value(d, text, ex)
 
 

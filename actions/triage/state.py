@@ -105,7 +105,8 @@ def start() -> Dict[str, Any]:
                      evidence {department: sum of probabilities}, named {department:
                      evidence of named conditions/tests}, terms (entries named), note
                      ([term, short safe note]), urgency, knowledge_question (asks how
-                     to live with a named condition)
+                     to live with a named condition), referred (the department another
+                     doctor sent the patient to)
     """
     return {
         "v": STATE_VERSION,
@@ -131,7 +132,15 @@ def start() -> Dict[str, Any]:
 
 
 def no_departments() -> Dict[str, Any]:
-    return {"evidence": {}, "named": {}, "terms": [], "note": None, "urgency": None, "knowledge_question": False}
+    return {
+        "evidence": {},
+        "named": {},
+        "terms": [],
+        "note": None,
+        "urgency": None,
+        "knowledge_question": False,
+        "referred": None,
+    }
 
 
 def copy_state(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

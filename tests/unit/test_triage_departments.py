@@ -203,6 +203,20 @@ def test_the_department_another_doctor_sent_the_patient_to_wins(text, department
     assert play_first_message(text)["department"] == department
 
 
+def test_a_cut_at_night_asked_about_stitches_goes_to_the_emergency_room_without_asking_how_long():
+    _, outcome, asked = play("晚上11点切菜把手划了道口子，有点深，要不要缝")
+    assert outcome.department == "急诊科" and "q_duration" not in asked
+
+
+def test_a_referral_is_not_screened_again_except_for_danger():
+    # the rash questions would only pull back to the 皮肤科 the doctor has already seen
+    _, outcome, asked = play("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫，还要重新挂吗")
+    assert outcome.department == "风湿免疫科" and asked == []
+    # a question that can reveal an emergency is still asked
+    _, _, asked = play("社区医院让来看心内科，心慌好几个月了")
+    assert asked
+
+
 def test_a_relatives_suggestion_is_no_referral():
     from actions.triage.reading import referred_department
 
