@@ -208,6 +208,11 @@ def test_a_cut_at_night_asked_about_stitches_goes_to_the_emergency_room_without_
     assert outcome.department == "急诊科" and "q_duration" not in asked
 
 
+def test_a_stomach_ache_that_keeps_coming_lately_is_not_screened_as_a_sudden_belly():
+    state, _, asked = play("女儿上班老加班 最近总胃疼反酸")
+    assert state["facts"]["recurrent"] and "q_abd_board" not in asked
+
+
 def test_a_referral_is_not_screened_again_except_for_danger():
     # the rash questions would only pull back to the 皮肤科 the doctor has already seen
     _, outcome, asked = play("我挂了皮肤科，医生说腿上的红斑是血管炎要去风湿免疫，还要重新挂吗")
