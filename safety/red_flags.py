@@ -407,10 +407,13 @@ def assess(
     return flags, framed_flags
 
 
-def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any], past: Iterable[str] = ()) -> List[RedFlag]:
+def detect_from_facts(
+    present: Iterable[str], facts: Mapping[str, Any], past: Iterable[str] = (), quieted: Iterable[str] = ()
+) -> List[RedFlag]:
     """Red flags from facts gathered over a whole conversation: `present` symptom ids,
-    `facts` (age_months, hypertension, sudden …) and the illnesses said to be `past`."""
-    present, past = set(present), set(past)
+    `facts` (age_months, hypertension, sudden …), the illnesses said to be `past` and the
+    rules whose look-alike a message matched (`quieted`)."""
+    present, past, quieted = set(present), set(past), set(quieted)
     flags = []
     for rule in _rules():
         cond = rule.facts
@@ -425,8 +428,10 @@ def detect_from_facts(present: Iterable[str], facts: Mapping[str, Any], past: It
         unless = set(cond.get("unless_present", ()))
         if unless & present and not present & (set(cond.get("present_any", ())) - set(cond.get("explained", ()))):
             continue
-        # what an earlier illness left behind ("前年中风…说话还有点大舌头"), unless it came on suddenly
-        if set(cond.get("unless_past", ())) & past and not facts.get("sudden"):
+        # explained away, unless it came on suddenly: what an earlier illness left behind
+        # ("前年中风…说话还有点大舌头"), or a message that matched the rule's look-alike
+        # ("新配的假牙戴上说话含糊")
+        if not facts.get("sudden") and (rule.id in quieted or set(cond.get("unless_past", ())) & past):
             continue
         age = facts.get("age_months")
         if "max_age_months" in cond and (age is None or not age < cond["max_age_months"]):
@@ -476,10 +481,8 @@ def emergency_now(
     """Whether a whole conversation is an emergency now: the ids of the red flags that
     hold (none = not an emergency), in this order: those `seen` in its messages
     (assess), those its `present` symptoms and `facts` add up to (detect_from_facts),
-    those an answer `revealed`. A rule whose look-alike a message matched (`quieted`:
-    "新配的假牙戴上说话含糊") is not raised by the facts alone, unless the onset was sudden."""
-    quiet = set() if facts.get("sudden") else set(quieted)
-    from_facts = [f.id for f in detect_from_facts(present, facts, past) if f.id not in quiet]
+    those an answer `revealed`."""
+    from_facts = [f.id for f in detect_from_facts(present, facts, past, quieted)]
     flags: List[str] = []
     for flag_id in [*seen, *from_facts, *revealed]:
         if flag_id not in flags:
