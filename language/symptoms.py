@@ -88,7 +88,15 @@ class Mention:
 
 # Facts of data/language/patient_facts.yml read as said or not, each a field of
 # Extraction of the same name; once said in a conversation, they stay true.
-SAID_FACTS = ("recurrent", "after_hours", "heart_tests_normal", "breastfeeding", "after_operation", "ending_pregnancy")
+SAID_FACTS = (
+    "recurrent",
+    "after_hours",
+    "heart_tests_normal",
+    "breastfeeding",
+    "after_operation",
+    "ending_pregnancy",
+    "sequela",
+)
 
 
 @dataclass
@@ -116,6 +124,7 @@ class Extraction:
     breastfeeding: bool = False
     after_operation: bool = False
     ending_pregnancy: bool = False
+    sequela: bool = False
     resolved: bool = False
     history: Dict[str, Any] = field(default_factory=dict)
 

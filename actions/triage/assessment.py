@@ -181,6 +181,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
         # "跑步后有点喘，休息一下就好了": settled by itself, so a visit soon, not today
         days = facts.get("duration_days")
         long_standing = sym.acute_days is not None and days is not None and days > sym.acute_days
+        long_standing |= bool(facts.get("sequela")) and not facts.get("sudden")
         urgency = _raise(urgency, "routine" if facts.get("resolved") or long_standing else sym.urgency)
         if state["severity"].get(sid) == "severe" and not sym.background and is_acute(facts):
             urgency = _raise(urgency, sym.severe_urgency)

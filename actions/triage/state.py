@@ -71,6 +71,7 @@ FACT_KEYS = (
     "breastfeeding",
     "after_operation",
     "ending_pregnancy",
+    "sequela",
 )
 
 
@@ -87,7 +88,8 @@ def start() -> Dict[str, Any]:
                      recurrent, resolved, after_hours (clinics closed now), heart_tests_normal
                      (the heart was examined and found normal), breastfeeding, after_operation
                      (an operation is behind the patient), ending_pregnancy (she asks to end
-                     a pregnancy: 人流, 药流) — None while unknown
+                     a pregnancy: 人流, 药流), sequela (what an earlier illness left
+                     behind: 后遗症) — None while unknown
     answers          {question id: option value} (also answers given unprompted)
     asked            question ids shown, in order (the budget counts these)
     pending          the question on screen, if any ("clarify" for a request for detail)

@@ -148,6 +148,18 @@ def test_a_new_complaint_when_the_clinics_are_closed_goes_to_the_emergency_depar
     assert play("晚上拉肚子三次")[1].department != "急诊科"
 
 
+def test_what_an_earlier_illness_left_behind_is_booked_not_seen_today():
+    _, outcome, _ = play("中风后遗症 说话不利索 能做康复吗")
+    assert outcome.department == "康复医学科" and outcome.urgency == "routine"
+    # the same sign coming on suddenly is the danger again
+    assert play("我爸脑梗后遗症 左手没劲 今天突然说不出话了")[1].urgency == "emergency"
+
+
+def test_a_child_carried_is_the_cause_not_the_patient():
+    _, outcome, asked = play("手腕疼 抱孩子抱的")
+    assert outcome.department == "骨科" and "q_age" not in asked
+
+
 def test_a_test_never_had_still_says_who_does_it_and_a_relatives_cancer_does_not_decide():
     _, outcome, _ = play("40岁，大便不成形一个多月，有黏液，从来没做过肠镜，我舅舅是结肠癌")
     assert outcome.department == "消化内科"
