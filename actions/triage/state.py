@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from language.symptoms import SAID_FACTS
+
 DEPARTMENTS: Tuple[str, ...] = (
     "呼吸内科",
     "心血管内科",
@@ -64,14 +66,8 @@ FACT_KEYS = (
     "child_hint",
     "child_patient",
     "elderly",
-    "recurrent",
     "resolved",
-    "after_hours",
-    "heart_tests_normal",
-    "breastfeeding",
-    "after_operation",
-    "ending_pregnancy",
-    "sequela",
+    *SAID_FACTS,
 )
 
 
