@@ -142,6 +142,13 @@ def load_lexicon() -> Lexicon:
     return build_lexicon(knowledge("symptoms"))
 
 
+# A run of more than 12 digits or 8 Chinese numerals is no quantity a patient describes:
+# only its start is kept. Rules that count ("\d+个小时") would otherwise try every position
+# of a 20,000-character run to its end, and a message's matching time would grow with the
+# square of its length (tests/unit/test_linear_time.py).
+_LONG_NUMBER = re.compile(r"(\d{12})\d+|([一二两三四五六七八九十百千万零几]{8})[一二两三四五六七八九十百千万零几]+")
+
+
 def normalize(text: str) -> str:
     """The text with spaces between Chinese characters made a comma where they separate
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
@@ -152,7 +159,8 @@ def normalize(text: str) -> str:
     (language.english), which changes the length: offsets are always into the normalized
     text."""
     lexicon = load_lexicon()
-    text = read_latin((text or "").strip()).translate(lexicon.traditional).translate(lexicon.dialect)
+    text = _LONG_NUMBER.sub(lambda m: m.group(1) or m.group(2), read_latin((text or "").strip()))
+    text = text.translate(lexicon.traditional).translate(lexicon.dialect)
     text = _fix_words(_fix_in_context(text, lexicon.dialect_context), lexicon.dialect_words)
     if re.search(r"[\u4e00-\u9fff]", text):
         pieces = re.split(r"\s+", text)

@@ -75,3 +75,12 @@ def test_reading_around_a_phrase_stops_at_its_clause_or_context_window():
     # …one within it is.
     close = "没有" + "的" * 10 + "发烧"
     assert symptoms.assertion(close, len(close) - 2, len(close), symptoms.clause_spans(close)) == symptoms.ABSENT
+
+
+def test_a_run_of_digits_or_numerals_longer_than_any_quantity_is_cut_when_read():
+    # Rules that count ("\d+个小时") would try every position of such a run to its end.
+    from language.symptom_lexicon import normalize
+
+    assert normalize("1" * 30) == "1" * 12
+    assert normalize("一" * 30) == "一" * 8
+    assert normalize("发烧三十九度五，电话13812345678，血糖12.5") == "发烧三十九度五，电话13812345678，血糖12.5"
