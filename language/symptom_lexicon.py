@@ -146,7 +146,8 @@ def load_lexicon() -> Lexicon:
 # only its start is kept. Rules that count ("\d+个小时") would otherwise try every position
 # of a 20,000-character run to its end, and a message's matching time would grow with the
 # square of its length (tests/unit/test_linear_time.py).
-_LONG_NUMBER = re.compile(r"(\d{12})\d+|([一二两三四五六七八九十百千万零几]{8})[一二两三四五六七八九十百千万零几]+")
+_NUMERAL = "[一二两三四五六七八九十百千万零几]"
+_LONG_NUMBER_TAIL = re.compile(rf"(?<=\d{{12}})\d+|(?<={_NUMERAL}{{8}}){_NUMERAL}+")
 
 
 def normalize(text: str) -> str:
@@ -159,7 +160,7 @@ def normalize(text: str) -> str:
     (language.english), which changes the length: offsets are always into the normalized
     text."""
     lexicon = load_lexicon()
-    text = _LONG_NUMBER.sub(lambda m: m.group(1) or m.group(2), read_latin((text or "").strip()))
+    text = _LONG_NUMBER_TAIL.sub("", read_latin((text or "").strip()))
     text = text.translate(lexicon.traditional).translate(lexicon.dialect)
     text = _fix_words(_fix_in_context(text, lexicon.dialect_context), lexicon.dialect_words)
     if re.search(r"[\u4e00-\u9fff]", text):
