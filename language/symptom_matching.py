@@ -135,8 +135,13 @@ def candidates(text: str) -> List[Candidate]:
 
 
 def select(cands: List[Candidate]) -> List[Candidate]:
-    """Longest non-overlapping matches; the token matchers win ties."""
+    """Longest non-overlapping matches; the token matchers win ties. A match that ends inside an
+    ignored phrase it does not wholly hold ("胳膊右胳膊量血压": 压 of 量血压 is no crush) is dropped:
+    the ignored phrase keeps its words from being a complaint's last word."""
     rank = {"phrase": 0, "pattern": 1, "text": 2}
+    ignored = [(c[0], c[1]) for c in cands if c[2] == IGNORE]
+    if ignored:
+        cands = [c for c in cands if c[2] == IGNORE or not any(c[0] < s < c[1] <= e for s, e in ignored)]
     chosen: List[Candidate] = []
     taken = bytearray(max((c[1] for c in cands), default=0))
     for cand in sorted(cands, key=lambda c: (-(c[1] - c[0]), rank[c[3]], c[0])):

@@ -299,3 +299,19 @@ def test_extraction_is_json_friendly():
 )
 def test_sudden_onset_is_read_with_negation(text, sudden):
     assert sx.parse_sudden(text) is sudden
+
+
+@pytest.mark.parametrize(
+    "text, wrong",
+    [
+        # round 46: an ignored phrase keeps its words from being a longer complaint's last word
+        ("左胳膊右胳膊量血压差挺多 左边150右边128", "limb_injury"),  # 压 of 量血压 is no crush
+        ("手机里那个听力测试说我左耳高频下降 右耳正常", "weight_loss"),  # 下降 of 高频下降
+    ],
+)
+def test_a_match_ending_inside_an_ignored_phrase_is_dropped(text, wrong):
+    assert wrong not in {m.symptom for m in extract(text).mentions}
+
+
+def test_a_crushed_arm_is_still_read():
+    assert "limb_injury" in {m.symptom for m in extract("胳膊被门压了一下 肿了").mentions}
