@@ -45,7 +45,8 @@ day missed; 26 in 6,141, 0.42 %); with thirty-eight still 0.83 (22 of the 24 of 
 32 in 6,651, 0.48 %); with forty-one and the rules of rounds 39-41 0.82 (25 of the 27 of rounds
 39-41; 35 in 7,161, 0.49 %); with forty-four and the rules of rounds 42-44 0.81 (44 of the 46
 of rounds 42-44; 36 in 7,671, 0.47 %); with forty-five and round 45's rules still 0.81 (all 9 of
-round 45; 37 in 7,841, 0.47 %).
+round 45; 37 in 7,841, 0.47 %); with forty-eight and the rules of rounds 46-48 0.82 (53 of the 64
+of rounds 46-48; 37 in 8,351, 0.44 %; 0.81 gave 42, 0.503 %).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "5"  # bump when the features or the examples' selection change
-THRESHOLD = 0.81
+THRESHOLD = 0.82
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
@@ -78,7 +79,9 @@ THRESHOLD = 0.81
 # against 1.6 %; with thirty-five, the 1 of rounds 33-35 under 0.83, against 1.6 %; with
 # thirty-eight, 1 of rounds 36-38, against 1.4 %; with forty-one, 1 of rounds 39-41 under 0.82,
 # against 1.2 %; with forty-four, none of the 2 of rounds 42-44 under 0.81 (0.33, and one the
-# rules call past), against 1.6 %; with forty-five, none of round 45 under 0.81, against 1.6 %.
+# rules call past), against 1.6 %; with forty-five, none of round 45 under 0.81, against 1.6 %;
+# with forty-eight, 5 of the 11 of rounds 46-48 under 0.82 (two the rules call past), against
+# 1.6 %.
 WATCH = 0.6
 NLU_FILES = sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
 RED_FLAG_SET = PROJECT_ROOT / "tests" / "triage" / "red_flag_set.yml"
