@@ -32,10 +32,11 @@ class AnswerFaq(Action):
         confidence = response.get("confidence") or 0.0
         if key and confidence >= CONFIDENT and not faq_catalog.is_vague(text):
             dispatcher.utter_message(response=f"utter_{key}")
-            say_when_to_go(dispatcher, rf.mentioned(text))
             if complains_now(tracker):
-                # "切菜切到手指了，口子挺深的，要不要去缝针": the answer, then what a nurse asks.
+                # "切菜切到手指了，口子挺深的，要不要去缝针": the answer, then what a nurse asks
+                # (triage's outcome says when to go to 急诊, once).
                 return [FollowupAction("triage_form")]
+            say_when_to_go(dispatcher, rf.mentioned(text))
             point_to_department(dispatcher, text)
             return []
         if symptoms_to_triage(tracker):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import custom_payload
 from actions.faq import catalog as faq_catalog
@@ -19,6 +19,11 @@ class ShowMenu(Action):
         return "action_show_menu"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        from actions.faq.fallback import symptoms_to_triage  # fallback imports this module
+
+        if symptoms_to_triage(tracker):
+            # "抑郁症都有哪些表现啊" reads like "你都能做哪些" to the intent classifier
+            return [FollowupAction("triage_form")]
         menu = faq_catalog.menu()
         categories = [
             {

@@ -148,3 +148,30 @@ async def test_an_ordinal_after_a_list_picks_from_its_buttons():
     plain = CollectingDispatcher()
     await DidYouMean().run(plain, tracker("第二个"), {})
     assert plain.messages[0]["response"] != "utter_picked_from_list"
+
+
+async def test_a_hospital_answer_followed_by_triage_leaves_the_when_to_go_line_to_triage():
+    """ "癫痫护理": the carer answer, then triage, whose outcome says once what to do if
+    someone is fitting now (the answer said it too, and the patient read it twice)."""
+    dispatcher = CollectingDispatcher()
+    t = confident_answer("癫痫护理", "faq/inpt_caregiver")
+    assert await AnswerFaq().run(dispatcher, t, {}) == [FollowupAction("triage_form")]
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_faq/inpt_caregiver"]
+    # Without triage to follow, the answer itself says when to go.
+    dispatcher = CollectingDispatcher()
+    assert (
+        await AnswerFaq().run(dispatcher, confident_answer("我妈前年中风过 住院要请护工吗", "faq/inpt_caregiver"), {})
+        == []
+    )
+    assert "utter_when_to_go_emergency" in [m.get("response") for m in dispatcher.messages]
+
+
+async def test_the_menu_intent_on_a_health_question_goes_to_triage():
+    """ "抑郁症都有哪些表现啊" reads like "你都能做哪些" to the intent classifier."""
+    from actions.faq.menu import ShowMenu
+
+    t = tracker("抑郁症都有哪些表现啊")
+    assert await ShowMenu().run(CollectingDispatcher(), t, {}) == [FollowupAction("triage_form")]
+    dispatcher = CollectingDispatcher()
+    assert await ShowMenu().run(dispatcher, tracker("你都能做哪些事"), {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_menu"
