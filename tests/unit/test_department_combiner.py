@@ -90,7 +90,14 @@ def test_the_no_department_class_learns_the_designers_examples_without_entity_ma
 
 
 @pytest.mark.parametrize(
-    "text, alone", [("随便", False), ("不清楚", False), ("大拇指弯下去伸不直，一使劲咔哒一下才弹开", True)]
+    "text, alone",
+    [
+        ("随便", False),
+        ("不清楚", False),
+        ("你好，我想问一下", False),  # openers describe nothing
+        ("大拇指弯下去伸不直，一使劲咔哒一下才弹开", True),
+        ("你好，我想问一下，大拇指伸不直", True),
+    ],
 )
 def test_the_model_alone_decides_only_on_a_message_that_describes_something(text, alone):
     sure = dc.DepartmentGuess([("骨科", 0.8), ("皮肤科", 0.2)])
