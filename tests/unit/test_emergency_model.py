@@ -27,7 +27,7 @@ def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
         "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
         # (round 26 taught the rules wild-picked plants: "自己采的野果子" now fires by rule)
         "外婆吃了一碗邻居送的野果，现在嘴巴发麻，心跳一会快一会慢",
-        "哥们儿打球被撞了，现在肚子越来越疼，脸煞白，一直冒虚汗",
+        # (round 49 taught the rules a blow then belly pain with pallor: "打球被撞了…肚子越来越疼，脸煞白" now fires by rule)
     ],
 )
 def test_it_catches_emergencies_the_rules_miss(trained, text):

@@ -72,7 +72,7 @@ def test_a_cry_for_help_is_an_emergency_by_rule():
     [
         "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
         "外婆吃了一碗邻居送的野果，现在嘴巴发麻，心跳一会快一会慢",
-        "哥们儿打球被撞了，现在肚子越来越疼，脸煞白，一直冒虚汗",
+        # (round 49 taught the rules a blow then belly pain with pallor: "打球被撞了…肚子越来越疼，脸煞白" now fires by rule)
     ],
 )
 def test_the_learned_net_raises_the_alarm_on_an_emergency_no_rule_words(text):
