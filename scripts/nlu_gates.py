@@ -18,7 +18,8 @@ GATES = {
     # 0.967, FAQ 0.949 on two fresh clones alike (liblinear, fixed seed, unshuffled folds: no
     # spread). Intent stays below issue 2's 0.95 until issue 13's training data lands.
     # 2026-12-05: 0.936, the same on two fresh clones and on a new machine; 0.938 with rounds
-    # 42-44 in the emergency net. A larger C gave 0.943 and worse routing (config.yml).
+    # 42-44 in the emergency net; 0.937 with rounds 46-51's knowledge (2026-12-06). A larger C
+    # gave 0.943 and worse routing (config.yml).
     "intent_report.json": ("intent weighted F1", 0.935, 0.95),
     # Departments and number types come from the catalogue (components/catalogue_entities.py);
     # the 4 misses are FAQ-like questions ("看个专家得花几个钱") whose words are not extracted.
