@@ -43,3 +43,11 @@ def test_it_catches_emergencies_the_rules_miss(trained, text):
 def test_it_stays_quiet_on_calm_messages(trained, text):
     model = trained
     assert not model.alarm(text)
+
+
+@pytest.mark.parametrize("text", ["肚子疼", "头晕", "想吐", "腿肿", "胸口闷", "肚子一阵阵疼"])
+def test_a_bare_complaint_is_left_to_the_rules_and_triage(trained, text):
+    """A few characters say too little for the net; triage asks its screening questions,
+    and a complaint it scored high still ends with what to watch for."""
+    assert not trained.alarm(text)
+    assert trained.watch(text) == (trained.probability(text) >= em.WATCH)
