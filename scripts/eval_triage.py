@@ -152,7 +152,10 @@ def _question_texts() -> Dict[str, str]:
 
     data = yaml.safe_load((ROOT / "data" / "knowledge" / "triage_questions.yml").read_text(encoding="utf-8"))
     dialogue = yaml.safe_load((ROOT / "data" / "triage" / "dialogue.yml").read_text(encoding="utf-8"))
-    return {**{q["id"]: q["text"] for q in data["questions"]}, CHOOSE_ID: dialogue["choose_question"]["text"]}
+    # Two questions may share a text (q_chest_crushing, q_shoulder_cardiac); their "why" lines,
+    # said with them, tell them apart.
+    texts = {q["id"]: "\n".join(filter(None, (q["text"], q.get("why")))) for q in data["questions"]}
+    return {**texts, CHOOSE_ID: dialogue["choose_question"]["text"]}
 
 
 def _options(question_id: str) -> List[Dict[str, str]]:
@@ -195,9 +198,8 @@ def identify_question(
                 if m:
                     question_id = m.group(1)
         text = message.get("text") or ""
-        for qid, qtext in texts.items():
-            if qtext and (qtext in text or text.strip() == qtext.strip()):
-                question_id = qid
+        said = [qid for qid, qtext in texts.items() if qtext and qtext.split("\n")[0] in text]
+        question_id = next((qid for qid in said if texts[qid] in text), said[0] if said else question_id)
         if question_id is None and buttons and re.search(r"多了解一点|没听明白|哪里不舒服", text):
             question_id = "clarify"
     return question_id, buttons

@@ -133,3 +133,9 @@ def test_rest_mode_plays_cases_through_the_channel(fake_assistant):
 
 def test_rest_mode_reports_an_unreachable_server():
     assert eval_triage.main(["--rest", "http://127.0.0.1:9", "--only", "d001"]) == 2
+
+
+def test_over_rest_a_question_is_known_by_its_why_when_two_share_a_text():
+    texts = eval_triage._question_texts()
+    for qid in ("q_chest_crushing", "q_shoulder_cardiac"):
+        assert eval_triage.identify_question([{"text": texts[qid]}], texts)[0] == qid
