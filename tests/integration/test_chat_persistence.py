@@ -53,6 +53,11 @@ def test_a_booking_continues_after_the_rasa_server_restarts(assistant, chat):
     assert now["slots"]["department"] == "呼吸内科" and now["slots"]["date"], reply  # went on from where it was
 
 
+def said(digits: str, text: str) -> bool:
+    """The digits as typed, not inside a random hex id or a timestamp ("…5a6b4f5678…")."""
+    return re.search(rf"(?<![0-9A-Za-z]){digits}(?![0-9A-Za-z])", text) is not None
+
+
 def test_the_database_holds_the_conversation_encrypted_and_without_the_secret(assistant, chat):
     chat.say("我的预约")
     chat.say(PATIENT.card_no)
@@ -65,8 +70,8 @@ def test_the_database_holds_the_conversation_encrypted_and_without_the_secret(as
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in raw)
     readable = json.dumps([decrypted(row) for row in stored], ensure_ascii=False)
     assert "我的预约" in readable and PATIENT.card_no in readable  # the key opens it
-    assert PATIENT.phone_last4 not in readable
-    assert PATIENT.phone_last4 not in json.dumps(chat.tracker(), ensure_ascii=False)
+    assert not said(PATIENT.phone_last4, readable)
+    assert not said(PATIENT.phone_last4, json.dumps(chat.tracker(), ensure_ascii=False))
     assert user_texts(chat.tracker())[-1] == "****"
 
 
