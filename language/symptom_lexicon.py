@@ -150,6 +150,9 @@ _NUMERAL = "[一二两三四五六七八九十百千万零几]"
 _LONG_NUMBER_TAIL = re.compile(rf"(?<=\d{{12}})\d+|(?<={_NUMERAL}{{8}}){_NUMERAL}+")
 
 
+_UNIT = "[度岁天个次年月周日号斤克公分点小毫厘米升块元粒片支瓶袋颗下多余左上]"
+
+
 def normalize(text: str) -> str:
     """The text with spaces between Chinese characters made a comma where they separate
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
@@ -167,6 +170,8 @@ def normalize(text: str) -> str:
         pieces = re.split(r"\s+", text)
         between = "，" if sum(map(len, pieces)) >= 3 * len(pieces) else ""
         text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", between, text)
+        # After a number, a space starts a new clause unless a unit follows ("发烧39 以前…").
+        text = re.sub(rf"(?<=\d)\s+(?=[\u4e00-\u9fff])(?!{_UNIT})", "，", text)
     return _fix_in_context(_fix_words(text, lexicon.typos), lexicon.typos_in_context)
 
 

@@ -101,6 +101,11 @@ def test_uncertain_past_hypothetical(text, status):
     assert {m.status for m in extract(text).mentions} == {status}
 
 
+def test_time_words_after_a_space_belong_to_the_next_part():
+    e = extract("发烧39 以前用过毒品")
+    assert "fever" in e.present
+
+
 @pytest.mark.parametrize(
     "text, days",
     [
