@@ -83,6 +83,10 @@ def say_hospital_error(dispatcher: CollectingDispatcher, error: HospitalError) -
     )
 
 
+HANDOFF_BUTTON = ("转人工", "转人工")
+MENU_BUTTON = ("看看菜单", "菜单")
+
+
 def buttons(pairs: List[tuple]) -> List[Dict[Text, Any]]:
     """[(title, payload)] → Rasa buttons. Payloads are plain Chinese text wherever
     possible, so a button press reads exactly like a typed answer."""

@@ -72,7 +72,7 @@ class RedFlagDetector(StatelessComponent):
                 self._mark(message, now[0].id)
                 continue
             probability = self.net.probability(text) if text and not framed else 0.0
-            if probability and self.net.alarm(text):
+            if probability and self.net.alarm(text, probability):
                 self._mark(message, None)
             elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and (
                 probability < NET_CALM or (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < CLASSIFIER_ALONE

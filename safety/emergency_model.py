@@ -149,12 +149,16 @@ class EmergencyModel:
     def probability(self, text: str) -> float:
         return float(self._scorer.probabilities(text)[1])
 
-    def alarm(self, text: str) -> bool:
-        return says_enough(text) and self.probability(text) >= THRESHOLD
+    def alarm(self, text: str, probability: Optional[float] = None) -> bool:
+        """`probability`, when the caller has it already, spares scoring the text again."""
+        if not says_enough(text):
+            return False
+        return (self.probability(text) if probability is None else probability) >= THRESHOLD
 
     def watch(self, text: str) -> bool:
         """Not sure enough (or told too little) to raise the alarm, too sure to say nothing."""
-        return self.probability(text) >= WATCH and not self.alarm(text)
+        probability = self.probability(text)
+        return probability >= WATCH and not self.alarm(text, probability)
 
 
 def says_enough(text: str) -> bool:

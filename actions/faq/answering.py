@@ -8,11 +8,10 @@ from typing import List, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import buttons, latest_text
+from actions.common import HANDOFF_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
-from actions.faq.menu import HANDOFF_BUTTON
 from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from safety import red_flags as rf
 

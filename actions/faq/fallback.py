@@ -8,10 +8,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
-from actions.common import buttons, latest_text
+from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
-from actions.faq.menu import HANDOFF_BUTTON, MENU_BUTTON
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.ordinals import pick

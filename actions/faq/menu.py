@@ -9,9 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import custom_payload
 from actions.faq import catalog as faq_catalog
-
-HANDOFF_BUTTON = ("转人工", "转人工")
-MENU_BUTTON = ("看看菜单", "菜单")
+from actions.faq.fallback import symptoms_to_triage
 
 
 class ShowMenu(Action):
@@ -19,8 +17,6 @@ class ShowMenu(Action):
         return "action_show_menu"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        from actions.faq.fallback import symptoms_to_triage  # fallback imports this module
-
         if symptoms_to_triage(tracker):
             # "抑郁症都有哪些表现啊" reads like "你都能做哪些" to the intent classifier
             return [FollowupAction("triage_form")]
