@@ -95,6 +95,8 @@ def test_complement_after_de_is_not_a_new_symptom():
         ("前几天发烧，已经退了", "past"),
         ("如果发烧了怎么办", "hypothetical"),
         ("突然晕过去了", "present"),  # 晕过去 contains 过去 — not a past marker
+        ("三年前 晕倒过", "past"),  # a time alone in its clause dates the next one
+        ("去年，胸口疼，现在又疼了", "present"),
     ],
 )
 def test_uncertain_past_hypothetical(text, status):
