@@ -78,6 +78,7 @@ _CONVERT = {
 _NOT_VALUE = re.compile(
     r"\s*(?:mg(?!/dl)|毫克|克|片|粒|支|袋|毫升|ml|岁|天|年|次|个|周|小时|分钟|月|块|斤|公斤|%)", re.I
 )
+_HGB_GDL_MAX = 25.0
 _NOT_BEFORE = re.compile(r"(?:补|吃|喝|服|氯化|枸橼酸|碳酸|葡萄糖酸|口服|静脉补)$")
 
 
@@ -117,6 +118,10 @@ def critical_values(text: str) -> List[tuple]:
                 else:
                     if _NOT_VALUE.match(rest):
                         continue
+                    # A haemoglobin of 25 or less with no unit is in g/dL, as Hong Kong,
+                    # Singapore, Malaysia and the US report it ("Hb 9" is 90 g/L).
+                    if analyte.code == "HGB" and value <= _HGB_GDL_MAX:
+                        value *= 10.0
                 if (analyte.critical_high is not None and value >= analyte.critical_high) or (
                     analyte.critical_low is not None and value <= analyte.critical_low
                 ):

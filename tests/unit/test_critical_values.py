@@ -19,6 +19,7 @@ from safety import red_flags as rf
         ("白细胞12万多", "WBC", 120),
         ("血小板12", "PLT", 12),
         ("K 7.1", "K", 7.1),
+        ("Hb 4.3 站起来就黑眼", "HGB", 43),
     ],
 )
 def test_a_critical_value_is_read_by_analyte_and_unit(text, code, value):
@@ -28,7 +29,18 @@ def test_a_critical_value_is_read_by_analyte_and_unit(text, code, value):
 
 @pytest.mark.parametrize(
     "text",
-    ["血小板45", "血小板5万", "糖化血红蛋白8.5", "补钙600mg", "氯化钾10ml", "血红蛋白105", "空腹血糖7.8", "尿糖4+"],
+    [
+        "血小板45",
+        "血小板5万",
+        "糖化血红蛋白8.5",
+        "补钙600mg",
+        "氯化钾10ml",
+        "血红蛋白105",
+        "空腹血糖7.8",
+        "尿糖4+",
+        "Hb 9",
+        "血红蛋白8.6",
+    ],
 )
 def test_values_short_of_the_limit_doses_and_other_tests_are_not_critical(text):
     assert critical_values(text) == []
