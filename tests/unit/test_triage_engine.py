@@ -165,6 +165,12 @@ def test_a_test_never_had_still_says_who_does_it_and_a_relatives_cancer_does_not
     assert outcome.department == "消化内科"
 
 
+def test_a_relatives_cancer_named_without_a_verb_is_the_reason_for_the_patients_own_screening():
+    # round 54: "我舅舅肠癌 想做个胃肠镜" is the patient's screening (消化内科), not the uncle's surgeon
+    _, outcome, _ = play("没什么症状 我姥爷胃癌 想做个胃肠镜筛查一下 挂什么科")
+    assert outcome.department == "消化内科"
+
+
 def test_men_are_not_sent_to_gynaecology():
     _, outcome, _ = play("小肚子疼", {"q_sex": "男"})
     assert outcome.department not in ("妇科", "产科")

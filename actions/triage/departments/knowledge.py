@@ -112,8 +112,14 @@ class DepartmentKnowledge:
 _RELATIVE_HAD = re.compile(
     r"(我|俺)?(爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|哥|姐|弟|妹|舅|姨|叔|姑|家里人|家里|亲戚)"
     r"[^，。,.!?！？；;]{0,8}(得过|有过|查出|查出来|确诊|是|死于|走于|因为)[^，。,.!?！？；;]{0,3}$"
+    # round 54: the relative and the illness side by side, no verb ("我舅舅肠癌 想做个胃肠镜")
+    r"|(爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|舅舅|舅|姨|叔|姑|哥|姐|弟|妹)$"
 )
-_ABOUT_ME_TOO = re.compile(r"我也|俺也|我自己|我是不是也|我要不要也|我需不需要|我该不该|我会不会也|会不会遗传")
+_ABOUT_ME_TOO = re.compile(
+    r"我也|俺也|我自己|我是不是也|我要不要也|我需不需要|我该不该|我会不会也|会不会遗传"
+    # round 54: the patient's own screening asked for ("想做个胃肠镜查查", "想筛查一下")
+    r"|想(做|查)(个|一下|一个)?(胃镜|肠镜|胃肠镜|筛查|检查)|筛查|想查查"
+)
 
 
 def _family_history(norm: str, start: int) -> bool:
