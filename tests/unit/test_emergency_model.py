@@ -38,7 +38,15 @@ def test_it_catches_emergencies_the_rules_miss(trained, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["头皮痒，头屑多", "最近老是失眠，想挂个号", "手被门夹了一下，有点肿", "昨天体检说血压有点高要紧吗", "你好，在吗"],
+    [
+        "头皮痒，头屑多",
+        "最近老是失眠，想挂个号",
+        "手被门夹了一下，有点肿",
+        "昨天体检说血压有点高要紧吗",
+        "你好，在吗",
+        # the seed's own scenario (神经内科 after its questions); rounds 52-54 had taken it to 0.855
+        "我头晕，手脚发麻两天了",
+    ],
 )
 def test_it_stays_quiet_on_calm_messages(trained, text):
     model = trained
