@@ -104,8 +104,8 @@ def outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:
         if d["note"]:
             info = knowledge_words["knowledge_answer"].format(term=d["note"][0], note=d["note"][1])
         reason = knowledge_words["knowledge_department"].format(department=a.department)
-    if state.get("worried"):
-        reason = wording()["worried"]["line"] + reason
+    if state.get("feeling"):
+        reason = wording()["feelings"][state["feeling"]]["line"] + reason
     return Outcome(
         department=a.department,
         urgency=a.urgency,

@@ -12,7 +12,7 @@ from actions.triage.departments import combiner as dc
 from actions.triage.departments import knowledge as dk
 from actions.triage.questions import elderly_months, load_knowledge
 from actions.triage.state import DEPARTMENTS, NO, YES, add_absent, add_present, set_fact
-from actions.triage.wording import words
+from actions.triage.wording import words, wording
 from hospital.reference import load_departments
 from knowledge.typed_values import out_of_range
 from language import symptoms as sx
@@ -117,7 +117,9 @@ def absorb(state: Dict[str, Any], text: str, free_text: bool = True) -> sx.Extra
     ex = sx.extract(text)
     _merge(state, text, ex)
     state["main"] = _marked_main(text, ex) or state.get("main")
-    state["worried"] = state.get("worried") or bool(words("worried", "words").search(text))
+    state["feeling"] = state.get("feeling") or next(
+        (name for name in wording()["feelings"] if words("feelings", name, "words").search(text)), None
+    )
     _detect_mentions(state, text)
     _detect_red_flags(state, text, ex)
     _absorb_departments(state, text, free_text, ex)

@@ -98,7 +98,8 @@ def start() -> Dict[str, Any]:
     watch            the emergency net was unsure (safety/emergency_model.WATCH): the
                      outcome says what to watch for and when to call 120
     clarifications   how many times detail was asked for
-    worried          the patient said they are afraid of what it is ("会不会是癌", "好害怕")
+    feeling          the first feeling the patient voiced (wording.yml `feelings`: worried
+                     "会不会是癌", grieving "爸走了"), whose line opens the outcome
     departments      what the department knowledge and model read in the messages:
                      evidence {department: sum of probabilities}, named {department:
                      evidence of named conditions/tests}, terms (entries named), note
@@ -124,7 +125,7 @@ def start() -> Dict[str, Any]:
         "quieted": [],
         "watch": False,
         "clarifications": 0,
-        "worried": False,
+        "feeling": None,
         "departments": no_departments(),
     }
 

@@ -169,6 +169,13 @@ def test_a_diagnosed_cancer_still_goes_to_oncology_and_a_calm_message_gets_no_co
     assert not outcome.reason.startswith("理解您的担心")
 
 
+@pytest.mark.parametrize("text", ["爸走了 我睡不着", "老伴去世以后 我天天吃不下饭 心里难受"])
+def test_a_death_in_the_family_is_met_with_condolence_first(text):
+    _, outcome, _ = play(text)
+    assert outcome.department == "精神心理科"
+    assert outcome.reason.startswith("很抱歉您失去了亲人")
+
+
 def test_a_pregnant_womans_baby_is_not_a_child_patient():
     state, outcome, asked = play("孕37周 脚有点肿 宝宝动得挺好 正常吗")
     assert outcome.department == "产科" and "q_age" not in asked
