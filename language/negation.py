@@ -129,10 +129,16 @@ def time_status(clause: str, message: str) -> Optional[str]:
 def _after_a_time_alone(text: str, spans: Sequence[Tuple[int, int]], index: int, clause: str) -> Optional[str]:
     """PAST when the clause before is only a time long ago ("三年前，晕倒过一次") and
     neither this clause nor the next says it goes on ("去年，胸口疼，现在又疼了")."""
-    after = text[spans[index + 1][0] : spans[index + 1][1]] if 0 <= index < len(spans) - 1 else ""
-    if index <= 0 or regex("ongoing").search(clause + "，" + after):
+    if index <= 0:
         return None
-    before = text[spans[index - 1][0] : spans[index - 1][1]].strip()
+    after = (
+        text[spans[index + 1][0] : min(spans[index + 1][1], spans[index + 1][0] + CONTEXT_CHARS)]
+        if index + 1 < len(spans)
+        else ""
+    )
+    if regex("ongoing").search(clause + "，" + after):
+        return None
+    before = text[max(spans[index - 1][0], spans[index - 1][1] - CONTEXT_CHARS) : spans[index - 1][1]].strip()
     m = regex("remote_past").match(before)
     return PAST if m and regex("time_alone_tail").fullmatch(before[m.end() :]) else None
 
