@@ -234,3 +234,26 @@ def test_a_relatives_suggestion_is_no_referral():
 
     assert referred_department("夜里老是憋气，枕头要垫高才能睡，家里人让我挂呼吸科") is None
     assert referred_department("我想去眼科") is None
+
+
+# round 60: several things in one message; the main complaint decides, not a routine companion
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("我32 老公35 结婚三年一直怀不上 想两个人一起查查", "妇科"),
+        ("胸口下面一圈起了成串的水泡 针扎一样疼 我有高血压糖尿病 都控制得挺好", "皮肤科"),
+        ("躺下翻身就晕 几秒就好 我有高血压 吃着药", "神经内科"),
+        ("口腔溃疡老是反复 外阴也长过溃疡 挂哪个科", "风湿免疫科"),
+    ],
+)
+def test_the_main_complaint_decides_beside_a_routine_one(text, department):
+    from scripts.eval_departments import play as play_first_message
+
+    assert play_first_message(text)["department"] == department
+
+
+def test_a_woman_giving_her_age_then_her_husbands_is_the_woman():
+    from language.patient_facts import parse_sex
+
+    assert parse_sex("我34 老公36 两个人都想查查") == "female"
+    assert parse_sex("我40 老婆38 想做个体检") == "male"
