@@ -204,11 +204,11 @@ def extract(text: str) -> Extraction:
     result.severity = max(severities, key=SEVERITY_RANK.get) if severities else None
     result.duration_days = parse_duration(norm)
     result.temperature = parse_temperature(norm)
-    # A measured temperature settles whether there is a fever.
-    if result.temperature is not None and "fever" not in result.present + result.absent:
-        if result.temperature >= FEVER_FROM:
+    # A measured temperature, or a short denial ("不烧"), settles whether there is a fever.
+    if "fever" not in result.present + result.absent:
+        if result.temperature is not None and result.temperature >= FEVER_FROM:
             result.present.append("fever")
-        else:
+        elif result.temperature is not None or says("fever_denied", norm):
             result.absent.append("fever")
     result.age_months = parse_age_months(norm)
     grown = says("grown_child", norm)

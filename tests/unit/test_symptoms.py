@@ -38,6 +38,12 @@ def statuses(text):
         ("发烧倒是没有", set(), {"fever"}),
         ("头疼但没发烧", {"headache"}, {"fever"}),
         ("拉肚子拉了两天没有便血", {"diarrhea"}, {"blood_stool"}),
+        # a short denial of fever with no fever word to negate
+        ("咳嗽一周 没烧 有痰", {"cough", "sputum"}, {"fever"}),
+        ("孩子咳嗽三天了 不烧 精神还行", {"cough"}, {"fever"}),
+        ("手没烧伤 就是红了", set(), {"burn"}),
+        ("烧了三天 今天不烧了", {"fever"}, set()),
+        ("吃了退烧药就不烧 过几个小时又烧", set(), set()),
         # negation words that do not negate
         ("吃了药也没好转还是头疼", {"headache"}, set()),
         ("肚子不停地疼", {"abdominal_pain"}, set()),
