@@ -244,6 +244,12 @@ def test_a_relatives_suggestion_is_no_referral():
         ("胸口下面一圈起了成串的水泡 针扎一样疼 我有高血压糖尿病 都控制得挺好", "皮肤科"),
         ("躺下翻身就晕 几秒就好 我有高血压 吃着药", "神经内科"),
         ("口腔溃疡老是反复 外阴也长过溃疡 挂哪个科", "风湿免疫科"),
+        # the cause decides beside what it brought: heavy periods behind an anaemia
+        ("月经特别多 体检说贫血 血红蛋白95 吃铁剂也补不上来", "妇科"),
+        ("儿子7岁 这两天老跑厕所 尿的时候说疼", "儿科"),
+        ("嘴里老是干 眼睛也干涩 看东西磨得慌", "风湿免疫科"),
+        ("右眼睡觉闭不严 早上起来眼睛干", "眼科"),  # an eye and then sleep, not the Cantonese 眼瞓
+        ("打篮球手指头戳了一下 关节肿了", "骨科"),
     ],
 )
 def test_the_main_complaint_decides_beside_a_routine_one(text, department):
