@@ -13,6 +13,7 @@ from actions.triage import flow
 from actions.triage import state as triage_state
 from actions.triage import steps
 from scripts import eval_triage
+from scripts.eval_departments import play as play_first_message
 from tests.unit.test_triage_engine import play
 
 
@@ -205,8 +206,6 @@ def test_a_son_or_daughter_plainly_grown_up_is_not_a_child(text, department):
     ],
 )
 def test_the_department_another_doctor_sent_the_patient_to_wins(text, department):
-    from scripts.eval_departments import play as play_first_message
-
     assert play_first_message(text)["department"] == department
 
 
@@ -253,8 +252,6 @@ def test_a_relatives_suggestion_is_no_referral():
     ],
 )
 def test_the_main_complaint_decides_beside_a_routine_one(text, department):
-    from scripts.eval_departments import play as play_first_message
-
     assert play_first_message(text)["department"] == department
 
 
