@@ -44,6 +44,11 @@ def statuses(text):
         ("手没烧伤 就是红了", set(), {"burn"}),
         ("烧了三天 今天不烧了", {"fever"}, set()),
         ("吃了退烧药就不烧 过几个小时又烧", set(), set()),
+        # what a child says of a pain; 跑厕所 said of passing water is how often, not diarrhoea
+        ("孩子6岁 这两天老跑厕所 尿尿说疼", {"dysuria"}, set()),
+        ("小便有点烧，跑厕所勤", {"dysuria", "urinary_frequency"}, set()),
+        ("孩子肚子老喊疼", {"abdominal_pain"}, set()),
+        ("一紧张就要跑厕所拉肚子", {"stress", "diarrhea"}, set()),
         # negation words that do not negate
         ("吃了药也没好转还是头疼", {"headache"}, set()),
         ("肚子不停地疼", {"abdominal_pain"}, set()),
