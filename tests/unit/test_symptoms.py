@@ -333,3 +333,13 @@ def test_a_match_ending_inside_an_ignored_phrase_is_dropped(text, wrong):
 
 def test_a_crushed_arm_is_still_read():
     assert "limb_injury" in {m.symptom for m in extract("胳膊被门压了一下 肿了").mentions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["昨天开始37.8 浑身酸 有点咳 家里孩子刚确诊甲流", "37.9 畏寒 全身疼", "阳了 38.6 头疼"],
+)
+def test_a_bare_temperature_beside_a_cough_flu_or_chills_is_a_fever(text):
+    # round 64: a cough said short (有点咳), flu, chills or 阳了 are fever talk too, so the
+    # number is a temperature and the fever question is not asked of someone who gave it
+    assert "fever" in extract(text).present

@@ -512,3 +512,16 @@ def test_the_concept_decides_not_the_words(text, departments):
 def test_a_normal_typed_value_names_no_department():
     state, outcome, _ = play("尿酸300 正常吗")
     assert "尿酸" not in state["departments"]["terms"]
+
+
+def test_a_new_breathing_attack_is_asked_how_bad_it_is_and_a_bad_one_is_an_emergency():
+    # round 64: a wheeze or breathlessness of today went to 呼吸内科 the same day without the
+    # nurse's question of severity (speech in words, blue lips, the reliever not helping)
+    _, outcome, asked = play("哮喘犯了 喘得厉害")
+    assert "q_breath_severity" in asked and outcome.urgency != "emergency"
+    _, outcome, _ = play("哮喘犯了 喘得厉害", {"q_breath_severity": "yes"})
+    assert (outcome.department, outcome.urgency) == ("急诊科", "emergency")
+    # an attack the reliever settled, and an old managed asthma, are not asked
+    for text in ("今天突然喘 喷了药就好了", "哮喘好几年了 最近换季晚上偶尔憋醒一下 喷一下就好了 想找医生调调药"):
+        _, outcome, asked = play(text)
+        assert "q_breath_severity" not in asked and outcome.urgency != "emergency"
