@@ -260,3 +260,18 @@ def test_a_woman_giving_her_age_then_her_husbands_is_the_woman():
 
     assert parse_sex("我34 老公36 两个人都想查查") == "female"
     assert parse_sex("我40 老婆38 想做个体检") == "male"
+
+
+# round 66: the complaint behind young people's hyperbole, in other words than the round's
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("例假晚了快两周 早孕试纸一条杠 是怎么回事", "妇科"),  # a negative test: not pregnant
+        ("体检B超 右侧卵巢有个4公分的囊肿 要不要紧", "妇科"),  # the ovary's cyst, not a boil
+        ("晚上一躺下小腿里像有蚂蚁在爬 得动一动才舒服 觉都睡不好", "神经内科"),  # restless legs
+        ("小区的猫挠出血了 那猫没打过疫苗 要去哪里打针", "急诊科"),  # the rabies shot
+        ("烧到39度 浑身疼 是不是阳了 挂哪个科", "发热门诊"),  # a suspicion names no department
+    ],
+)
+def test_the_complaint_behind_the_hyperbole_decides(text, department):
+    assert play_first_message(text, "no")["department"] == department
