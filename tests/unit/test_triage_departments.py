@@ -275,3 +275,18 @@ def test_a_woman_giving_her_age_then_her_husbands_is_the_woman():
 )
 def test_the_complaint_behind_the_hyperbole_decides(text, department):
     assert play_first_message(text, "no")["department"] == department
+
+
+# round 67: the heart and the lungs told together, in other words than the round's
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("增强CT报告写着前纵隔占位 胸腺来源可能 要看哪个科", "胸外科"),  # a mediastinal mass
+        ("我妈血常规出来 说是三系都低 人总是没力气", "血液内科"),  # all three cell lines low
+        ("左边腰间起了一簇小水泡 火辣辣地疼 两天了", "皮肤科"),  # shingles, not the spine
+        ("我70了 傍晚脚踝肿 上楼就得歇 挂哪个科", "心血管内科"),  # swollen ankles, breathless on stairs
+        ("老伴放了支架 这两天发烧 咳嗽有痰 去哪个科", "发热门诊"),  # a fever with a cough first
+    ],
+)
+def test_the_heart_and_the_lungs_told_together(text, department):
+    assert play_first_message(text, "no")["department"] == department
