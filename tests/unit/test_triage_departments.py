@@ -290,3 +290,17 @@ def test_the_complaint_behind_the_hyperbole_decides(text, department):
 )
 def test_the_heart_and_the_lungs_told_together(text, department):
     assert play_first_message(text, "no")["department"] == department
+
+
+# round 68: private things told shyly, in other words than the round's
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("我们备孕两年 女方检查都没问题 我的精液报告说精子活力差 该挂哪", "泌尿外科"),  # semen says a man
+        ("硬起来的时候往右边弯 根部有个硬疙瘩 有点疼", "泌尿外科"),  # a bent erection (Peyronie's)
+        ("大腿内侧红了一大片 边上一圈 很痒", "皮肤科"),  # ringworm of the groin, not a surgeon's groin
+        ("下嘴唇里面鼓了个小泡 咬到过 一直不消", "口腔科"),  # a mucocele, not a cold sore
+    ],
+)
+def test_private_complaints_told_shyly_go_to_their_department(text, department):
+    assert play_first_message(text, "no")["department"] == department
