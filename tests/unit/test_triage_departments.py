@@ -304,3 +304,18 @@ def test_the_heart_and_the_lungs_told_together(text, department):
 )
 def test_private_complaints_told_shyly_go_to_their_department(text, department):
     assert play_first_message(text, "no")["department"] == department
+
+
+# round 69: injuries told by how they happened, in other words than the round's
+def test_a_nail_gone_black_after_a_crush_is_a_bruise_for_the_bone_doctor():
+    assert play_first_message("门夹了一下手指 指甲下面发黑 还挺疼", "no")["department"] == "骨科"
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("贴了两天止痛膏药 撕下来以后那块皮肤起疹子 很痒", "皮肤科"),  # a plaster rash
+    ],
+)
+def test_the_department_an_injury_leads_to_is_among_the_first_three(text, department):
+    assert department in play_first_message(text, "no")["top3"]
