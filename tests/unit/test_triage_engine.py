@@ -497,8 +497,13 @@ def test_real_wording_reaches_the_department(text, department):
         ("夜里一躺下腿老想动，蹬来蹬去睡不好", {"神经内科"}),
         # nightmares of an accident are a mind's wound
         ("地震以后总梦见房子塌下来，白天也发呆", {"精神心理科"}),
+        # … or nightmares of it and a fear of the car since a crash (the racing heart is the fear's)
+        ("出了车祸以后老做噩梦 不敢再开车", {"精神心理科"}),
         # a thick red scar after a burn is the skin's
         ("手背烧伤的疤又红又硬，想治一治", {"皮肤科"}),
+        ("剖腹产的疤凸起来了 还痒", {"皮肤科"}),
+        # the vaccine asked for after an animal's bite is the rabies shot, not a child's vaccination
+        ("楼下的狗咬了我一口 出血了 要打疫苗吗", {"急诊科"}),
         # broken ribs followed up
         ("摔倒断了两根肋骨，在家养了三周，想复查", {"骨科", "胸外科"}),
     ],
