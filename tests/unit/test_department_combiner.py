@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.triage.departments import combiner as dc
+from actions.triage.departments import knowledge as dk
 from actions.triage.departments import model as dm
 
 
@@ -110,6 +111,36 @@ def test_a_condition_around_a_symptom_word_counts_as_named():
     assert found.named.get("消化内科", 0) > 0
     inside = dc.guess("掉头发很厉害", symptom_spans=[(0, 3)])
     assert "皮肤科" not in inside.named
+
+
+def test_the_model_alone_decides_only_when_a_department_is_likelier_than_none():
+    text = "大拇指弯下去伸不直，一使劲咔哒一下才弹开"
+    assert dc.model_alone_decides(text, dc.DepartmentGuess([("骨科", 0.5), ("皮肤科", 0.1)]))  # none 0.4
+    assert not dc.model_alone_decides(text, dc.DepartmentGuess([("骨科", 0.3), ("皮肤科", 0.1)]))  # none 0.6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "周末约了朋友去爬山看日出",
+        "这个月的电费怎么这么贵啊",
+        "春眠不觉晓处处闻啼鸟",
+        "快递小哥把包裹放错楼了",
+        "阿巴阿巴咕噜咕噜星期八见",
+    ],
+)
+def test_everyday_language_names_no_department(trained, text):
+    _, model = trained
+    g = dc.guess(text, model=model)
+    assert not g.from_knowledge and not dc.model_alone_decides(text, g), g.ranking[:3]
+
+
+def test_everyday_sentences_name_nothing_the_knowledge_knows():
+    knowledge = dk.load_knowledge()
+    everyday = dm.everyday_sentences(knowledge)
+    assert len(everyday) == dm.EVERYDAY_SENTENCES + dm.EVERYDAY_WORDS + len(knowledge.lookalikes)
+    assert not any(knowledge.match(s) for s in everyday[:: len(everyday) // 500])
+    assert "中心" in everyday and "胃炎" not in everyday
 
 
 def test_markup_is_not_read_as_a_complaint():

@@ -87,6 +87,44 @@ def test_named_entries_are_found(text, department, term):
     assert max(dk.scores(matches).items(), key=lambda kv: kv[1])[0] == department
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下午去市中心逛街",  # 心 of 中心
+        "糖醋排骨怎么做好吃",  # 骨 of 排骨
+        "蓝牙耳机连不上手机",  # 牙 of 蓝牙, 耳 of 耳机
+        "他说话总是心直口快",  # 心 of an idiom
+        "开会前总是提心吊胆的",  # 心 and 胆 of an idiom
+        "今天出太阳了",  # not 阳了
+    ],
+)
+def test_look_alikes_and_idioms_name_no_body_part(text):
+    assert KB.match(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("右眼看不清", "眼睛"),  # a look-alike never hides the body part beside it
+        ("我好心慌", "心慌"),
+        ("背心疼", "心脏"),
+        ("肠胃不好", "肠"),
+        ("我又阳了", "新冠"),
+        ("腰酸背痛好几天了", "腰疼"),  # an idiom of complaints: its own phrase is matched first
+    ],
+)
+def test_real_complaints_beside_look_alikes_still_count(text, term):
+    assert term in [m.entry.term for m in KB.match(text)], text
+
+
+def test_look_alikes_are_no_phrase_and_hold_one():
+    phrases = {p.lower() for e in KB.entries for p in e.phrases}
+    for entry in KB.entries:
+        for word in entry.lookalikes:
+            assert word.lower() not in phrases, f"{word} is a phrase and a look-alike"
+            assert any(p in word for p in entry.phrases), f"{word} holds no phrase of {entry.term}"
+
+
 def test_denied_and_long_over_entries_do_not_count():
     assert KB.match("没有糖尿病") == []
     assert "糖尿病" in [m.entry.term for m in KB.match("有糖尿病")]

@@ -12,11 +12,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
 from knowledge.matching import inside_latin_word
+from language import general_chinese
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
@@ -48,6 +49,7 @@ class Entry:
     note: Optional[str] = None
     urgency: Optional[str] = None
     suspected: bool = True  # False: a suspicion ("会不会是癌") names no department, only a diagnosis does
+    lookalikes: Tuple[str, ...] = ()  # words holding a phrase that mean something else (中心, 排骨)
 
     @property
     def phrases(self) -> Tuple[str, ...]:
@@ -72,6 +74,7 @@ class DepartmentKnowledge:
     entries: Tuple[Entry, ...]
     index: Mapping[str, Entry]  # lower-cased phrase → entry
     longest: int
+    lookalikes: FrozenSet[str] = frozenset()  # lower-cased; read over, never matched
 
     def match(self, text: str) -> List[Match]:
         """The entries the text names (not denied, not long over), left to right, longest first."""
@@ -84,9 +87,14 @@ class DepartmentKnowledge:
         i = 0
         while i < len(low):
             for length in range(min(self.longest, len(low) - i), 0, -1):
+                if low[i : i + length] in self.lookalikes:
+                    i += length
+                    break
                 entry = self.index.get(low[i : i + length])
                 if entry is not None and inside_latin_word(low, i, i + length):
                     entry = None  # "tia" in the pinyin "yitian", "ct" in "doctor": not the abbreviation
+                if entry is not None and length == 1 and entry.kind == "body_parts" and _in_idiom(low, i):
+                    entry = None  # 心 of 心服口服, 眼 of 刮目相看: a figure of speech
                 if entry is not None:
                     start, end = where[i], where[i + length - 1] + 1
                     status = sx.assertion(norm, start, end, spans)
@@ -105,6 +113,10 @@ class DepartmentKnowledge:
             else:
                 i += 1
         return found
+
+
+def _in_idiom(text: str, at: int) -> bool:
+    return any(text[start : start + 4] in general_chinese.idioms() for start in range(max(0, at - 3), at + 1))
 
 
 # A relative's illness told as the reason for the patient's own check: the relative just
@@ -141,6 +153,7 @@ def entry_from(raw: Any, department: str, kind: str) -> Entry:
             raw.get("note"),
             raw.get("urgency"),
             bool(raw.get("suspected", True)),
+            tuple(str(w) for w in raw.get("not") or ()),
         )
     terms = [str(t) for t in raw]
     return Entry(terms[0], tuple(terms[1:]), department, kind)
@@ -165,7 +178,9 @@ def build_knowledge(files: Sequence[Mapping[str, Any]]) -> DepartmentKnowledge:
     for entry in entries:
         for phrase in entry.phrases:
             index.setdefault(without_fillers(phrase.lower())[0], entry)
-    return DepartmentKnowledge(ask_as, tuple(entries), index, max((len(p) for p in index), default=1))
+    lookalikes = frozenset(without_fillers(w.lower())[0] for entry in entries for w in entry.lookalikes)
+    longest = max((len(p) for p in [*index, *lookalikes]), default=1)
+    return DepartmentKnowledge(ask_as, tuple(entries), index, longest, lookalikes)
 
 
 @functools.lru_cache(maxsize=None)
