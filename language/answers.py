@@ -17,6 +17,8 @@ def interpret_yes_no(text: str) -> Optional[str]:
         return None
     if regex("answer_unknown").match(t):
         return "unknown"
+    if regex("answer_leaving", re.I).match(t):
+        return None
     if regex("answer_yes_except").match(t):
         return "yes"
     if regex("answer_no", re.I).match(t):

@@ -278,6 +278,9 @@ def test_history(text, key, value):
         ("不清楚", "unknown"),
         ("没量过", "unknown"),
         ("三天了", None),
+        ("好的", "yes"),
+        ("好的谢谢 再见", None),  # leaving, not a yes to the question
+        ("OK 拜拜", None),
     ],
 )
 def test_yes_no(text, answer):
