@@ -4,7 +4,6 @@ knowledge and model read in it."""
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -13,7 +12,6 @@ from actions.triage.departments import knowledge as dk
 from actions.triage.questions import elderly_months, load_knowledge
 from actions.triage.state import DEPARTMENTS, NO, YES, add_absent, add_present, set_fact
 from actions.triage.wording import words, wording
-from hospital.reference import load_departments
 from knowledge.typed_values import out_of_range
 from language import symptoms as sx
 from language.knowledge_files import regex
@@ -172,18 +170,9 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
 REFERRED_WEIGHT = 10.0
 
 
-@functools.lru_cache(maxsize=1)
-def _department_names() -> Tuple[Dict[str, str], "re.Pattern[str]"]:
-    """(the department of each name and alias, a pattern of them all, longest first). A
-    name of four characters or more is also known without its 科 ("要去风湿免疫")."""
-    names = {name: d.name for d in load_departments() for name in (d.name, *d.aliases)}
-    names.update({name[:-1]: dept for name, dept in list(names.items()) if name.endswith("科") and len(name) >= 4})
-    return names, re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
-
-
 def referred_department(text: str) -> Optional[str]:
     """The last department the message says another doctor sent the patient to."""
-    names, pattern = _department_names()
+    names, pattern = dc.department_names()
     for m in reversed(list(pattern.finditer(text))):
         before = text[: m.start()]
         if (
