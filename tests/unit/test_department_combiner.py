@@ -57,9 +57,10 @@ def test_a_complaint_the_symptom_lexicon_read_is_not_counted_again_as_named():
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("department_model")
-    return cache, dm.build_model(cache)
+def trained():
+    # The project's model, trained once per checkout and cached (test_text_models tests the
+    # cache); a second training here cost the unit tests a minute.
+    return dm.load_model()
 
 
 @pytest.mark.parametrize(
@@ -72,14 +73,14 @@ def trained(tmp_path_factory):
     ],
 )
 def test_the_model_lands_wording_the_knowledge_does_not_have(trained, text, department):
-    _, model = trained
+    model = trained
     probs = model.predict(text)
     assert max(probs, key=probs.get) == department
 
 
 @pytest.mark.parametrize("text", ["你好，在吗", "医保卡丢了怎么补办", "不知道挂什么科", "no"])
 def test_what_is_no_complaint_gets_no_department_from_the_model(trained, text):
-    _, model = trained
+    model = trained
     assert max(model.predict(text).values()) < dc.MODEL_ALONE_MIN
 
 
@@ -130,7 +131,7 @@ def test_the_model_alone_decides_only_when_a_department_is_likelier_than_none():
     ],
 )
 def test_everyday_language_names_no_department(trained, text):
-    _, model = trained
+    model = trained
     g = dc.guess(text, model=model)
     assert not g.from_knowledge and not dc.model_alone_decides(text, g), g.ranking[:3]
 

@@ -170,7 +170,8 @@ def train(texts: Sequence[str], labels: Sequence[str]):
     pipeline = make_pipeline(
         text_models.char_ngrams(),
         # Logistic loss for probabilities; SGD trains in ~3 s of CPU where lbfgs took a minute.
-        SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None, random_state=0),
+        # One class against the rest on every core: the same coefficients, half the time on two.
+        SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None, random_state=0, n_jobs=-1),
     )
     pipeline.fit(list(texts), list(labels))
     return pipeline
