@@ -24,8 +24,8 @@ from scripts import eval_triage as ev
 EVERYDAY = Path(__file__).resolve().parents[1] / "tests" / "triage" / "everyday.yml"
 # On 2026-12-06 (nothing here is random; the same on every clone): through the assistant 68
 # of the 240 got a department and 1 an emergency before the department model learned everyday
-# Chinese and the look-alikes, 12 and 1 after (the emergency net on "他这人心直口快"); in
-# process, where every message is triaged, 13 and 0.
+# Chinese and the look-alikes, 10 and 1 after on a fresh clone (the emergency net on
+# "他这人心直口快"); in process, where every message is triaged, 13 and 0.
 GATES = {"department": 16, "emergency": 1}
 
 
