@@ -133,6 +133,19 @@ async def test_a_confident_answer_that_tells_of_a_symptom_now_is_followed_by_tri
         assert await AnswerFaq().run(CollectingDispatcher(), confident_answer(text, "faq/fever_location"), {}) == []
 
 
+async def test_a_confident_answer_to_a_health_question_asking_where_to_go_names_the_department():
+    """The classifier may pick a hospital answer (初诊还是复诊) for a health question that ends
+    "来复查挂哪"; the patient asked for a department, so the answer says it too."""
+    dispatcher = CollectingDispatcher()
+    text = "老爸放支架两年了 一直吃阿司匹林和他汀 想问能不能停一个 来复查挂哪"
+    assert await AnswerFaq().run(dispatcher, confident_answer(text, "faq/reg_first_vs_followup"), {}) == []
+    assert any("心血管内科" in (m.get("text") or "") for m in dispatcher.messages), dispatcher.messages
+    # Asking where to go about nothing health-related gets the answer alone.
+    plain = CollectingDispatcher()
+    await AnswerFaq().run(plain, confident_answer("医保卡挂哪里", "faq/reg_first_vs_followup"), {})
+    assert [m.get("response") for m in plain.messages] == ["utter_faq/reg_first_vs_followup"]
+
+
 async def test_an_ordinal_after_a_list_picks_from_its_buttons():
     shown = [
         {"title": "张庆华（神经内科）", "payload": "张庆华12月9日在不在"},
