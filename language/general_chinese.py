@@ -16,23 +16,32 @@ import functools
 import random
 import re
 from pathlib import Path
-from typing import FrozenSet, Iterator, List
+from typing import FrozenSet, Iterator, List, Tuple
+
+
+def _installed(package: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)  # found, not imported: importing jionlp prints a banner
+    assert spec is not None and spec.origin is not None, f"{package} is a dependency (requirements.txt)"
+    return Path(spec.origin).parent
 
 
 def jionlp_dictionary() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("jionlp")  # importing jionlp itself prints a banner
-    assert spec is not None and spec.origin is not None, "jionlp is a dependency (requirements.txt)"
-    return Path(spec.origin).parent / "dictionary"
+    return _installed("jionlp") / "dictionary"
 
 
 def jieba_dictionary() -> Path:
-    import importlib.util
+    return _installed("jieba") / "dict.txt"
 
-    spec = importlib.util.find_spec("jieba")
-    assert spec is not None and spec.origin is not None, "jieba is a dependency (requirements.txt)"
-    return Path(spec.origin).parent / "dict.txt"
+
+def jieba_frequencies() -> Iterator[Tuple[str, int]]:
+    """(word, frequency) of jieba's word list."""
+    with jieba_dictionary().open(encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 2:
+                yield parts[0], int(parts[1])
 
 
 def source_files() -> List[Path]:
@@ -58,7 +67,8 @@ def sentences() -> List[str]:
     found: List[str] = []
     for row in _columns(words):
         if len(row) == 2:
-            found += [s.strip(" 。;；") for s in re.split(r"\s*\d+\.\s*", row[1]) if 4 <= len(s.strip(" 。;；")) <= 40]
+            senses = (sense.strip(" 。;；") for sense in re.split(r"\s*\d+\.\s*", row[1]))
+            found += [sense for sense in senses if 4 <= len(sense) <= 40]
     found += [f"{row[0]}——{row[1]}" for row in _columns(sayings) if len(row) == 2]
     found += [row[0] for row in _columns(idiom_file) if row[0]]
     random.Random(0).shuffle(found)
@@ -67,9 +77,4 @@ def sentences() -> List[str]:
 
 def common_words(min_length: int = 2) -> List[str]:
     """jieba's words of at least `min_length` characters, the most frequent first."""
-    rows = []
-    for line in jieba_dictionary().open(encoding="utf-8"):
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) >= min_length:
-            rows.append((-int(parts[1]), parts[0]))
-    return [word for _, word in sorted(rows)]
+    return [word for _, word in sorted((-freq, word) for word, freq in jieba_frequencies() if len(word) >= min_length)]

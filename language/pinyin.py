@@ -17,13 +17,12 @@ A message mostly in English, and abbreviations in capitals (CT, HPV), are left a
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 import re
 import unicodedata
-from pathlib import Path
 from typing import AbstractSet, Dict, FrozenSet, List, Optional, Tuple
 
+from language import general_chinese
 from language.knowledge_files import LEXICON_DIR, PROJECT_ROOT
 
 MIN_FREQUENCY = 20  # rarer jieba words only make wrong readings likelier
@@ -71,22 +70,17 @@ def _letters(word: str) -> str:
 def syllables() -> FrozenSet[str]:
     """Every syllable of jionlp's character dictionary ("[yī]1.最小的正整数…"), without tones:
     enough to tell pinyin from English without loading the words."""
-    spec = importlib.util.find_spec("jionlp")
-    path = Path(str(spec.origin)).parent / "dictionary" / "chinese_char_dictionary.txt"
+    path = general_chinese.jionlp_dictionary() / "chinese_char_dictionary.txt"
     readings = re.findall(r"\[([^\W\d_]+)\]", path.read_text(encoding="utf-8"))
     return frozenset(_letters(r) for r in readings if len(r) <= 6) - {"m", "n", "ng", "hm", "hng"}
 
 
 def _jieba_frequencies() -> Dict[str, int]:
-    import jieba
-
-    freq: Dict[str, int] = {}
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 2 and int(parts[1]) >= MIN_FREQUENCY and len(parts[0]) <= MAX_WORD_CHARS:
-                freq[parts[0]] = int(parts[1])
-    return freq
+    return {
+        word: freq
+        for word, freq in general_chinese.jieba_frequencies()
+        if freq >= MIN_FREQUENCY and len(word) <= MAX_WORD_CHARS
+    }
 
 
 @functools.lru_cache(maxsize=1)
