@@ -26,3 +26,8 @@ def interpret_yes_no(text: str) -> Optional[str]:
     if regex("answer_yes", re.I).match(t):
         return "yes"
     return None
+
+
+def is_closing(text: str) -> bool:
+    """Only a goodbye, thanks or "no more" ("好的谢谢 再见", "没有了", "嗯 知道了")."""
+    return bool(regex("closing", re.I).match((text or "").strip()))

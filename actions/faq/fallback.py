@@ -13,6 +13,7 @@ from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
+from language.answers import is_closing
 from language.ordinals import pick
 from safety import red_flags as rf
 
@@ -60,6 +61,9 @@ class DidYouMean(Action):
         chosen = None if tracker.active_loop else pick(latest_text(tracker), buttons_shown(tracker))
         if chosen:  # "第一个" after a list: the pick, one tap away
             dispatcher.utter_message(response="utter_picked_from_list", choice=chosen["title"], buttons=[chosen])
+            return [UserUtteranceReverted()]
+        if not tracker.active_loop and is_closing(latest_text(tracker)) and said_anything(tracker):
+            dispatcher.utter_message(response="utter_goodbye")  # "没有了" after an outcome: done
             return [UserUtteranceReverted()]
         if not tracker.active_loop and point_to_department(dispatcher, latest_text(tracker), UNANSWERED_KINDS):
             return [UserUtteranceReverted()]  # "碳13呼气试验阳性": a test, not a symptom now
@@ -117,17 +121,27 @@ def buttons_shown(tracker: Tracker) -> List[Dict[str, Any]]:
     return []
 
 
+NOT_UNDERSTOOD = ("utter_faq_not_sure", "utter_default", "utter_faq_still_lost")
+
+
 def missed_just_before(tracker: Tracker) -> bool:
-    """Whether the assistant's last answer, before the message it now fails to
-    understand, was also this fallback: two misunderstandings in a row. Anything
-    understood in between (any other action) starts the count again."""
+    """Whether the assistant's answer before the message it now fails to understand said
+    it did not understand either: two misunderstandings in a row. A pick, a department
+    pointed to or a goodbye from the same fallback were understood."""
     user_seen = False
     for event in reversed(tracker.events):
-        if event.get("event") == "user" and not user_seen:
+        if event.get("event") == "user":
+            if user_seen:
+                return False
             user_seen = True
-        elif user_seen and event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") == DidYouMean.NAME
+        elif user_seen and event.get("event") == "bot":
+            if (event.get("metadata") or {}).get("utter_action") in NOT_UNDERSTOOD:
+                return True
     return False
+
+
+def said_anything(tracker: Tracker) -> bool:
+    return any(event.get("event") == "bot" for event in tracker.events)
 
 
 def describes_symptoms(text: str) -> bool:

@@ -27,7 +27,13 @@ def tracker(text: str, before=()) -> Tracker:
     return Tracker("t", {}, latest, events, False, None, None, "action_listen")
 
 
-MISSED = [user("嗯"), action("action_did_you_mean"), {"event": "rewind"}]
+def bot(response, text="…"):
+    """An assistant message as Rasa records it: the response it came from in its metadata."""
+    return {"event": "bot", "text": text, "data": {}, "metadata": {"utter_action": response}}
+
+
+MISSED = [user("嗯"), action("action_did_you_mean"), bot("utter_faq_not_sure"), {"event": "rewind"}]
+OUTCOME = [user("孩子发烧39度"), action("action_triage_outcome"), bot("utter_triage_outcome"), action("action_listen")]
 
 
 async def test_first_miss_suggests_and_ends_the_turn():
@@ -49,6 +55,31 @@ async def test_a_miss_after_something_understood_is_a_first_miss_again():
     dispatcher = CollectingDispatcher()
     await DidYouMean().run(dispatcher, tracker("医保", before=understood), {})
     assert "您是不是想问" in texts(dispatcher)[0]
+
+
+async def test_a_goodbye_or_no_more_after_an_outcome_is_a_goodbye_not_a_miss():
+    """ "好的谢谢 再见" falls between thank and goodbye, a bare "没有" after an outcome has no
+    story: both were "您是不是想问…", then a person offered."""
+    for text in ("好的谢谢 再见", "没有", "没有了", "嗯嗯 知道了", "没事了 谢谢"):
+        dispatcher = CollectingDispatcher()
+        events = await DidYouMean().run(dispatcher, tracker(text, before=OUTCOME + MISSED), {})
+        assert events == [UserUtteranceReverted()]
+        assert [m.get("response") for m in dispatcher.messages] == ["utter_goodbye"], text
+
+
+async def test_a_bare_acknowledgement_or_a_complaint_is_no_goodbye():
+    for text in ("好的", "嗯", "没有发烧 就是咳嗽"):
+        dispatcher = CollectingDispatcher()
+        await DidYouMean().run(dispatcher, tracker(text, before=OUTCOME), {})
+        assert "utter_goodbye" not in [m.get("response") for m in dispatcher.messages], text
+
+
+async def test_a_miss_after_a_goodbye_or_a_pick_is_a_first_miss():
+    for answered in ("utter_goodbye", "utter_picked_from_list"):
+        before = OUTCOME + [user("没有了"), action("action_did_you_mean"), bot(answered), {"event": "rewind"}]
+        dispatcher = CollectingDispatcher()
+        await DidYouMean().run(dispatcher, tracker("医保", before=before), {})
+        assert "您是不是想问" in texts(dispatcher)[0], answered
 
 
 async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
