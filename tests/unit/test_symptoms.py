@@ -173,6 +173,7 @@ def test_severity(text, severity):
         ("一岁两个月的宝宝", 14),
         ("七十多岁的老人", 846),
         ("新生儿", 0.5),
+        ("满月前的宝宝 黄疸还没退干净", 0.5),  # before the first month: a newborn, not 满月's 1
         ("8个月大的宝宝", 8),
         ("宝宝五十天", 1.64),
         ("孙子出生三个礼拜", 0.69),  # weeks since birth, said as 礼拜 or 星期
