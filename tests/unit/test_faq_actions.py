@@ -88,7 +88,7 @@ async def test_an_unrecognised_symptom_starts_triage_instead_of_guessing():
 
 
 async def test_a_named_condition_or_body_part_starts_triage_instead_of_not_understood():
-    for text in ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么"):
+    for text in ("精囊炎能治好吗", "膝盖积液了怎么办", "癫痫护理要注意什么", "孩子头上长虱子了怎么办"):
         events = await DidYouMean().run(CollectingDispatcher(), tracker(text, before=MISSED), {})
         assert events == [FollowupAction("triage_form")], text
 
