@@ -57,7 +57,7 @@ def test_a_complaint_the_symptom_lexicon_read_is_not_counted_again_as_named():
 
 
 @pytest.fixture(scope="module")
-def trained():
+def model():
     # The project's model, trained once per checkout and cached (test_text_models tests the
     # cache); a second training here cost the unit tests a minute.
     return dm.load_model()
@@ -72,15 +72,13 @@ def trained():
         ("尿尿的时候火辣辣的", "泌尿外科"),
     ],
 )
-def test_the_model_lands_wording_the_knowledge_does_not_have(trained, text, department):
-    model = trained
+def test_the_model_lands_wording_the_knowledge_does_not_have(model, text, department):
     probs = model.predict(text)
     assert max(probs, key=probs.get) == department
 
 
 @pytest.mark.parametrize("text", ["你好，在吗", "医保卡丢了怎么补办", "不知道挂什么科", "no"])
-def test_what_is_no_complaint_gets_no_department_from_the_model(trained, text):
-    model = trained
+def test_what_is_no_complaint_gets_no_department_from_the_model(model, text):
     assert max(model.predict(text).values()) < dc.MODEL_ALONE_MIN
 
 
@@ -130,8 +128,7 @@ def test_the_model_alone_decides_only_when_a_department_is_likelier_than_none():
         "阿巴阿巴咕噜咕噜星期八见",
     ],
 )
-def test_everyday_language_names_no_department(trained, text):
-    model = trained
+def test_everyday_language_names_no_department(model, text):
     g = dc.guess(text, model=model)
     assert not g.from_knowledge and not dc.model_alone_decides(text, g), g.ranking[:3]
 
