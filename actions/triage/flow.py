@@ -54,6 +54,7 @@ from actions.triage.state import (
     mark_asked,
 )
 from actions.triage.steps import Question, Step
+from language import symptoms as sx
 
 
 def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
@@ -64,6 +65,20 @@ def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
         return answer(new, pending, text)
     new["pending"] = None
     absorb(new, text)
+    return new
+
+
+def resume(finished: Mapping[str, Any], text: str) -> Optional[Dict[str, Any]]:
+    """The triage that has just ended, reopened for a message sent right after its outcome
+    that adds to it ("两天了", "还有点恶心"); None when the message names someone with a
+    complaint of their own ("我老婆也咳嗽"): that is a new triage."""
+    said = sx.extract(text)
+    names_someone = said.age_months is not None or said.sex or said.pregnant or said.child_hint or said.elderly_hint
+    if names_someone and said.present:
+        return None
+    new = copy_state(finished)
+    new["pending"] = None
+    new["resumed"] = True
     return new
 
 

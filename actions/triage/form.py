@@ -23,7 +23,7 @@ on the turn the form is activated; only the ask and outcome actions speak.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -32,7 +32,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text, since_latest_message
 from actions.emergency import say_emergency, say_when_to_go
 from actions.triage.answers import interpret_answer
-from actions.triage.flow import advance, update
+from actions.triage.flow import advance, resume, update
 from actions.triage.questions import load_knowledge
 from actions.triage.state import CLARIFY_ID, UNKNOWN, start
 from actions.triage.steps import Question
@@ -78,14 +78,36 @@ def _tells_something(before: Dict[str, Any], after: Dict[str, Any]) -> bool:
     return bool(answered or set(after["present"]) - set(before.get("present") or []))
 
 
+def just_finished(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The state of the triage whose outcome (not an emergency) was the assistant's answer
+    to the patient's previous message."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    turn = tracker.events[users[-2] + 1 : users[-1]]
+    if not any(e.get("event") == "action" and e.get("name") == "action_triage_outcome" for e in turn):
+        return None
+    found: Dict[str, Any] = {}
+    for e in turn:
+        if e.get("event") == "slot" and e.get("name") in ("triage_state", "triage_outcome") and e.get("value"):
+            found[e["name"]] = e["value"]
+    if found.get("triage_outcome", {}).get("urgency") in (None, "emergency"):
+        return None
+    return found.get("triage_state")
+
+
 def triage_step(tracker: Tracker) -> List[EventType]:
     """One turn of triage: the events validate_triage_form returns."""
     intent = latest_intent(tracker)
     active = (tracker.active_loop or {}).get("name") == FORM
     if active and intent in LEAVING_INTENTS:
         return []
-    before = (tracker.get_slot("triage_state") if active else None) or start()
-    state = update(before, latest_text(tracker))
+    text = latest_text(tracker)
+    before = tracker.get_slot("triage_state") if active else None
+    if before is None:
+        finished = just_finished(tracker)
+        before = (resume(finished, text) if finished else None) or start()
+    state = update(before, text)
     if active and intent == "faq" and not _tells_something(before, state):
         return []  # a real hospital question: answered by rule, then the question again
     state, step = advance(state)
@@ -187,6 +209,8 @@ class TriageOutcome(Action):
         text = "\n".join(
             part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note")) if part
         )
+        if state.get("resumed"):
+            text = wording()["resumed"] + text
         book = payload["book_payload"]
         dispatcher.utter_message(text=text, buttons=book_button(payload))
         say_when_to_go(dispatcher, rf.known(state.get("red_flags_mentioned") or []))

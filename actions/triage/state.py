@@ -98,6 +98,8 @@ def start() -> Dict[str, Any]:
     watch            the emergency net was unsure (safety/emergency_model.WATCH): the
                      outcome says what to watch for and when to call 120
     clarifications   how many times detail was asked for
+    resumed          reopened by a message right after its outcome (flow.resume): the
+                     new outcome says it took the addition in
     feeling          the first feeling the patient voiced (wording.yml `feelings`: worried
                      "会不会是癌", grieving "爸走了"), whose line opens the outcome
     departments      what the department knowledge and model read in the messages:
@@ -125,6 +127,7 @@ def start() -> Dict[str, Any]:
         "quieted": [],
         "watch": False,
         "clarifications": 0,
+        "resumed": False,
         "feeling": None,
         "departments": no_departments(),
     }

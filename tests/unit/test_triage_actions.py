@@ -16,7 +16,7 @@ from actions.emergency import EmergencyAction
 from hospital.interface import SystemUnavailable
 from safety.contacts import emergency_phone, emergency_place, generic_message
 from actions.triage.form import AskTriageQuestion, TriageOutcome, ValidateTriageForm
-from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker
+from tests.unit.action_harness import button_payloads, domain, slot_events, texts, tracker, user
 
 PLAIN_ANSWERS = {"有", "没有", "不清楚"}
 
@@ -107,6 +107,46 @@ async def test_answers_lead_to_an_outcome_without_asking_anything_twice():
     assert slots["triage_summary"]["chief_complaint"] == "肚子疼"
     assert "腹痛" in slots["triage_summary"]["symptoms_present"]
     assert slots["triage_outcome"] is None and slots["triage_state"] is None
+
+
+async def said_after_the_outcome(first: str, then: str, intent: str = "describe_symptoms") -> Dict[str, Any]:
+    """The slots validate_triage_form sets for `then`, sent right after the outcome of a
+    triage that `first` settled at once (the events Rasa keeps of that turn)."""
+    patient = Patient()
+    assert await patient.say(first) is None
+    turn = [
+        user(first, "describe_symptoms"),
+        {"event": "slot", "name": "triage_state", "value": patient.slots["triage_state"]},
+        {"event": "slot", "name": "triage_outcome", "value": patient.slots["triage_outcome"]},
+        {"event": "action", "name": "action_triage_outcome"},
+        {"event": "slot", "name": "triage_outcome", "value": None},
+        {"event": "slot", "name": "triage_state", "value": None},
+        {"event": "action", "name": "action_listen"},
+    ]
+    _, events = await run(ValidateTriageForm(), tracker(then, intent, active_loop=None, history=turn))
+    return slot_events(events)
+
+
+async def test_a_detail_sent_right_after_the_outcome_is_added_to_that_triage():
+    slots = await said_after_the_outcome("孩子两岁 发烧38度5", "两天了", "inform")
+    state = slots["triage_state"]
+    assert state["resumed"] and "fever" in state["present"] and state["facts"]["duration_days"] == 2
+    assert slots["triage_outcome"]["department"] == "儿科"  # not "please say what is wrong"
+    patient = Patient()
+    patient.slots = slots
+    dispatcher, _ = await patient.outcome()
+    assert texts(dispatcher)[0].startswith("结合您补充的情况")
+
+
+async def test_a_new_complaint_of_someone_named_after_the_outcome_is_a_new_triage():
+    slots = await said_after_the_outcome("孩子两岁 发烧38度5", "我老婆也咳嗽好几天了")
+    state = slots["triage_state"]
+    assert not state["resumed"] and "fever" not in state["present"] and state["facts"]["age_months"] is None
+
+
+async def test_after_an_emergency_outcome_a_message_starts_afresh():
+    slots = await said_after_the_outcome("我爸突然说话不清楚 一边手脚没劲", "还有点头晕")
+    assert not slots["triage_state"]["resumed"]
 
 
 async def test_a_reply_in_words_answers_the_question():
