@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
+from actions.triage.form import adds_to_last_triage
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.answers import is_closing
@@ -85,8 +86,11 @@ class DidYouMean(Action):
 
 def symptoms_to_triage(tracker: Tracker) -> bool:
     """A symptom the classifiers were unsure about ("胸口闷", "孩子发烧了") goes to
-    triage, which asks what a nurse would ask, instead of a guessed question."""
-    return not tracker.active_loop and describes_symptoms(latest_text(tracker))
+    triage, which asks what a nurse would ask, instead of a guessed question; so does a
+    detail added right after a triage outcome ("一年多了")."""
+    if tracker.active_loop:
+        return False
+    return describes_symptoms(latest_text(tracker)) or adds_to_last_triage(tracker)
 
 
 def complains_now(tracker: Tracker) -> bool:

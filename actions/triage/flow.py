@@ -82,6 +82,16 @@ def resume(finished: Mapping[str, Any], text: str) -> Optional[Dict[str, Any]]:
     return new
 
 
+def adds_to(finished: Mapping[str, Any], text: str) -> bool:
+    """Whether a message tells a triage that has ended something new ("一年多了", "他75岁",
+    "昨天开始的"): a symptom, its absence, a duration or a fact about the patient."""
+    resumed = resume(finished, text)
+    if resumed is None:
+        return False
+    after = update(resumed, text)
+    return any(after[key] != resumed[key] for key in ("present", "absent", "past", "severity", "facts"))
+
+
 def advance(state: Mapping[str, Any]) -> Tuple[Dict[str, Any], Step]:
     step = next_step(state)
     if isinstance(step, Question):

@@ -32,7 +32,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text, since_latest_message
 from actions.emergency import say_emergency, say_when_to_go
 from actions.triage.answers import interpret_answer
-from actions.triage.flow import advance, resume, update
+from actions.triage.flow import adds_to, advance, resume, update
 from actions.triage.questions import load_knowledge
 from actions.triage.state import CLARIFY_ID, UNKNOWN, start
 from actions.triage.steps import Question
@@ -94,6 +94,13 @@ def just_finished(tracker: Tracker) -> Optional[Dict[str, Any]]:
     if found.get("triage_outcome", {}).get("urgency") in (None, "emergency"):
         return None
     return found.get("triage_state")
+
+
+def adds_to_last_triage(tracker: Tracker) -> bool:
+    """A message right after a triage outcome that adds to it, whatever the NLU made of
+    the fragment ("一年多了" reads as nothing in particular)."""
+    finished = just_finished(tracker)
+    return bool(finished) and adds_to(finished, latest_text(tracker))
 
 
 def triage_step(tracker: Tracker) -> List[EventType]:

@@ -219,3 +219,23 @@ async def test_the_menu_intent_on_a_health_question_goes_to_triage():
     dispatcher = CollectingDispatcher()
     assert await ShowMenu().run(dispatcher, tracker("你都能做哪些事"), {}) == []
     assert dispatcher.messages[0]["response"] == "utter_menu"
+
+
+async def test_a_detail_the_nlu_cannot_place_right_after_an_outcome_goes_back_to_that_triage():
+    from actions.triage import flow, state, steps
+
+    finished, outcome = flow.advance(flow.update(state.start(), "嗓子疼，咳嗽，发烧38度5"))
+    assert isinstance(outcome, steps.Outcome)
+    turn = [
+        user("嗓子疼，咳嗽，发烧38度5"),
+        {"event": "slot", "name": "triage_state", "value": finished},
+        {"event": "slot", "name": "triage_outcome", "value": outcome.to_dict()},
+        action("action_triage_outcome"),
+        bot("utter_triage_outcome"),
+        action("action_listen"),
+    ]
+    events = await DidYouMean().run(CollectingDispatcher(), tracker("昨天开始的", before=turn), {})
+    assert events == [FollowupAction("triage_form")]
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("医保", before=turn), {})
+    assert "您是不是想问" in texts(dispatcher)[0]  # nothing added: a question as before

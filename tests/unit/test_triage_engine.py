@@ -530,3 +530,18 @@ def test_a_new_breathing_attack_is_asked_how_bad_it_is_and_a_bad_one_is_an_emerg
     for text in ("今天突然喘 喷了药就好了", "哮喘好几年了 最近换季晚上偶尔憋醒一下 喷一下就好了 想找医生调调药"):
         _, outcome, asked = play(text)
         assert "q_breath_severity" not in asked and outcome.urgency != "emergency"
+
+
+def test_hand_foot_and_mouth_in_a_child_asks_nothing_about_drugs_or_shingles():
+    _, outcome, asked = play("孩子3岁 手心脚心长了红疹子 嘴里也有")
+    assert outcome.department == "儿科"
+    assert not {"q_new_drug", "q_rash_blister"} & set(asked)
+
+
+def test_a_detail_after_the_outcome_adds_to_that_triage_and_a_relatives_complaint_does_not():
+    state, outcome, _ = play("头疼")
+    assert flow.adds_to(state, "一年多了") and flow.adds_to(state, "还有点恶心")
+    assert not flow.adds_to(state, "好的谢谢") and not flow.adds_to(state, "没有")
+    assert flow.resume(state, "我老婆也咳嗽好几天了") is None
+    resumed = flow.update(flow.resume(state, "一年多了"), "一年多了")
+    assert resumed["facts"]["duration_days"] >= 365 and "headache" in resumed["present"]
