@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from actions.common import HANDOFF_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
+from actions.triage.after_outcome import asks_how_serious, reassure
 from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
 from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from safety import red_flags as rf
@@ -44,6 +45,8 @@ class AnswerFaq(Action):
         if point_to_department(dispatcher, text, UNANSWERED_KINDS):
             say_when_to_go(dispatcher, rf.mentioned(text))
             return []
+        if asks_how_serious(text) and reassure(dispatcher, tracker):
+            return []  # "严重吗" right after an outcome
         options = suggestion_buttons(text, chosen.get("ranking") or [])
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)

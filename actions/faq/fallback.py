@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
-from actions.triage.form import adds_to_last_triage
+from actions.triage.after_outcome import adds_to_last_triage, asks_how_serious, reassure
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.answers import is_closing
@@ -63,6 +63,8 @@ class DidYouMean(Action):
         if chosen:  # "第一个" after a list: the pick, one tap away
             dispatcher.utter_message(response="utter_picked_from_list", choice=chosen["title"], buttons=[chosen])
             return [UserUtteranceReverted()]
+        if not tracker.active_loop and asks_how_serious(latest_text(tracker)) and reassure(dispatcher, tracker):
+            return [UserUtteranceReverted()]  # "严重吗" after an outcome
         if not tracker.active_loop and is_closing(latest_text(tracker)) and said_anything(tracker):
             dispatcher.utter_message(response="utter_goodbye")  # "没有了" after an outcome: done
             return [UserUtteranceReverted()]

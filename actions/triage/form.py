@@ -23,7 +23,7 @@ on the turn the form is activated; only the ask and outcome actions speak.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -32,7 +32,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text, since_latest_message
 from actions.emergency import say_emergency, say_when_to_go
 from actions.triage.answers import interpret_answer
-from actions.triage.flow import adds_to, advance, resume, update
+from actions.triage.after_outcome import just_finished
+from actions.triage.flow import advance, resume, update
 from actions.triage.questions import load_knowledge
 from actions.triage.state import CLARIFY_ID, UNKNOWN, start
 from actions.triage.steps import Question
@@ -76,31 +77,6 @@ def _tells_something(before: Dict[str, Any], after: Dict[str, Any]) -> bool:
     pending = before.get("pending")
     answered = pending and pending != CLARIFY_ID and after["answers"].get(pending) not in (None, UNKNOWN)
     return bool(answered or set(after["present"]) - set(before.get("present") or []))
-
-
-def just_finished(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The state of the triage whose outcome (not an emergency) was the assistant's answer
-    to the patient's previous message."""
-    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
-    if len(users) < 2:
-        return None
-    turn = tracker.events[users[-2] + 1 : users[-1]]
-    if not any(e.get("event") == "action" and e.get("name") == "action_triage_outcome" for e in turn):
-        return None
-    found: Dict[str, Any] = {}
-    for e in turn:
-        if e.get("event") == "slot" and e.get("name") in ("triage_state", "triage_outcome") and e.get("value"):
-            found[e["name"]] = e["value"]
-    if found.get("triage_outcome", {}).get("urgency") in (None, "emergency"):
-        return None
-    return found.get("triage_state")
-
-
-def adds_to_last_triage(tracker: Tracker) -> bool:
-    """A message right after a triage outcome that adds to it, whatever the NLU made of
-    the fragment ("一年多了" reads as nothing in particular)."""
-    finished = just_finished(tracker)
-    return bool(finished) and adds_to(finished, latest_text(tracker))
 
 
 def triage_step(tracker: Tracker) -> List[EventType]:

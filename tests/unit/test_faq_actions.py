@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq.answering import AnswerFaq
 from actions.faq.fallback import DidYouMean
+from actions.triage.after_outcome import Reassure
 from tests.unit.action_harness import texts
 
 
@@ -221,21 +222,45 @@ async def test_the_menu_intent_on_a_health_question_goes_to_triage():
     assert dispatcher.messages[0]["response"] == "utter_menu"
 
 
-async def test_a_detail_the_nlu_cannot_place_right_after_an_outcome_goes_back_to_that_triage():
+def finished(first: str):
+    """The events of a turn whose triage ended at once with its outcome."""
     from actions.triage import flow, state, steps
 
-    finished, outcome = flow.advance(flow.update(state.start(), "嗓子疼，咳嗽，发烧38度5"))
+    final, outcome = flow.advance(flow.update(state.start(), first))
     assert isinstance(outcome, steps.Outcome)
-    turn = [
-        user("嗓子疼，咳嗽，发烧38度5"),
-        {"event": "slot", "name": "triage_state", "value": finished},
+    return [
+        user(first),
+        {"event": "slot", "name": "triage_state", "value": final},
         {"event": "slot", "name": "triage_outcome", "value": outcome.to_dict()},
         action("action_triage_outcome"),
         bot("utter_triage_outcome"),
         action("action_listen"),
     ]
+
+
+async def test_a_detail_the_nlu_cannot_place_right_after_an_outcome_goes_back_to_that_triage():
+    turn = finished("嗓子疼，咳嗽，发烧38度5")
     events = await DidYouMean().run(CollectingDispatcher(), tracker("昨天开始的", before=turn), {})
     assert events == [FollowupAction("triage_form")]
     dispatcher = CollectingDispatcher()
     await DidYouMean().run(dispatcher, tracker("医保", before=turn), {})
     assert "您是不是想问" in texts(dispatcher)[0]  # nothing added: a question as before
+
+
+async def test_how_serious_or_a_fear_right_after_an_outcome_gets_calm_words_and_that_department():
+    turn = finished("乙肝小三阳饮食要注意什么")
+    dispatcher = CollectingDispatcher()
+    events = await DidYouMean().run(dispatcher, tracker("严重吗", before=turn), {})
+    assert events == [UserUtteranceReverted()]
+    assert "理解您的担心" in texts(dispatcher)[0] and "感染科" in texts(dispatcher)[0]
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "帮我预约感染科"
+    assert dispatcher.messages[1]["response"] == "utter_watch_for_emergency"
+    dispatcher = CollectingDispatcher()
+    await Reassure().run(dispatcher, tracker("会不会是肝癌啊 我好害怕", before=turn), {})
+    assert "感染科" in texts(dispatcher)[0]
+
+
+async def test_a_fear_with_no_triage_just_ended_is_about_results_not_out_yet():
+    dispatcher = CollectingDispatcher()
+    await Reassure().run(dispatcher, tracker("等报告这几天吓得睡不着觉", before=OUTCOME), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_worried_about_results"]

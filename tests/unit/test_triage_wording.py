@@ -24,6 +24,8 @@ PLACEHOLDERS = {
     ("pointer",): {"term", "department"},
     ("book_button",): {"department"},
     ("question_again",): {"question"},
+    ("reassure", "routine"): {"department"},
+    ("reassure", "today"): {"department"},
 }
 
 
