@@ -68,8 +68,10 @@ def answer_payload(question: Dict[str, Any], option: Dict[str, str]) -> str:
 
 
 # A hospital question is left to its rule only when it does not also tell the triage
-# something (see triage_step); the other interruptions always are.
-LEAVING_INTENTS = FORM_INTERRUPTIONS - {"faq"}
+# something (see triage_step); the other interruptions always are, and so is what a
+# number costs ("挂专家号还是普通号"), answered by its rule before the question again.
+LEAVING_INTENTS = (FORM_INTERRUPTIONS - {"faq"}) | {"ask_fee"}
+ANSWERED_IN_BETWEEN = {"faq", "ask_fee"}
 
 
 def _tells_something(before: Dict[str, Any], after: Dict[str, Any]) -> bool:
@@ -142,7 +144,8 @@ class AskTriageQuestion(Action):
             state[QUESTION_KEY] = question
             say_question(dispatcher, question)
             return [SlotSet("triage_state", state)]
-        say_question(dispatcher, question, again=latest_intent(tracker) == "faq" and not started_this_turn(tracker))
+        again = latest_intent(tracker) in ANSWERED_IN_BETWEEN and not started_this_turn(tracker)
+        say_question(dispatcher, question, again=again)
         return []
 
 

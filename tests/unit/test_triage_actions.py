@@ -328,10 +328,21 @@ async def test_red_flags_and_leaving_make_the_form_step_aside_for_the_rules():
         ("不看了", "stop"),
         ("转人工", "human_handoff"),
         ("医院几点开门", "faq"),
+        ("挂专家号还是普通号", "ask_fee"),
     ):
         t = tracker(text, intent, slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form")
         _, events = await run(ValidateTriageForm(), t)
         assert events == [], text  # no slot set → Rasa rejects the form → the rule runs
+
+
+async def test_after_the_fee_the_open_question_is_shown_again():
+    patient = Patient()
+    await patient.say("肚子疼")
+    t = tracker(
+        "专家号多少钱", "ask_fee", slots=dict(patient.slots), requested="triage_outcome", active_loop="triage_form"
+    )
+    asking, _ = await run(AskTriageQuestion(), t)
+    assert texts(asking)[0].startswith("我们接着刚才的问题")
 
 
 async def test_an_answer_misread_as_a_hospital_question_still_counts():
