@@ -89,10 +89,13 @@ def appointment_no_said(hospital: HospitalSystems, tracker: Tracker) -> Dict[Tex
     match = _APPOINTMENT_NO.search(text)
     if match:
         return {"appointment_no": match.group(0).upper()}
+    try:
+        mine = my_appointments(hospital, tracker)
+    except HospitalError:
+        return {}
     if parse_ordinal(text) is not None:  # "第一个": in the order the list showed them
-        try:
-            chosen = pick(text, my_appointments(hospital, tracker))
-        except HospitalError:
-            return {}
+        chosen = pick(text, mine)
         return {"appointment_no": chosen.number} if chosen else {}
+    if len(mine) == 1:  # "改到后天", "就这个": with one appointment, that one
+        return {"appointment_no": mine[0].number}
     return {}
