@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from actions.common import HANDOFF_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
-from actions.triage.after_outcome import asks_how_serious, reassure
+from actions.reassurance import asks_how_serious, reassure
 from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
 from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from safety import red_flags as rf

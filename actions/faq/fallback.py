@@ -11,7 +11,8 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
-from actions.triage.after_outcome import adds_to_last_triage, asks_how_serious, reassure
+from actions.reassurance import asks_how_serious, reassure
+from actions.triage.after_outcome import adds_to_last_triage
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.answers import is_closing

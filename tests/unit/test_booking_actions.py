@@ -929,9 +929,9 @@ async def test_an_ordinal_picks_an_appointment(h, hospital):
 async def test_with_one_appointment_any_reply_to_which_one_picks_it(h, hospital):
     """ "改到后天" to "请选择是哪一个预约" was asked the same again."""
     [appointment] = hospital.appointments(OWNER)
-    for text in ("改到后天", "就这个"):
-        _, events = await h.run(h.build(ValidateCancelForm), cancel_tracker(text))
-        assert events == [SLOT("appointment_no", appointment.number)], text
+    for said in ("改到后天", "就这个"):
+        _, events = await h.run(h.build(ValidateCancelForm), cancel_tracker(said))
+        assert events == [SLOT("appointment_no", appointment.number)], said
 
 
 async def test_cancel_own_appointment_releases_the_slot(h, hospital):

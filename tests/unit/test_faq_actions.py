@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq.answering import AnswerFaq
 from actions.faq.fallback import DidYouMean
-from actions.triage.after_outcome import Reassure
+from actions.reassurance import Reassure
 from tests.unit.action_harness import texts
 
 
@@ -264,3 +264,14 @@ async def test_a_fear_with_no_triage_just_ended_is_about_results_not_out_yet():
     dispatcher = CollectingDispatcher()
     await Reassure().run(dispatcher, tracker("等报告这几天吓得睡不着觉", before=OUTCOME), {})
     assert [m.get("response") for m in dispatcher.messages] == ["utter_worried_about_results"]
+
+
+async def test_how_serious_after_a_report_is_calm_words_and_a_critical_value_is_said_again():
+    shown = [user("看下血脂"), action("action_show_report"), bot("utter_lab_report"), bot("utter_lab_notes")]
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("是不是很严重", before=shown + [action("action_listen")]), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_reassure_report"]
+    critical = shown + [bot("utter_lab_critical", "⚠️ 血钾达到危急值，需要马上处理。"), action("action_listen")]
+    dispatcher = CollectingDispatcher()
+    await Reassure().run(dispatcher, tracker("严重吗", before=critical), {})
+    assert texts(dispatcher) == ["⚠️ 血钾达到危急值，需要马上处理。"]
