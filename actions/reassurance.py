@@ -13,8 +13,6 @@ from rasa_sdk.events import EventType
 from actions.triage.after_outcome import finished_outcome
 from actions.triage.wording import wording, words
 
-REPORT_ACTION = "action_show_report"
-
 
 def asks_how_serious(text: str) -> bool:
     return bool(words("how_serious").search(text))
@@ -28,10 +26,9 @@ def _previous_turn(tracker: Tracker) -> List[Dict[str, Any]]:
 def _report_reply(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """What to say when the previous turn showed a report with abnormal values: its
     critical-value alert again, or the calm words; None otherwise."""
-    turn = _previous_turn(tracker)
-    if not any(e.get("event") == "action" and e.get("name") == REPORT_ACTION for e in turn):
-        return None
-    said = {(e.get("metadata") or {}).get("utter_action"): e for e in turn if e.get("event") == "bot"}
+    said = {
+        (e.get("metadata") or {}).get("utter_action"): e for e in _previous_turn(tracker) if e.get("event") == "bot"
+    }
     if "utter_lab_critical" in said:
         return {"text": said["utter_lab_critical"].get("text")}
     if "utter_lab_notes" in said:

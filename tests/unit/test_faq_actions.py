@@ -267,7 +267,7 @@ async def test_a_fear_with_no_triage_just_ended_is_about_results_not_out_yet():
 
 
 async def test_how_serious_after_a_report_is_calm_words_and_a_critical_value_is_said_again():
-    shown = [user("看下血脂"), action("action_show_report"), bot("utter_lab_report"), bot("utter_lab_notes")]
+    shown = [user("看下血脂"), action("action_after_identity"), bot("utter_lab_report"), bot("utter_lab_notes")]
     dispatcher = CollectingDispatcher()
     await DidYouMean().run(dispatcher, tracker("是不是很严重", before=shown + [action("action_listen")]), {})
     assert [m.get("response") for m in dispatcher.messages] == ["utter_reassure_report"]
