@@ -545,3 +545,20 @@ def test_a_detail_after_the_outcome_adds_to_that_triage_and_a_relatives_complain
     assert flow.resume(state, "我老婆也咳嗽好几天了") is None
     resumed = flow.update(flow.resume(state, "一年多了"), "一年多了")
     assert resumed["facts"]["duration_days"] >= 365 and "headache" in resumed["present"]
+
+
+def test_a_nosebleed_that_stopped_or_a_first_aid_question_is_not_asked_whether_pressing_stops_it():
+    # round 77: "止不住" (the "no" of the eval) had turned both into a heavy-bleeding emergency
+    for text in ("昨天流鼻血 自己停了 今天没事", "流鼻血要仰头吗"):
+        _, outcome, asked = play(text)
+        assert "q_nosebleed_stop" not in asked and outcome.urgency != "emergency"
+    _, outcome, asked = play("流鼻血十几分钟了")
+    assert "q_nosebleed_stop" in asked and outcome.urgency == "emergency"
+
+
+def test_a_cough_on_blood_pressure_tablets_goes_to_the_prescriber():
+    # round 77: an ACE inhibitor's dry cough ("降压药想换一种 老咳嗽") is the cardiologist's to change
+    _, outcome, _ = play("降压药想换一种 老咳嗽")
+    assert outcome.department == "心血管内科"
+    _, outcome, _ = play("吃降压药 膝盖疼")
+    assert outcome.department == "骨科"
