@@ -562,3 +562,10 @@ def test_a_cough_on_blood_pressure_tablets_goes_to_the_prescriber():
     assert outcome.department == "心血管内科"
     _, outcome, _ = play("吃降压药 膝盖疼")
     assert outcome.department == "骨科"
+
+
+def test_rehabilitation_after_a_stroke_is_a_booking_not_a_same_day_visit():
+    _, outcome, _ = play("我爸中风以后说话不利索 想做康复")
+    assert outcome.department == "康复医学科" and outcome.urgency == "routine"
+    _, outcome, _ = play("我爸中风以后在做康复 今天突然说话不清楚了")
+    assert outcome.urgency == "emergency"
