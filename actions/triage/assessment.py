@@ -62,16 +62,19 @@ def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
     lexicon = load_knowledge().lexicon
     # Nothing current? Then what the patient wonders about ("是不是感冒了"), then a
     # past episode they want followed up ("上个月晕倒过一次，想复查").
-    present = (
-        [s for s in state["present"] if s in lexicon.symptoms]
-        or [s for s in state["uncertain"] if s in lexicon.symptoms]
-        or [s for s in state.get("past", []) if s in lexicon.symptoms]
-    )
+    # A background (在吃降压药) decides only when nothing else does: "三年前脑出血 … 一直吃降压药
+    # 想复查一下" is the bleed's follow-up.
+    groups = [
+        [s for s in state[name] if s in lexicon.symptoms] for name in ("present", "uncertain", "past") if name in state
+    ]
     # "怀孕时候有妊娠糖尿病，产后半年复查": a pregnancy said to be over is no pregnancy care now
     if state["facts"].get("pregnant") is False:
-        present = [s for s in present if s != "pregnancy_care"] or present
-    foreground = [s for s in present if not lexicon.symptoms[s].background]
-    return foreground or present
+        groups = [[s for s in group if s != "pregnancy_care"] or group for group in groups]
+    for group in groups:
+        foreground = [s for s in group if not lexicon.symptoms[s].background]
+        if foreground:
+            return foreground
+    return next((group for group in groups if group), [])
 
 
 def main_complaint(used: Sequence[str]) -> Optional[str]:
