@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 
 from actions.identity import verification
 from actions.common import FORM_INTERRUPTIONS
+from actions.identity.asks import AskCardNo, AskIdentitySecret
 from actions.identity.form import ValidateVerifyForm
 from actions.identity.gated import AfterIdentity
 from actions.identity.logout import Logout
@@ -110,6 +111,21 @@ async def test_card_number_must_have_seven_digits(h, text):
     dispatcher, events = await answer(h, text, requested="card_no")
     assert events == [SLOT("card_no", None)]
     assert responses(dispatcher) == ["utter_card_no_invalid"]
+
+
+async def test_after_a_wrong_answer_the_question_is_not_asked_twice():
+    """ "就诊卡号是 7 位数字…请再输入一次", then "为了保护您的隐私…请输入您的就诊卡号" said it twice."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    def with_events(*events):
+        return Tracker("t", {}, {"text": "123"}, [{"event": "user", "text": "123"}, *events], False, None, None, "")
+
+    for ask, slot in ((AskCardNo(), "card_no"), (AskIdentitySecret(), "identity_secret")):
+        invalid = {"event": "bot", "text": "…", "metadata": {"utter_action": f"utter_{slot}_invalid"}}
+        first, again = CollectingDispatcher(), CollectingDispatcher()
+        await ask.run(first, with_events(), {})
+        await ask.run(again, with_events(invalid), {})
+        assert [m["response"] for m in first.messages] == [f"utter_ask_{slot}"] and again.messages == []
 
 
 @pytest.mark.parametrize("card", [CARD, UNKNOWN])
