@@ -123,7 +123,7 @@ def _combination_holds(
     for key, wanted in (combo.get("facts") or {}).items():
         if facts.get(key) != wanted and not (wanted is True and facts.get(key) is True):
             return False
-    return True
+    return not combo.get("acute") or is_acute(facts)
 
 
 def _raise(urgency: str, to: Optional[str]) -> str:

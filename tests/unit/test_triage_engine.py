@@ -569,3 +569,19 @@ def test_rehabilitation_after_a_stroke_is_a_booking_not_a_same_day_visit():
     assert outcome.department == "康复医学科" and outcome.urgency == "routine"
     _, outcome, _ = play("我爸中风以后在做康复 今天突然说话不清楚了")
     assert outcome.urgency == "emergency"
+
+
+def test_a_child_with_diarrhoea_is_asked_about_dehydration_first():
+    _, outcome, asked = play("我孩子8个月 拉肚子3天了", {"q_child_dehydration": "yes"})
+    assert asked == ["q_child_dehydration"] and outcome.urgency == "emergency"
+    _, outcome, asked = play("我孩子8个月 拉肚子3天了")
+    assert outcome.department == "儿科" and outcome.urgency == "today"
+    _, _, asked = play("拉肚子两天了")
+    assert "q_child_dehydration" not in asked  # an adult
+
+
+def test_an_old_person_who_stops_eating_within_days_is_seen_today_an_old_complaint_is_not():
+    _, outcome, _ = play("我老妈85了 这两天不爱吃饭 没精神")
+    assert outcome.urgency == "today"
+    _, outcome, _ = play("我妈80岁 胃口一直不好 一年多了")
+    assert outcome.urgency == "routine"
