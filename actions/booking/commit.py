@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.booking.availability import BOOKING_SLOTS
 from actions.booking.wording import describe_appointment, phrase
-from actions.common import UsesHospital, latest_intent, say_hospital_error
+from actions.catalogue_names import find_department
+from actions.common import UsesHospital, latest_intent, latest_text, say_hospital_error
 from actions.identity import renew, verified_card, whose
 from hospital.interface import HospitalError
 
@@ -24,11 +25,29 @@ class BookingStart(UsesHospital, Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         mode = "reschedule" if latest_intent(tracker) == "reschedule_appointment" else "book"
+        if mode == "book":
+            self._walk_in_first(dispatcher, tracker)
         keep = {"department"} if mode == "book" and tracker.get_slot("triage_department") else set()
         events = [SlotSet(name, None) for name in BOOKING_SLOTS if name not in keep]
         if keep:
             events.append(SlotSet("department", tracker.get_slot("triage_department")))
         return events + [SlotSet("booking_mode", mode)]
+
+    def _walk_in_first(self, dispatcher, tracker) -> None:
+        """ "帮我挂个号" right after "请直接去发热门诊": that one takes no booking; say so before
+        asking which department, unless the message names one."""
+        from actions.triage.after_outcome import finished_outcome
+        from actions.triage.form import NOT_BOOKABLE
+
+        outcome = finished_outcome(tracker)
+        if not outcome or outcome.get("department") not in NOT_BOOKABLE:
+            return
+        try:
+            named = find_department(self.hospital, latest_text(tracker))
+        except HospitalError:
+            named = None
+        if not named:
+            dispatcher.utter_message(response="utter_booking_walk_in", department=outcome["department"])
 
 
 class BookingCommit(UsesHospital, Action):

@@ -178,6 +178,19 @@ async def test_booking_start_keeps_the_department_triage_suggested(h):
     assert slot_events(events)["department"] == "神经内科"
 
 
+async def test_booking_right_after_a_walk_in_outcome_says_it_needs_none(h):
+    """ "帮我挂个号" right after "发热门诊 24 小时开放…直接过去" was asked which department."""
+    outcome = {"department": "发热门诊", "urgency": "today", "reason": "…", "advice": "…"}
+    turn = [
+        {"event": "user", "text": "嗓子疼发烧38度", "parse_data": {}},
+        {"event": "slot", "name": "triage_outcome", "value": outcome},
+        {"event": "action", "name": "action_triage_outcome"},
+    ]
+    for message, said in (("帮我挂个号", ["utter_booking_walk_in"]), ("帮我挂呼吸内科", [])):
+        dispatcher, _ = await h.run(h.build(BookingStart), tracker(message, "book_appointment", history=turn))
+        assert [m.get("response") for m in dispatcher.messages] == said, message
+
+
 # --- department -------------------------------------------------------------------------------
 
 
