@@ -59,15 +59,34 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def _user_positions(tracker: Tracker) -> List[int]:
+    return [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+
+
+def latest_turn(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The events after the patient's latest message."""
+    users = _user_positions(tracker)
+    return tracker.events[users[-1] + 1 :] if users else list(tracker.events)
+
+
+def previous_turn(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The events between the patient's previous message (or the start) and the latest one:
+    what the assistant did in answer to the previous message."""
+    users = _user_positions(tracker)
+    if not users:
+        return []
+    return tracker.events[(users[-2] + 1 if len(users) >= 2 else 0) : users[-1]]
+
+
+def responses(events: List[Dict[str, Any]]) -> List[str]:
+    """The domain responses the assistant's messages among these events came from."""
+    return [(e.get("metadata") or {}).get("utter_action") for e in events if e.get("event") == "bot"]
+
+
 def since_latest_message(tracker: Tracker, event: str, name: str) -> bool:
     """Whether an event of this kind and name (an action, an active loop) came after the
     patient's latest message."""
-    for past in reversed(tracker.events):
-        if past.get("event") == "user":
-            return False
-        if past.get("event") == event and past.get("name") == name:
-            return True
-    return False
+    return any(e.get("event") == event and e.get("name") == name for e in latest_turn(tracker))
 
 
 def entity_value(tracker: Tracker, name: str) -> Optional[str]:

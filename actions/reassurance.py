@@ -10,7 +10,9 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 
+from actions.common import previous_turn, responses
 from actions.triage.after_outcome import finished_outcome
+from actions.triage.form import book_button, outcome_payload
 from actions.triage.wording import wording, words
 
 
@@ -18,17 +20,11 @@ def asks_how_serious(text: str) -> bool:
     return bool(words("how_serious").search(text))
 
 
-def _previous_turn(tracker: Tracker) -> List[Dict[str, Any]]:
-    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
-    return tracker.events[users[-2] + 1 : users[-1]] if len(users) >= 2 else []
-
-
 def _report_reply(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """What to say when the previous turn showed a report with abnormal values: its
     critical-value alert again, or the calm words; None otherwise."""
-    said = {
-        (e.get("metadata") or {}).get("utter_action"): e for e in _previous_turn(tracker) if e.get("event") == "bot"
-    }
+    turn = [e for e in previous_turn(tracker) if e.get("event") == "bot"]
+    said = dict(zip(responses(turn), turn))
     if "utter_lab_critical" in said:
         return {"text": said["utter_lab_critical"].get("text")}
     if "utter_lab_notes" in said:
@@ -39,8 +35,6 @@ def _report_reply(tracker: Tracker) -> Optional[Dict[str, Any]]:
 def reassure(dispatcher, tracker: Tracker) -> bool:
     """Calm words about the triage outcome or the report just given; False when
     neither was."""
-    from actions.triage.form import book_button, outcome_payload
-
     report = _report_reply(tracker)
     if report:
         dispatcher.utter_message(**report)

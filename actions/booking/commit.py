@@ -13,6 +13,8 @@ from actions.booking.wording import describe_appointment, phrase
 from actions.catalogue_names import find_department
 from actions.common import UsesHospital, latest_intent, latest_text, say_hospital_error
 from actions.identity import renew, verified_card, whose
+from actions.triage.after_outcome import finished_outcome
+from actions.triage.form import NOT_BOOKABLE
 from hospital.interface import HospitalError
 
 
@@ -36,9 +38,6 @@ class BookingStart(UsesHospital, Action):
     def _walk_in_first(self, dispatcher, tracker) -> None:
         """ "帮我挂个号" right after "请直接去发热门诊": that one takes no booking; say so before
         asking which department, unless the message names one."""
-        from actions.triage.after_outcome import finished_outcome
-        from actions.triage.form import NOT_BOOKABLE
-
         outcome = finished_outcome(tracker)
         if not outcome or outcome.get("department") not in NOT_BOOKABLE:
             return

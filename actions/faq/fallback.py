@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
-from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text
+from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text, previous_turn, responses
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.reassurance import asks_how_serious, reassure
@@ -117,15 +117,12 @@ def complains_now(tracker: Tracker) -> bool:
 def buttons_shown(tracker: Tracker) -> List[Dict[str, Any]]:
     """The buttons of the assistant's last message that had any, in the turn before the
     patient's latest message."""
-    user_seen = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if user_seen:
-                return []
-            user_seen = True
-        elif user_seen and event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
-            return event["data"]["buttons"]
-    return []
+    shown = [
+        e["data"]["buttons"]
+        for e in previous_turn(tracker)
+        if e.get("event") == "bot" and (e.get("data") or {}).get("buttons")
+    ]
+    return shown[-1] if shown else []
 
 
 NOT_UNDERSTOOD = ("utter_faq_not_sure", "utter_default", "utter_faq_still_lost")
@@ -135,16 +132,7 @@ def missed_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's answer before the message it now fails to understand said
     it did not understand either: two misunderstandings in a row. A pick, a department
     pointed to or a goodbye from the same fallback were understood."""
-    user_seen = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if user_seen:
-                return False
-            user_seen = True
-        elif user_seen and event.get("event") == "bot":
-            if (event.get("metadata") or {}).get("utter_action") in NOT_UNDERSTOOD:
-                return True
-    return False
+    return any(said in NOT_UNDERSTOOD for said in responses(previous_turn(tracker)))
 
 
 def said_anything(tracker: Tracker) -> bool:

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from typing import List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action
 from rasa_sdk.events import EventType
 
-
-def said_since_latest_message(tracker: Tracker, response: str) -> bool:
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
-            return True
-    return False
+from actions.common import latest_turn, responses
 
 
 class AskIdentitySlot(Action):
@@ -26,7 +19,7 @@ class AskIdentitySlot(Action):
         return f"action_ask_{self.SLOT}"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        if not said_since_latest_message(tracker, f"utter_{self.SLOT}_invalid"):
+        if f"utter_{self.SLOT}_invalid" not in responses(latest_turn(tracker)):
             dispatcher.utter_message(response=f"utter_ask_{self.SLOT}")
         return []
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from actions.common import latest_text
+from actions.common import latest_text, previous_turn
 from actions.triage.flow import adds_to
 
 OUTCOME_ACTION = "action_triage_outcome"
@@ -17,10 +17,7 @@ OUTCOME_ACTION = "action_triage_outcome"
 def _finished_turn(tracker: Tracker) -> Dict[str, Any]:
     """The triage state and outcome set in the turn before the patient's latest message,
     if that turn ended with the outcome; {} otherwise."""
-    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
-    if len(users) < 2:
-        return {}
-    turn = tracker.events[users[-2] + 1 : users[-1]]
+    turn = previous_turn(tracker)
     if not any(e.get("event") == "action" and e.get("name") == OUTCOME_ACTION for e in turn):
         return {}
     found: Dict[str, Any] = {}
