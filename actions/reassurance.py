@@ -33,8 +33,12 @@ def _report_reply(tracker: Tracker) -> Optional[Dict[str, Any]]:
 
 
 def reassure(dispatcher, tracker: Tracker) -> bool:
-    """Calm words about the triage outcome or the report just given; False when
-    neither was."""
+    """Calm words in the middle of triage, or about the triage outcome or the report just
+    given; False when none of these."""
+    worried = wording()["feelings"]["worried"]["line"]
+    if (tracker.active_loop or {}).get("name") == "triage_form":
+        dispatcher.utter_message(text=worried)  # in the middle of triage: its question comes again
+        return True
     report = _report_reply(tracker)
     if report:
         dispatcher.utter_message(**report)
@@ -45,7 +49,7 @@ def reassure(dispatcher, tracker: Tracker) -> bool:
     payload = outcome_payload(outcome)
     key = "today" if outcome["urgency"] == "today" else "routine"
     text = wording()["reassure"][key].format(department=payload["department"])
-    dispatcher.utter_message(text=f"{wording()['feelings']['worried']['line']}\n{text}", buttons=book_button(payload))
+    dispatcher.utter_message(text=f"{worried}\n{text}", buttons=book_button(payload))
     dispatcher.utter_message(response="utter_watch_for_emergency")
     return True
 

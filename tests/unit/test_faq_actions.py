@@ -275,3 +275,13 @@ async def test_how_serious_after_a_report_is_calm_words_and_a_critical_value_is_
     dispatcher = CollectingDispatcher()
     await Reassure().run(dispatcher, tracker("严重吗", before=critical), {})
     assert texts(dispatcher) == ["⚠️ 血钾达到危急值，需要马上处理。"]
+
+
+async def test_how_serious_in_the_middle_of_triage_gets_calm_words_then_the_question_again():
+    t = tracker("严重吗", before=[user("孩子2岁 吐了三次"), action("triage_form")])
+    t.active_loop = {"name": "triage_form"}
+    dispatcher = CollectingDispatcher()
+    assert await AnswerFaq().run(dispatcher, t, {}) == []
+    assert texts(dispatcher) == [
+        "理解您的担心。到底是什么情况，要医生当面看过、查过才能确定，先别往最坏处想；尽早看医生，心里也更踏实。"
+    ]
