@@ -91,6 +91,7 @@ class FaqCatalog:
     entries: Dict[str, FaqEntry]  # by key, in file order
     keywords: Dict[str, List[str]] = field(default_factory=dict)
     vague_inputs: List[str] = field(default_factory=list)
+    doing: Dict[str, str] = field(default_factory=dict)  # bare word → what asks 小安 to do it
     # Raw material only validate() needs: intents without response and vice versa,
     # files no category points at, duplicate keys.
     intents_without_response: List[str] = field(default_factory=list)
@@ -172,16 +173,19 @@ class FaqCatalog:
         best = sorted((k for k, s in scores.items() if s > 0), key=lambda k: (-scores[k], order[k]))
         return [self.entries[k] for k in best[:limit]]
 
+    def requests(self, text: str) -> List[str]:
+        """For a bare word that may also ask 小安 to do the thing ("挂号", "预约一下"), the
+        message that does it ("我要挂号"), offered before the questions about it."""
+        compact = _compact(text)
+        return list(dict.fromkeys(ask for word, ask in self.doing.items() if _coverage(word, compact) >= 0.6))
+
     def _keyword_scores(self, text: str) -> Dict[str, float]:
         compact = _compact(text)
-        filler = filler_characters()
-        topic = [ch for ch in compact if ch not in filler]
         scores: Dict[str, float] = {}
         for word, keys in self.keywords.items():
-            if not word or word not in compact:
+            coverage = _coverage(word, compact)
+            if not coverage:
                 continue
-            # Share of the message's topic characters the keyword accounts for.
-            coverage = min(1.0, len(word) / max(1, len(topic)))
             for rank, key in enumerate(keys):
                 if coverage >= 1.0:
                     bonus = 10.0 - rank  # a bare keyword: the designers' order rules
@@ -272,6 +276,15 @@ class FaqCatalog:
 # ---- loading --------------------------------------------------------------------
 
 
+def _coverage(word: str, compact: str) -> float:
+    """Share of the message's topic characters (not filler) the word accounts for; 0 when
+    the message does not hold it."""
+    if not word or word not in compact:
+        return 0.0
+    topic = [ch for ch in compact if ch not in filler_characters()]
+    return min(1.0, len(word) / max(1, len(topic)))
+
+
 def normalize_key(label: str) -> str:
     """ "faq/x", "utter_faq/x" or "x" → "x"."""
     label = label.strip()
@@ -350,6 +363,7 @@ def load_catalog(faq_dir: str = str(FAQ_DIR), categories_file: str = str(CATEGOR
         entries=entries,
         keywords=keywords,
         vague_inputs=[str(v) for v in menu.get("vague_inputs") or []],
+        doing={str(k): str(v) for k, v in (menu.get("doing") or {}).items()},
         intents_without_response=without_response,
         responses_without_intent=without_intent,
         files=files,

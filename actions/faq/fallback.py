@@ -26,8 +26,10 @@ def selection(tracker: Tracker) -> Dict[str, Any]:
 
 
 def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3)
-    return buttons([(entry.question, entry.question) for entry in suggestions])
+    """ "我要挂号" first for a bare "挂号", then up to three likely questions."""
+    doing = faq_catalog.get_catalog().requests(text)
+    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3 - len(doing))
+    return buttons([(ask, ask) for ask in doing] + [(entry.question, entry.question) for entry in suggestions])
 
 
 class OutOfScope(Action):

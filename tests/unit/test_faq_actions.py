@@ -44,6 +44,17 @@ async def test_first_miss_suggests_and_ends_the_turn():
     assert dispatcher.messages[0]["buttons"], "suggestions come as buttons"
 
 
+async def test_a_bare_booking_or_report_word_offers_doing_it_first():
+    for text, ask in (("挂号", "我要挂号"), ("预约一下", "我要挂号"), ("报告", "查报告")):
+        dispatcher = CollectingDispatcher()
+        await DidYouMean().run(dispatcher, tracker(text), {})
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        assert payloads[0] == ask and len(payloads) == 4, (text, payloads)  # then 2 questions and the menu
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("挂号怎么收费"), {})
+    assert "我要挂号" not in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
 async def test_second_miss_in_a_row_offers_a_person():
     dispatcher = CollectingDispatcher()
     events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", before=MISSED), {})

@@ -564,6 +564,24 @@ def test_a_cough_on_blood_pressure_tablets_goes_to_the_prescriber():
     assert outcome.department == "骨科"
 
 
+def test_aching_muscles_on_a_statin_go_to_the_prescriber():
+    _, outcome, _ = play("吃了他汀以后两条腿酸疼没劲")
+    assert outcome.department == "心血管内科" and "他汀" in outcome.reason
+    _, outcome, _ = play("吃他汀 膝盖疼 上下楼更疼")
+    assert outcome.department == "骨科"
+
+
+def test_hot_palms_and_soles_are_no_fever():
+    _, outcome, asked = play("手心脚心发热 晚上睡不好 口干")
+    assert outcome.department == "中医科" and not any("fever" in q for q in asked)
+
+
+def test_hand_foot_and_mouth_told_with_the_rash_s_own_words():
+    for text in ("孩子3岁 手脚心长了小红点 有点发烧", "娃手心脚心起了小水泡"):
+        state, outcome, asked = play(text)
+        assert "q_new_drug" not in asked and "手心脚心疹子" in outcome.reason, text
+
+
 def test_rehabilitation_after_a_stroke_is_a_booking_not_a_same_day_visit():
     _, outcome, _ = play("我爸中风以后说话不利索 想做康复")
     assert outcome.department == "康复医学科" and outcome.urgency == "routine"
