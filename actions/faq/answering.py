@@ -47,7 +47,7 @@ class AnswerFaq(Action):
             return []
         if asks_how_serious(text) and reassure(dispatcher, tracker):
             return []  # "严重吗" right after an outcome
-        options = suggestion_buttons(text, chosen.get("ranking") or [])
+        options = suggestion_buttons(tracker)
         if not options:
             return await DidYouMean().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_faq_did_you_mean", buttons=options + buttons([HANDOFF_BUTTON]))

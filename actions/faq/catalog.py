@@ -41,6 +41,9 @@ RETRIEVAL_INTENT = "faq"
 MAX_QUESTION_CHARS = 14
 MIN_EXAMPLES = 8
 MAX_ANSWER_LINES = 6
+# What the topic of the answer just given adds to a suggestion's score: about a keyword's nudge
+# and a good overlap together, so a question on that topic with any evidence comes first.
+TOPIC_BONUS = 0.5
 HOT_RANGE = (3, 5)
 
 _CJK_SPACE = re.compile(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]")
@@ -132,6 +135,7 @@ class FaqCatalog:
         text: str,
         ranking: Optional[Sequence[Mapping[str, Any]]] = None,
         limit: int = 3,
+        topic: str = "",
     ) -> List[FaqEntry]:
         """Up to `limit` likely questions for a vague or low-confidence message.
 
@@ -140,8 +144,10 @@ class FaqCatalog:
         examples, plus a keyword-hint bonus when the message contains a keyword of
         faq_categories.yml. A bare keyword ("医保") is what the hints are for: its keys
         come first, in the designers' order. In a longer message ("医保卡丢了怎么办")
-        the keyword only nudges, and the overlap decides. Keys with no evidence at all
-        are never suggested, so fewer than `limit` may come back.
+        the keyword only nudges, and the overlap decides. A follow-up asks about the
+        answer just given ("要排队吗" after where the fever clinic is): questions of that
+        `topic` (a category key) with some evidence come first. Keys with no evidence at
+        all are never suggested, so fewer than `limit` may come back.
         """
         if limit <= 0 or not has_words(text):
             return []  # emoji or punctuation only: the selector's ranking of it means nothing
@@ -169,6 +175,9 @@ class FaqCatalog:
             if overlap >= 0.25:
                 scores[key] = scores.get(key, 0.0) + overlap
 
+        for key in scores:
+            if topic and scores[key] > 0 and self.entries[key].category == topic:
+                scores[key] += TOPIC_BONUS
         order = {key: i for i, key in enumerate(self.entries)}
         best = sorted((k for k, s in scores.items() if s > 0), key=lambda k: (-scores[k], order[k]))
         return [self.entries[k] for k in best[:limit]]
@@ -392,8 +401,10 @@ def menu() -> List[Dict[str, Any]]:
     return get_catalog().menu()
 
 
-def suggest(text: str, ranking: Optional[Sequence[Mapping[str, Any]]] = None, limit: int = 3) -> List[FaqEntry]:
-    return get_catalog().suggest(text, ranking=ranking, limit=limit)
+def suggest(
+    text: str, ranking: Optional[Sequence[Mapping[str, Any]]] = None, limit: int = 3, topic: str = ""
+) -> List[FaqEntry]:
+    return get_catalog().suggest(text, ranking=ranking, limit=limit, topic=topic)
 
 
 def is_vague(text: str) -> bool:

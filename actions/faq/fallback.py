@@ -25,11 +25,21 @@ def selection(tracker: Tracker) -> Dict[str, Any]:
     return (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
 
 
-def suggestion_buttons(text: str, ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """ "我要挂号" first for a bare "挂号", then up to three likely questions."""
+def suggestion_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Up to three likely questions, those on the topic of a hospital answer just given
+    first; for a bare "挂号" the request itself ("我要挂号") before them."""
+    text = latest_text(tracker)
     doing = faq_catalog.get_catalog().requests(text)
-    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3 - len(doing))
+    ranking = selection(tracker).get("ranking") or []
+    suggestions = faq_catalog.suggest(text, ranking=ranking, limit=3 - len(doing), topic=answered_topic(tracker))
     return buttons([(ask, ask) for ask in doing] + [(entry.question, entry.question) for entry in suggestions])
+
+
+def answered_topic(tracker: Tracker) -> str:
+    """The category of the hospital question answered in the previous turn; "" if none was."""
+    answered = [r for r in responses(previous_turn(tracker)) if r and r.startswith("utter_faq/")]
+    entry = faq_catalog.entry(answered[-1][len("utter_") :]) if answered else None
+    return entry.category if entry else ""
 
 
 class OutOfScope(Action):
@@ -80,7 +90,7 @@ class DidYouMean(Action):
                 buttons=buttons([HANDOFF_BUTTON, MENU_BUTTON]),
             )
             return [UserUtteranceReverted()]
-        options = suggestion_buttons(latest_text(tracker), selection(tracker).get("ranking") or [])
+        options = suggestion_buttons(tracker)
         if options:
             dispatcher.utter_message(response="utter_faq_not_sure", buttons=options + buttons([MENU_BUTTON]))
         else:

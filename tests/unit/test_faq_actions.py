@@ -55,6 +55,21 @@ async def test_a_bare_booking_or_report_word_offers_doing_it_first():
     assert "我要挂号" not in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
 
 
+async def test_a_follow_up_to_a_hospital_answer_suggests_questions_on_its_topic_first():
+    answered = [
+        user("发热门诊在哪"),
+        action("action_answer_faq"),
+        bot("utter_faq/fever_location"),
+        action("action_listen"),
+    ]
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("要排队吗", before=answered), {})
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "发热门诊怎么看病"
+    dispatcher = CollectingDispatcher()
+    await DidYouMean().run(dispatcher, tracker("要排队吗"), {})
+    assert dispatcher.messages[0]["buttons"][0]["payload"] != "发热门诊怎么看病"
+
+
 async def test_second_miss_in_a_row_offers_a_person():
     dispatcher = CollectingDispatcher()
     events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", before=MISSED), {})
