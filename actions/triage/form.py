@@ -32,7 +32,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FORM_INTERRUPTIONS, buttons, custom_payload, latest_intent, latest_text, since_latest_message
 from actions.emergency import say_emergency, say_when_to_go
 from actions.triage.answers import interpret_answer
-from actions.triage.after_outcome import just_finished
+from actions.triage.after_outcome import finished_outcome, just_finished
 from actions.triage.flow import advance, resume, update
 from actions.triage.questions import load_knowledge
 from actions.triage.state import CLARIFY_ID, UNKNOWN, start
@@ -47,6 +47,8 @@ FORM = "triage_form"
 QUESTION_KEY = "question"  # the question on screen, kept in the engine state
 # Walk-in only: an outcome naming these offers no booking button.
 NOT_BOOKABLE = {"急诊科", "发热门诊"}
+# What an outcome advises; a detail added right after it that leaves both alone is told so briefly.
+ADVICE_KEYS = ("department", "urgency")
 
 
 def book_request(department: str) -> str:
@@ -91,7 +93,11 @@ def triage_step(tracker: Tracker) -> List[EventType]:
     before = tracker.get_slot("triage_state") if active else None
     if before is None:
         finished = just_finished(tracker)
-        before = (resume(finished, text) if finished else None) or start()
+        before = resume(finished, text) if finished else None
+        if before is None:
+            before = start()
+        else:  # what was advised, so an addition that changes nothing is told so briefly
+            before["resumed"] = {key: (finished_outcome(tracker) or {}).get(key) for key in ADVICE_KEYS}
     state = update(before, text)
     if active and intent == "faq" and not _tells_something(before, state):
         return []  # a real hospital question: answered by rule, then the question again
@@ -195,7 +201,10 @@ class TriageOutcome(Action):
         text = "\n".join(
             part for part in (outcome.get("info"), outcome["reason"], outcome["advice"], outcome.get("note")) if part
         )
-        if state.get("resumed"):
+        resumed = state.get("resumed")
+        if resumed == {key: outcome.get(key) for key in ADVICE_KEYS}:
+            text = wording()["resumed_same"] + outcome["advice"]  # "还有点恶心": the same advice, briefly
+        elif resumed:
             text = wording()["resumed"] + text
         book = payload["book_payload"]
         dispatcher.utter_message(text=text, buttons=book_button(payload))

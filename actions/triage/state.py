@@ -99,7 +99,8 @@ def start() -> Dict[str, Any]:
                      outcome says what to watch for and when to call 120
     clarifications   how many times detail was asked for
     resumed          reopened by a message right after its outcome (flow.resume): the
-                     new outcome says it took the addition in
+                     department and urgency advised then; the new outcome says it took
+                     the addition in, briefly when the advice stays the same
     feeling          the first feeling the patient voiced (wording.yml `feelings`: worried
                      "会不会是癌", grieving "爸走了"), whose line opens the outcome
     departments      what the department knowledge and model read in the messages:

@@ -138,6 +138,16 @@ async def test_a_detail_sent_right_after_the_outcome_is_added_to_that_triage():
     assert texts(dispatcher)[0].startswith("结合您补充的情况")
 
 
+async def test_a_detail_that_changes_nothing_is_answered_briefly():
+    slots = await said_after_the_outcome("手上湿疹又犯了 痒", "晚上更厉害", "inform")
+    assert slots["triage_state"]["resumed"] == {"department": "皮肤科", "urgency": "routine"}
+    patient = Patient()
+    patient.slots = slots
+    dispatcher, _ = await patient.outcome()
+    said = texts(dispatcher)[0]
+    assert said.startswith("结合您补充的情况，建议不变：") and "皮肤科" in said and "不是诊断" not in said
+
+
 async def test_a_new_complaint_of_someone_named_after_the_outcome_is_a_new_triage():
     slots = await said_after_the_outcome("孩子两岁 发烧38度5", "我老婆也咳嗽好几天了")
     state = slots["triage_state"]
