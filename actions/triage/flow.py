@@ -70,16 +70,31 @@ def update(state: Optional[Mapping[str, Any]], text: str) -> Dict[str, Any]:
 
 def resume(finished: Mapping[str, Any], text: str) -> Optional[Dict[str, Any]]:
     """The triage that has just ended, reopened for a message sent right after its outcome
-    that adds to it ("两天了", "还有点恶心"); None when the message names someone with a
-    complaint of their own ("我老婆也咳嗽"): that is a new triage."""
+    that adds to it ("两天了", "还有点恶心", "孩子还有点拉肚子" after the child's fever); None
+    when the message names someone else with a complaint of their own ("我老婆也咳嗽"):
+    that is a new triage."""
     said = sx.extract(text)
     names_someone = said.age_months is not None or said.sex or said.pregnant or said.child_hint or said.elderly_hint
-    if names_someone and said.present:
+    if names_someone and said.present and not _same_patient(finished["facts"], said):
         return None
     new = copy_state(finished)
     new["pending"] = None
     new["resumed"] = True
     return new
+
+
+def _same_patient(facts: Mapping[str, Any], said: Any) -> bool:
+    """Whether the person a message names is the patient of the triage just ended: the
+    child after a child's triage, the same sex and generation; anyone else is someone new."""
+    if said.age_months is not None:
+        return facts.get("age_months") is not None and abs(said.age_months - facts["age_months"]) <= 12
+    if said.sex and facts.get("sex") and said.sex != facts["sex"]:
+        return False
+    if said.child_hint or said.elderly_hint:
+        return bool(said.child_hint and (facts.get("child_hint") or facts.get("child_patient"))) or bool(
+            said.elderly_hint and facts.get("elderly")
+        )
+    return bool(said.sex) and said.sex == facts.get("sex") and not said.pregnant
 
 
 def adds_to(finished: Mapping[str, Any], text: str) -> bool:

@@ -547,6 +547,17 @@ def test_a_detail_after_the_outcome_adds_to_that_triage_and_a_relatives_complain
     assert resumed["facts"]["duration_days"] >= 365 and "headache" in resumed["present"]
 
 
+def test_the_same_patient_named_again_after_the_outcome_adds_to_that_triage_someone_else_does_not():
+    child, _, _ = play("孩子两岁 发烧38度5")
+    assert flow.resume(child, "孩子还有点拉肚子") and flow.resume(child, "宝宝也有点咳嗽")
+    assert flow.resume(child, "我老婆也咳嗽好几天了") is None
+    mother, _, _ = play("我妈头晕两天了")
+    assert flow.resume(mother, "我妈还说胸口闷")
+    assert flow.resume(mother, "我女儿也发烧了") is None
+    father, _, _ = play("我爸75岁 膝盖疼")
+    assert flow.resume(father, "我妈也腰疼") is None
+
+
 def test_a_nosebleed_that_stopped_or_a_first_aid_question_is_not_asked_whether_pressing_stops_it():
     # round 77: "止不住" (the "no" of the eval) had turned both into a heavy-bleeding emergency
     for text in ("昨天流鼻血 自己停了 今天没事", "流鼻血要仰头吗"):
