@@ -158,6 +158,8 @@ def test_what_an_earlier_illness_left_behind_is_booked_not_seen_today():
 def test_a_child_carried_is_the_cause_not_the_patient():
     _, outcome, asked = play("手腕疼 抱孩子抱的")
     assert outcome.department == "骨科" and "q_age" not in asked
+    _, outcome, asked = play("孩子发烧传给我了 我现在38度 咳嗽")  # the child passed it on
+    assert outcome.department == "发热门诊" and "q_age" not in asked
 
 
 def test_a_test_never_had_still_says_who_does_it_and_a_relatives_cancer_does_not_decide():
