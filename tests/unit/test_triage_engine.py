@@ -584,6 +584,12 @@ def test_aching_muscles_on_a_statin_go_to_the_prescriber():
     assert outcome.department == "骨科"
 
 
+def test_a_stomach_upset_on_sugar_tablets_goes_to_the_prescriber():
+    for text in ("二甲双胍吃了拉肚子 想换药", "打司美格鲁肽以后老恶心 吃不下饭"):
+        _, outcome, _ = play(text)
+        assert outcome.department == "内分泌科" and "降糖药" in outcome.reason, text
+
+
 def test_hot_palms_and_soles_are_no_fever():
     _, outcome, asked = play("手心脚心发热 晚上睡不好 口干")
     assert outcome.department == "中医科" and not any("fever" in q for q in asked)
