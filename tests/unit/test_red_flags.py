@@ -295,3 +295,11 @@ def test_a_known_condition_counts_in_any_frame_but_not_when_denied():
     assert rf.detect("没做过移植，今天有点发烧") is None
     # the danger itself must still be now
     assert rf.detect("肾移植五年了，上个月发烧住过院，已经好了") is None
+
+
+def test_a_departments_ordinary_number_is_no_knowledge_question():
+    # "眼科普通号" holds 科普 (popular science), a knowledge word: it hid an eye poked by a branch (round 80)
+    flag = rf.detect("修树枝被枝子戳了眼 看东西一片模糊 挂眼科普通号就行吧")
+    assert flag is not None and flag.id == "eye_injury"
+    assert rf._frames().knowledge.search("看了个科普视频") is not None
+    assert rf._frames().knowledge.search("挂眼科普通号") is None
