@@ -123,7 +123,8 @@ def _combination_holds(
     for key, wanted in (combo.get("facts") or {}).items():
         if facts.get(key) != wanted and not (wanted is True and facts.get(key) is True):
             return False
-    return not combo.get("acute") or is_acute(facts)
+    # `acute`: true for a new complaint only, false for one of more than a week (or recurring)
+    return combo.get("acute") is None or combo["acute"] == is_acute(facts)
 
 
 def _raise(urgency: str, to: Optional[str]) -> str:

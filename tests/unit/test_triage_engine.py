@@ -590,6 +590,26 @@ def test_a_stomach_upset_on_sugar_tablets_goes_to_the_prescriber():
         assert outcome.department == "内分泌科" and "降糖药" in outcome.reason, text
 
 
+def test_a_lump_with_a_fever_of_days_is_no_lymphoma_work_up_and_one_of_weeks_is():
+    _, outcome, _ = play("脖子上有个包 按着疼 发烧")
+    assert outcome.department == "普通外科"
+    _, outcome, _ = play("发烧一个多月了 脖子上摸到好几个疙瘩")
+    assert outcome.department == "血液内科"
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("老便秘 不想一直吃泻药 中医能调不", "中医科"),  # 中医 asked for by name
+        ("面瘫快两个月了 嘴角还有点歪 眼睛闭不严 想做康复理疗", "康复医学科"),
+        ("张大嘴的时候耳朵前面咔哒咔哒响 啃苹果有点疼", "口腔科"),
+        ("来事儿肚子疼 每个月都要吃布洛芬 从上学就这样", "妇科"),
+    ],
+)
+def test_what_the_patient_asks_for_or_names_in_their_own_words_decides(text, department):
+    assert play(text)[1].department == department
+
+
 def test_hot_palms_and_soles_are_no_fever():
     _, outcome, asked = play("手心脚心发热 晚上睡不好 口干")
     assert outcome.department == "中医科" and not any("fever" in q for q in asked)
