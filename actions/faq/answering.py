@@ -8,11 +8,19 @@ from typing import List, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import HANDOFF_BUTTON, buttons, latest_text
+from actions.booking.schedule_questions import ScheduleInfo
+from actions.common import HANDOFF_BUTTON, UsesHospital, buttons, latest_text
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.reassurance import asks_how_serious, reassure
-from actions.faq.fallback import DidYouMean, complains_now, selection, suggestion_buttons, symptoms_to_triage
+from actions.faq.fallback import (
+    DidYouMean,
+    asks_schedule,
+    complains_now,
+    selection,
+    suggestion_buttons,
+    symptoms_to_triage,
+)
 from actions.triage.pointer import UNANSWERED_KINDS, point_to_department
 from safety import red_flags as rf
 
@@ -20,7 +28,7 @@ from safety import red_flags as rf
 CONFIDENT = 0.6
 
 
-class AnswerFaq(Action):
+class AnswerFaq(UsesHospital, Action):
     def name(self) -> Text:
         return "action_answer_faq"
 
@@ -38,6 +46,9 @@ class AnswerFaq(Action):
                 return [FollowupAction("triage_form")]
             say_when_to_go(dispatcher, rf.mentioned(text))
             point_to_department(dispatcher, text)
+            return []
+        if not tracker.active_loop and asks_schedule(text):
+            await ScheduleInfo(hospital=self.hospital, today=self.today()).run(dispatcher, tracker, domain)
             return []
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]

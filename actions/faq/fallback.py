@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 
-from actions.common import HANDOFF_BUTTON, MENU_BUTTON, buttons, latest_text, previous_turn, responses
+from actions.booking.schedule_questions import ScheduleInfo
+from actions.common import HANDOFF_BUTTON, MENU_BUTTON, UsesHospital, buttons, latest_text, previous_turn, responses
 from actions.emergency import say_when_to_go
 from actions.faq import catalog as faq_catalog
 from actions.reassurance import asks_how_serious, reassure
@@ -17,6 +18,8 @@ from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, po
 from hospital.facts import facts
 from language.answers import is_closing
 from language.ordinals import pick
+from components.catalogue_entities import find_entities
+from language.knowledge_files import knowledge
 from safety import red_flags as rf
 
 
@@ -59,7 +62,7 @@ class OutOfScope(Action):
         return []
 
 
-class DidYouMean(Action):
+class DidYouMean(UsesHospital, Action):
     """Low confidence: suggest likely questions; misunderstood twice in a row: offer
     a person. Like Rasa's own fallback it reverts the patient's message, so the
     dialogue waits for the next one instead of predicting a fallback again."""
@@ -70,6 +73,9 @@ class DidYouMean(Action):
         return self.NAME
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if not tracker.active_loop and asks_schedule(latest_text(tracker)):
+            await ScheduleInfo(hospital=self.hospital, today=self.today()).run(dispatcher, tracker, domain)
+            return [UserUtteranceReverted()]
         if symptoms_to_triage(tracker):
             return [FollowupAction("triage_form")]
         chosen = None if tracker.active_loop else pick(latest_text(tracker), buttons_shown(tracker))
@@ -97,6 +103,13 @@ class DidYouMean(Action):
             dispatcher.utter_message(response="utter_default", buttons=buttons([MENU_BUTTON, HANDOFF_BUTTON]))
         say_when_to_go(dispatcher, rf.mentioned(latest_text(tracker)))
         return [UserUtteranceReverted()]
+
+
+def asks_schedule(text: str) -> bool:
+    """A department named with a day or a word of seeing patients ("呼吸科礼拜六有没有人上班",
+    "乳腺科这周都是哪几天看病"): a schedule question, whatever the classifiers made of it."""
+    named = any(e["entity"] == "department" for e in find_entities(text))
+    return named and any(word in text for word in knowledge("faq_words")["schedule_words"])
 
 
 def symptoms_to_triage(tracker: Tracker) -> bool:

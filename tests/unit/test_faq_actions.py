@@ -70,6 +70,21 @@ async def test_a_follow_up_to_a_hospital_answer_suggests_questions_on_its_topic_
     assert dispatcher.messages[0]["buttons"][0]["payload"] != "发热门诊怎么看病"
 
 
+async def test_a_department_named_with_a_day_gets_its_schedule_whatever_the_classifiers_made_of_it(hospital, today):
+    for text in ("呼吸科礼拜六有没有人上班", "乳腺科这周都是哪几天看病"):
+        dispatcher = CollectingDispatcher()
+        events = await DidYouMean(hospital=hospital, today=today).run(dispatcher, tracker(text), {})
+        assert events == [UserUtteranceReverted()] and "的出诊安排" in texts(dispatcher)[0], text
+        unsure = tracker(text)
+        unsure.latest_message["intent"] = {"name": "faq", "confidence": 0.3}
+        dispatcher = CollectingDispatcher()
+        assert await AnswerFaq(hospital=hospital, today=today).run(dispatcher, unsure, {}) == []
+        assert "的出诊安排" in texts(dispatcher)[0], text
+    dispatcher = CollectingDispatcher()
+    await DidYouMean(hospital=hospital, today=today).run(dispatcher, tracker("呼吸科在几楼"), {})
+    assert "的出诊安排" not in texts(dispatcher)[0]
+
+
 async def test_second_miss_in_a_row_offers_a_person():
     dispatcher = CollectingDispatcher()
     events = await DidYouMean().run(dispatcher, tracker("嗯嗯啊啊", before=MISSED), {})
