@@ -19,10 +19,9 @@ import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-import yaml
 
 from language.symptom_lexicon import Lexicon, build_lexicon, dictionary_phrases
-from language.knowledge_files import LEXICON_DIR, PROJECT_ROOT
+from language.knowledge_files import LEXICON_DIR, PROJECT_ROOT, read_yaml
 
 CATALOGUE_FILE = LEXICON_DIR / "catalogue.txt"
 SYMPTOMS_FILE = LEXICON_DIR / "symptoms.txt"
@@ -31,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 def _load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path) if path.exists() else {}
 
 
 def _names(items: Iterable[dict]) -> List[str]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Tuple
 
+from language import prefilter
 from language.knowledge_files import words
 from language.symptom_lexicon import IGNORE, load_lexicon
 from language.zh_nlp import get_nlp
@@ -43,6 +44,7 @@ class _Matchers:
     pattern: Matcher
     synonym_regex: "re.Pattern[str]"
     composite_regex: Tuple[Tuple[str, "re.Pattern[str]"], ...]
+    composite_index: prefilter.Index  # skips the composites whose words a text lacks
 
 
 @functools.lru_cache(maxsize=None)
@@ -82,7 +84,8 @@ def matchers() -> _Matchers:
             rf"[^，,。.！!？?；;\s]{{0,{ANY_GAP_CHARS}}}?" if comp.gap_any else f"[{re.escape(gap_chars)}]{{0,6}}?"
         )
         composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{between})(?:{feel})")))
-    return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex))
+    composite_index = prefilter.Index([prefilter.needed_chars(regex) for _, regex in composite_regex])
+    return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex), composite_index)
 
 
 def candidates(text: str) -> List[Candidate]:
@@ -127,7 +130,8 @@ def candidates(text: str) -> List[Candidate]:
     for hit in m.synonym_regex.finditer(text):
         if reach[hit.start()] < hit.end():
             found.append((hit.start(), hit.end(), lexicon.synonym_to_id[hit.group()], "text", ""))
-    for symptom, regex in m.composite_regex:
+    for position in sorted(m.composite_index.possible(set(text))):
+        symptom, regex = m.composite_regex[position]
         for hit in regex.finditer(text):
             if reach[hit.start()] < hit.end():
                 found.append((hit.start(), hit.end(), symptom, "text", hit.group("gap")))

@@ -28,13 +28,15 @@ action `find`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from language.knowledge_files import KNOWLEDGE_DIR, knowledge
+from language import prefilter
 from language import symptoms as sx
 from safety.contacts import placeholders
 
@@ -94,6 +96,7 @@ class _Combo:
     # Said in any frame, only not negated: a known condition or an earlier event the danger
     # now rests on ("之前B超说有个卵巢囊肿", "肾移植后一直吃免疫抑制剂").
     history: Tuple["re.Pattern[str]", ...] = ()
+    key: int = 0  # its place among all rules' combos, for _combo_index()
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ class _Rule:
 @functools.lru_cache(maxsize=None)
 def _rules() -> Tuple[_Rule, ...]:
     fill = placeholders()
-    rules = []
+    rules: List[_Rule] = []
+    keys: List[_Combo] = []
     for entry in knowledge("red_flags")["red_flags"]:
         combos = [_Combo((re.compile(p),), {}) for p in entry.get("phrases", [])]
         combos += [
@@ -124,6 +128,8 @@ def _rules() -> Tuple[_Rule, ...]:
             )
             for c in entry.get("combos", [])
         ]
+        combos = [dataclasses.replace(combo, key=len(keys) + i) for i, combo in enumerate(combos)]
+        keys += combos
         message = entry["message"].format(**fill)
         if entry.get("crisis") and fill["crisis_hotline"] not in message:
             message += f"（{fill['crisis_hotline']}）"
@@ -144,15 +150,39 @@ def _rules() -> Tuple[_Rule, ...]:
     return tuple(rules)
 
 
-def _could_match(norm: str) -> bool:
+@functools.lru_cache(maxsize=None)
+def _combos() -> Tuple[Tuple[_Combo, ...], prefilter.Index]:
+    """Every rule's combos by key, and the index that skips those a text cannot match."""
+    combos = tuple(combo for rule in _rules() for combo in rule.combos)
+    assert [combo.key for combo in combos] == list(range(len(combos)))
+    return combos, prefilter.Index([prefilter.merged(combo.groups + combo.history) for combo in combos])
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_screen(kind: str) -> Tuple[prefilter.Screen, Tuple[str, ...]]:
+    """The rules' `unless` or `names` expressions at once, with the rule each belongs to."""
+    pairs = [(rule.id, regex) for rule in _rules() for regex in _patterns_of(rule, kind)]
+    return prefilter.Screen([regex for _, regex in pairs]), tuple(rule_id for rule_id, _ in pairs)
+
+
+def _patterns_of(rule: _Rule, kind: str) -> Tuple["re.Pattern[str]", ...]:
+    if kind == "unless":
+        return rule.unless
+    return (rule.names,) if rule.names is not None else ()
+
+
+def _rules_matching(kind: str, norm: str, chars: AbstractSet[str]) -> Set[str]:
+    """The ids of the rules whose look-alike (kind 'unless') or name ('names') the text matches."""
+    screen, owners = _rule_screen(kind)
+    return {owners[p] for p in screen.matching(norm, chars)}
+
+
+def _could_match(norm: str, live: AbstractSet[int], named: AbstractSet[str]) -> bool:
     """Whether some rule's words all occur in the text at all, or some rule is named: only
     then is the symptom reading (the costly part) worth doing. Most messages ("医保卡丢了",
-    "1000001") name no danger."""
-    return any(
-        any(all(group.search(norm) for group in combo.groups + combo.history) for combo in rule.combos)
-        or (rule.names is not None and rule.names.search(norm))
-        for rule in _rules()
-    )
+    "1000001") name no danger. `live`: the combos whose characters the text has."""
+    combos, _ = _combos()
+    return bool(named) or any(all(g.search(norm) for g in combos[k].groups + combos[k].history) for k in live)
 
 
 def rule_ids() -> List[str]:
@@ -338,7 +368,8 @@ def quieted(text: str) -> List[str]:
     norm = sx.normalize(text)
     if not norm:
         return []
-    return [rule.id for rule in _rules() if any(u.search(norm) for u in rule.unless)]
+    quiet = _rules_matching("unless", norm, set(norm))
+    return [rule.id for rule in _rules() if rule.id in quiet]
 
 
 def detect(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None) -> Optional[RedFlag]:
@@ -370,22 +401,28 @@ def assess(
 ) -> Tuple[List[RedFlag], List[RedFlag]]:
     """(red flags said about now, red flags only mentioned in another frame)."""
     norm = sx.normalize(text)
-    if not norm or not _could_match(norm):
+    chars = set(norm)
+    live = _combos()[1].possible(chars)
+    named = _rules_matching("names", norm, chars)
+    if not norm or not _could_match(norm, live, named):
         return [], []
+    quiet = _rules_matching("unless", norm, chars)
     extraction = extraction or sx.extract(norm)
     ctx = _text_context(norm, RedFlagContext.of(context), extraction)
     spans = sx.clause_spans(norm)
     others = [(m.start, m.end) for m in extraction.mentions]
     flags, framed_flags = [], []
     for rule in _rules():
-        if any(u.search(norm) for u in rule.unless):
+        if rule.id in quiet:
             # a look-alike that names the illness ("癫痫发作完，现在跟平时一样") still
             # speaks of it: the when-to-go line, and no alarm from the net either
-            if rule.names and rule.names.search(norm):
+            if rule.id in named:
                 framed_flags.append(_as_flag(rule, "mentioned"))
             continue
         said_otherwise = False
         for combo in rule.combos:
+            if combo.key not in live:
+                continue
             if not all(_said(group, norm, spans, others) for group in combo.history):
                 continue
             evidence, framed, said = [], False, True
@@ -405,7 +442,7 @@ def assess(
                 break
             said_otherwise = True
         else:
-            if said_otherwise or (rule.names and rule.names.search(norm)):
+            if said_otherwise or rule.id in named:
                 framed_flags.append(_as_flag(rule, "mentioned"))
     return flags, framed_flags
 

@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
+from language.knowledge_files import read_yaml
+
 
 from scripts import eval_triage as ev
 from scripts.eval_departments import play
@@ -39,7 +40,7 @@ PARALLEL = 4
 
 def load_cases(folder: Path = BLIND) -> List[ev.Case]:
     def read(name: str) -> List[Dict[str, Any]]:
-        return yaml.safe_load((folder / f"{name}.yml").read_text(encoding="utf-8"))["cases"]
+        return read_yaml(folder / f"{name}.yml")["cases"]
 
     cases = []
     for i, raw in enumerate(read("departments")):

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
+from language.knowledge_files import read_yaml
+
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT_PATH = ROOT / "tests" / "triage" / "departments_heldout.yml"
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_heldout(path: Path = HELDOUT_PATH) -> List[Dict[str, Any]]:
-    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    cases = read_yaml(path)["cases"]
     for case in cases:
         dept = case["department"]
         case["departments"] = [dept] if isinstance(dept, str) else list(dept)

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import yaml
+from language.knowledge_files import read_yaml
+
 
 from scripts import eval_blind
 from scripts import eval_triage as ev
@@ -30,7 +31,7 @@ GATES = {"department": 16, "emergency": 1}
 
 
 def load_cases(path: Path = EVERYDAY) -> List[ev.Case]:
-    messages = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+    messages = read_yaml(path)["messages"]
     return [ev.Case(f"n{i}", str(m["text"]), None, "routine", set=m["kind"]) for i, m in enumerate(messages)]
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-import yaml
+from language.knowledge_files import read_yaml
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +48,7 @@ class Score:
 
 
 def load_set(path: Path = SET_PATH) -> Dict[str, List[Dict[str, str]]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def load_dev(folder: Path = DEV_DIR) -> Dict[str, List[Dict[str, str]]]:
@@ -55,7 +56,7 @@ def load_dev(folder: Path = DEV_DIR) -> Dict[str, List[Dict[str, str]]]:
     the department questions count as look-alikes, less the minor injuries meant for 急诊科."""
 
     def cases(name: str) -> List[Dict[str, str]]:
-        return yaml.safe_load((folder / f"{name}.yml").read_text(encoding="utf-8"))["cases"]
+        return read_yaml(folder / f"{name}.yml")["cases"]
 
     calm = [{**c, "why": "look-alike"} for c in cases("lookalikes")]
     calm += [{**c, "why": "department question"} for c in cases("departments") if c["department"] != "急诊科"]

@@ -37,6 +37,8 @@ if str(ROOT) not in sys.path:
 
 import yaml  # noqa: E402
 
+from language.knowledge_files import read_yaml  # noqa: E402
+
 CASES_PATH = ROOT / "tests" / "triage" / "cases.yml"
 MAX_TURNS = 12
 
@@ -83,7 +85,7 @@ def _reply_text(value: Any) -> str:
 
 
 def load_cases(path: Path = CASES_PATH, which: str = "all") -> List[Case]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     cases = []
     for raw in data["cases"]:
         dept = raw.get("department")
@@ -150,8 +152,8 @@ def _question_texts() -> Dict[str, str]:
     patient answers the same questions over REST as in process."""
     from actions.triage.state import CHOOSE_ID
 
-    data = yaml.safe_load((ROOT / "data" / "knowledge" / "triage_questions.yml").read_text(encoding="utf-8"))
-    dialogue = yaml.safe_load((ROOT / "data" / "triage" / "dialogue.yml").read_text(encoding="utf-8"))
+    data = read_yaml(ROOT / "data" / "knowledge" / "triage_questions.yml")
+    dialogue = read_yaml(ROOT / "data" / "triage" / "dialogue.yml")
     # Two questions may share a text (q_chest_crushing, q_shoulder_cardiac); their "why" lines,
     # said with them, tell them apart.
     texts = {q["id"]: "\n".join(filter(None, (q["text"], q.get("why")))) for q in data["questions"]}

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
 
 from knowledge.matching import inside_latin_word
 from language import general_chinese
-from language.knowledge_files import PROJECT_ROOT, load_yaml
+from language.knowledge_files import PROJECT_ROOT, load_yaml, read_yaml
 from language.symptom_lexicon import without_fillers
 from language import symptoms as sx
 from language.patient_facts import reported_normal_after, says
@@ -160,10 +159,7 @@ def entry_from(raw: Any, department: str, kind: str) -> Entry:
 
 
 def read_department_files(directory: Path = DEPARTMENTS_DIR) -> List[Dict[str, Any]]:
-    return [
-        dict(yaml.safe_load(path.read_text(encoding="utf-8")), file=path.name)
-        for path in sorted(directory.glob("*.yml"))
-    ]
+    return [dict(read_yaml(path), file=path.name) for path in sorted(directory.glob("*.yml"))]
 
 
 def build_knowledge(files: Sequence[Mapping[str, Any]]) -> DepartmentKnowledge:
