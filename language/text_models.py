@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import logging
+import os
 import pickle
 import re
 from pathlib import Path
@@ -110,8 +111,10 @@ def cached(cache: Path, version: str, files: Sequence[Path], train: Callable[[],
     try:
         cache.mkdir(parents=True, exist_ok=True, mode=0o700)
         for old in cache.glob("*.pkl"):
-            old.unlink()
-        tmp = path.with_suffix(".tmp")
+            if old != path:
+                old.unlink(missing_ok=True)
+        # a file of its own per process: two test workers may train the same model at once
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             pickle.dump(pipeline, handle)
         tmp.replace(path)

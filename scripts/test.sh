@@ -24,8 +24,8 @@ part_lint() {
 }
 
 part_unit() {
-  step "Unit tests (hospital systems, language, knowledge, actions)"
-  run_pytest tests/unit -q
+  step "Unit tests (hospital systems, language, knowledge, actions), on two workers"
+  run_pytest tests/unit -q -n 2
 }
 
 part_web() {

@@ -52,6 +52,18 @@ def demo_patient() -> DemoPatient:
     return demo_patients()[0]
 
 
+def pytest_configure(config) -> None:
+    """With several test workers (`pytest -n 2`) the first process builds the cached text
+    models (.data/) before the workers start, so that they load them instead of each
+    training its own."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        from actions.triage.departments.model import build_model as department_model
+        from safety.emergency_model import build_model as emergency_model
+
+        department_model()
+        emergency_model()
+
+
 # The running assistant (action server, Rasa server, web page), started once per test
 # session by the tests that ask for it.
 from tests.servers import assistant, chat, wechat_api  # noqa: E402,F401

@@ -3,6 +3,8 @@ emergency fires (recall 100%), at most 3% of look-alikes raise the alarm, and lo
 that only speak of a danger (past, a relative, a knowledge question) get the
 when-to-go-to-急诊 line instead."""
 
+import pytest
+
 from scripts import eval_red_flags as ev
 
 from safety import red_flags as rf
@@ -22,10 +24,17 @@ def test_recall_is_complete_and_false_alarms_stay_under_three_percent():
     assert result.false_alarm_rate <= ev.MAX_FALSE_ALARMS, result.alarms
 
 
-def test_the_development_set_written_blind_fires_on_every_emergency_and_seldom_otherwise():
-    result = ev.score(ev.load_dev())
-    assert len(result.missed) == 0 and result.emergencies >= 200, [c["text"] for c in result.missed]
-    assert result.false_alarm_rate <= 0.01, result.alarms
+@pytest.mark.parametrize("part", ["emergencies", "look_alikes", "department questions"])
+def test_the_development_set_written_blind_fires_on_every_emergency_and_seldom_otherwise(part):
+    # in three parts, so that test workers (pytest -n 2) share the 22,000 messages
+    dev = ev.load_dev()
+    if part == "emergencies":
+        result = ev.score({"emergencies": dev["emergencies"], "look_alikes": []})
+        assert len(result.missed) == 0 and result.emergencies >= 200, [c["text"] for c in result.missed]
+    else:
+        calm = [c for c in dev["look_alikes"] if (c["why"] == "look-alike") == (part == "look_alikes")]
+        result = ev.score({"emergencies": [], "look_alikes": calm})
+        assert result.look_alikes >= 1000 and result.false_alarm_rate <= 0.01, result.alarms
 
 
 def test_expected_red_flags_exist():
