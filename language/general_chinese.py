@@ -27,7 +27,12 @@ def _installed(package: str) -> Path:
     return Path(spec.origin).parent
 
 
+@functools.lru_cache(maxsize=1)
 def jionlp_dictionary() -> Path:
+    """jionlp's dictionary folder. jionlp unzips its files there when first imported: on a
+    fresh installation they exist only after that (the banner it prints is the price)."""
+    import jionlp  # noqa: F401
+
     return _installed("jionlp") / "dictionary"
 
 
