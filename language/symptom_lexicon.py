@@ -56,6 +56,7 @@ class Composite:
     body: Tuple[str, ...]
     feeling: Tuple[str, ...]
     gap_any: bool = False
+    gap_not: Tuple[str, ...] = ()  # words between body and feeling that say it is something else
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,9 @@ def build_lexicon(data: dict) -> Lexicon:
         for phrase in (sym.name,) + sym.synonyms:
             synonym_to_id.setdefault(phrase, sym.id)
     composites = tuple(
-        Composite(c["symptom"], tuple(c["body"]), tuple(c["feeling"]), c.get("gap") == "any")
+        Composite(
+            c["symptom"], tuple(c["body"]), tuple(c["feeling"]), c.get("gap") == "any", tuple(c.get("gap_not") or ())
+        )
         for c in data.get("composites", [])
     )
     for phrase in data.get("ignore", []):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, List, Tuple
 
 from language import prefilter
 from language.knowledge_files import words
-from language.symptom_lexicon import IGNORE, load_lexicon
+from language.symptom_lexicon import IGNORE, Composite, load_lexicon
 from language.zh_nlp import get_nlp
 
 if TYPE_CHECKING:
@@ -115,6 +115,8 @@ def candidates(text: str) -> List[Candidate]:
             continue
         label, index = doc.vocab.strings[match_id].split("#")
         gap = "".join(t.text for t in doc[s + 1 : e - 1])
+        if _gap_says_otherwise(lexicon.composites[int(index)], gap):
+            continue
         last = doc[e - 1].text
         neg = ""
         if last not in lexicon.composites[int(index)].feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
@@ -133,9 +135,15 @@ def candidates(text: str) -> List[Candidate]:
     for position in sorted(m.composite_index.possible(set(text))):
         symptom, regex = m.composite_regex[position]
         for hit in regex.finditer(text):
-            if reach[hit.start()] < hit.end():
+            if reach[hit.start()] < hit.end() and not _gap_says_otherwise(
+                lexicon.composites[position], hit.group("gap")
+            ):
                 found.append((hit.start(), hit.end(), symptom, "text", hit.group("gap")))
     return found
+
+
+def _gap_says_otherwise(composite: Composite, gap: str) -> bool:
+    return any(word in gap for word in composite.gap_not)
 
 
 def select(cands: List[Candidate]) -> List[Candidate]:

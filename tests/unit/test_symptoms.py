@@ -77,6 +77,9 @@ def statuses(text):
         ("喉咙里老觉得有东西，咽不下去吐不出来", {"throat_lump"}, set()),
         ("半年掉了七八斤", {"weight_loss"}, set()),
         ("想做个艾滋检测", {"hiv"}, set()),
+        # one 疙瘩 on the neck is a lump, many are a rash (gap_not)
+        ("脖子上有个疙瘩 最近瘦了十斤", {"lump", "weight_loss"}, set()),
+        ("脖子上起了好多小疙瘩 很痒", {"rash"}, set()),
         # itch by voice input (养 for 痒)
         ("胳膊上一到晚上就养", {"itching"}, set()),
         # look-alikes are not symptoms

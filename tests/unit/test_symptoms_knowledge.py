@@ -109,6 +109,8 @@ def test_composites_and_combinations_name_real_symptoms():
     for comp in SYMPTOMS["composites"]:
         assert comp["symptom"] in SYMPTOM_IDS
         assert comp.get("gap") in (None, "any")
+        assert set(comp) <= {"symptom", "body", "feeling", "gap", "gap_not"}, comp
+        assert all(isinstance(word, str) and word for word in comp.get("gap_not", [])), comp
     tags = {t for s in SYMPTOMS["symptoms"] for t in s.get("tags", [])}
     fact_keys = set(triage_state.FACT_KEYS) | {"infant"}
     for combo in SYMPTOMS["combinations"]:
