@@ -5,6 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 export PYTHONWARNINGS="ignore::DeprecationWarning"
+UV_VERSION=0.13.8  # installs requirements.txt (ensure_python_env)
 # The same model on every machine as far as TensorFlow allows: deterministic kernels, no
 # oneDNN (its kernels differ by CPU), fixed thread counts (how a sum is split across
 # threads changes its rounding). The spread that remains is measured in README.md (Tests).
@@ -28,14 +29,16 @@ ensure_python_env() {
   if [ ! -x .venv/bin/python ]; then
     step "Creating the virtual environment (.venv, Python 3.10)"
     "$(find_python310)" -m venv .venv
-    .venv/bin/pip install -q "pip<24.1" setuptools wheel
   fi
   local want have
   want=$(sha256sum requirements.txt | cut -d' ' -f1)
   have=$(cat .venv/.requirements.sha 2>/dev/null || true)
   if [ "$want" != "$have" ]; then
-    step "Installing pinned Python packages (first time: about 3 minutes)"
-    .venv/bin/pip install -q -r requirements.txt
+    # uv installs the same pinned packages as pip in a seventh of the time (parallel
+    # downloads, no byte-compiling of TensorFlow up front): 25 s instead of 170 s here.
+    step "Installing pinned Python packages with uv (first time: under a minute)"
+    [ -x .venv/bin/uv ] || .venv/bin/pip install -q "uv==$UV_VERSION"
+    .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.txt
     echo "$want" > .venv/.requirements.sha
   fi
   # shellcheck disable=SC1091

@@ -93,8 +93,11 @@ def page_url(web_dist: Path, fake_rasa: FakeRasa):
 
 
 # ---------------------------------------------------------------- browser
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium a test module. Playwright's sync API keeps an event loop running while
+    it is open, so it must be closed before another module's asyncio tests run on the
+    same test worker."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
