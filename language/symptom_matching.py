@@ -114,12 +114,13 @@ def candidates(text: str) -> List[Candidate]:
         if e - s > MAX_PATTERN_TOKENS or len(span.text) > ANY_GAP_CHARS + 8:
             continue
         label, index = doc.vocab.strings[match_id].split("#")
+        composite = lexicon.composites[int(index)]
         gap = "".join(t.text for t in doc[s + 1 : e - 1])
-        if _gap_says_otherwise(lexicon.composites[int(index)], gap):
+        if _gap_says_otherwise(composite, gap):
             continue
         last = doc[e - 1].text
         neg = ""
-        if last not in lexicon.composites[int(index)].feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
+        if last not in composite.feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
             neg = next((n for n in prefixes if last.startswith(n)), "")
         found.append((span.start_char, span.end_char, label, "pattern", gap + neg))
     # reach[i]: the furthest end of a token match starting at or before i, so "inside

@@ -87,7 +87,7 @@ parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(lint unit_beside_model web e2e)
 for part in "${parts[@]}"; do
   if ! declare -F "part_$part" >/dev/null; then
-    echo "unknown part: $part (lint unit web train nlu core e2e)" >&2; exit 2
+    echo "unknown part: $part (lint unit web train nlu core e2e unit_beside_model)" >&2; exit 2
   fi
   "part_$part"
 done
