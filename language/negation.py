@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from language.knowledge_files import regex, words
@@ -143,6 +144,25 @@ def _after_a_time_alone(text: str, spans: Sequence[Tuple[int, int]], index: int,
     return PAST if m and regex("time_alone_tail").fullmatch(before[m.end() :]) else None
 
 
+def _in_a_settled_story(text: str, spans: Sequence[Tuple[int, int]], index: int) -> Optional[str]:
+    """PAST when an earlier clause of the same sentence tells of a time long ago or an
+    earlier episode, nothing since in the sentence says it goes on, and the message says
+    it is over: "我去年因为胃出血住过一次院，吐了好多血，…复查说溃疡已经好了"."""
+    if index <= 0 or not _says_resolved(text):
+        return None
+    for i in range(index, 0, -1):
+        if regex("ongoing").search(text[spans[i][0] : spans[i][1]]):
+            return None
+        if re.search(r"[。！？!?\n]", text[spans[i - 1][1] : spans[i][0]]):
+            return None  # the sentence began here
+        earlier = text[spans[i - 1][0] : spans[i - 1][1]]
+        if regex("ongoing").search(earlier):
+            return None
+        if regex("remote_past").search(earlier) or regex("weak_past").search(earlier):
+            return PAST
+    return None
+
+
 def assertion(
     text: str,
     start: int,
@@ -171,7 +191,11 @@ def assertion(
     suffix = _mask(text[end:ce], others, end)
     if is_negated(prefix, suffix):
         return ABSENT
-    past = time_status(clause, text) or _after_a_time_alone(text, spans, index, clause)
+    past = (
+        time_status(clause, text)
+        or _after_a_time_alone(text, spans, index, clause)
+        or _in_a_settled_story(text, spans, index)
+    )
     if past:
         return past
     after = text[end:ce]

@@ -268,10 +268,29 @@ def to_hanzi(text: str) -> str:
     out, last = [], 0
     for m in runs:
         out.append(text[last : m.start()])
-        out.append(_read_run(m.group(), index, beside_characters))
+        read = _read_run(m.group(), index, beside_characters)
+        if read == m.group() and _is_pinyin(read):
+            before = re.search(r"[\u4e00-\u9fff]{0,3}$", text[: m.start()]).group()
+            after = re.match(r"[\u4e00-\u9fff]{0,3}", text[m.end() :]).group()
+            read = _read_glued(read, before, after, index) or read
+        out.append(read)
         last = m.end()
     out.append(text[last:])
     return "".join(out)
+
+
+def _read_glued(word: str, before: str, after: str, index: Index) -> Optional[str]:
+    """One syllable typed between characters ("xiong口痛", "我tou疼"): the likeliest
+    character that makes a medical word with the characters beside it, if one does."""
+    medical = medical_words()
+    for char, _, _ in sorted(index.words.get(_letters(word), ()), key=lambda entry: -entry[1]):
+        if len(char) == 1 and any(
+            char + after[:k] in medical or before[len(before) - k :] + char in medical
+            for k in (3, 2, 1)
+            if k <= max(len(before), len(after))
+        ):
+            return char
+    return None
 
 
 def _is_pinyin(word: str) -> bool:

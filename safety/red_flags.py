@@ -253,7 +253,10 @@ class _Frames:
     relative: Optional["re.Pattern[str]"]
     knowledge: Optional["re.Pattern[str]"]
     knowledge_before: Optional["re.Pattern[str]"]
+    knowledge_after: Optional["re.Pattern[str]"]
     person: Optional["re.Pattern[str]"]
+    asker: Optional["re.Pattern[str]"]
+    well_now: Optional["re.Pattern[str]"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -264,7 +267,8 @@ def _frames() -> _Frames:
         found = sorted({str(w) for w in lists.get(key) or []}, key=len, reverse=True)
         return re.compile("|".join(re.escape(w) for w in found)) if found else None
 
-    frames = [words(key) for key in ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "person")]
+    keys = ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "knowledge_after", "person", "asker", "well_now")
+    frames = [words(key) for key in keys]
     if frames[4] is not None:
         # "科普" (popular science) is no knowledge question inside a department's ordinary
         # number: "挂眼科普通号就行吧" (round 80)
@@ -297,7 +301,7 @@ def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
     cs, ce = sx.clause_of(spans, start)
     clause = text[cs:ce]
     frames = _frames()
-    if _has(frames.now, clause):
+    if _says_now(clause):
         return None
     # "心梗过" happened before; "这辈子没这么疼过" is now, worse than ever.
     experienced = _EXPERIENCED.match(text, end) and not re.search("没|未", text[cs:end])
@@ -307,21 +311,40 @@ def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
         return "chronic"
     if frames.knowledge_before and frames.knowledge_before.search(text, cs, start):
         return "knowledge"
+    if frames.knowledge_after and frames.knowledge_after.match(text, end) and not _names_a_person(clause):
+        return "knowledge"
     return None
+
+
+def _says_now(text: str) -> bool:
+    """Whether a now word keeps the alarm: "现在好好的" says all is well, and does not."""
+    frames = _frames()
+    if frames.well_now:
+        text = frames.well_now.sub("", text)
+    return _has(frames.now, text)
+
+
+def _names_a_person(clause: str) -> bool:
+    """Whether the clause speaks of someone, the asker's own words aside ("我想问一下…",
+    "我们村里"): they ask about others."""
+    frames = _frames()
+    if frames.asker:
+        clause = frames.asker.sub("", clause)
+    return _has(frames.person, clause)
 
 
 def _message_frame(text: str, evidence: Sequence[Tuple[int, int]], spans) -> Optional[str]:
     """Why a whole message is not about a danger now: 'relative' (family history) or
     'knowledge' (a question about the illness, not a person); None otherwise."""
     frames = _frames()
-    if _has(frames.now, text):
+    if _says_now(text):
         return None
     if _has(frames.relative, text):
         return "relative"
     if _has(frames.knowledge, text):
         for start, end in evidence:
             cs, ce = sx.clause_of(spans, start)
-            if text.startswith("了", end) or text[start:end].endswith("了") or _has(frames.person, text[cs:ce]):
+            if text.startswith("了", end) or text[start:end].endswith("了") or _names_a_person(text[cs:ce]):
                 return None  # "我爸吐血了，严重吗": it happened to someone
         return "knowledge"
     return None
