@@ -24,7 +24,8 @@ def test_it_learns_from_the_development_set_and_never_from_the_blind_set():
     "text",
     [
         # written for this test, in words no rule has (the rules stay silent on each)
-        "媳妇生完孩子第三天，下面血一直哗哗往外流，人都晕了",
+        "邻居家小孩把一整瓶驱蚊水当饮料喝了，小脸通红直哼哼",
+        # (round 92 taught the rules bleeding just after a birth: "媳妇生完孩子第三天，下面血一直哗哗往外流" now fires by rule)
         # (round 26 taught the rules wild-picked plants: "自己采的野果子" now fires by rule)
         "外婆吃了一碗邻居送的野果，现在嘴巴发麻，心跳一会快一会慢",
         # (round 49 taught the rules a blow then belly pain with pallor: "打球被撞了…肚子越来越疼，脸煞白" now fires by rule)

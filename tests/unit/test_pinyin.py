@@ -24,6 +24,9 @@ from scripts.eval_departments import play
         ("nuer pi fu yang", "女儿皮肤痒"),
         ("baopi有点长 想割了", "包皮有点长"),
         ("我想看zhongyi", "中医"),
+        # one syllable between characters: the character that makes a medical word with them
+        ("wo老伴xiong口痛，出汗，shou麻", "老伴胸口痛，出汗，手麻"),
+        ("我tou疼的要命", "我头疼的要命"),
     ],
 )
 def test_pinyin_is_read_as_characters(typed, read):
@@ -32,7 +35,7 @@ def test_pinyin_is_read_as_characters(typed, read):
 
 @pytest.mark.parametrize(
     "text",
-    ["I have a fever and cough", "CT报告", "ok谢谢", "cea偏高", "ana阳性怎么办", "我bnp高", "头疼", "hello", ""],
+    ["I have a fever and cough", "CT报告", "ok谢谢", "cea偏高", "ana阳性怎么办", "我bnp高", "头疼", "hello", "", "我妈de病", "app里怎么挂号"],
 )
 def test_english_abbreviations_and_characters_stay_as_typed(text):
     assert read_pinyin(text) == text

@@ -303,3 +303,31 @@ def test_a_departments_ordinary_number_is_no_knowledge_question():
     assert flag is not None and flag.id == "eye_injury"
     assert rf._frames().knowledge.search("看了个科普视频") is not None
     assert rf._frames().knowledge.search("挂眼科普通号") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "羊水破了啥感觉",  # how it feels, right after the danger, no one named
+        "心脏骤停咋按压",
+        "那个就是我想问一下喝了农药应该怎么急救就是我们村里老有人问",  # the asker is no one in danger
+        "我爸上个月晕倒过一次现在好好的想挂个号查查",  # "now" that says all is well
+        "吃了虾五分钟以前嘴唇有点痒，现在好好的",
+    ],
+)
+def test_spoken_of_not_now(text):
+    assert rf.assess(text)[0] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸喝了农药应该怎么急救",  # someone named: it is happening
+        "我不能呼吸很好，我的喉咙关闭，我吃了坚果十分钟以前",  # minutes ago is now
+        "我朋友刚发了个朋友圈像遗书一样然后那个电话打不通微信也不回他之前说过想自杀",
+        "诊所的医生让赶紧转院，我妈喘得厉害",
+    ],
+)
+def test_now_in_other_frames_words(text):
+    assert rf.assess(text)[0]
+

@@ -111,10 +111,35 @@ def test_complement_after_de_is_not_a_new_symptom():
         ("突然晕过去了", "present"),  # 晕过去 contains 过去 — not a past marker
         ("三年前 晕倒过", "past"),  # a time alone in its clause dates the next one
         ("去年，胸口疼，现在又疼了", "present"),
+        ("要是发烧的话怎么办", "hypothetical"),
     ],
 )
 def test_uncertain_past_hypothetical(text, status):
     assert {m.status for m in extract(text).mentions} == {status}
+
+
+@pytest.mark.parametrize(
+    "text, said, status",
+    [
+        # a sentence begun long ago dates its later clauses when the message says it is over
+        ("我去年因为胃出血住过一次院，吐了好多血，后来复查已经好了", "吐了好多血", "past"),
+        ("三年前做过搭桥，胸口疼得厉害出冷汗", "胸口疼", "present"),
+        ("前年做过搭桥。胸口疼得厉害，已经好了", "胸口疼", "present"),
+        ("我爸说些听不懂的话", "听不懂的话", "present"),  # 的话 here is words said, not "if"
+    ],
+)
+def test_the_status_of_one_phrase(text, said, status):
+    norm = sx.normalize(text)
+    start = norm.index(said)
+    assert sx.assertion(norm, start, start + len(said), sx.clause_spans(norm)) == status
+
+
+@pytest.mark.parametrize(
+    "text, clauses",
+    [("体温40.5，说胡话", ["体温40.5", "说胡话"]), ("头疼.吐了", ["头疼", "吐了"]), ("我大姨以前就是胆结石", ["我大姨以前就是胆结石"])],
+)
+def test_clauses(text, clauses):
+    assert [text[start:end] for start, end in sx.clause_spans(text)] == clauses
 
 
 def test_time_words_after_a_space_belong_to_the_next_part():
