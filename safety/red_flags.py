@@ -267,13 +267,12 @@ def _frames() -> _Frames:
         found = sorted({str(w) for w in lists.get(key) or []}, key=len, reverse=True)
         return re.compile("|".join(re.escape(w) for w in found)) if found else None
 
-    keys = ("now", "past", "chronic", "relative", "knowledge", "knowledge_before", "knowledge_after", "person", "asker", "well_now")
-    frames = [words(key) for key in keys]
-    if frames[4] is not None:
+    frames = {f.name: words(f.name) for f in dataclasses.fields(_Frames)}
+    if frames["knowledge"] is not None:
         # "科普" (popular science) is no knowledge question inside a department's ordinary
         # number: "挂眼科普通号就行吧" (round 80)
-        frames[4] = re.compile("(?!科普通)(?:" + frames[4].pattern + ")")
-    return _Frames(*frames)
+        frames["knowledge"] = re.compile("(?!科普通)(?:" + frames["knowledge"].pattern + ")")
+    return _Frames(**frames)
 
 
 @functools.lru_cache(maxsize=None)

@@ -86,7 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             calm += c
             emergencies += e
     chosen = threshold(calm)
-    print(f"{len(held)} rounds left out one at a time: {len(calm)} calm messages and {len(emergencies)} emergencies of {emergency_model.MIN_CHARS} characters or more")
+    print(f"{len(held)} rounds left out one at a time: {len(calm)} calm messages, {len(emergencies)} emergencies")
     for t in GRID:
         if chosen is not None and abs(t - chosen) <= 0.021:
             alarms = sum(p >= t for p in calm)

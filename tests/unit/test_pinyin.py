@@ -35,7 +35,19 @@ def test_pinyin_is_read_as_characters(typed, read):
 
 @pytest.mark.parametrize(
     "text",
-    ["I have a fever and cough", "CT报告", "ok谢谢", "cea偏高", "ana阳性怎么办", "我bnp高", "头疼", "hello", "", "我妈de病", "app里怎么挂号"],
+    [
+        "I have a fever and cough",
+        "CT报告",
+        "ok谢谢",
+        "cea偏高",
+        "ana阳性怎么办",
+        "我bnp高",
+        "头疼",
+        "hello",
+        "",
+        "我妈de病",
+        "app里怎么挂号",
+    ],
 )
 def test_english_abbreviations_and_characters_stay_as_typed(text):
     assert read_pinyin(text) == text

@@ -330,4 +330,3 @@ def test_spoken_of_not_now(text):
 )
 def test_now_in_other_frames_words(text):
     assert rf.assess(text)[0]
-

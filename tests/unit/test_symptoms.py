@@ -136,7 +136,11 @@ def test_the_status_of_one_phrase(text, said, status):
 
 @pytest.mark.parametrize(
     "text, clauses",
-    [("体温40.5，说胡话", ["体温40.5", "说胡话"]), ("头疼.吐了", ["头疼", "吐了"]), ("我大姨以前就是胆结石", ["我大姨以前就是胆结石"])],
+    [
+        ("体温40.5，说胡话", ["体温40.5", "说胡话"]),
+        ("头疼.吐了", ["头疼", "吐了"]),
+        ("我大姨以前就是胆结石", ["我大姨以前就是胆结石"]),
+    ],
 )
 def test_clauses(text, clauses):
     assert [text[start:end] for start, end in sx.clause_spans(text)] == clauses
