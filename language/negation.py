@@ -22,6 +22,7 @@ PRESENT, ABSENT, UNCERTAIN, PAST, HYPOTHETICAL = "present", "absent", "uncertain
 # words. Real clauses are shorter; a longer one is a message without punctuation,
 # and reading all of it for every phrase in it would take time quadratic in its length.
 CONTEXT_CHARS = 100
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
 MASK = "Ｍ"  # what other mentions are masked with while a clause is read
 
 
@@ -148,14 +149,12 @@ def _in_a_settled_story(text: str, spans: Sequence[Tuple[int, int]], index: int)
     """PAST when an earlier clause of the same sentence tells of a time long ago or an
     earlier episode, nothing since in the sentence says it goes on, and the message says
     it is over: "我去年因为胃出血住过一次院，吐了好多血，…复查说溃疡已经好了"."""
-    if index <= 0 or not _says_resolved(text):
+    if index <= 0 or not _says_resolved(text) or regex("ongoing").search(text[spans[index][0] : spans[index][1]]):
         return None
-    for i in range(index, 0, -1):
-        if regex("ongoing").search(text[spans[i][0] : spans[i][1]]):
-            return None
-        if re.search(r"[。！？!?\n]", text[spans[i - 1][1] : spans[i][0]]):
-            return None  # the sentence began here
-        earlier = text[spans[i - 1][0] : spans[i - 1][1]]
+    for i in range(index - 1, -1, -1):
+        if _SENTENCE_END.search(text, spans[i][1], spans[i + 1][0]):
+            return None  # the sentence began after this clause
+        earlier = text[spans[i][0] : spans[i][1]]
         if regex("ongoing").search(earlier):
             return None
         if regex("remote_past").search(earlier) or regex("weak_past").search(earlier):

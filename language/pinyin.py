@@ -284,11 +284,7 @@ def _read_glued(word: str, before: str, after: str, index: Index) -> Optional[st
     character that makes a medical word with the characters beside it, if one does."""
     medical = medical_words()
     for char, _, _ in sorted(index.words.get(_letters(word), ()), key=lambda entry: -entry[1]):
-        if len(char) == 1 and any(
-            char + after[:k] in medical or before[len(before) - k :] + char in medical
-            for k in (3, 2, 1)
-            if k <= max(len(before), len(after))
-        ):
+        if len(char) == 1 and any(char + after[:k] in medical or before[-k:] + char in medical for k in (1, 2, 3)):
             return char
     return None
 
