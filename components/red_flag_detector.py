@@ -66,7 +66,8 @@ class RedFlagDetector(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            now, framed = red_flags.assess(text) if text else ([], [])
+            assessment = red_flags.assess(text) if text else None
+            now, framed = (assessment.now, assessment.framed) if assessment else ([], [])
             intent = message.get(INTENT) or {}
             if now:
                 self._mark(message, now[0].id)

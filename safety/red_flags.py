@@ -3,7 +3,8 @@
 `detect(text, context=None)` → the most urgent RedFlag or None; `detect_all()` → every
 one, most urgent first; `mentioned()` → those only spoken of (a past episode, a
 relative's history, a knowledge question, a chronic illness under care), for the
-when-to-go-to-急诊 line; `assess()` gives both. Both work on raw text alone, so the NLU pipeline can run them
+when-to-go-to-急诊 line; `assess()` gives both, and the look-alikes that still use a
+danger's words. Both work on raw text alone, so the NLU pipeline can run them
 on every message. The rules live in data/knowledge/red_flags.yml. Every phrase is
 checked in its clause: negated ("没有胸痛"), hypothetical ("如果抽搐怎么办") and
 resolved past ("上个月晕倒过一次，现在好了") mentions do not fire, nor do those framed by the word
@@ -33,7 +34,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from language.knowledge_files import KNOWLEDGE_DIR, knowledge
 from language import prefilter
@@ -251,6 +252,7 @@ class _Frames:
     past: Optional["re.Pattern[str]"]
     chronic: Optional["re.Pattern[str]"]
     relative: Optional["re.Pattern[str]"]
+    story: Optional["re.Pattern[str]"]
     knowledge: Optional["re.Pattern[str]"]
     knowledge_before: Optional["re.Pattern[str]"]
     knowledge_after: Optional["re.Pattern[str]"]
@@ -333,13 +335,16 @@ def _names_a_person(clause: str) -> bool:
 
 
 def _message_frame(text: str, evidence: Sequence[Tuple[int, int]], spans) -> Optional[str]:
-    """Why a whole message is not about a danger now: 'relative' (family history) or
-    'knowledge' (a question about the illness, not a person); None otherwise."""
+    """Why a whole message is not about a danger now: 'relative' (family history),
+    'story' (a film or a novel) or 'knowledge' (a question about the illness, not a
+    person); None otherwise."""
     frames = _frames()
     if _says_now(text):
         return None
     if _has(frames.relative, text):
         return "relative"
+    if _has(frames.story, text):
+        return "story"
     if _has(frames.knowledge, text):
         for start, end in evidence:
             cs, ce = sx.clause_of(spans, start)
@@ -406,67 +411,84 @@ def detect_all(
     extraction: Optional["sx.Extraction"] = None,
 ) -> List[RedFlag]:
     """Every red flag in one message, in the order of red_flags.yml (most urgent first)."""
-    return assess(text, context, extraction)[0]
+    return assess(text, context, extraction).now
 
 
 def mentioned(text: str, context: Union[RedFlagContext, Mapping[str, Any], None] = None) -> List[RedFlag]:
     """Red flags a message speaks of without a danger now: a past or resolved event, a
     relative's history, a knowledge question, a chronic illness under care, a
-    hypothetical. The reply then says when to go to 急诊."""
-    return assess(text, context)[1]
+    hypothetical, a look-alike. The reply then says when to go to 急诊."""
+    assessment = assess(text, context)
+    return assessment.framed + assessment.looked_alike
+
+
+class Assessment(NamedTuple):
+    """What one message says of the red flags."""
+
+    now: List[RedFlag]  # a danger now: the alarm
+    framed: List[RedFlag]  # only spoken of (past, a relative, a knowledge question): no alarm, and the net stays quiet
+    looked_alike: List[RedFlag]  # a look-alike (`unless`) that still uses the danger's words: the when-to-go line only
 
 
 def assess(
     text: str,
     context: Union[RedFlagContext, Mapping[str, Any], None] = None,
     extraction: Optional["sx.Extraction"] = None,
-) -> Tuple[List[RedFlag], List[RedFlag]]:
-    """(red flags said about now, red flags only mentioned in another frame)."""
+) -> Assessment:
+    """What the message says of each red flag: now, in another frame, or in a look-alike."""
     norm = sx.normalize(text)
     chars = set(norm)
     live = _combos()[1].possible(chars)
     named = _rules_matching("names", norm, chars)
     if not norm or not _could_match(norm, live, named):
-        return [], []
+        return Assessment([], [], [])
     quiet = _rules_matching("unless", norm, chars)
     extraction = extraction or sx.extract(norm)
     ctx = _text_context(norm, RedFlagContext.of(context), extraction)
     spans = sx.clause_spans(norm)
     others = [(m.start, m.end) for m in extraction.mentions]
-    flags, framed_flags = [], []
+    result = Assessment([], [], [])
     for rule in _rules():
+        evidence, said_otherwise = _reading(rule, norm, spans, others, live, ctx)
         if rule.id in quiet:
             # a look-alike that names the illness ("癫痫发作完，现在跟平时一样") still
             # speaks of it: the when-to-go line, and no alarm from the net either
             if rule.id in named:
-                framed_flags.append(_as_flag(rule, "mentioned"))
+                result.framed.append(_as_flag(rule, "mentioned"))
+            elif evidence or said_otherwise:  # "羊水破了是什么感觉"
+                result.looked_alike.append(_as_flag(rule, "looked alike"))
+        elif evidence:
+            result.now.append(_as_flag(rule, evidence))
+        elif said_otherwise or rule.id in named:
+            result.framed.append(_as_flag(rule, "mentioned"))
+    return result
+
+
+def _reading(rule: _Rule, norm: str, spans, others, live: AbstractSet[int], ctx: RedFlagContext) -> Tuple[str, bool]:
+    """(the evidence of the first combination said about now, or "";
+    whether one is said in another frame)."""
+    said_otherwise = False
+    for combo in rule.combos:
+        if combo.key not in live:
             continue
-        said_otherwise = False
-        for combo in rule.combos:
-            if combo.key not in live:
-                continue
-            if not all(_said(group, norm, spans, others) for group in combo.history):
-                continue
-            evidence, framed, said = [], False, True
-            for group in combo.groups:
-                hit, other_frame = _matches(group, norm, spans, others)
-                if hit is None and not other_frame:
-                    said = False
-                    break
-                framed = framed or hit is None
-                if hit is not None:
-                    evidence.append(hit)
-            # the context last: it may read the whole text again (a typed critical value)
-            if not said or (combo.context and not _context_holds(combo.context, ctx, norm)):
-                continue
-            if not framed and _message_frame(norm, evidence, spans) is None:
-                flags.append(_as_flag(rule, "+".join(norm[s:e] for s, e in evidence)))
+        if not all(_said(group, norm, spans, others) for group in combo.history):
+            continue
+        evidence, framed, said = [], False, True
+        for group in combo.groups:
+            hit, other_frame = _matches(group, norm, spans, others)
+            if hit is None and not other_frame:
+                said = False
                 break
-            said_otherwise = True
-        else:
-            if said_otherwise or rule.id in named:
-                framed_flags.append(_as_flag(rule, "mentioned"))
-    return flags, framed_flags
+            framed = framed or hit is None
+            if hit is not None:
+                evidence.append(hit)
+        # the context last: it may read the whole text again (a typed critical value)
+        if not said or (combo.context and not _context_holds(combo.context, ctx, norm)):
+            continue
+        if not framed and _message_frame(norm, evidence, spans) is None:
+            return "+".join(norm[s:e] for s, e in evidence), False
+        said_otherwise = True
+    return "", said_otherwise
 
 
 def detect_from_facts(

@@ -48,7 +48,7 @@ def development_set() -> Dict[str, List[Tuple[int, str]]]:
 
 
 def net_speaks(text: str) -> bool:
-    now, framed = red_flags.assess(text)
+    now, framed, _ = red_flags.assess(text)
     return not now and not framed and emergency_model.says_enough(text)
 
 

@@ -94,13 +94,13 @@ def _detect_mentions(state: Dict[str, Any], text: str) -> None:
 
 
 def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
-    flags, mentioned = rf.assess(text, rf.context_from_facts(state["facts"]), extraction=ex)
-    if not flags and not mentioned and emergency_model.load_model().watch(text):
+    assessment = rf.assess(text, rf.context_from_facts(state["facts"]), extraction=ex)
+    if not assessment.now and not assessment.framed and emergency_model.load_model().watch(text):
         state["watch"] = True
-    for flag in flags:
+    for flag in assessment.now:
         if flag.id not in state["red_flags"]:
             state["red_flags"].append(flag.id)
-    for flag in mentioned:
+    for flag in assessment.framed + assessment.looked_alike:
         if flag.id not in state["red_flags_mentioned"]:
             state["red_flags_mentioned"].append(flag.id)
     quieted = state.setdefault("quieted", [])

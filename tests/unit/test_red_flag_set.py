@@ -54,7 +54,7 @@ def test_spoken_of_dangers_get_the_when_to_go_line():
         "去年我爸脑梗住过院，现在恢复得挺好",
     ]
     for text in spoken_of:
-        fired, mentioned = rf.assess(text)
+        fired, mentioned, _ = rf.assess(text)
         assert not fired, text
         assert mentioned and mentioned[0].signs, text
 

@@ -183,8 +183,18 @@ LOOK_ALIKES = [
     ],
 )
 def test_spoken_of_new_presentations_get_the_when_to_go_line(text, flag_id):
-    fired, mentioned = rf.assess(text)
+    fired, mentioned, _ = rf.assess(text)
     assert not fired and flag_id in [f.id for f in mentioned], text
+
+
+def test_a_look_alike_that_uses_the_dangers_words_gets_the_when_to_go_line_but_leaves_the_net_free():
+    """Issue 13: "羊水破了是什么感觉" is a knowledge question (its look-alike quiets the rule), and
+    the answer still says when to go to 急诊; it is not `framed`, so the net may still speak."""
+    assessment = rf.assess("羊水破了是什么感觉")
+    assert not assessment.now and not assessment.framed
+    assert [f.id for f in assessment.looked_alike] == ["pregnancy_emergency"]
+    assert "pregnancy_emergency" in [f.id for f in rf.mentioned("羊水破了是什么感觉")]
+    assert not rf.assess("医保卡丢了怎么办").looked_alike
 
 
 @pytest.mark.parametrize("text, flag_id", POSITIVES)
@@ -313,6 +323,8 @@ def test_a_departments_ordinary_number_is_no_knowledge_question():
         "那个就是我想问一下喝了农药应该怎么急救就是我们村里老有人问",  # the asker is no one in danger
         "我爸上个月晕倒过一次现在好好的想挂个号查查",  # "now" that says all is well
         "吃了虾五分钟以前嘴唇有点痒，现在好好的",
+        "电视剧里女主吐了一口血就晕倒了，现实中会这样吗",  # a film, a series, a novel
+        "小说里写一个人被捅了一刀还能跑，真的可能吗",
     ],
 )
 def test_spoken_of_not_now(text):
@@ -326,6 +338,7 @@ def test_spoken_of_not_now(text):
         "我不能呼吸很好，我的喉咙关闭，我吃了坚果十分钟以前",  # minutes ago is now
         "我朋友刚发了个朋友圈像遗书一样然后那个电话打不通微信也不回他之前说过想自杀",
         "诊所的医生让赶紧转院，我妈喘得厉害",
+        "看电视剧的时候我爸突然胸口疼，一直出冷汗",  # watching a series, the danger now
     ],
 )
 def test_now_in_other_frames_words(text):

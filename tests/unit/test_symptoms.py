@@ -126,6 +126,10 @@ def test_uncertain_past_hypothetical(text, status):
         ("三年前做过搭桥，胸口疼得厉害出冷汗", "胸口疼", "present"),
         ("前年做过搭桥。胸口疼得厉害，已经好了", "胸口疼", "present"),
         ("我爸说些听不懂的话", "听不懂的话", "present"),  # 的话 here is words said, not "if"
+        # "这次" begins a new episode: an earlier one that passed does not date it (round 95)
+        ("以前有过一次小中风半小时就好了，这次说话说不出来", "说不出来", "present"),
+        # a treatment named before "治好了" still says it is over (rounds 94-99)
+        ("我叔前两天突然耳朵听不见，输液治好了", "听不见", "past"),
     ],
 )
 def test_the_status_of_one_phrase(text, said, status):

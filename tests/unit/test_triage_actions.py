@@ -374,6 +374,13 @@ async def test_a_past_danger_ends_triage_with_the_when_to_go_line():
     assert hint and "冷汗" in hint[0]["signs"]
 
 
+async def test_a_knowledge_question_quieted_by_its_look_alike_ends_with_the_when_to_go_line():
+    dispatcher = await outcome_answering_no("羊水破了是什么感觉")
+    assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
+    hint = [m for m in dispatcher.messages if m.get("response") == "utter_when_to_go_emergency"]
+    assert hint and "破水" in hint[0]["signs"]
+
+
 async def test_weariness_of_life_without_a_plan_gets_the_crisis_hotline_not_120():
     dispatcher = await outcome_answering_no("我奶奶八十多了，老念叨活着没意思，其实就是孤单，也没说过要做什么")
     assert customs(dispatcher)[0]["data"]["triage"]["urgency"] != "emergency"
