@@ -66,13 +66,12 @@ class RedFlagDetector(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            assessment = red_flags.assess(text) if text else None
-            now, framed = (assessment.now, assessment.framed) if assessment else ([], [])
+            assessment = red_flags.assess(text or "")
             intent = message.get(INTENT) or {}
-            if now:
-                self._mark(message, now[0].id)
+            if assessment.now:
+                self._mark(message, assessment.now[0].id)
                 continue
-            probability = self.net.probability(text) if text and not framed else 0.0
+            probability = self.net.probability(text) if text and assessment.net_may_speak else 0.0
             if probability and self.net.alarm(text, probability):
                 self._mark(message, None)
             elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and (

@@ -418,8 +418,7 @@ def mentioned(text: str, context: Union[RedFlagContext, Mapping[str, Any], None]
     """Red flags a message speaks of without a danger now: a past or resolved event, a
     relative's history, a knowledge question, a chronic illness under care, a
     hypothetical, a look-alike. The reply then says when to go to 急诊."""
-    assessment = assess(text, context)
-    return assessment.framed + assessment.looked_alike
+    return assess(text, context).spoken_of
 
 
 class Assessment(NamedTuple):
@@ -428,6 +427,16 @@ class Assessment(NamedTuple):
     now: List[RedFlag]  # a danger now: the alarm
     framed: List[RedFlag]  # only spoken of (past, a relative, a knowledge question): no alarm, and the net stays quiet
     looked_alike: List[RedFlag]  # a look-alike (`unless`) that still uses the danger's words: the when-to-go line only
+
+    @property
+    def spoken_of(self) -> List[RedFlag]:
+        """The red flags the reply's when-to-go line names."""
+        return self.framed + self.looked_alike
+
+    @property
+    def net_may_speak(self) -> bool:
+        """No rule fired and no frame says the danger is not now: the emergency net decides."""
+        return not self.now and not self.framed
 
 
 def assess(
@@ -449,13 +458,14 @@ def assess(
     others = [(m.start, m.end) for m in extraction.mentions]
     result = Assessment([], [], [])
     for rule in _rules():
-        evidence, said_otherwise = _reading(rule, norm, spans, others, live, ctx)
-        if rule.id in quiet:
+        if rule.id in quiet and rule.id in named:
             # a look-alike that names the illness ("癫痫发作完，现在跟平时一样") still
             # speaks of it: the when-to-go line, and no alarm from the net either
-            if rule.id in named:
-                result.framed.append(_as_flag(rule, "mentioned"))
-            elif evidence or said_otherwise:  # "羊水破了是什么感觉"
+            result.framed.append(_as_flag(rule, "mentioned"))
+            continue
+        evidence, said_otherwise = _reading(rule, norm, spans, others, live, ctx)
+        if rule.id in quiet:
+            if evidence or said_otherwise:  # "羊水破了是什么感觉"
                 result.looked_alike.append(_as_flag(rule, "looked alike"))
         elif evidence:
             result.now.append(_as_flag(rule, evidence))

@@ -48,8 +48,7 @@ def development_set() -> Dict[str, List[Tuple[int, str]]]:
 
 
 def net_speaks(text: str) -> bool:
-    now, framed, _ = red_flags.assess(text)
-    return not now and not framed and emergency_model.says_enough(text)
+    return red_flags.assess(text).net_may_speak and emergency_model.says_enough(text)
 
 
 def score_round(args: Tuple[int, Dict[str, List[Tuple[int, str]]]]) -> Tuple[List[float], List[float]]:

@@ -95,12 +95,12 @@ def _detect_mentions(state: Dict[str, Any], text: str) -> None:
 
 def _detect_red_flags(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
     assessment = rf.assess(text, rf.context_from_facts(state["facts"]), extraction=ex)
-    if not assessment.now and not assessment.framed and emergency_model.load_model().watch(text):
+    if assessment.net_may_speak and emergency_model.load_model().watch(text):
         state["watch"] = True
     for flag in assessment.now:
         if flag.id not in state["red_flags"]:
             state["red_flags"].append(flag.id)
-    for flag in assessment.framed + assessment.looked_alike:
+    for flag in assessment.spoken_of:
         if flag.id not in state["red_flags_mentioned"]:
             state["red_flags_mentioned"].append(flag.id)
     quieted = state.setdefault("quieted", [])
