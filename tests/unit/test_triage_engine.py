@@ -242,6 +242,9 @@ def test_past_the_budget_the_sex_is_asked_before_gynaecology():
     assert asked[-1] == "q_sex" and outcome.department == "妇科"
     _, outcome, asked = play("我是女的，小肚子疼")
     assert "q_sex" not in asked and outcome.department == "妇科"
+    # the waters are a woman's: "羊水破了是什么感觉" is not asked the sex
+    _, outcome, asked = play("羊水破了是什么感觉")
+    assert "q_sex" not in asked and outcome.department == "产科"
 
 
 def test_every_asked_question_could_change_the_outcome():
