@@ -13,6 +13,7 @@ from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 from language.knowledge_files import knowledge, regex
 from language.english import read_latin
+from language.numbers import readings_in_digits
 
 IGNORE = "_ignore"  # label of look-alike phrases that are matched and then dropped
 
@@ -159,14 +160,15 @@ _UNIT = "[度岁天个次年月周日号斤克公分点小毫厘米升块元粒�
 def normalize(text: str) -> str:
     """The text with spaces between Chinese characters made a comma where they separate
     clauses ("吐了好多血 之前有肝硬化", as chat users type), dropped where they separate
-    words ("我 朋友 手 切 掉了"), traditional characters made simplified ("講話" → "讲话"),
+    words ("我 朋友 手 切 掉了"), a reading's Chinese number written in digits ("血氧八十八" →
+    "血氧88"), traditional characters made simplified ("講話" → "讲话"),
     Cantonese read as Mandarin ("企唔起身" → "站不起身") and common input slips fixed
     ("头运" → "头晕", and "身上就养" → "身上就痒" where the words around say so). Fixes keep
     the length, so offsets stay valid. English words and pinyin are read as Chinese first
     (language.english), which changes the length: offsets are always into the normalized
     text."""
     lexicon = load_lexicon()
-    text = _LONG_NUMBER_TAIL.sub("", read_latin((text or "").strip()))
+    text = readings_in_digits(_LONG_NUMBER_TAIL.sub("", read_latin((text or "").strip())))
     text = text.translate(lexicon.traditional).translate(lexicon.dialect)
     text = _fix_words(_fix_in_context(text, lexicon.dialect_context), lexicon.dialect_words)
     if re.search(r"[\u4e00-\u9fff]", text):

@@ -8,7 +8,7 @@ import pytest
 
 from language.dates import _impossible_month_day
 from language.measures import parse_duration
-from language.numbers import cn_number, whole_number
+from language.numbers import cn_number, readings_in_digits, whole_number
 from language.ordinals import parse_ordinal
 from language.patient_facts import parse_age_months
 
@@ -118,3 +118,20 @@ def test_the_childs_father_is_not_a_child_patient():
 )
 def test_days_followed_by_what_happened_are_a_duration_not_an_age(text, months):
     assert parse_age_months(text) == months
+
+
+@pytest.mark.parametrize(
+    "text, digits",
+    [
+        ("血氧八十八，烧了三天了", "血氧88，烧了三天了"),
+        ("血氧仪上显示七十九 是不是", "血氧仪上显示79 是不是"),
+        ("心率一百二十多，血压八十几五十几", "心率120多，血压85/55"),  # two in a row are a pressure
+        ("高压一百八十 低压一百一", "高压180 低压110"),  # 一百一 is said for 110
+        ("血钾七点二", "血钾7.2"),
+        ("心跳一下子特别快 一分钟一百八", "心跳一下子特别快 一分钟180"),  # not cut at the window's end
+        ("心跳一下一下的", "心跳一下一下的"),  # under ten, no reading
+        ("三十八度五", "三十八度五"),  # no measure named: temperatures are read by language/measures.py
+    ],
+)
+def test_a_readings_chinese_number_is_written_in_digits(text, digits):
+    assert readings_in_digits(text) == digits
