@@ -39,6 +39,7 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, NamedTuple, 
 from language.knowledge_files import KNOWLEDGE_DIR, knowledge
 from language import prefilter
 from language import symptoms as sx
+from language.symptom_lexicon import load_lexicon
 from safety.contacts import placeholders
 
 logger = logging.getLogger(__name__)
@@ -256,6 +257,8 @@ class _Frames:
     knowledge: Optional["re.Pattern[str]"]
     knowledge_before: Optional["re.Pattern[str]"]
     knowledge_after: Optional["re.Pattern[str]"]
+    anyone: Optional["re.Pattern[str]"]
+    asking: Optional["re.Pattern[str]"]
     person: Optional["re.Pattern[str]"]
     asker: Optional["re.Pattern[str]"]
     well_now: Optional["re.Pattern[str]"]
@@ -334,10 +337,13 @@ def _names_a_person(clause: str) -> bool:
     return _has(frames.person, clause)
 
 
-def _message_frame(text: str, evidence: Sequence[Tuple[int, int]], spans) -> Optional[str]:
+def _message_frame(
+    text: str, evidence: Sequence[Tuple[int, int]], spans, complaints: Sequence[Tuple[int, int]]
+) -> Optional[str]:
     """Why a whole message is not about a danger now: 'relative' (family history),
     'story' (a film or a novel) or 'knowledge' (a question about the illness, not a
-    person); None otherwise."""
+    person); None otherwise. `complaints`: where the symptom lexicon reads a complaint
+    (not an illness's name) said now."""
     frames = _frames()
     if _says_now(text):
         return None
@@ -350,8 +356,43 @@ def _message_frame(text: str, evidence: Sequence[Tuple[int, int]], spans) -> Opt
             cs, ce = sx.clause_of(spans, start)
             if text.startswith("了", end) or text[start:end].endswith("了") or _names_a_person(text[cs:ce]):
                 return None  # "我爸吐血了，严重吗": it happened to someone
+            if _reported(text, cs, ce, complaints):
+                return None  # "胸口压着疼出冷汗半小时，心梗有什么表现": told, then asked
         return "knowledge"
     return None
+
+
+def _reported(text: str, cs: int, ce: int, complaints: Sequence[Tuple[int, int]]) -> bool:
+    """Whether the clause text[cs:ce] tells a complaint in a statement of its own, apart
+    from the question: not a question itself ("吐血要挂什么科 问一下 以防万一"), not a kind
+    ("嘴歪手没劲那种"), not about anyone at all ("有人突然倒地") and not only conditions
+    named ("心绞痛和心梗，有什么区别")."""
+    frames = _frames()
+    clause = text[cs:ce]
+    if _has(frames.knowledge, clause) or _has(frames.anyone, clause) or _has(frames.asking, clause):
+        return False
+    return any(cs <= start < ce for start, _ in complaints)
+
+
+def message_frame(text: str, extraction: Optional["sx.Extraction"] = None) -> Optional[str]:
+    """The frame of a whole message, as the rules read it around the complaints the
+    symptom lexicon finds in it: 'story' ("电视剧里女主吐了一口血就晕倒了"), 'knowledge'
+    ("心梗有什么前兆"), 'relative', or None when it may be about someone now."""
+    norm = sx.normalize(text)
+    extraction = extraction or sx.extract(norm)
+    evidence = [(m.start, m.end) for m in extraction.mentions if m.status == sx.PRESENT]
+    return _message_frame(norm, evidence, sx.clause_spans(norm), _complaints(extraction))
+
+
+def _complaints(extraction: "sx.Extraction") -> List[Tuple[int, int]]:
+    """Where the symptom lexicon reads a complaint said now, not a condition named
+    (an illness, a situation: symptoms.yml tag `condition`)."""
+    symptoms = load_lexicon().symptoms
+    return [
+        (m.start, m.end)
+        for m in extraction.mentions
+        if m.status == sx.PRESENT and "condition" not in symptoms[m.symptom].tags
+    ]
 
 
 def _matches(regex: "re.Pattern[str]", text: str, spans, others) -> Tuple[Optional[Tuple[int, int]], bool]:
@@ -456,6 +497,7 @@ def assess(
     ctx = _text_context(norm, RedFlagContext.of(context), extraction)
     spans = sx.clause_spans(norm)
     others = [(m.start, m.end) for m in extraction.mentions]
+    complaints = _complaints(extraction)
     result = Assessment([], [], [])
     for rule in _rules():
         if rule.id in quiet and rule.id in named:
@@ -463,7 +505,7 @@ def assess(
             # speaks of it: the when-to-go line, and no alarm from the net either
             result.framed.append(_as_flag(rule, "mentioned"))
             continue
-        evidence, said_otherwise = _reading(rule, norm, spans, others, live, ctx)
+        evidence, said_otherwise = _reading(rule, norm, spans, others, complaints, live, ctx)
         if rule.id in quiet:
             if evidence or said_otherwise:  # "羊水破了是什么感觉"
                 result.looked_alike.append(_as_flag(rule, "looked alike"))
@@ -474,7 +516,9 @@ def assess(
     return result
 
 
-def _reading(rule: _Rule, norm: str, spans, others, live: AbstractSet[int], ctx: RedFlagContext) -> Tuple[str, bool]:
+def _reading(
+    rule: _Rule, norm: str, spans, others, complaints, live: AbstractSet[int], ctx: RedFlagContext
+) -> Tuple[str, bool]:
     """(the evidence of the first combination said about now, or "";
     whether one is said in another frame)."""
     said_otherwise = False
@@ -495,7 +539,7 @@ def _reading(rule: _Rule, norm: str, spans, others, live: AbstractSet[int], ctx:
         # the context last: it may read the whole text again (a typed critical value)
         if not said or (combo.context and not _context_holds(combo.context, ctx, norm)):
             continue
-        if not framed and _message_frame(norm, evidence, spans) is None:
+        if not framed and _message_frame(norm, evidence, spans, complaints) is None:
             return "+".join(norm[s:e] for s, e in evidence), False
         said_otherwise = True
     return "", said_otherwise

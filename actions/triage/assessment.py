@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from actions.triage.questions import load_knowledge, question_value
 from actions.triage.reading import department_ranking
-from actions.triage.state import CHOOSE_ID, DEPARTMENTS, URGENCY_RANK
+from actions.triage.state import CHILDREN_DEPARTMENTS, CHOOSE_ID, DEPARTMENTS, URGENCY_RANK
 from actions.triage.wording import wording
 from hospital.reference import load_departments
 from safety import red_flags as rf
@@ -306,9 +306,6 @@ def patient_ranking(state: Mapping[str, Any]) -> List[Tuple[str, float]]:
     to 儿科, …), best first: two departments that land in one are no choice to ask about."""
     moved, _ = remap(dict(department_ranking(state)), state["facts"])
     return sorted(moved.items(), key=lambda kv: -kv[1])
-
-
-CHILDREN_DEPARTMENTS = frozenset({"儿科", "新生儿科"})
 
 
 def too_old_for(department: str, age_months: Optional[float]) -> bool:

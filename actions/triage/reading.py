@@ -158,11 +158,26 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
         d["urgency"] = d["urgency"] or guess.urgency
         if guess.from_knowledge and dk.asks_for_knowledge(text):
             d["knowledge_question"] = True
+    if free_text and asks_about_an_illness(text, ex):
+        d["knowledge_question"] = True
     referred = referred_department(text)
     if referred:
         d["named"][referred] = d["named"].get(referred, 0.0) + REFERRED_WEIGHT
         d["referred"] = referred
     _absorb_typed_value(d, text, ex)
+
+
+def asks_about_an_illness(text: str, ex: sx.Extraction) -> bool:
+    """A scene of a film or a novel, or a knowledge question that names only illnesses
+    ("心梗有什么前兆", "中风的早期症状有哪些"): no one's complaint now, so it is answered with
+    the department that sees it, not screened as the patient's ("您提到冠心病史")."""
+    frame = rf.message_frame(text, ex)
+    if frame == "story":
+        return True
+    symptoms = load_knowledge().lexicon.symptoms
+    return frame == "knowledge" and all(
+        "condition" in symptoms[m.symptom].tags for m in ex.mentions if m.status == sx.PRESENT
+    )
 
 
 # A department another doctor sent the patient to counts as one the patient named, many

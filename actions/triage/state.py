@@ -39,6 +39,7 @@ DEPARTMENTS: Tuple[str, ...] = (
     "康复医学科",
     "发热门诊",
 )
+CHILDREN_DEPARTMENTS = frozenset({"儿科", "新生儿科"})
 URGENCIES: Tuple[str, ...] = ("self_care", "routine", "today", "emergency")
 URGENCY_RANK = {u: i for i, u in enumerate(URGENCIES)}
 # A routine presentation reaches a department within two questions (issue #13); a

@@ -339,7 +339,33 @@ def test_spoken_of_not_now(text):
         "我朋友刚发了个朋友圈像遗书一样然后那个电话打不通微信也不回他之前说过想自杀",
         "诊所的医生让赶紧转院，我妈喘得厉害",
         "看电视剧的时候我爸突然胸口疼，一直出冷汗",  # watching a series, the danger now
+        # told in a clause of its own, then a knowledge question about it
+        "胸口压着疼出冷汗半小时，心梗有什么表现",
+        "左边手脚没劲嘴歪，中风有什么症状",
+        "喘不上气嘴唇发紫，哮喘发作怎么急救",
     ],
 )
 def test_now_in_other_frames_words(text):
     assert rf.assess(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "心绞痛和心梗，有什么区别",  # only illnesses named
+        "吐血要挂什么科 问一下 以防万一",  # the clause asks
+        "怎么判断中风 嘴歪手没劲那种 问问",  # the clause names a kind
+        "胸闷加出汗为什么说可能是心梗 科普下",
+    ],
+)
+def test_a_knowledge_question_in_several_clauses_tells_no_complaint(text):
+    assessment = rf.assess(text)
+    assert assessment.now == [] and assessment.spoken_of
+
+
+def test_a_reading_said_in_chinese_numbers_is_read_as_digits():
+    # round 100: oximeters, pressures and lab values said in words, as voice input writes them
+    assert rf.detect("血氧七十九 喘").id == "breathing_difficulty"
+    assert rf.detect("血钾七点二").id == "critical_result"
+    assert rf.detect("心跳一下子特别快 一分钟一百八 头晕眼前发黑") is not None
+    assert rf.detect("血氧九十八 心率七十 挺好的") is None

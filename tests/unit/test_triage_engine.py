@@ -160,6 +160,9 @@ def test_a_child_carried_is_the_cause_not_the_patient():
     assert outcome.department == "骨科" and "q_age" not in asked
     _, outcome, asked = play("孩子发烧传给我了 我现在38度 咳嗽")  # the child passed it on
     assert outcome.department == "发热门诊" and "q_age" not in asked
+    for text in ("孩子感冒传染给我了 嗓子疼", "被孩子传染了，嗓子疼"):  # without a fever, not the child's department
+        _, outcome, _ = play(text)
+        assert outcome.department in ("呼吸内科", "耳鼻喉科")
 
 
 def test_a_test_never_had_still_says_who_does_it_and_a_relatives_cancer_does_not_decide():
@@ -645,3 +648,22 @@ def test_an_old_person_who_stops_eating_within_days_is_seen_today_an_old_complai
     assert outcome.urgency == "today"
     _, outcome, _ = play("我妈80岁 胃口一直不好 一年多了")
     assert outcome.urgency == "routine"
+
+
+@pytest.mark.parametrize(
+    "text, department",
+    [
+        ("心梗有什么前兆", "心血管内科"),
+        ("痛风有什么症状", "风湿免疫科"),
+        ("电视剧里女主吐了一口血就晕倒了，现实中会这样吗", "消化内科"),  # a scene, no one's complaint
+    ],
+)
+def test_a_question_about_an_illness_is_answered_with_its_department_not_screened(text, department):
+    _, outcome, asked = play(text)
+    assert asked == [] and outcome.department == department
+    assert "这类问题由" in outcome.reason and "您提到" not in outcome.reason
+
+
+def test_a_complaint_asked_about_is_still_screened():
+    _, _, asked = play("头疼三天了，是怎么回事")
+    assert asked

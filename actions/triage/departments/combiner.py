@@ -15,7 +15,10 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from actions.triage.departments import knowledge as dk
 from actions.triage.departments import model as dm
+from actions.triage.state import CHILDREN_DEPARTMENTS
 from hospital.reference import load_departments
+from language.knowledge_files import regex
+from language.patient_facts import says
 
 MODEL_SHARE = 0.35  # the model's share of the ranking when entries were named
 # Without named entries the model alone names a department when this sure, and only for
@@ -109,6 +112,9 @@ def guess(
     knowledge = knowledge or dk.load_knowledge()
     model = model or dm.load_model()
     matches = knowledge.match(text) if matches is None else matches
+    if says("caught_from_a_child", text):  # "孩子感冒传染给我了 嗓子疼": the writer is the patient
+        matches = [m for m in matches if m.entry.department not in CHILDREN_DEPARTMENTS]
+        text = regex("caught_from_a_child").sub("", text)
     # A department's name is the patient's guess or a hospital question ("急诊科晚上有没有儿科
     # 医生"), not a complaint: a referral (reading.referred_department) and the choice
     # question weigh it; the model reads the rest. On the development set nothing changed.
