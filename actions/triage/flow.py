@@ -36,6 +36,7 @@ How a decision is made
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions.triage.answers import answer, apply_value
@@ -170,6 +171,8 @@ def next_step(state: Optional[Mapping[str, Any]]) -> Step:
             return clarify(state)
         return unresolved()
     if state["departments"]["knowledge_question"]:
+        if state["departments"]["about_no_one"]:  # "电视剧里女主吐了一口血…": nothing to see today
+            current = dataclasses.replace(current, urgency="routine")
         return outcome(state, current)  # "乙肝饮食注意事项": an answer, not a screening
     if not current.used and len(state["asked"]) < MAX_QUESTIONS and CHOOSE_ID not in state["answers"]:
         ranking = patient_ranking(state)

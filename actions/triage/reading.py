@@ -159,7 +159,7 @@ def _absorb_departments(state: Dict[str, Any], text: str, free_text: bool, ex: s
         if guess.from_knowledge and dk.asks_for_knowledge(text):
             d["knowledge_question"] = True
     if free_text and asks_about_an_illness(text, ex):
-        d["knowledge_question"] = True
+        d["knowledge_question"] = d["about_no_one"] = True
     referred = referred_department(text)
     if referred:
         d["named"][referred] = d["named"].get(referred, 0.0) + REFERRED_WEIGHT

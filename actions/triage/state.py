@@ -108,8 +108,9 @@ def start() -> Dict[str, Any]:
                      evidence {department: sum of probabilities}, named {department:
                      evidence of named conditions/tests}, terms (entries named), note
                      ([term, short safe note]), urgency, knowledge_question (asks how
-                     to live with a named condition), referred (the department another
-                     doctor sent the patient to)
+                     to live with a named condition), about_no_one (a question about an
+                     illness or a film's scene: no one's complaint, so nothing is urgent),
+                     referred (the department another doctor sent the patient to)
     """
     return {
         "v": STATE_VERSION,
@@ -143,6 +144,7 @@ def no_departments() -> Dict[str, Any]:
         "note": None,
         "urgency": None,
         "knowledge_question": False,
+        "about_no_one": False,
         "referred": None,
     }
 

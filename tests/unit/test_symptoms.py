@@ -383,3 +383,13 @@ def test_a_bare_temperature_beside_a_cough_flu_or_chills_is_a_fever(text):
     # round 64: a cough said short (有点咳), flu, chills or 阳了 are fever talk too, so the
     # number is a temperature and the fever question is not asked of someone who gave it
     assert "fever" in extract(text).present
+
+
+@pytest.mark.parametrize("text", ["这破网又抽风了，挂号页面一直刷不出来", "我们领导又抽风了，天天加班"])
+def test_a_website_or_a_boss_that_goes_haywire_is_no_seizure(text):
+    # round 103: 抽风 said of a thing or a person's whims, not a fit
+    assert "seizure" not in extract(text).present
+
+
+def test_a_fit_told_as_chou_feng_is_still_a_seizure():
+    assert "seizure" in extract("孩子刚才抽风了，眼睛往上翻").present

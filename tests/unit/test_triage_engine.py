@@ -660,7 +660,7 @@ def test_an_old_person_who_stops_eating_within_days_is_seen_today_an_old_complai
 )
 def test_a_question_about_an_illness_is_answered_with_its_department_not_screened(text, department):
     _, outcome, asked = play(text)
-    assert asked == [] and outcome.department == department
+    assert asked == [] and outcome.department == department and outcome.urgency == "routine"
     assert "这类问题由" in outcome.reason and "您提到" not in outcome.reason
 
 
