@@ -378,8 +378,8 @@ def message_frame(text: str, extraction: Optional["sx.Extraction"] = None) -> Op
     """The frame of a whole message, as the rules read it around the complaints the
     symptom lexicon finds in it: 'story' ("电视剧里女主吐了一口血就晕倒了"), 'knowledge'
     ("心梗有什么前兆"), 'relative', or None when it may be about someone now."""
-    norm = sx.normalize(text)
-    extraction = extraction or sx.extract(norm)
+    extraction = extraction or sx.extract(text)
+    norm = extraction.text  # normalised once, by the extraction the caller already has
     evidence = [(m.start, m.end) for m in extraction.mentions if m.status == sx.PRESENT]
     return _message_frame(norm, evidence, sx.clause_spans(norm), _complaints(extraction))
 
