@@ -259,6 +259,7 @@ class _Frames:
     knowledge_after: Optional["re.Pattern[str]"]
     anyone: Optional["re.Pattern[str]"]
     asking: Optional["re.Pattern[str]"]
+    felt: Optional["re.Pattern[str]"]
     person: Optional["re.Pattern[str]"]
     asker: Optional["re.Pattern[str]"]
     well_now: Optional["re.Pattern[str]"]
@@ -366,10 +367,13 @@ def _reported(text: str, cs: int, ce: int, complaints: Sequence[Tuple[int, int]]
     """Whether the clause text[cs:ce] tells a complaint in a statement of its own, apart
     from the question: not a question itself ("吐血要挂什么科 问一下 以防万一"), not a kind
     ("嘴歪手没劲那种"), not about anyone at all ("有人突然倒地") and not only conditions
-    named ("心绞痛和心梗，有什么区别")."""
+    named ("心绞痛和心梗，有什么区别"). A clause that says how much it is felt tells one,
+    though it asks: "胸口疼得厉害是不是心梗"."""
     frames = _frames()
     clause = text[cs:ce]
-    if _has(frames.knowledge, clause) or _has(frames.anyone, clause) or _has(frames.asking, clause):
+    if _has(frames.knowledge, clause) or _has(frames.anyone, clause):
+        return False
+    if _has(frames.asking, clause) and not _has(frames.felt, clause):
         return False
     return any(cs <= start < ce for start, _ in complaints)
 

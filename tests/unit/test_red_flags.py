@@ -343,6 +343,8 @@ def test_spoken_of_not_now(text):
         "胸口压着疼出冷汗半小时，心梗有什么表现",
         "左边手脚没劲嘴歪，中风有什么症状",
         "喘不上气嘴唇发紫，哮喘发作怎么急救",
+        # a clause that says how much it is felt tells a complaint, though it asks
+        "胸口疼得厉害是不是心梗，有什么症状",
     ],
 )
 def test_now_in_other_frames_words(text):
@@ -356,6 +358,7 @@ def test_now_in_other_frames_words(text):
         "吐血要挂什么科 问一下 以防万一",  # the clause asks
         "怎么判断中风 嘴歪手没劲那种 问问",  # the clause names a kind
         "胸闷加出汗为什么说可能是心梗 科普下",
+        "心梗疼得厉害吗，有什么症状",  # how much it hurts, asked of an illness
     ],
 )
 def test_a_knowledge_question_in_several_clauses_tells_no_complaint(text):
@@ -369,3 +372,13 @@ def test_a_reading_said_in_chinese_numbers_is_read_as_digits():
     assert rf.detect("血钾七点二").id == "critical_result"
     assert rf.detect("心跳一下子特别快 一分钟一百八 头晕眼前发黑") is not None
     assert rf.detect("血氧九十八 心率七十 挺好的") is None
+
+
+def test_regional_speech_and_a_childs_age_after_a_comma_are_read():
+    # round 108: Minnan, Hakka and Shaanxi words read as Mandarin before the rules
+    assert rf.detect("阮阿嬷佇浴间跋倒 头壳撞着 这马叫伊攏无应") is not None
+    assert rf.detect("老婆怀咯两个月 肚子一边痛得冒冷汗 刚刚在厕所晕哒一下").id == "pregnancy_emergency"
+    assert rf.detect("阮嬰仔才两个月 身躯烧烧 耳温量38度6").id == "infant_fever"
+    # round 109: the baby's age told after a comma ("小儿子，才两个月")
+    assert rf.detect("是我小儿子，才两个月，烧到38.5").id == "infant_fever"
+    assert rf.detect("我儿子，才两岁，烧到38.5") is None

@@ -201,6 +201,13 @@ def test_other_regional_words_are_read_as_mandarin():
     assert sx.normalize("我舅半拉脸木了，脑瓜子疼") == "我舅半边脸木了，脑壳子疼"
     assert sx.normalize("热射病同中暑系咪一样") == "热射病同中暑是否一样"
     assert sx.normalize("他是不是心机梗") == "他是不是心肌梗"
+    # round 108: Minnan, Hakka, Hunan, Wu, Shaanxi and Yunnan-Guizhou words; a handwriting slip
+    assert sx.normalize("阮阿嬷跋倒 这马叫伊攏无应") == "我阿嬷跌倒，现在叫他都没应"
+    assert sx.normalize("阮小叔啉农药 喙有药水味") == "我小叔喝农药，嘴有药水味"
+    assert sx.normalize("细人仔抽筋 眼珠反上去 嘴唇乌") == "小孩子抽筋，眼珠翻上去，嘴唇紫"
+    assert sx.normalize("堂客怀咯两个月 刚刚晕哒一下") == "老婆怀了两个月，刚刚晕了一下"
+    assert sx.normalize("按下去勿褪色") == "按下去不褪色"
+    assert sx.normalize("我爸脑口病得厉害") == "我爸胸口痛得厉害"
 
 
 def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
@@ -213,6 +220,9 @@ def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
         "两人联袂演出",
         "等了半拉月",
         "指甲欲剪不剪",
+        "脑口才好",
+        "他的病得治",
+        "一爿店",
     ]:
         assert sx.normalize(text) == text
 
