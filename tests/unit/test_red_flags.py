@@ -382,3 +382,9 @@ def test_regional_speech_and_a_childs_age_after_a_comma_are_read():
     # round 109: the baby's age told after a comma ("小儿子，才两个月")
     assert rf.detect("是我小儿子，才两个月，烧到38.5").id == "infant_fever"
     assert rf.detect("我儿子，才两岁，烧到38.5") is None
+
+
+def test_jerking_with_the_eyes_rolled_up_is_no_tic():
+    # round 111: a tic's look-alike words (抽动) beside a seizure's sign
+    assert rf.detect("宝宝9个月，身体一直抽动，眼睛往上翻，已经好几分钟，第一次这样").id == "seizure"
+    assert rf.detect("孩子老是挤眼睛、清嗓子，是不是抽动症，挂什么科") is None

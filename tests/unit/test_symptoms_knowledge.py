@@ -208,6 +208,13 @@ def test_other_regional_words_are_read_as_mandarin():
     assert sx.normalize("堂客怀咯两个月 刚刚晕哒一下") == "老婆怀了两个月，刚刚晕了一下"
     assert sx.normalize("按下去勿褪色") == "按下去不褪色"
     assert sx.normalize("我爸脑口病得厉害") == "我爸胸口痛得厉害"
+    # round 110: Fuzhou, Chaoshan, Wenzhou, Wu, Sichuan and Cantonese
+    assert sx.normalize("伲囝才两个月 奶都𣍐吃 叫𣍐醒") == "孩子才两个月，奶都不吃，叫不醒"
+    assert sx.normalize("阮孥囝跋落楼梯 吐了三摆 今下困困") == "我孩子跌落楼梯，吐了三次，现在困困"
+    assert sx.normalize("我爸能届喊否应") == "我爸现在喊不应"
+    assert sx.normalize("阿拉阿爹噎牢了，讲弗出闲话") == "阿拉阿爹噎住了，讲不出话来"
+    assert sx.normalize("娃儿说出气不赢") == "娃儿说喘不上气"
+    assert sx.normalize("BB先两个月") == "BB才两个月"
 
 
 def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
@@ -223,6 +230,9 @@ def test_mandarin_keeps_the_characters_cantonese_shares_with_it():
         "脑口才好",
         "他的病得治",
         "一爿店",
+        "今下午去复查",
+        "是否清楚",
+        "先两个月再说",
     ]:
         assert sx.normalize(text) == text
 
