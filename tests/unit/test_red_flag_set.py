@@ -30,9 +30,8 @@ def test_the_development_set_written_blind_fires_on_every_emergency_and_seldom_o
     # 26,000 messages evenly (the emergencies take longest to read)
     dev = ev.load_dev()
     if part.startswith("emergencies"):
-        half = int(part[-3]) - 1
-        emergencies = dev["emergencies"][half::2]
-        result = ev.score({"emergencies": emergencies, "look_alikes": []})
+        every_other = dev["emergencies"][0 if part.endswith("1/2") else 1 :: 2]
+        result = ev.score({"emergencies": every_other, "look_alikes": []})
         assert len(result.missed) == 0 and result.emergencies >= 200, [c["text"] for c in result.missed]
     else:
         calm = [c for c in dev["look_alikes"] if (c["why"] == "look-alike") == (part == "look_alikes")]
