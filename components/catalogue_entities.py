@@ -13,58 +13,15 @@ one of `ignore_intents`; the component runs after the intent classifier.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
-from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from hospital.config import HOSPITAL_DATA_DIR
-from hospital.interface import NUMBER_TYPES
-from hospital.reference import load_departments
 from components.stateless import StatelessComponent
-
-DEPARTMENTS_FILE = HOSPITAL_DATA_DIR / "departments.yml"
-
-
-def catalogue_words() -> Dict[str, Tuple[str, str]]:
-    """Every word this component recognises: word -> (entity, value)."""
-    words: Dict[str, Tuple[str, str]] = {}
-    for department in load_departments(DEPARTMENTS_FILE):
-        for name in (department.name, *department.aliases):
-            words[name] = ("department", department.name)
-    for number_type in NUMBER_TYPES:
-        for word in (number_type, number_type.rstrip("号")):
-            words[word] = ("number_type", number_type)
-    return words
-
-
-@functools.lru_cache(maxsize=1)
-def _matcher() -> Tuple[Pattern[str], Dict[str, Tuple[str, str]]]:
-    words = catalogue_words()
-    # Longest first: at each position the regex takes the first alternative that matches.
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
-    return pattern, words
-
-
-def find_entities(text: str) -> List[Dict[str, Any]]:
-    pattern, words = _matcher()
-    found = []
-    for match in pattern.finditer(text):
-        entity, value = words[match.group()]
-        found.append(
-            {
-                "entity": entity,
-                "value": value,
-                "start": match.start(),
-                "end": match.end(),
-                "extractor": CatalogueEntityExtractor.__name__,
-            }
-        )
-    return found
+from language.catalogue_entities import DEPARTMENTS_FILE, find_entities
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

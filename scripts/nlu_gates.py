@@ -21,7 +21,7 @@ GATES = {
     # 42-44 in the emergency net; 0.937 with rounds 46-51's knowledge (2026-12-06). A larger C
     # gave 0.943 and worse routing (config.yml).
     "intent_report.json": ("intent weighted F1", 0.935, 0.95),
-    # Departments and number types come from the catalogue (components/catalogue_entities.py);
+    # Departments and number types come from the catalogue (language/catalogue_entities.py);
     # the 4 misses are FAQ-like questions ("看个专家得花几个钱") whose words are not extracted.
     "CatalogueEntityExtractor_report.json": ("entity weighted F1", 0.96, 0.90),
     "response_selection_report.json": ("FAQ answer weighted F1", 0.94, 0.90),

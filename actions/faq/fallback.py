@@ -17,8 +17,8 @@ from actions.triage.after_outcome import adds_to_last_triage
 from actions.triage.pointer import UNANSWERED_KINDS, answer_which_department, point_to_department
 from hospital.facts import facts
 from language.answers import is_closing
+from language.catalogue_entities import find_entities
 from language.ordinals import pick
-from components.catalogue_entities import find_entities
 from language.knowledge_files import knowledge
 from safety import red_flags as rf
 

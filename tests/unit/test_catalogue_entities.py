@@ -8,12 +8,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from hospital.interface import NUMBER_TYPES
 from hospital.reference import load_departments
-from components.catalogue_entities import (
-    DEPARTMENTS_FILE,
-    CatalogueEntityExtractor,
-    catalogue_words,
-    find_entities,
-)
+from components.catalogue_entities import CatalogueEntityExtractor
+from language.catalogue_entities import DEPARTMENTS_FILE, EXTRACTOR, entity_words, find_entities
 from tests.unit.test_nlu_annotations import ROOT
 
 
@@ -46,10 +42,15 @@ def test_number_types_and_department_in_one_sentence():
 
 
 def test_every_alias_in_the_catalogue_is_recognised():
-    words = catalogue_words()
+    words = entity_words()
     for department in load_departments(DEPARTMENTS_FILE):
         for alias in department.aliases:
             assert words[alias] == ("department", department.name)
+
+
+def test_entities_name_the_component_that_rasa_reports():
+    assert EXTRACTOR == CatalogueEntityExtractor.__name__
+    assert {e["extractor"] for e in find_entities("挂心内科专家号")} == {EXTRACTOR}
 
 
 def process(text, intent):
