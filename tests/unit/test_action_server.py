@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import types
 import zlib
 from typing import Any, Dict, Optional
@@ -15,6 +17,7 @@ from rasa_sdk import Action
 from sanic import Sanic
 
 from actions.server import create_app
+from language.knowledge_files import PROJECT_ROOT as ROOT
 from tests.servers import serve_on_loopback
 
 TOKEN = "s3cret-token-for-tests"
@@ -181,3 +184,15 @@ def test_the_server_will_not_start_without_rasas_secret(monkeypatch):
     monkeypatch.setattr(server, "create_app", lambda *a, **k: pytest.fail("started without a secret"))
     with pytest.raises(SystemExit):
         server.main(["--port", "0"])
+
+
+def test_every_action_loads_without_tensorflow():
+    # The server starts without TensorFlow (actions/server.py): an action that imports a
+    # Rasa component would stop it from starting at all.
+    code = (
+        "import sys; sys.modules['tensorflow'] = None\n"
+        "from rasa_sdk.executor import ActionExecutor\n"
+        "executor = ActionExecutor(); executor.register_package('actions')\n"
+        "assert 'action_answer_faq' in executor.actions and 'validate_triage_form' in executor.actions\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, timeout=120)
