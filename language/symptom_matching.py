@@ -1,8 +1,8 @@
 """Where the symptoms of the lexicon are mentioned in a text.
 
-spaCy's `PhraseMatcher` finds every colloquial phrase and `Matcher` a body part + feeling
-with words in between ("嗓子有点疼", "嗓子不疼"), over the project's one Chinese pipeline
-(`get_nlp()`). jieba sometimes glues a negation to a word ("没发烧" stays split, "不疼"
+spaCy's `PhraseMatcher` finds every colloquial phrase, and the composites a body part +
+feeling with words in between ("嗓子有点疼", "嗓子不疼"), over the tokens of the project's
+one Chinese pipeline (`get_nlp()`). jieba sometimes glues a negation to a word ("没发烧" stays split, "不疼"
 does not), so a character-level pass over the same lexicon catches what the token
 matchers cannot align; every candidate says which pass found it. The gap words are in
 data/language/matching.yml.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Tuple
 
 from language import prefilter
 from language.knowledge_files import words
@@ -21,11 +21,11 @@ from language.symptom_lexicon import IGNORE, Composite, load_lexicon
 from language.zh_nlp import get_nlp
 
 if TYPE_CHECKING:
-    from spacy.matcher import Matcher, PhraseMatcher
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
 
 ANY_GAP_CHARS = 8
 MAX_PATTERN_TOKENS = 8  # body + gap + feeling; longer token matches are not one complaint
-PATTERN_CHUNK_TOKENS = 64
 Candidate = Tuple[int, int, str, str, str]  # start, end, symptom, source (phrase | pattern | text), gap
 
 
@@ -41,7 +41,11 @@ def negation_prefixes() -> Tuple[str, ...]:
 @dataclass(frozen=True)
 class _Matchers:
     phrase: PhraseMatcher
-    pattern: Matcher
+    # The composites on tokens: their positions by body word, each one's feeling words
+    # (negated ones too: jieba keeps "不疼" whole) and the words that may sit between.
+    by_body: Dict[str, Tuple[int, ...]]
+    feelings: Tuple[FrozenSet[str], ...]
+    gap_words: FrozenSet[str]
     synonym_regex: "re.Pattern[str]"
     composite_regex: Tuple[Tuple[str, "re.Pattern[str]"], ...]
     composite_index: prefilter.Index  # skips the composites whose words a text lacks
@@ -49,7 +53,7 @@ class _Matchers:
 
 @functools.lru_cache(maxsize=None)
 def matchers() -> _Matchers:
-    from spacy.matcher import Matcher, PhraseMatcher
+    from spacy.matcher import PhraseMatcher
 
     lexicon = load_lexicon()
     # get_nlp() loads data/lexicon/*.txt. Nothing is added to jieba here: the Rasa
@@ -65,14 +69,14 @@ def matchers() -> _Matchers:
     if ignored:
         phrase.add(IGNORE, [nlp.make_doc(w) for w in ignored])
 
-    pattern = Matcher(nlp.vocab)
+    by_body: Dict[str, List[int]] = {}
     for index, comp in enumerate(lexicon.composites):
-        feelings = list(comp.feeling) + [neg + f for neg in negation_prefixes() for f in comp.feeling]
-        gap = {"IS_PUNCT": False, "OP": "*"} if comp.gap_any else {"TEXT": {"IN": list(gaps)}, "OP": "*"}
-        pattern.add(
-            f"{comp.symptom}#{index}",
-            [[{"TEXT": {"IN": list(comp.body)}}, gap, {"TEXT": {"IN": feelings}}]],
-        )
+        for body in dict.fromkeys(comp.body):
+            by_body.setdefault(body, []).append(index)
+    feelings = tuple(
+        frozenset(comp.feeling) | {neg + f for neg in negation_prefixes() for f in comp.feeling}
+        for comp in lexicon.composites
+    )
 
     synonyms = sorted(lexicon.synonym_to_id, key=len, reverse=True)
     synonym_regex = re.compile("|".join(re.escape(s) for s in synonyms))
@@ -85,7 +89,34 @@ def matchers() -> _Matchers:
         )
         composite_regex.append((comp.symptom, re.compile(f"(?:{body})(?P<gap>{between})(?:{feel})")))
     composite_index = prefilter.Index([prefilter.needed_chars(regex) for _, regex in composite_regex])
-    return _Matchers(phrase, pattern, synonym_regex, tuple(composite_regex), composite_index)
+    return _Matchers(
+        phrase,
+        {body: tuple(indexes) for body, indexes in by_body.items()},
+        feelings,
+        frozenset(gaps),
+        synonym_regex,
+        tuple(composite_regex),
+        composite_index,
+    )
+
+
+def _composite_hits(m: _Matchers, doc: "Doc") -> List[Tuple[int, int, int]]:
+    """(composite, start token, end token): a body word, gap tokens, a feeling word, at
+    most MAX_PATTERN_TOKENS tokens in all. Looked up by body word, so the cost follows
+    the body words a text has and not the number of composites (spaCy's `Matcher` would
+    try every composite at every token: three quarters of the time of a reading)."""
+    lexicon = load_lexicon()
+    texts = [token.text for token in doc]
+    hits = []
+    for start, text in enumerate(texts):
+        for index in m.by_body.get(text, ()):
+            gap_any = lexicon.composites[index].gap_any
+            for end in range(start + 1, min(start + MAX_PATTERN_TOKENS, len(texts))):
+                if texts[end] in m.feelings[index]:
+                    hits.append((index, start, end + 1))
+                if doc[end].is_punct if gap_any else texts[end] not in m.gap_words:
+                    break
+    return hits
 
 
 def candidates(text: str) -> List[Candidate]:
@@ -97,24 +128,12 @@ def candidates(text: str) -> List[Candidate]:
     for match_id, s, e in m.phrase(doc):
         span = doc[s:e]
         found.append((span.start_char, span.end_char, doc.vocab.strings[match_id], "phrase", ""))
-    # The pattern matcher runs on the doc in overlapping pieces: on a whole long text its
-    # "any gap" operator follows every body word to the end (quadratic time), and matches
-    # longer than MAX_PATTERN_TOKENS are dropped below anyway.
-    pattern_hits = []
-    for i in range(0, len(doc), PATTERN_CHUNK_TOKENS):
-        piece = doc[i : i + PATTERN_CHUNK_TOKENS + MAX_PATTERN_TOKENS]
-        pattern_hits += [
-            (match_id, i + s, i + e)
-            for match_id, s, e in m.pattern(piece)
-            if s < PATTERN_CHUNK_TOKENS and e - s <= MAX_PATTERN_TOKENS
-        ]
     prefixes = sorted(negation_prefixes(), key=len, reverse=True)
-    for match_id, s, e in pattern_hits:
+    for index, s, e in _composite_hits(m, doc):
         span = doc[s:e]
-        if e - s > MAX_PATTERN_TOKENS or len(span.text) > ANY_GAP_CHARS + 8:
+        if len(span.text) > ANY_GAP_CHARS + 8:
             continue
-        label, index = doc.vocab.strings[match_id].split("#")
-        composite = lexicon.composites[int(index)]
+        composite = lexicon.composites[index]
         gap = "".join(t.text for t in doc[s + 1 : e - 1])
         if _gap_says_otherwise(composite, gap):
             continue
@@ -122,7 +141,7 @@ def candidates(text: str) -> List[Candidate]:
         neg = ""
         if last not in composite.feeling:  # "不疼" is 疼 negated; "不成形" is itself the finding
             neg = next((n for n in prefixes if last.startswith(n)), "")
-        found.append((span.start_char, span.end_char, label, "pattern", gap + neg))
+        found.append((span.start_char, span.end_char, composite.symptom, "pattern", gap + neg))
     # reach[i]: the furthest end of a token match starting at or before i, so "inside
     # one token match" is one lookup.
     reach = [0] * (len(text) + 1)
