@@ -113,7 +113,9 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     rows = patient.bot_rows.count()
     patient.send("我想问一下我妈妈住院的情况")
     expect(nurse.locator("#transcript .line.patient").last).to_contain_text("我妈妈住院", timeout=10000)
-    patient.settle()
+    # The transcript is read from the saved conversation: the turn is over, and a reply
+    # of 小安's would already be on its way to the page.
+    patient.settle(typing=False)
     assert patient.bot_rows.count() == rows, "小安 stays silent during the takeover"
     patient.screenshot("staff_03_patient_sees_staff")
 
