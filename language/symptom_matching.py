@@ -2,10 +2,10 @@
 
 spaCy's `PhraseMatcher` finds every colloquial phrase, and the composites a body part +
 feeling with words in between ("嗓子有点疼", "嗓子不疼"), over the tokens of the project's
-one Chinese pipeline (`get_nlp()`). jieba sometimes glues a negation to a word ("没发烧" stays split, "不疼"
-does not), so a character-level pass over the same lexicon catches what the token
-matchers cannot align; every candidate says which pass found it. The gap words are in
-data/language/matching.yml.
+one Chinese pipeline (`get_nlp()`). jieba sometimes glues a negation to a word ("没发烧"
+stays split, "不疼" does not), so a character-level pass over the same lexicon catches
+what the token matchers cannot align; every candidate says which pass found it. The gap
+words are in data/language/matching.yml.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Sequence, Tuple
 
 from language import prefilter
 from language.knowledge_files import words
@@ -100,17 +100,16 @@ def matchers() -> _Matchers:
     )
 
 
-def _composite_hits(m: _Matchers, doc: "Doc") -> List[Tuple[int, int, int]]:
+def _composite_hits(m: _Matchers, composites: Sequence[Composite], doc: "Doc") -> List[Tuple[int, int, int]]:
     """(composite, start token, end token): a body word, gap tokens, a feeling word, at
     most MAX_PATTERN_TOKENS tokens in all. Looked up by body word, so the cost follows
     the body words a text has and not the number of composites (spaCy's `Matcher` would
     try every composite at every token: three quarters of the time of a reading)."""
-    lexicon = load_lexicon()
     texts = [token.text for token in doc]
     hits = []
     for start, text in enumerate(texts):
         for index in m.by_body.get(text, ()):
-            gap_any = lexicon.composites[index].gap_any
+            gap_any = composites[index].gap_any
             for end in range(start + 1, min(start + MAX_PATTERN_TOKENS, len(texts))):
                 if texts[end] in m.feelings[index]:
                     hits.append((index, start, end + 1))
@@ -129,7 +128,7 @@ def candidates(text: str) -> List[Candidate]:
         span = doc[s:e]
         found.append((span.start_char, span.end_char, doc.vocab.strings[match_id], "phrase", ""))
     prefixes = sorted(negation_prefixes(), key=len, reverse=True)
-    for index, s, e in _composite_hits(m, doc):
+    for index, s, e in _composite_hits(m, lexicon.composites, doc):
         span = doc[s:e]
         if len(span.text) > ANY_GAP_CHARS + 8:
             continue
