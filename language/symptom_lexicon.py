@@ -49,6 +49,7 @@ class SymptomDef:
     # the urgency holds while the complaint is at most this many days old (or its age unknown);
     # older, it is routine ("面瘫一个月了，恢复了大半，想扎针灸": no longer a same-day visit)
     acute_days: Optional[float] = None
+    diagnosis: bool = False  # the name is a diagnosis: said back in the patient's words
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def build_lexicon(data: dict) -> Lexicon:
             severe_urgency=entry.get("severe_urgency", "today"),
             context=bool(entry.get("context", False)),
             acute_days=entry.get("acute_days"),
+            diagnosis=bool(entry.get("diagnosis", False)),
         )
         symptoms[sym.id] = sym
         for phrase in (sym.name,) + sym.synonyms:

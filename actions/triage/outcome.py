@@ -42,10 +42,12 @@ def unresolved() -> Outcome:
     )
 
 
-def _names(ids: Sequence[str], limit: int = 3) -> str:
+def _names(ids: Sequence[str], said: Mapping[str, str], limit: int = 3) -> str:
+    """The complaints as the outcome names them; one whose name is a diagnosis in the
+    patient's own words, or not at all (小安 does not diagnose)."""
     lexicon = load_knowledge().lexicon
-    names = [lexicon.name(s) for s in ids if s in lexicon.symptoms][:limit]
-    return "、".join(names)
+    names = [said.get(s) if lexicon.symptoms[s].diagnosis else lexicon.name(s) for s in ids if s in lexicon.symptoms]
+    return "、".join(list(dict.fromkeys(n for n in names if n))[:limit])  # in order, once each
 
 
 def _advice(department: str, urgency: str, return_if: Optional[str]) -> str:
@@ -84,7 +86,7 @@ def outcome(state: Mapping[str, Any], a: Assessment) -> Outcome:
     if a.urgency == "emergency":
         return _emergency(a)
     words = wording()["reason"]
-    names = _names(a.used) or "、".join(state["departments"]["terms"][:3])
+    names = _names(a.used, state["said"]) or "、".join(state["departments"]["terms"][:3])
     parts = [words["mentioned"].format(names=names) if names else words["described"]]
     if a.remap_reason:
         parts.append(a.remap_reason)

@@ -31,6 +31,8 @@ def _merge(state: Dict[str, Any], text: str, ex: sx.Extraction) -> None:
         if sid not in state["present"] and sid not in state["absent"] and sid not in state["uncertain"]:
             state["uncertain"].append(sid)
     for mention in ex.mentions:
+        if mention.status == sx.PRESENT:
+            state["said"].setdefault(mention.symptom, mention.text)
         if mention.status == sx.PRESENT and mention.severity:
             old = state["severity"].get(mention.symptom)
             if not old or sx.SEVERITY_RANK[mention.severity] > sx.SEVERITY_RANK[old]:

@@ -79,6 +79,7 @@ def start() -> Dict[str, Any]:
     main             the symptom id the patient marked as the main complaint ("其实是…", "主要想问…")
     present/absent/uncertain/past  symptom ids, in the order first mentioned
     severity         {symptom id: mild|moderate|severe}
+    said             {symptom id: the patient's own words for it, as first told}
     facts            age_months, sex (male|female), pregnant, pregnancy_weeks,
                      duration_days, temperature, high_fever, sudden, hypertension,
                      diabetes, allergies, medications ("无" = none), child_hint, child_patient, elderly,
@@ -106,9 +107,10 @@ def start() -> Dict[str, Any]:
                      "会不会是癌", grieving "爸走了"), whose line opens the outcome
     departments      what the department knowledge and model read in the messages:
                      evidence {department: sum of probabilities}, named {department:
-                     evidence of named conditions/tests}, terms (entries named), note
-                     ([term, short safe note]), urgency, knowledge_question (asks how
-                     to live with a named condition), about_no_one (a question about an
+                     evidence of named conditions/tests}, terms (entries named;
+                     conditions in the patient's words), note ([term, short safe
+                     note]), urgency, knowledge_question (asks how to live with a
+                     named condition), about_no_one (a question about an
                      illness or a film's scene: no one's complaint, so nothing is urgent),
                      referred (the department another doctor sent the patient to)
     """
@@ -121,6 +123,7 @@ def start() -> Dict[str, Any]:
         "uncertain": [],
         "past": [],
         "severity": {},
+        "said": {},
         "facts": {key: None for key in FACT_KEYS},
         "answers": {},
         "asked": [],

@@ -667,3 +667,24 @@ def test_a_question_about_an_illness_is_answered_with_its_department_not_screene
 def test_a_complaint_asked_about_is_still_screened():
     _, _, asked = play("头疼三天了，是怎么回事")
     assert asked
+
+
+@pytest.mark.parametrize(
+    "text, department, diagnosis, said",
+    [
+        # symptoms whose names are diagnoses (diagnosis: true in symptoms.yml)
+        ("手脖子上长了个小疙瘩，不疼，挂哪个科", "骨科", "腱鞘囊肿", "小疙瘩"),
+        ("大脚趾肿痛好几天了", "风湿免疫科", "痛风", "大脚趾肿痛"),
+        # a condition of the department knowledge, in the patient's words
+        ("手腕鼓包挂什么科", "骨科", "腱鞘囊肿", "手腕鼓包"),
+    ],
+)
+def test_what_the_patient_saw_or_felt_is_said_back_in_their_words_not_as_a_diagnosis(text, department, diagnosis, said):
+    _, outcome, _ = play(text)
+    assert outcome.department == department
+    assert diagnosis not in outcome.reason and said in outcome.reason, outcome.reason
+
+
+def test_a_diagnosis_the_patient_names_is_said_back_as_named():
+    _, outcome, _ = play("我得了腱鞘囊肿挂什么科")
+    assert "您提到腱鞘囊肿" in outcome.reason

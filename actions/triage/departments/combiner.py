@@ -36,7 +36,7 @@ NAMED_KINDS = ("conditions", "tests")  # what the symptom lexicon does not know;
 @dataclass
 class DepartmentGuess:
     ranking: List[Tuple[str, float]]  # sums to 1; empty when nothing points anywhere
-    terms: List[str] = field(default_factory=list)  # entries named, in order
+    terms: List[str] = field(default_factory=list)  # entries named, in order (conditions as said)
     named: Dict[str, float] = field(default_factory=dict)  # evidence of NAMED_KINDS
     note: Optional[Tuple[str, str]] = None  # (term, short safe note) of a named entry
     urgency: Optional[str] = None
@@ -122,9 +122,12 @@ def guess(
     terms: List[str] = []
     note = None
     urgency = None
+    named_entries = set()
     for m in matches:
-        if m.entry.term not in terms:
-            terms.append(m.entry.term)
+        if m.entry.term not in named_entries:
+            named_entries.add(m.entry.term)
+            # a condition in the patient's own words ("手腕鼓包"), never as the diagnosis it may be
+            terms.append(m.phrase if m.entry.kind == "conditions" else m.entry.term)
         if m.entry.note and note is None:
             note = (m.entry.term, m.entry.note)
         urgency = urgency or m.entry.urgency
