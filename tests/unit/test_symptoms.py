@@ -393,3 +393,22 @@ def test_a_website_or_a_boss_that_goes_haywire_is_no_seizure(text):
 
 def test_a_fit_told_as_chou_feng_is_still_a_seizure():
     assert "seizure" in extract("孩子刚才抽风了，眼睛往上翻").present
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        # jieba splits 头疼 off a body part ending in 头: the pain is the toe's, the finger's …
+        ("我痛风又犯了，脚趾头疼", "foot_pain"),
+        ("手指头疼了好几天", "hand_wrist_pain"),
+        ("膝盖头疼，上楼更厉害", "knee_pain"),
+        ("喂奶的时候奶头疼", "breast_pain"),
+    ],
+)
+def test_a_pain_of_a_body_part_ending_in_tou_is_no_headache(text, symptom):
+    found = {m.symptom for m in extract(text).mentions}
+    assert symptom in found and "headache" not in found, found
+
+
+def test_a_forehead_that_hurts_is_still_a_headache():
+    assert "headache" in {m.symptom for m in extract("额头疼两天了").mentions}
