@@ -10,7 +10,8 @@ The text is appended to the conversation as a bot message marked `{"staff": true
 its metadata (history and analytics see who said it) and emitted to the page's
 socket.io room as `bot_uttered` with `"staff": true` (the page shows it as from
 工作人员). Messages are accepted only while the conversation is handed off
-(`handoff_active`); `hand_back` clears that slot, so 小安 answers the next message.
+(`handoff_active`); `hand_back` clears that slot, so 小安 answers the next message, and
+tells the page (`"handoff": "closed"`).
 
 The token is derived from the master secret (security/keys.py), which the Rasa server
 and the page's server both read; nothing else knows it.
@@ -68,7 +69,10 @@ def add_staff_relay(blueprint: Blueprint, sio: AsyncServer, namespace, bot_messa
             if hand_back:
                 tracker.update(SlotSet(HANDOFF_SLOT, None))
             await agent.tracker_store.save(tracker)
-        if text:
-            await sio.emit(bot_message_evt, {"text": text, "staff": True}, room=conversation_id, namespace=namespace)
+        message = {"text": text, "staff": True} if text else {}
+        if hand_back:
+            message["handoff"] = "closed"  # the page stops saying "人工客服接待中"
+        if message:
+            await sio.emit(bot_message_evt, message, room=conversation_id, namespace=namespace)
         logger.info("staff %s in a handed-off conversation", "handed back" if hand_back else "replied")
         return response.json({"ok": True})

@@ -1,51 +1,18 @@
-"""Staff side of the handoff: list open tickets, and hand a conversation back to the
-assistant (closes the ticket and clears the conversation's `handoff_active` slot).
+"""Staff side of the handoff from a shell: list open tickets, and hand a conversation
+back to the assistant (closes the ticket; the patient is told, and 小安 answers again).
+The staff console does the same with a live takeover.
 
     python -m scripts.handoff list
     python -m scripts.handoff resume <ticket id> [--rasa http://127.0.0.1:5005]
 
-The Rasa HTTP API token is read from XIAOAN_API_TOKEN or .data/api_token (written by
-`make run`).
+The hand-back goes through the Rasa server's staff relay (channels/staff_relay.py),
+whose token derives from the master secret (security/keys.py) of this checkout.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import urllib.parse
-import urllib.request
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def api_token() -> str:
-    token = os.environ.get("XIAOAN_API_TOKEN")
-    if token:
-        return token
-    path = ROOT / ".data" / "api_token"
-    if not path.exists():
-        sys.exit("No API token: set XIAOAN_API_TOKEN or start the assistant with `make run`.")
-    return path.read_text(encoding="utf-8").strip()
-
-
-def resume_conversation(rasa_url: str, token: str, conversation_id: str) -> None:
-    url = (
-        f"{rasa_url}/conversations/{urllib.parse.quote(conversation_id)}/tracker/events"
-        f"?token={urllib.parse.quote(token)}"
-    )
-    request = urllib.request.Request(
-        url,
-        # Every turn while handed off ended with action_listen (components/safety_policy.py),
-        # so the patient's next message is predicted as a fresh turn.
-        data=json.dumps([{"event": "slot", "name": "handoff_active", "value": None}]).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30):
-        pass
 
 
 def main(argv=None) -> int:
@@ -55,6 +22,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rasa", default="http://127.0.0.1:5005")
     args = parser.parse_args(argv)
     from hospital import get_hospital
+    from staff.relay import Relay
 
     hospital = get_hospital()
     if args.command == "list":
@@ -68,7 +36,7 @@ def main(argv=None) -> int:
     ticket = next((t for t in hospital.handoff_tickets() if t.id == args.ticket), None)
     if ticket is None:
         sys.exit(f"No ticket {args.ticket}.")
-    resume_conversation(args.rasa, api_token(), ticket.conversation_id)
+    Relay(args.rasa).hand_back(ticket.conversation_id)
     hospital.close_handoff(ticket.id)
     print(f"Ticket {ticket.id} closed; the assistant answers conversation {ticket.conversation_id} again.")
     return 0

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 from channels.staff_relay import staff_relay_token
+from staff.analytics import texts
 
 
 class RelayError(Exception):
@@ -34,3 +35,7 @@ class Relay:
             raise RelayError(error.code) from error
         except OSError as error:
             raise RelayError(503) from error
+
+    def hand_back(self, conversation_id: str) -> None:
+        """小安 answers this conversation again; the patient is told so."""
+        self.send(conversation_id, texts()["hand_back_notice"], hand_back=True)

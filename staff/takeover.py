@@ -9,7 +9,6 @@ from typing import Any, Dict, List
 
 from hospital.interface import HandoffTicket, HospitalSystems
 from staff import conversations
-from staff.analytics import texts
 from staff.relay import Relay
 
 TRANSCRIPT_LINES = 40
@@ -68,5 +67,5 @@ class Takeover:
 
     def hand_back(self, ticket_id: int, staff: str) -> None:
         ticket = self._mine(ticket_id, staff)
-        self.relay.send(ticket.conversation_id, texts()["hand_back_notice"], hand_back=True)
+        self.relay.hand_back(ticket.conversation_id)
         self.hospital.close_handoff(ticket.id)

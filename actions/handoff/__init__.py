@@ -1,7 +1,7 @@
 """A person is one step away: 转人工, a complaint, repeated misunderstanding, or a
 request only staff can serve. A handoff ticket goes into the hospital database with
 a short, masked summary, and the `handoff_active` slot is set: until staff hand the
-conversation back (`python -m scripts.handoff resume <ticket>` clears the slot),
+conversation back (the staff console, or `python -m scripts.handoff resume <ticket>`),
 components/safety_policy.py keeps the assistant silent, except for emergencies,
 which are always answered. (Rasa's ConversationPaused would silence those too.)"""
 
@@ -14,7 +14,7 @@ from typing import List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
-from actions.common import UsesHospital, latest_intent, say_hospital_error
+from actions.common import UsesHospital, custom_payload, latest_intent, say_hospital_error
 from actions.triage.pointer import answer_which_department
 from hospital.facts import facts
 from hospital.interface import HospitalError
@@ -73,5 +73,7 @@ class Handoff(UsesHospital, Action):
             hotline=facts().hotline_with_hours,
             hours=facts().hotline_hours,
         )
+        # The page shows "人工客服接待中" instead of 小安's typing indicator until the hand-back.
+        dispatcher.utter_message(json_message=custom_payload(handoff="open"))
         # Leave whatever form was open, then stay silent (but for emergencies) until staff resume.
         return [ActiveLoop(None), SlotSet("handoff_active", True)]

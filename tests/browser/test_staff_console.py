@@ -76,6 +76,8 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     patient.wait_bot_text("工单号", timeout=BOT_WAIT_MS)
     ticket = re.search(r"工单号 (\d+)", patient.log_text()).group(1)
     patient.settle()
+    with_staff = page.locator("#with-staff")
+    expect(with_staff).to_be_visible()
 
     nurse = staff_context().new_page()
     log_in(nurse, assistant, "王护士")
@@ -109,13 +111,17 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     page.reload()  # the page keeps the conversation, staff mark included
     patient.wait_ready()
     expect(page.locator("#log .msg-row.staff .avatar").last).to_have_text("工作人员")
+    expect(with_staff).to_be_visible()
     patient.settle()
     rows = patient.bot_rows.count()
     patient.send("我想问一下我妈妈住院的情况")
+    # A person answers at a person's pace: the note, not 小安's typing indicator.
+    expect(page.locator("#typing")).to_be_hidden()
+    expect(with_staff).to_be_visible()
     expect(nurse.locator("#transcript .line.patient").last).to_contain_text("我妈妈住院", timeout=10000)
     # The transcript is read from the saved conversation: the turn is over, and a reply
     # of 小安's would already be on its way to the page.
-    patient.settle(typing=False)
+    patient.settle()
     assert patient.bot_rows.count() == rows, "小安 stays silent during the takeover"
     patient.screenshot("staff_03_patient_sees_staff")
 
@@ -132,6 +138,7 @@ def test_live_takeover_and_hand_back(page, staff_context, assistant, screenshot_
     expect(nurse.locator("#chat")).to_be_hidden()
     expect(nurse.locator(f'#queue li[data-ticket="{ticket}"]')).to_have_count(0)
     expect(page.locator("#log .msg-row.staff").last).to_contain_text("小安继续为您服务", timeout=10000)
+    expect(with_staff).to_be_hidden()
     patient.settle()
     bots = patient.bot_rows.count()
     patient.send("医院地址在哪里")

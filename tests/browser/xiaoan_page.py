@@ -67,15 +67,13 @@ class ChatPage:
     def wait_bot_text(self, text: str, timeout: float = 15000) -> None:
         expect(self.page.locator("#log .bot-bubble .msg-text", has_text=text).last).to_be_visible(timeout=timeout)
 
-    def settle(self, quiet_s: float = 1.5, timeout_s: float = 60, typing: bool = True) -> int:
-        """Wait until the bot has stopped sending messages; returns the bot row count.
-        typing=False: the typing indicator does not count (during a takeover it stays up
-        for its full timeout, 20 s, while 小安 is rightly silent)."""
+    def settle(self, quiet_s: float = 1.5, timeout_s: float = 60) -> int:
+        """Wait until the bot has stopped sending messages; returns the bot row count."""
         deadline = time.time() + timeout_s
         last, since = -1, time.time()
         while time.time() < deadline:
             n = self.bot_rows.count()
-            busy = typing and self.page.locator("#typing").is_visible()
+            busy = self.page.locator("#typing").is_visible()
             if n != last or busy:
                 last, since = n, time.time()
             elif time.time() - since >= quiet_s:

@@ -1,14 +1,14 @@
 """转人工: a ticket is opened, the assistant stops answering, and staff hand the
-conversation back."""
+conversation back from a shell (scripts/handoff.py)."""
 
 from __future__ import annotations
 
 from hospital import create_hospital
-from scripts.handoff import resume_conversation
+from scripts import handoff
 from tests.servers import texts
 
 
-def test_handoff_pauses_until_staff_resume(assistant, chat):
+def test_handoff_pauses_until_staff_resume(assistant, chat, monkeypatch, capsys):
     chat.say("你好")
     handed = texts(chat.say("转人工"))
     assert "人工" in handed and "0000-88881200" in handed
@@ -20,6 +20,9 @@ def test_handoff_pauses_until_staff_resume(assistant, chat):
     assert ticket.reason == "患者要求人工服务"
     assert "转人工" in ticket.summary
 
-    resume_conversation(assistant.rasa_url, assistant.token, chat.sender)
-    hospital.close_handoff(ticket.id)
+    monkeypatch.setenv("HOSPITAL_DB_URL", assistant.database_url)
+    assert handoff.main(["list"]) == 0
+    assert f"{ticket.id}\t" in capsys.readouterr().out
+    assert handoff.main(["resume", str(ticket.id), "--rasa", assistant.rasa_url]) == 0
+    assert all(t.id != ticket.id for t in hospital.handoff_tickets(status="open"))
     assert "小安" in texts(chat.say("你好"))

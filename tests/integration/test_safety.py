@@ -12,7 +12,7 @@ import uuid
 
 from channels.limits import NOTE
 from components.input_limit import MAX_CHARS
-from scripts.handoff import resume_conversation
+from staff.relay import Relay
 from tests.servers import RestChat, page_socket, texts
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def test_an_emergency_is_answered_while_staff_have_the_conversation(assistant, c
     assert "等待急救时" in answer  # action_emergency's first aid follows
     assert chat.say("喂？") == []  # and staff still have the conversation
 
-    resume_conversation(assistant.rasa_url, assistant.token, chat.sender)
+    Relay(assistant.rasa_url).hand_back(chat.sender)
     assert "小安" in texts(chat.say("你好"))
 
 

@@ -31,6 +31,8 @@ async def test_handoff_opens_a_masked_ticket_and_hands_the_conversation_to_staff
     (ticket,) = hospital.handoff_tickets(status="open")
     assert "1000001" not in ticket.summary and "482913" not in ticket.summary and "转人工" in ticket.summary
     assert f"工单号 {ticket.id}" in texts(dispatcher)[0]
+    # The page learns a person will answer (web/src/main.js: no typing indicator meanwhile).
+    assert dispatcher.messages[-1]["custom"] == {"data": {"handoff": "open"}}
 
 
 async def test_an_inpatients_condition_is_said_to_be_for_staff_then_handed_over(hospital, today):

@@ -11,13 +11,16 @@ import pytest
 
 from staff import auth
 from staff.app import StaffApp
+from staff.relay import Relay
 from tests.staff_script import bot, scripted, slot, store, user
 
 PASSWORD = "correct horse"
 HOST = "127.0.0.1:8080"
 
 
-class FakeRelay:
+class FakeRelay(Relay):
+    """Records what the real relay would post to the Rasa server."""
+
     def __init__(self):
         self.sent = []
 

@@ -104,10 +104,16 @@ async def test_a_staff_message_reaches_the_page_and_the_conversation(relay):
     assert tracker.get_slot("handoff_active") is True
 
 
-async def test_the_hand_back_clears_the_handoff(relay):
+async def test_the_hand_back_clears_the_handoff_and_tells_the_page(relay):
     url, agent = relay
     await _conversation(agent)
-    assert await _post(url, {"conversation_id": "web-1", "text": "交还小安", "hand_back": True}) == 200
+    client, replies = await _page(url)
+    try:
+        assert await _post(url, {"conversation_id": "web-1", "text": "交还小安", "hand_back": True}) == 200
+        closed = {"text": "交还小安", "staff": True, "handoff": "closed"}
+        assert await asyncio.wait_for(replies.get(), 5) == closed
+    finally:
+        await client.eio.disconnect(abort=True)
     tracker = await agent.tracker_store.retrieve("web-1")
     assert tracker.get_slot("handoff_active") is None
     # Handed back: staff can no longer write into it.

@@ -1,6 +1,6 @@
 // 小安 web chat — talks to Rasa 3.6's socketio channel with socket.io-client 4.
 import { io } from "socket.io-client";
-import { normalizeBotMessage } from "./normalize.js";
+import { handoffSignal, normalizeBotMessage } from "./normalize.js";
 import { renderItem } from "./render.js";
 import * as storage from "./storage.js";
 
@@ -54,6 +54,7 @@ function start() {
   const empty = $("empty-state");
   const statusBar = $("status");
   const typing = $("typing");
+  const withStaffNote = $("with-staff");
   const form = $("composer");
   const input = $("input");
   const scroller = $("chat");
@@ -96,6 +97,7 @@ function start() {
     for (const item of history.items) frag.appendChild(renderItem(item, actions));
     log.textContent = "";
     log.appendChild(frag);
+    withStaffNote.hidden = !history.with_staff;
     updateEmpty();
     if (atBottom) scrollToEnd();
   }
@@ -113,6 +115,18 @@ function start() {
     typing.hidden = !on;
     if (on) {
       typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
+      scrollToEnd();
+    }
+  }
+
+  // While staff have the conversation a person answers at a person's pace and 小安 is
+  // silent (but for emergencies): a note says so instead of the typing indicator.
+  function setWithStaff(on) {
+    history.with_staff = on;
+    storage.saveHistory(history);
+    withStaffNote.hidden = !on;
+    if (on) {
+      setTyping(false);
       scrollToEnd();
     }
   }
@@ -144,7 +158,7 @@ function start() {
     const shown = (title === undefined ? payload : title).trim();
     if (!payload.trim() || !shown) return;
     append({ role: "user", text: shown });
-    setTyping(true);
+    if (!history.with_staff) setTyping(true);
     if (ready) emitUser(payload);
     else pending.push(payload);
   }
@@ -191,6 +205,8 @@ function start() {
     setTyping(false);
     const item = normalizeBotMessage(raw);
     if (item) append(item); // unknown custom payloads are dropped quietly
+    const handoff = handoffSignal(raw);
+    if (handoff) setWithStaff(handoff === "open");
   });
 
   socket.on("disconnect", (reason) => {

@@ -142,6 +142,17 @@ export function normalizeBotMessage(raw) {
   return item;
 }
 
+/**
+ * A takeover's start or end: "open" (action_handoff: staff will answer here), "closed"
+ * (channels/staff_relay.py: handed back to 小安), or null for any other message.
+ * @param {unknown} raw  payload of one bot_uttered event
+ */
+export function handoffSignal(raw) {
+  if (!isObj(raw)) return null;
+  const value = isObj(raw.data) && "handoff" in raw.data ? raw.data.handoff : raw.handoff;
+  return value === "open" || value === "closed" ? value : null;
+}
+
 /** "**a**b" -> [{text:"a", strong:true}, {text:"b", strong:false}] ; unmatched ** stays literal. */
 export function parseEmphasis(text) {
   const parts = [];

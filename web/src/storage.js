@@ -39,7 +39,7 @@ export function loadHistory(sessionId) {
   try {
     const h = JSON.parse(get("sessionStorage", HISTORY_KEY) || "null");
     if (!h || h.session_id !== sessionId || !Array.isArray(h.items)) return empty;
-    return { session_id: sessionId, greeted: Boolean(h.greeted), items: h.items };
+    return { session_id: sessionId, greeted: Boolean(h.greeted), with_staff: h.with_staff === true, items: h.items };
   } catch (_) {
     return empty;
   }

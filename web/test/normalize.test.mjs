@@ -1,7 +1,7 @@
 // Unit tests of the payload normalisation (no browser): npm test
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { normalizeBotMessage, parseEmphasis } from "../src/normalize.js";
+import { handoffSignal, normalizeBotMessage, parseEmphasis } from "../src/normalize.js";
 
 test("text and Rasa quick_replies", () => {
   const m = normalizeBotMessage({
@@ -70,4 +70,14 @@ test("staff messages keep their mark; nothing else can claim it", () => {
   });
   assert.deepEqual(normalizeBotMessage({ text: "小安", staff: "yes" }), { role: "bot", text: "小安" });
   assert.equal(normalizeBotMessage({ staff: true }), null);
+});
+
+test("a takeover's start and end, wrapped or not; anything else is no signal", () => {
+  assert.equal(handoffSignal({ data: { handoff: "open" } }), "open");
+  assert.equal(handoffSignal({ handoff: "open" }), "open");
+  assert.equal(handoffSignal({ text: "工作人员已结束本次人工服务", staff: true, handoff: "closed" }), "closed");
+  assert.equal(handoffSignal({ text: "您好" }), null);
+  assert.equal(handoffSignal({ handoff: "later" }), null);
+  assert.equal(handoffSignal("open"), null);
+  assert.equal(normalizeBotMessage({ data: { handoff: "open" } }), null); // nothing to show
 });
