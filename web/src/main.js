@@ -125,10 +125,7 @@ function start() {
     history.with_staff = on;
     storage.saveHistory(history);
     withStaffNote.hidden = !on;
-    if (on) {
-      setTyping(false);
-      scrollToEnd();
-    }
+    if (on) scrollToEnd();
   }
 
   function setStatus(state) {
