@@ -296,8 +296,13 @@ def _has(regex: Optional["re.Pattern[str]"], text: str) -> bool:
     return bool(regex and regex.search(text))
 
 
+# What follows 了 when it names a kind of person, not an event: "中暑晕倒了的人".
+_A_KIND = re.compile("的(人|病人|患者|伤员)")
+
 # What a verb is followed by when it happened once before: "心梗过", "大出血过" (not "晕过去", nor "戴着过夜").
 _EXPERIENCED = re.compile(r"过(?![去来夜])")
+# The same inside a phrase that runs on to what was taken: "误服过药" (not "吃过量", "喝过头").
+_SWALLOWED_BEFORE = re.compile(r"(?<=[吃服吞喝食舔])过(?![去来夜敏量多度头])")
 
 
 def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
@@ -309,7 +314,9 @@ def _clause_frame(text: str, start: int, end: int, spans) -> Optional[str]:
     if _says_now(clause):
         return None
     # "心梗过" happened before; "这辈子没这么疼过" is now, worse than ever.
-    experienced = _EXPERIENCED.match(text, end) and not re.search("没|未", text[cs:end])
+    experienced = (_EXPERIENCED.match(text, end) or _SWALLOWED_BEFORE.search(text, start, end)) and not re.search(
+        "没|未", text[cs:end]
+    )
     if experienced or _has(frames.past, clause):
         return "past"
     if _has(frames.chronic, clause):
@@ -355,7 +362,11 @@ def _message_frame(
     if _has(frames.knowledge, text):
         for start, end in evidence:
             cs, ce = sx.clause_of(spans, start)
-            if text.startswith("了", end) or text[start:end].endswith("了") or _names_a_person(text[cs:ce]):
+            if _A_KIND.match(text, end + text.startswith("了", end)):
+                # "吃药吃多了的人要不要给他催吐": a kind of person, not an event, and the 他 is that kind
+                if _names_a_person(text[cs:start]):
+                    return None
+            elif text.startswith("了", end) or text[start:end].endswith("了") or _names_a_person(text[cs:ce]):
                 return None  # "我爸吐血了，严重吗": it happened to someone
             if _reported(text, cs, ce, complaints):
                 return None  # "胸口压着疼出冷汗半小时，心梗有什么表现": told, then asked

@@ -325,6 +325,9 @@ def test_a_departments_ordinary_number_is_no_knowledge_question():
         "吃了虾五分钟以前嘴唇有点痒，现在好好的",
         "电视剧里女主吐了一口血就晕倒了，现实中会这样吗",  # a film, a series, a novel
         "小说里写一个人被捅了一刀还能跑，真的可能吗",
+        "在学急救，吃药吃多了的人到底要不要给他催吐",  # 了的人: a kind of person, not an event
+        "亲戚家孩子误服过药，我想知道家里药品怎么放才安全",  # 误服过: swallowed once before
+        "我姐自杀未遂出院一个月了，这阵子状态还行，需要定期复诊吗",
     ],
 )
 def test_spoken_of_not_now(text):
@@ -345,6 +348,9 @@ def test_spoken_of_not_now(text):
         "喘不上气嘴唇发紫，哮喘发作怎么急救",
         # a clause that says how much it is felt tells a complaint, though it asks
         "胸口疼得厉害是不是心梗，有什么症状",
+        "在学急救，我爸吃药吃多了要不要给他催吐",  # the kind reading needs 的人
+        "孩子误服过药现在吐了",
+        "我姐自杀未遂出院一个月了，今天又割腕了",
     ],
 )
 def test_now_in_other_frames_words(text):
