@@ -296,6 +296,12 @@ def _has(regex: Optional["re.Pattern[str]"], text: str) -> bool:
     return bool(regex and regex.search(text))
 
 
+# Someone given an age ("宝宝5个月", "我爸今年68岁"): a consultation post about that person.
+_AGED_PERSON = re.compile(
+    r"(宝宝|孩子|娃|儿子|女儿|闺女|我爸|我妈|父亲|母亲|老人|爷爷|奶奶|外公|外婆|姥姥|姥爷)(今年)?"
+    r"(\d{1,3}|[一二两三四五六七八九十]{1,3})(个多?月|个半月|岁|周岁|天)"
+)
+
 # What follows 了 when it names a kind of person, not an event: "中暑晕倒了的人".
 _A_KIND = re.compile("的(人|病人|患者|伤员)")
 
@@ -360,6 +366,8 @@ def _message_frame(
     if _has(frames.story, text):
         return "story"
     if _has(frames.knowledge, text):
+        if _AGED_PERSON.search(text):
+            return None  # "宝宝5个月 … 请问医生是怎么回事": a post about someone, not a knowledge question
         for start, end in evidence:
             cs, ce = sx.clause_of(spans, start)
             if _A_KIND.match(text, end + text.startswith("了", end)):

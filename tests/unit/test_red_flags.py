@@ -351,6 +351,8 @@ def test_spoken_of_not_now(text):
         "在学急救，我爸吃药吃多了要不要给他催吐",  # the kind reading needs 的人
         "孩子误服过药现在吐了",
         "我姐自杀未遂出院一个月了，今天又割腕了",
+        # a post about someone given an age, though it ends "是怎么回事"
+        "宝宝5个月，发烧一天了，头顶囟门鼓鼓的，请问医生是怎么回事",
     ],
 )
 def test_now_in_other_frames_words(text):
