@@ -34,7 +34,21 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from language.knowledge_files import KNOWLEDGE_DIR, knowledge
 from language import prefilter
@@ -115,18 +129,30 @@ class _Rule:
     names: Optional["re.Pattern[str]"] = None
 
 
+def _compiler() -> Callable[[str], "re.Pattern[str]"]:
+    """Compiles a rule's expression with the named `expressions` of red_flags.yml ({old},
+    {infant}) written out; a regex quantifier ({0,6}) is never a name."""
+    named = knowledge("red_flags").get("expressions") or {}
+
+    def compile_(pattern: str) -> "re.Pattern[str]":
+        return re.compile(re.sub(r"\{([a-z_]+)\}", lambda m: named.get(m.group(1), m.group(0)), pattern))
+
+    return compile_
+
+
 @functools.lru_cache(maxsize=None)
 def _rules() -> Tuple[_Rule, ...]:
     fill = placeholders()
+    compile_ = _compiler()
     rules: List[_Rule] = []
     keys: List[_Combo] = []
     for entry in knowledge("red_flags")["red_flags"]:
-        combos = [_Combo((re.compile(p),), {}) for p in entry.get("phrases", [])]
+        combos = [_Combo((compile_(p),), {}) for p in entry.get("phrases", [])]
         combos += [
             _Combo(
-                tuple(re.compile(p) for p in c["all"]),
+                tuple(compile_(p) for p in c["all"]),
                 dict(c.get("context") or {}),
-                tuple(re.compile(p) for p in c.get("history", [])),
+                tuple(compile_(p) for p in c.get("history", [])),
             )
             for c in entry.get("combos", [])
         ]
@@ -143,10 +169,10 @@ def _rules() -> Tuple[_Rule, ...]:
                 first_aid=entry.get("first_aid"),
                 crisis=bool(entry.get("crisis")),
                 combos=tuple(combos),
-                unless=tuple(re.compile(p) for p in entry.get("unless", [])),
+                unless=tuple(compile_(p) for p in entry.get("unless", [])),
                 facts=dict(entry.get("facts") or {}),
                 signs=str(entry.get("signs") or ""),
-                names=re.compile(entry["names"]) if entry.get("names") else None,
+                names=compile_(entry["names"]) if entry.get("names") else None,
             )
         )
     return tuple(rules)
