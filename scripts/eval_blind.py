@@ -34,7 +34,10 @@ EMERGENCY_DEPARTMENT = "急诊科"
 # assistant on 2026-12-03 (nothing here is random; same figures on every clone): top-1 0.814,
 # recall 0.976 (80/82), false emergencies 0.015 (9/604); on 2026-12-02 they were 0.624,
 # 0.902 and 0.091. The gates hold the figures so nothing gets worse; each improvement moves them up.
-GATES = {"top1": 0.85, "emergency_recall": 0.97, "false_emergency": 0.03}
+# Recall is gated at 100 % since 2026-12-08: all 82 are caught by the rules (81) and the learned
+# net (1, at 1.00 against its threshold 0.76), both the same on every machine (no randomness, no
+# dependence on the NLU model); see caught_by().
+GATES = {"top1": 0.85, "emergency_recall": 1.0, "false_emergency": 0.03}
 PARALLEL = 4
 
 
@@ -90,11 +93,40 @@ def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
         "asked": sum(len(r.questions) for r in questions) / len(questions),
         "emergencies": len(emergencies),
         "emergency_recall": sum(r.urgency == "emergency" for r in emergencies) / len(emergencies),
+        "caught_by": caught_by(emergencies),
         "calm": len(calm),
         "false_emergency": sum(r.urgency == "emergency" for r in calm) / len(calm),
         "errors": sum(bool(r.error) for r in results),
         "confusions": confusions.most_common(12),
     }
+
+
+def caught_by(emergencies: Sequence[ev.Result]) -> Dict[str, Any]:
+    """Which layer raised each caught emergency: a rule, triage's screening questions, the
+    learned net (with its lowest score: how far above its threshold the closest one sits)
+    or the intent classifier alone. Only the rules' and the net's are the same on every
+    machine; the other two depend on the NLU model's reading."""
+    from safety import emergency_model, red_flags
+
+    net = emergency_model.load_model()
+    layers: collections.Counter = collections.Counter()
+    net_scores = []
+    for r in emergencies:
+        if r.urgency != "emergency":
+            continue
+        assessment = red_flags.assess(r.case.text)
+        if assessment.now:
+            layers["rules"] += 1
+        elif r.questions:
+            layers["questions"] += 1
+        else:
+            probability = net.probability(r.case.text) if assessment.net_may_speak else 0.0
+            if probability and net.alarm(r.case.text, probability):
+                layers["net"] += 1
+                net_scores.append(probability)
+            else:
+                layers["classifier"] += 1
+    return {"layers": layers, "net_lowest": min(net_scores, default=None), "threshold": emergency_model.THRESHOLD}
 
 
 def report(m: Dict[str, Any]) -> str:
@@ -106,8 +138,20 @@ def report(m: Dict[str, Any]) -> str:
             f"no department {m['no_department']:.1%}  questions per case {m['asked']:.2f}",
             f"emergency recall {m['emergency_recall']:.1%} (gate {GATES['emergency_recall']:.0%}, target 100%)  "
             f"false emergencies {m['false_emergency']:.1%} (gate {GATES['false_emergency']:.0%})  errors {m['errors']}",
+            _caught_line(m["caught_by"]),
             "most frequent confusions (wanted → given): " + ", ".join(f"{a}→{b} ×{k}" for (a, b), k in m["confusions"]),
         ]
+    )
+
+
+def _caught_line(caught: Dict[str, Any]) -> str:
+    layers, lowest = caught["layers"], caught["net_lowest"]
+    net = f"the net {layers['net']}"
+    if lowest is not None:
+        net += f" (lowest score {lowest:.2f}, alarm at {caught['threshold']:.2f})"
+    return (
+        f"emergencies caught by the rules {layers['rules']}, triage's questions {layers['questions']}, "
+        f"{net}, the intent classifier alone {layers['classifier']}"
     )
 
 
