@@ -71,7 +71,7 @@ def play_all(cases: Sequence[ev.Case], rest_url: Optional[str] = None) -> List[e
         return list(pool.map(lambda case: ev.play_rest(case, client, texts), cases))
 
 
-def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
+def figures(results: Sequence[ev.Result], through_assistant: bool = True) -> Dict[str, Any]:
     questions = [r for r in results if r.case.set == "departments"]
     emergencies = [r for r in results if r.case.set == "emergencies"]
     calm = [
@@ -93,7 +93,7 @@ def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
         "asked": sum(len(r.questions) for r in questions) / len(questions),
         "emergencies": len(emergencies),
         "emergency_recall": sum(r.urgency == "emergency" for r in emergencies) / len(emergencies),
-        "caught_by": caught_by(emergencies),
+        "caught_by": caught_by(emergencies, through_assistant),
         "calm": len(calm),
         "false_emergency": sum(r.urgency == "emergency" for r in calm) / len(calm),
         "errors": sum(bool(r.error) for r in results),
@@ -101,31 +101,31 @@ def figures(results: Sequence[ev.Result]) -> Dict[str, Any]:
     }
 
 
-def caught_by(emergencies: Sequence[ev.Result]) -> Dict[str, Any]:
-    """Which layer raised each caught emergency: a rule, triage's screening questions, the
-    learned net (with its lowest score: how far above its threshold the closest one sits)
-    or the intent classifier alone. Only the rules' and the net's are the same on every
-    machine; the other two depend on the NLU model's reading."""
+def caught_by(emergencies: Sequence[ev.Result], through_assistant: bool = True) -> Dict[str, Any]:
+    """Which layer raised each caught emergency: a rule, the learned net (with its lowest
+    score: how far above its threshold the closest one sits; it speaks only in the
+    assistant's NLU, before triage), triage's screening questions, or neither (the intent
+    classifier, or the triage engine's own reading). Only the rules' and the net's are the
+    same on every machine; the others depend on the NLU model's reading."""
     from safety import emergency_model, red_flags
 
-    net = emergency_model.load_model()
+    net = emergency_model.load_model() if through_assistant else None
     layers: collections.Counter = collections.Counter()
     net_scores = []
     for r in emergencies:
         if r.urgency != "emergency":
             continue
         assessment = red_flags.assess(r.case.text)
+        probability = net.probability(r.case.text) if net and assessment.net_may_speak else 0.0
         if assessment.now:
             layers["rules"] += 1
+        elif net and probability and net.alarm(r.case.text, probability):
+            layers["net"] += 1
+            net_scores.append(probability)
         elif r.questions:
             layers["questions"] += 1
         else:
-            probability = net.probability(r.case.text) if assessment.net_may_speak else 0.0
-            if probability and net.alarm(r.case.text, probability):
-                layers["net"] += 1
-                net_scores.append(probability)
-            else:
-                layers["classifier"] += 1
+            layers["other"] += 1
     return {"layers": layers, "net_lowest": min(net_scores, default=None), "threshold": emergency_model.THRESHOLD}
 
 
@@ -151,7 +151,7 @@ def _caught_line(caught: Dict[str, Any]) -> str:
         net += f" (lowest score {lowest:.2f}, alarm at {caught['threshold']:.2f})"
     return (
         f"emergencies caught by the rules {layers['rules']}, triage's questions {layers['questions']}, "
-        f"{net}, the intent classifier alone {layers['classifier']}"
+        f"{net}, the intent classifier or triage's own reading {layers['other']}"
     )
 
 
@@ -187,7 +187,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results = play_all(load_cases(args.cases), args.rest)
     if args.verbose:
         print(misses(results))
-    m = figures(results)
+    m = figures(results, through_assistant=args.rest is not None)
     print(report(m))
     return 1 if failures(m) else 0
 

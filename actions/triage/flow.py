@@ -137,6 +137,8 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
         return False
     if req.get("acute") and not is_acute(facts):
         return False
+    if "infant" in req and _is_infant(facts) != req["infant"]:
+        return False
     if req.get("adult_female"):
         age = facts.get("age_months")
         if facts.get("sex") != "female" or facts.get("elderly"):
@@ -146,6 +148,12 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
         if age is not None and not (14 * 12 <= age <= 50 * 12):
             return False
     return True
+
+
+def _is_infant(facts: Mapping[str, Any]) -> bool:
+    """Known to be under one year old (a baby's breathing is judged by other signs)."""
+    age = facts.get("age_months")
+    return age is not None and age < 12
 
 
 def _simulate(state: Mapping[str, Any], q: QuestionDef, value: str) -> Assessment:

@@ -38,7 +38,12 @@ def test_each_caught_emergency_counts_for_the_layer_that_raised_it(monkeypatch):
             _result("胸口有点闷", "routine"),  # missed: no layer
         ]
     )
-    assert dict(caught["layers"]) == {"rules": 1, "net": 1, "questions": 1, "classifier": 1}
+    assert dict(caught["layers"]) == {"rules": 1, "net": 1, "questions": 1, "other": 1}
     assert caught["net_lowest"] == 0.9
     line = eval_blind._caught_line(caught)
     assert "the net 1 (lowest score 0.90, alarm at" in line and "the rules 1" in line
+
+
+def test_in_process_the_net_is_not_counted_as_it_does_not_speak_there():
+    caught = eval_blind.caught_by([_result(NET_ONLY, "emergency")], through_assistant=False)
+    assert dict(caught["layers"]) == {"other": 1} and caught["net_lowest"] is None

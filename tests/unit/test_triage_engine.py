@@ -540,6 +540,15 @@ def test_a_new_breathing_attack_is_asked_how_bad_it_is_and_a_bad_one_is_an_emerg
         assert "q_breath_severity" not in asked and outcome.urgency != "emergency"
 
 
+def test_a_baby_is_asked_about_breathing_by_a_babys_signs_not_a_sentence_or_an_inhaler():
+    _, outcome, asked = play("宝宝两个月，睡觉时偶尔停几秒又接着喘，脸色红润")
+    assert asked == ["q_infant_breath_severity"] and outcome.urgency != "emergency"
+    _, outcome, _ = play("宝宝五个月 今天有点喘", {"q_infant_breath_severity": "yes"})
+    assert outcome.urgency == "emergency"
+    _, _, asked = play("孩子5岁 今天突然喘得厉害")
+    assert "q_breath_severity" in asked and "q_infant_breath_severity" not in asked
+
+
 def test_hand_foot_and_mouth_in_a_child_asks_nothing_about_drugs_or_shingles():
     _, outcome, asked = play("孩子3岁 手心脚心长了红疹子 嘴里也有")
     assert outcome.department == "儿科"
