@@ -102,7 +102,16 @@ def test_every_answer_option_maps_somewhere():
             assert effect.get("red_flag") in (None, *RED_FLAG_IDS), q.id
         if q.fact in ("age_months", "duration_days"):
             assert all(o.range for o in q.options if o.value != triage_state.UNKNOWN), q.id
-        assert set(q.requires) <= {"present", "absent", "sex", "sex_not", "child_hint", "adult_female", "acute"}, q.id
+        assert set(q.requires) <= {
+            "present",
+            "absent",
+            "sex",
+            "sex_not",
+            "child_hint",
+            "adult_female",
+            "acute",
+            "infant",
+        }, q.id
 
 
 def test_composites_and_combinations_name_real_symptoms():
