@@ -76,7 +76,9 @@ forty-five and the rules of rounds 120-145 0.77 (89 in 18,063, 0.49 %; 0.78 gave
 alone would catch 13,901 of 14,416); with one hundred and fifty-seven and the rules of rounds 146-157
 0.76 (88 in 18,903, 0.47 %; 0.75 gave 95, 0.503 %; the net alone would catch 15,105 of 15,615); with one
 hundred and sixty-nine and the rules of rounds 158-169 0.75 (97 in 19,742, 0.49 %; 0.74 gave 101,
-0.51 %; the net alone would catch 16,316 of 16,813).
+0.51 %; the net alone would catch 16,316 of 16,813), but at 0.75 the net raised the alarm on "二环又堵得
+一动不动了" (0.758) of the everyday-language set (tests/triage/everyday.yml, at most one emergency),
+so it stays at 0.76 until calm figures of speech like it are learned.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ from safety import EMERGENCY_INTENT
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "5"  # bump when the features or the examples' selection change
-THRESHOLD = 0.75
+THRESHOLD = 0.76
 # Below THRESHOLD but at least WATCH: no alarm, but the triage outcome ends with what to
 # watch for and when to call 120. Leaving one round out at a time, 231 of the 266
 # emergencies under 0.90 scored at least 0.6 with ten rounds, against 6.1 % of calm
