@@ -71,7 +71,7 @@ class RedFlagDetector(StatelessComponent):
             if assessment.now:
                 self._mark(message, assessment.now[0].id)
                 continue
-            probability = self.net.probability(text) if text and assessment.net_may_speak else 0.0
+            probability = self.net.probability_where_heard(text or "", assessment)
             if probability and self.net.alarm(text, probability):
                 self._mark(message, None)
             elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and (

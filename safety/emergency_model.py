@@ -87,11 +87,14 @@ import functools
 import logging
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from language import text_models
 from language.knowledge_files import PROJECT_ROOT, load_yaml
 from safety import EMERGENCY_INTENT
+
+if TYPE_CHECKING:
+    from safety.red_flags import Assessment
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +188,11 @@ class EmergencyModel:
 
     def probability(self, text: str) -> float:
         return float(self._scorer.probabilities(text)[1])
+
+    def probability_where_heard(self, text: str, assessment: "Assessment") -> float:
+        """The probability where the rules leave the net a say (no rule fired, no frame said the
+        danger is not now); 0.0 elsewhere."""
+        return self.probability(text) if text and assessment.net_may_speak else 0.0
 
     def alarm(self, text: str, probability: Optional[float] = None) -> bool:
         """`probability`, when the caller has it already, spares scoring the text again."""

@@ -116,7 +116,7 @@ def caught_by(emergencies: Sequence[ev.Result], through_assistant: bool = True) 
         if r.urgency != "emergency":
             continue
         assessment = red_flags.assess(r.case.text)
-        probability = net.probability(r.case.text) if net and assessment.net_may_speak else 0.0
+        probability = net.probability_where_heard(r.case.text, assessment) if net else 0.0
         if assessment.now:
             layers["rules"] += 1
         elif net and probability and net.alarm(r.case.text, probability):

@@ -58,6 +58,11 @@ def is_acute(facts: Mapping[str, Any]) -> bool:
     return not facts.get("recurrent") and (facts.get("duration_days") is None or facts["duration_days"] <= 7)
 
 
+def is_infant(facts: Mapping[str, Any]) -> bool:
+    """Known to be under one year old."""
+    return facts.get("age_months") is not None and facts["age_months"] < 12
+
+
 def symptoms_in_use(state: Mapping[str, Any]) -> List[str]:
     lexicon = load_knowledge().lexicon
     # Nothing current? Then what the patient wonders about ("是不是感冒了"), then a
@@ -205,7 +210,7 @@ def evaluate(state: Mapping[str, Any]) -> Assessment:
                 (sum((effect.get("boost") or {}).values()) + (2 if effect.get("urgency") else 0), effect["because"])
             )
     derived = dict(facts)
-    derived["infant"] = facts.get("age_months") is not None and facts["age_months"] < 12
+    derived["infant"] = is_infant(facts)
     combined: set = set()
     for combo in kb.combinations:
         if not _combination_holds(combo, present, derived, set(state.get("past", []))):

@@ -40,7 +40,7 @@ import dataclasses
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions.triage.answers import answer, apply_value
-from actions.triage.assessment import Assessment, evaluate, is_acute, patient_ranking, relevant_questions
+from actions.triage.assessment import Assessment, evaluate, is_acute, is_infant, patient_ranking, relevant_questions
 from actions.triage.departments import combiner as dc
 from actions.triage.outcome import choose, clarify, outcome, unresolved
 from actions.triage.questions import QuestionDef, load_knowledge, question_value
@@ -137,7 +137,7 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
         return False
     if req.get("acute") and not is_acute(facts):
         return False
-    if "infant" in req and _is_infant(facts) != req["infant"]:
+    if "infant" in req and is_infant(facts) != req["infant"]:  # a baby's breathing is judged by other signs
         return False
     if req.get("adult_female"):
         age = facts.get("age_months")
@@ -148,12 +148,6 @@ def _requirements_met(state: Mapping[str, Any], q: QuestionDef) -> bool:
         if age is not None and not (14 * 12 <= age <= 50 * 12):
             return False
     return True
-
-
-def _is_infant(facts: Mapping[str, Any]) -> bool:
-    """Known to be under one year old (a baby's breathing is judged by other signs)."""
-    age = facts.get("age_months")
-    return age is not None and age < 12
 
 
 def _simulate(state: Mapping[str, Any], q: QuestionDef, value: str) -> Assessment:

@@ -17,6 +17,8 @@ class _Net:
     def probability(self, text: str) -> float:
         return 0.9 if text == NET_ONLY else 0.1
 
+    probability_where_heard = emergency_model.EmergencyModel.probability_where_heard
+
     def alarm(self, text: str, probability: Optional[float] = None) -> bool:
         return (probability or 0.0) >= emergency_model.THRESHOLD
 
